@@ -1,0 +1,12 @@
+# Warnings and sanitizers shared by every keepsim target, through one interface library.
+add_library(keepsim_options INTERFACE)
+target_compile_options(keepsim_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
+  -Wno-sign-conversion -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual)
+if(KEEPSIM_WERROR)
+  target_compile_options(keepsim_options INTERFACE -Werror)
+endif()
+if(KEEPSIM_SANITIZE)
+  target_compile_options(keepsim_options INTERFACE -fsanitize=${KEEPSIM_SANITIZE} -fno-omit-frame-pointer
+    -fno-sanitize-recover=all)
+  target_link_options(keepsim_options INTERFACE -fsanitize=${KEEPSIM_SANITIZE})
+endif()

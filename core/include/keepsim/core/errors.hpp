@@ -1,0 +1,33 @@
+// Errors a user can cause (bad config, bad paths). The command line turns them into one message and exit code 2.
+#pragma once
+#include <stdexcept>
+#include <string>
+
+namespace keepsim {
+
+/// A problem with user input. `where` names the place (a file, "--set", "command line"), `key` the dotted
+/// config key (may be empty), and the message says what is allowed.
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(std::string where, std::string key, const std::string& message)
+      : std::runtime_error(format(where, key, message)), where_(std::move(where)), key_(std::move(key)) {}
+  const std::string& where() const { return where_; }
+  const std::string& key() const { return key_; }
+
+ private:
+  static std::string format(const std::string& where, const std::string& key, const std::string& message) {
+    std::string out = where.empty() ? std::string() : where + ": ";
+    if (!key.empty()) out += "key '" + key + "': ";
+    return out + message;
+  }
+  std::string where_;
+  std::string key_;
+};
+
+/// A problem writing output (unwritable path, full disk). Also exit code 2 at the command line.
+class OutputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace keepsim

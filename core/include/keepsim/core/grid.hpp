@@ -1,0 +1,92 @@
+// The grid and the vision neighbourhood (MODEL.md sections 1 and 3). Cells are numbered row-major,
+// cell = y * width + x. Every vision metric used here is symmetric in x for each row offset, so a vision is
+// stored as one half-width per row offset: a cell's vision is a set of contiguous row spans. Scans walk those
+// spans through byte-sized cell layers, which keeps them in cache; counting over spans can also use row prefix
+// sums, which costs one subtraction per row instead of one read per cell.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace keepsim {
+
+enum class Topology { Torus, Bounded };
+enum class Metric { Euclidean, Moore, VonNeumann };
+
+Topology parse_topology(const std::string& name);
+Metric parse_metric(const std::string& name);
+
+/// The cells within a vision radius, excluding the centre, as half-widths per row offset.
+class Vision {
+ public:
+  Vision() = default;
+  Vision(Metric metric, double radius);
+  int reach() const { return reach_; }  ///< largest |dy| (and |dx|)
+  /// Half-width of row offset dy, for |dy| <= reach: cells dx in [-w, w] are inside.
+  int half_width(int dy) const { return half_[static_cast<std::size_t>(dy + reach_)]; }
+  /// Number of cells in the vision (excluding the centre) on an unbounded grid.
+  int size() const { return size_; }
+
+ private:
+  int reach_ = 0;
+  int size_ = 0;
+  std::vector<int> half_;
+};
+
+class Grid {
+ public:
+  Grid() = default;
+  Grid(int width, int height, Topology topology) : w_(width), h_(height), topo_(topology) {}
+  int width() const { return w_; }
+  int height() const { return h_; }
+  std::int64_t cells() const { return static_cast<std::int64_t>(w_) * h_; }
+  Topology topology() const { return topo_; }
+  int x(std::int64_t cell) const { return static_cast<int>(cell % w_); }
+  int y(std::int64_t cell) const { return static_cast<int>(cell / w_); }
+
+  /// Calls f(cell) for every cell within `vision` of `centre`, row by row (dy ascending, then dx ascending),
+  /// excluding the centre. The order is fixed, so "the k-th such cell" is well defined.
+  template <class F>
+  void for_each_in(std::int64_t centre, const Vision& vision, F&& f) const {
+    const int cx = x(centre);
+    const int cy = y(centre);
+    const int r = vision.reach();
+    for (int dy = -r; dy <= r; ++dy) {
+      int ny = cy + dy;
+      if (ny < 0 || ny >= h_) {
+        if (topo_ == Topology::Bounded) continue;
+        ny = (ny + h_) % h_;
+      }
+      const std::int64_t row = static_cast<std::int64_t>(ny) * w_;
+      const int hw = vision.half_width(dy);
+      int x0 = cx - hw;
+      int x1 = cx + hw;
+      if (topo_ == Topology::Bounded) {
+        x0 = std::max(x0, 0);
+        x1 = std::min(x1, w_ - 1);
+        span(row, x0, x1, dy == 0 ? cx : -1, f);
+      } else if (x0 < 0) {  // wraps on the left: [x0+w, w-1] then [0, x1]
+        span(row, x0 + w_, w_ - 1, -1, f);
+        span(row, 0, x1, dy == 0 ? cx : -1, f);
+      } else if (x1 >= w_) {  // wraps on the right: [x0, w-1] then [0, x1-w]
+        span(row, x0, w_ - 1, dy == 0 ? cx : -1, f);
+        span(row, 0, x1 - w_, -1, f);
+      } else {
+        span(row, x0, x1, dy == 0 ? cx : -1, f);
+      }
+    }
+  }
+
+ private:
+  template <class F>
+  static void span(std::int64_t row, int x0, int x1, int skip, F& f) {
+    for (int xx = x0; xx <= x1; ++xx)
+      if (xx != skip) f(row + xx);
+  }
+  int w_ = 0;
+  int h_ = 0;
+  Topology topo_ = Topology::Torus;
+};
+
+}  // namespace keepsim

@@ -1,0 +1,94 @@
+// One parameter schema (DESIGN.md "One parameter schema"): every parameter is declared once with its type,
+// default, unit, allowed range and doc. The same declaration drives TOML parsing and validation, `--set`
+// overrides, `keepsim describe` and the config text stored in every run file.
+#pragma once
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace keepsim {
+
+using Value = std::variant<bool, std::int64_t, double, std::string>;
+
+enum class ParamType { Bool, Int, Real, Choice, String };
+
+struct ParamSpec {
+  std::string key;  ///< dotted TOML key, e.g. "citizens.vision"
+  ParamType type = ParamType::Real;
+  Value default_value;
+  std::string unit;  ///< CF-style unit: "1" for dimensionless, "cells", "periods", ...
+  double min = -std::numeric_limits<double>::infinity();  ///< inclusive, Int and Real only
+  double max = std::numeric_limits<double>::infinity();   ///< inclusive, Int and Real only
+  std::vector<std::string> choices;                       ///< allowed values of a Choice
+  std::string doc;                                        ///< one line
+};
+
+std::string_view type_name(ParamType t);
+/// "[0, 1]", "one of: a, b", "true or false", ...
+std::string allowed_text(const ParamSpec& spec);
+/// A value as TOML source text ("0.7", "\"async\"", "inf", "true").
+std::string to_toml_text(const Value& v);
+
+class Schema {
+ public:
+  /// Declares a parameter. Throws std::logic_error on a duplicate key or a default outside its own range
+  /// (programming errors, not user errors).
+  void add(ParamSpec spec);
+  const ParamSpec* find(std::string_view key) const;
+  const std::vector<ParamSpec>& all() const { return specs_; }
+  /// The declared key closest to `key` by edit distance (for "did you mean"), or empty if none is close.
+  std::string closest(std::string_view key) const;
+
+ private:
+  std::vector<ParamSpec> specs_;
+  std::map<std::string, std::size_t, std::less<>> index_;
+};
+
+/// Effective parameter values: defaults, overlaid by config files in order, then by `--set` overrides.
+/// Every value remembers where it came from so that cross-parameter errors can name the file.
+class Params {
+ public:
+  explicit Params(const Schema& schema);
+
+  /// Merges a TOML file. Throws ConfigError naming the file and key: missing/unreadable file, TOML syntax
+  /// error (with line), unknown key (with the closest valid key suggested), wrong type, out of range.
+  void load_file(const std::string& path);
+  /// Same, from text; `origin` names it in errors.
+  void load_string(std::string_view toml_text, const std::string& origin);
+  /// "key=value" from the command line, value parsed according to the key's type (strings may be unquoted).
+  void apply_override(std::string_view assignment);
+  /// Sets a value programmatically (checked like any other).
+  void set(const std::string& key, const Value& value, const std::string& origin);
+
+  bool get_bool(std::string_view key) const;
+  std::int64_t get_int(std::string_view key) const;
+  double get_real(std::string_view key) const;  ///< also accepts Int parameters
+  const std::string& get_string(std::string_view key) const;  ///< Choice and String parameters
+  const Value& get(std::string_view key) const;
+  /// Where the effective value came from: a file path, "--set" or "default".
+  const std::string& origin(std::string_view key) const;
+
+  /// The full effective config as TOML text, grouped into tables, one `key = value` per parameter, which
+  /// `load_string` reads back to the same values.
+  std::string to_toml() const;
+  const Schema& schema() const { return *schema_; }
+
+ private:
+  struct Entry {
+    Value value;
+    std::string origin;
+  };
+  const Entry& entry(std::string_view key) const;
+  const Schema* schema_;
+  std::map<std::string, Entry, std::less<>> values_;
+};
+
+/// `keepsim describe`: a plain-text table of every parameter: key, type, default, unit, allowed, doc.
+std::string describe_schema(const Schema& schema);
+
+}  // namespace keepsim

@@ -1,0 +1,66 @@
+// Counter-based randomness (DESIGN.md "Counter-based randomness"). Every draw is a pure function of
+// (seed, purpose, id, period, index): a Philox4x32-10 block keyed by the seed, with the counter holding the
+// other four. No generator state is shared between agents or threads, so results cannot depend on the thread
+// count or the order in which threads run, and a checkpoint needs no generator state at all.
+#pragma once
+#include <Random123/philox.h>
+
+#include <cstdint>
+
+namespace keepsim {
+
+class Stream {
+ public:
+  /// The stream of draws for one purpose (a model-defined tag), one entity id (an agent, a cell, or 0 for a
+  /// global stream) and one period.
+  Stream(std::uint64_t seed, std::uint32_t purpose, std::uint64_t id, std::uint64_t period) {
+    key_ = {{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
+    ctr_ = {{0u, static_cast<std::uint32_t>(id), static_cast<std::uint32_t>(period),
+             purpose ^ (static_cast<std::uint32_t>(id >> 32) << 16)}};
+  }
+
+  std::uint32_t next_u32() {
+    if (used_ == 4) {
+      block_ = r123::Philox4x32()(ctr_, key_);
+      ++ctr_.v[0];
+      used_ = 0;
+    }
+    return block_.v[used_++];
+  }
+
+  /// Uniform on [0, 1) with 53 random bits.
+  double uniform() {
+    const std::uint64_t hi = next_u32() >> 5;  // 27 bits
+    const std::uint64_t lo = next_u32() >> 6;  // 26 bits
+    return static_cast<double>((hi << 26) | lo) * 0x1.0p-53;
+  }
+
+  /// Uniform integer in [0, n), n >= 1, without bias (Lemire's multiply-and-reject).
+  std::uint32_t below(std::uint32_t n) {
+    std::uint64_t m = static_cast<std::uint64_t>(next_u32()) * n;
+    auto low = static_cast<std::uint32_t>(m);
+    if (low < n) {
+      const std::uint32_t threshold = static_cast<std::uint32_t>(-n) % n;
+      while (low < threshold) {
+        m = static_cast<std::uint64_t>(next_u32()) * n;
+        low = static_cast<std::uint32_t>(m);
+      }
+    }
+    return static_cast<std::uint32_t>(m >> 32);
+  }
+
+  bool bernoulli(double p) { return uniform() < p; }
+
+ private:
+  r123::Philox4x32::key_type key_{};
+  r123::Philox4x32::ctr_type ctr_{};
+  r123::Philox4x32::ctr_type block_{};
+  int used_ = 4;
+};
+
+/// One 32-bit hash of (seed, purpose, id, period): the first word of the stream. Used for priorities.
+inline std::uint32_t hash32(std::uint64_t seed, std::uint32_t purpose, std::uint64_t id, std::uint64_t period) {
+  return Stream(seed, purpose, id, period).next_u32();
+}
+
+}  // namespace keepsim

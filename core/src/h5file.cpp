@@ -1,0 +1,595 @@
+// RunFile: netCDF-4 compatible HDF5 written with the HDF5 C API (the C++ API has no dimension scales).
+//
+// Layout (all in the root group, creation order tracked and indexed for links and attributes):
+//  - every dimension is an HDF5 dimension scale with a `_Netcdf4Dimid` (int32) attribute, numbered in
+//    definition order, as netCDF-C and h5netcdf write them;
+//  - a coordinate variable (step, group, ...) is its own scale; a dimension without coordinates is an empty
+//    big-endian float32 dataset whose NAME starts with "This is a netCDF dimension but not a netCDF
+//    variable.";
+//  - series are chunked along the unlimited step axis, shuffle + deflate 4, with `_FillValue`.
+#include "keepsim/core/h5file.hpp"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <utility>
+
+#include "keepsim/core/errors.hpp"
+
+namespace keepsim {
+namespace {
+
+constexpr const char* kNotAVariable = "This is a netCDF dimension but not a netCDF variable.";
+constexpr hsize_t kMaxChunkRows = 1024;
+// Below the default 1 MiB chunk cache, so a chunk filled by several appends stays in memory until flushed.
+constexpr hsize_t kMaxChunkBytes = 512 * 1024;
+constexpr unsigned kDeflateLevel = 4;
+
+/// An HDF5 id closed by its close function when it goes out of scope.
+class Id {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  Id() = default;
+  Id(hid_t id, Closer closer) : id_(id), closer_(closer) {}
+  Id(Id&& other) noexcept : id_(std::exchange(other.id_, H5I_INVALID_HID)), closer_(other.closer_) {}
+  Id& operator=(Id&& other) noexcept {
+    if (this != &other) {
+      reset();
+      id_ = std::exchange(other.id_, H5I_INVALID_HID);
+      closer_ = other.closer_;
+    }
+    return *this;
+  }
+  Id(const Id&) = delete;
+  Id& operator=(const Id&) = delete;
+  ~Id() { reset(); }
+
+  hid_t get() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+  /// Closes the id; returns the close function's status (0 when there was nothing to close).
+  herr_t reset() {
+    herr_t status = 0;
+    if (id_ >= 0 && closer_ != nullptr) status = closer_(id_);
+    id_ = H5I_INVALID_HID;
+    return status;
+  }
+
+ private:
+  hid_t id_ = H5I_INVALID_HID;
+  Closer closer_ = nullptr;
+};
+
+/// Turns off HDF5's automatic error-stack printing for its lifetime (restores the previous handler after).
+class QuietErrors {
+ public:
+  QuietErrors() {
+    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+  QuietErrors(const QuietErrors&) = delete;
+  QuietErrors& operator=(const QuietErrors&) = delete;
+
+ private:
+  H5E_auto2_t func_ = nullptr;
+  void* data_ = nullptr;
+};
+
+/// The most specific message on HDF5's current error stack ("" when empty).
+std::string hdf5_detail() {
+  std::string detail;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_UPWARD,
+      [](unsigned n, const H5E_error2_t* err, void* data) -> herr_t {
+        if (n == 0 && err != nullptr && err->desc != nullptr) *static_cast<std::string*>(data) = err->desc;
+        return 0;
+      },
+      &detail);
+  H5Eclear2(H5E_DEFAULT);
+  // File-driver errors carry the system's message: "unable to open file: name = ..., errno = 2, error message
+  // = 'No such file or directory', flags = ..."; that message is what a user needs.
+  const std::string key = "error message = '";
+  if (const auto from = detail.find(key); from != std::string::npos) {
+    const auto to = detail.find('\'', from + key.size());
+    if (to != std::string::npos) return detail.substr(from + key.size(), to - from - key.size());
+  }
+  return detail;
+}
+
+bool is_float(DType t) {
+  return t == DType::Float32 || t == DType::Float64;
+}
+
+hid_t file_type(DType t) {
+  switch (t) {
+    case DType::Int32:
+      return H5T_STD_I32LE;
+    case DType::Int64:
+      return H5T_STD_I64LE;
+    case DType::Float32:
+      return H5T_IEEE_F32LE;
+    case DType::Float64:
+      return H5T_IEEE_F64LE;
+    case DType::UInt8:
+      return H5T_STD_U8LE;
+  }
+  throw std::logic_error("RunFile: unknown DType");
+}
+
+hid_t native_type(DType t) {
+  switch (t) {
+    case DType::Int32:
+      return H5T_NATIVE_INT32;
+    case DType::Int64:
+      return H5T_NATIVE_INT64;
+    case DType::Float32:
+      return H5T_NATIVE_FLOAT;
+    case DType::Float64:
+      return H5T_NATIVE_DOUBLE;
+    case DType::UInt8:
+      return H5T_NATIVE_UINT8;
+  }
+  throw std::logic_error("RunFile: unknown DType");
+}
+
+std::size_t type_size(DType t) {
+  switch (t) {
+    case DType::Int32:
+    case DType::Float32:
+      return 4;
+    case DType::Int64:
+    case DType::Float64:
+      return 8;
+    case DType::UInt8:
+      return 1;
+  }
+  throw std::logic_error("RunFile: unknown DType");
+}
+
+/// The fill value of `t` in native layout (netCDF's default fill for integers, NaN for floats).
+struct Fill {
+  alignas(8) unsigned char bytes[8] = {};
+  explicit Fill(DType t) {
+    switch (t) {
+      case DType::Int32:
+        store(kFillInt32);
+        break;
+      case DType::Int64:
+        store(kFillInt64);
+        break;
+      case DType::Float32:
+        store(std::numeric_limits<float>::quiet_NaN());
+        break;
+      case DType::Float64:
+        store(std::numeric_limits<double>::quiet_NaN());
+        break;
+      case DType::UInt8:
+        store(kFillUInt8);
+        break;
+    }
+  }
+  template <class T>
+  void store(T v) {
+    static_assert(sizeof(T) <= sizeof bytes);
+    std::memcpy(bytes, &v, sizeof v);
+  }
+};
+
+const std::set<std::string>& reserved_attr_names() {
+  static const std::set<std::string> names{"units",          "long_name",     "_FillValue",
+                                           "CLASS",          "NAME",          "DIMENSION_LIST",
+                                           "REFERENCE_LIST", "_Netcdf4Dimid", "_Netcdf4Coordinates",
+                                           "_NCProperties",  "_nc3_strict"};
+  return names;
+}
+
+void check_name(const std::string& name, const char* what) {
+  if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+    throw std::logic_error(std::string("RunFile: invalid ") + what + " name '" + name + "'");
+}
+
+}  // namespace
+
+struct RunFile::Impl {
+  struct Dim {
+    std::string name;
+    hsize_t size = 0;  ///< current length (the step axis grows)
+    Id ds;
+  };
+  struct Series {
+    DType dtype = DType::Int64;
+    Id ds;
+    std::vector<hsize_t> tail;  ///< the fixed dims after step
+    hsize_t width = 1;          ///< product of `tail`
+    hsize_t rows = 0;           ///< rows written so far
+  };
+
+  std::string path;
+  std::string part;
+  Id file;
+  std::vector<Dim> dims;  ///< index = _Netcdf4Dimid
+  std::map<std::string, std::size_t> dim_index;
+  std::optional<std::size_t> step_dim;
+  std::map<std::string, Series> series;
+  std::set<std::string> names;  ///< every dataset in the root group
+  Id utf8;                      ///< scalar variable-length UTF-8 string type
+
+  [[noreturn]] void fail(const std::string& what) const {
+    const std::string detail = hdf5_detail();
+    throw OutputError("cannot write output file '" + path + "': " + what +
+                      (detail.empty() ? std::string() : ": " + detail));
+  }
+  void check(herr_t status, const std::string& what) const {
+    if (status < 0) fail(what);
+  }
+  Id hold(hid_t id, Id::Closer closer, const std::string& what) const {
+    if (id < 0) fail(what);
+    return Id(id, closer);
+  }
+
+  void require_open() const {
+    if (!file.valid()) throw std::logic_error("RunFile '" + path + "': used after close()");
+  }
+  void claim_name(const std::string& name, const char* what) {
+    check_name(name, what);
+    if (!names.insert(name).second)
+      throw std::logic_error("RunFile: '" + name + "' is already defined in '" + path + "'");
+  }
+
+  Id scalar_space() const { return hold(H5Screate(H5S_SCALAR), H5Sclose, "cannot create a dataspace"); }
+
+  void write_attr_raw(hid_t obj, const std::string& name, hid_t ftype, hid_t mtype, const void* buf) const {
+    const std::string what = "cannot write attribute '" + name + "'";
+    const htri_t exists = H5Aexists(obj, name.c_str());
+    check(exists, what);
+    if (exists > 0) check(H5Adelete(obj, name.c_str()), what);
+    const Id space = scalar_space();
+    const Id attr =
+        hold(H5Acreate2(obj, name.c_str(), ftype, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose, what);
+    check(H5Awrite(attr.get(), mtype, buf), what);
+  }
+
+  void write_attr(hid_t obj, const std::string& name, const AttrValue& value) const {
+    if (const auto* i = std::get_if<std::int64_t>(&value)) {
+      write_attr_raw(obj, name, H5T_NATIVE_INT64, H5T_NATIVE_INT64, i);
+    } else if (const auto* d = std::get_if<double>(&value)) {
+      write_attr_raw(obj, name, H5T_NATIVE_DOUBLE, H5T_NATIVE_DOUBLE, d);
+    } else {
+      const char* s = std::get<std::string>(value).c_str();
+      write_attr_raw(obj, name, utf8.get(), utf8.get(), &s);
+    }
+  }
+
+  void write_var_attrs(hid_t ds, const VarSpec& spec) const {
+    write_attr(ds, "units", spec.units);
+    write_attr(ds, "long_name", spec.long_name);
+    std::set<std::string> seen;
+    for (const auto& [name, value] : spec.attrs) {
+      if (name.empty() || reserved_attr_names().count(name) != 0 || !seen.insert(name).second)
+        throw std::logic_error("RunFile: variable '" + spec.name +
+                               "' has a reserved or repeated attribute '" + name + "'");
+      write_attr(ds, name, value);
+    }
+  }
+
+  void write_fill_attr(hid_t ds, DType t) const {
+    const Fill fill(t);
+    write_attr_raw(ds, "_FillValue", file_type(t), native_type(t), fill.bytes);
+  }
+
+  /// A dataset creation plist with attribute creation order tracked and indexed.
+  Id dcpl(const std::string& what) const {
+    Id plist = hold(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, what);
+    check(H5Pset_attr_creation_order(plist.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), what);
+    return plist;
+  }
+
+  /// A dcpl for data growing along step: chunked, shuffle + deflate, fill value of `t`.
+  Id growing_dcpl(const std::vector<hsize_t>& chunk, DType t, const std::string& what) const {
+    Id plist = dcpl(what);
+    check(H5Pset_chunk(plist.get(), static_cast<int>(chunk.size()), chunk.data()), what);
+    check(H5Pset_shuffle(plist.get()), what);
+    check(H5Pset_deflate(plist.get(), kDeflateLevel), what);
+    const Fill fill(t);
+    check(H5Pset_fill_value(plist.get(), native_type(t), fill.bytes), what);
+    return plist;
+  }
+
+  void add_dim(std::string name, hsize_t size, Id ds) {
+    const std::string what = "cannot define dimension '" + name + "'";
+    const int dimid = static_cast<int>(dims.size());
+    write_attr_raw(ds.get(), "_Netcdf4Dimid", H5T_NATIVE_INT, H5T_NATIVE_INT, &dimid);
+    dim_index.emplace(name, dims.size());
+    dims.push_back(Dim{std::move(name), size, std::move(ds)});
+  }
+
+  /// Extends `ds` to `start + n` rows and writes `n * width` values from `buf` (1-D, `mtype`) there.
+  void write_rows(hid_t ds, const std::vector<hsize_t>& tail, hsize_t start, hsize_t n, hid_t mtype,
+                  const void* buf, const std::string& what) const {
+    if (n == 0) return;
+    std::vector<hsize_t> extent{start + n};
+    extent.insert(extent.end(), tail.begin(), tail.end());
+    check(H5Dset_extent(ds, extent.data()), what);
+    const Id fspace = hold(H5Dget_space(ds), H5Sclose, what);
+    std::vector<hsize_t> offset(extent.size(), 0);
+    offset[0] = start;
+    std::vector<hsize_t> count = extent;
+    count[0] = n;
+    check(H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, offset.data(), nullptr, count.data(), nullptr),
+          what);
+    hsize_t total = 1;
+    for (const hsize_t c : count) total *= c;
+    const Id mspace = hold(H5Screate_simple(1, &total, nullptr), H5Sclose, what);
+    check(H5Dwrite(ds, mtype, mspace.get(), fspace.get(), H5P_DEFAULT, buf), what);
+  }
+
+  template <class T>
+  void append(const std::string& name, std::span<const T> values, bool floating, hid_t mtype) {
+    require_open();
+    const auto it = series.find(name);
+    if (it == series.end()) throw std::logic_error("RunFile::append: no series '" + name + "'");
+    Series& s = it->second;
+    if (is_float(s.dtype) != floating)
+      throw std::logic_error("RunFile::append: series '" + name + "' takes " +
+                             (is_float(s.dtype) ? "floating-point" : "integer") + " values");
+    if (values.size() % s.width != 0)
+      throw std::logic_error("RunFile::append: " + std::to_string(values.size()) + " values for series '" +
+                             name + "' are not a whole number of rows of " + std::to_string(s.width));
+    const hsize_t n = values.size() / s.width;
+    const hsize_t steps = step_dim ? dims[*step_dim].size : 0;
+    if (s.rows + n > steps)
+      throw std::logic_error("RunFile::append: series '" + name + "' would have " +
+                             std::to_string(s.rows + n) + " rows but the step axis has " +
+                             std::to_string(steps));
+    write_rows(s.ds.get(), s.tail, s.rows, n, mtype, values.data(), "cannot append to '" + name + "'");
+    s.rows += n;
+  }
+
+  /// Closes every id; returns false if any close failed.
+  bool close_all() {
+    bool ok = true;
+    for (auto& [name, s] : series) ok = s.ds.reset() >= 0 && ok;
+    for (Dim& d : dims) ok = d.ds.reset() >= 0 && ok;
+    ok = utf8.reset() >= 0 && ok;
+    ok = file.reset() >= 0 && ok;
+    return ok;
+  }
+};
+
+RunFile::RunFile(std::string path) : impl_(std::make_unique<Impl>()), path_(std::move(path)) {
+  const QuietErrors quiet;
+  Impl& m = *impl_;
+  m.path = path_;
+  m.part = path_ + ".part";
+  const std::string what = "cannot create '" + m.part + "'";
+  const Id fcpl = m.hold(H5Pcreate(H5P_FILE_CREATE), H5Pclose, what);
+  m.check(H5Pset_link_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), what);
+  m.check(H5Pset_attr_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), what);
+  const Id fapl = m.hold(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, what);
+  m.check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), what);
+  m.file = m.hold(H5Fcreate(m.part.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose, what);
+  m.utf8 = m.hold(H5Tcopy(H5T_C_S1), H5Tclose, what);
+  m.check(H5Tset_size(m.utf8.get(), H5T_VARIABLE), what);
+  m.check(H5Tset_cset(m.utf8.get(), H5T_CSET_UTF8), what);
+}
+
+RunFile::~RunFile() {
+  if (!impl_) return;
+  try {
+    const QuietErrors quiet;
+    impl_->close_all();
+  } catch (...) {  // never throw from a destructor; the ids are released either way
+  }
+}
+
+void RunFile::set_attr(const std::string& name, const AttrValue& value) {
+  const QuietErrors quiet;
+  impl_->require_open();
+  if (name.empty() || reserved_attr_names().count(name) != 0)
+    throw std::logic_error("RunFile::set_attr: reserved attribute name '" + name + "'");
+  impl_->write_attr(impl_->file.get(), name, value);
+}
+
+void RunFile::define_step_axis() {
+  const QuietErrors quiet;
+  Impl& m = *impl_;
+  m.require_open();
+  if (m.step_dim) throw std::logic_error("RunFile::define_step_axis: called twice");
+  if (!m.series.empty())
+    throw std::logic_error("RunFile::define_step_axis: series defined before the step axis");
+  m.claim_name("step", "dimension");
+  const std::string what = "cannot define the step axis";
+  const hsize_t zero = 0;
+  const hsize_t unlimited = H5S_UNLIMITED;
+  const Id space = m.hold(H5Screate_simple(1, &zero, &unlimited), H5Sclose, what);
+  const Id plist = m.growing_dcpl({kMaxChunkRows}, DType::Int64, what);
+  Id ds = m.hold(
+      H5Dcreate2(m.file.get(), "step", H5T_STD_I64LE, space.get(), H5P_DEFAULT, plist.get(), H5P_DEFAULT),
+      H5Dclose, what);
+  m.check(H5DSset_scale(ds.get(), "step"), what);
+  m.write_attr(ds.get(), "units", std::string("1"));
+  m.write_attr(ds.get(), "long_name", std::string("period"));
+  m.step_dim = m.dims.size();
+  m.add_dim("step", 0, std::move(ds));
+}
+
+void RunFile::define_coordinate(const std::string& name, const std::vector<std::int64_t>& values,
+                                const std::string& long_name, const std::string& units) {
+  const QuietErrors quiet;
+  Impl& m = *impl_;
+  m.require_open();
+  if (values.empty()) throw std::logic_error("RunFile::define_coordinate: '" + name + "' has no values");
+  m.claim_name(name, "coordinate");
+  const std::string what = "cannot define coordinate '" + name + "'";
+  const hsize_t size = values.size();
+  const Id space = m.hold(H5Screate_simple(1, &size, nullptr), H5Sclose, what);
+  const Id plist = m.dcpl(what);
+  Id ds = m.hold(H5Dcreate2(m.file.get(), name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, plist.get(),
+                            H5P_DEFAULT),
+                 H5Dclose, what);
+  m.check(H5Dwrite(ds.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), what);
+  m.check(H5DSset_scale(ds.get(), name.c_str()), what);
+  m.write_attr(ds.get(), "units", units);
+  m.write_attr(ds.get(), "long_name", long_name);
+  m.add_dim(name, size, std::move(ds));
+}
+
+void RunFile::define_dimension(const std::string& name, std::size_t size) {
+  const QuietErrors quiet;
+  Impl& m = *impl_;
+  m.require_open();
+  if (size == 0) throw std::logic_error("RunFile::define_dimension: '" + name + "' has size 0");
+  m.claim_name(name, "dimension");
+  const std::string what = "cannot define dimension '" + name + "'";
+  const hsize_t len = size;
+  const Id space = m.hold(H5Screate_simple(1, &len, nullptr), H5Sclose, what);
+  const Id plist = m.dcpl(what);
+  // netCDF-C and h5netcdf store such a dimension as an unwritten big-endian float32 dataset.
+  Id ds = m.hold(H5Dcreate2(m.file.get(), name.c_str(), H5T_IEEE_F32BE, space.get(), H5P_DEFAULT, plist.get(),
+                            H5P_DEFAULT),
+                 H5Dclose, what);
+  char scale_name[96];
+  std::snprintf(scale_name, sizeof scale_name, "%s%10llu", kNotAVariable,
+                static_cast<unsigned long long>(size));
+  m.check(H5DSset_scale(ds.get(), scale_name), what);
+  m.add_dim(name, len, std::move(ds));
+}
+
+void RunFile::define_series(const VarSpec& spec) {
+  const QuietErrors quiet;
+  Impl& m = *impl_;
+  m.require_open();
+  if (!m.step_dim) throw std::logic_error("RunFile::define_series: define_step_axis() first");
+  if (spec.dims.empty() || spec.dims[0] != "step")
+    throw std::logic_error("RunFile::define_series: the first dimension of '" + spec.name + "' must be step");
+  std::vector<std::size_t> dim_ids{*m.step_dim};
+  Impl::Series s;
+  s.dtype = spec.dtype;
+  for (std::size_t i = 1; i < spec.dims.size(); ++i) {
+    const auto it = m.dim_index.find(spec.dims[i]);
+    if (it == m.dim_index.end() || it->second == *m.step_dim)
+      throw std::logic_error("RunFile::define_series: '" + spec.name +
+                             "' uses undefined or repeated dimension '" + spec.dims[i] + "'");
+    dim_ids.push_back(it->second);
+    s.tail.push_back(m.dims[it->second].size);
+    s.width *= m.dims[it->second].size;
+  }
+  m.claim_name(spec.name, "series");
+  const std::string what = "cannot define series '" + spec.name + "'";
+
+  // Series defined after rows were appended start with fill values up to the current step count.
+  s.rows = m.dims[*m.step_dim].size;
+  std::vector<hsize_t> shape{s.rows};
+  std::vector<hsize_t> maxshape{H5S_UNLIMITED};
+  shape.insert(shape.end(), s.tail.begin(), s.tail.end());
+  maxshape.insert(maxshape.end(), s.tail.begin(), s.tail.end());
+  const hsize_t row_bytes = s.width * type_size(spec.dtype);
+  std::vector<hsize_t> chunk{
+      std::clamp<hsize_t>(kMaxChunkBytes / std::max<hsize_t>(row_bytes, 1), 1, kMaxChunkRows)};
+  chunk.insert(chunk.end(), s.tail.begin(), s.tail.end());
+
+  const Id space =
+      m.hold(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), maxshape.data()), H5Sclose, what);
+  const Id plist = m.growing_dcpl(chunk, spec.dtype, what);
+  s.ds = m.hold(H5Dcreate2(m.file.get(), spec.name.c_str(), file_type(spec.dtype), space.get(), H5P_DEFAULT,
+                           plist.get(), H5P_DEFAULT),
+                H5Dclose, what);
+  for (std::size_t axis = 0; axis < dim_ids.size(); ++axis)
+    m.check(H5DSattach_scale(s.ds.get(), m.dims[dim_ids[axis]].ds.get(), static_cast<unsigned>(axis)), what);
+  m.write_var_attrs(s.ds.get(), spec);
+  m.write_fill_attr(s.ds.get(), spec.dtype);
+  m.series.emplace(spec.name, std::move(s));
+}
+
+void RunFile::append_steps(std::span<const std::int64_t> steps) {
+  const QuietErrors quiet;
+  Impl& m = *impl_;
+  m.require_open();
+  if (!m.step_dim) throw std::logic_error("RunFile::append_steps: define_step_axis() first");
+  Impl::Dim& step = m.dims[*m.step_dim];
+  for (const auto& [name, s] : m.series)
+    if (s.rows != step.size)
+      throw std::logic_error("RunFile::append_steps: series '" + name + "' has " + std::to_string(s.rows) +
+                             " rows but the step axis has " + std::to_string(step.size));
+  m.write_rows(step.ds.get(), {}, step.size, steps.size(), H5T_NATIVE_INT64, steps.data(),
+               "cannot append to 'step'");
+  step.size += steps.size();
+}
+
+void RunFile::append(const std::string& series, std::span<const std::int64_t> values) {
+  const QuietErrors quiet;
+  impl_->append(series, values, false, H5T_NATIVE_INT64);
+}
+
+void RunFile::append(const std::string& series, std::span<const double> values) {
+  const QuietErrors quiet;
+  impl_->append(series, values, true, H5T_NATIVE_DOUBLE);
+}
+
+void RunFile::write_scalar(const VarSpec& spec, const AttrValue& value) {
+  const QuietErrors quiet;
+  Impl& m = *impl_;
+  m.require_open();
+  if (!spec.dims.empty()) throw std::logic_error("RunFile::write_scalar: '" + spec.name + "' has dimensions");
+  const void* buf = nullptr;
+  hid_t mtype = H5I_INVALID_HID;
+  if (const auto* i = std::get_if<std::int64_t>(&value)) {
+    buf = i;
+    mtype = H5T_NATIVE_INT64;
+  } else if (const auto* d = std::get_if<double>(&value); d != nullptr && is_float(spec.dtype)) {
+    buf = d;
+    mtype = H5T_NATIVE_DOUBLE;
+  } else {
+    throw std::logic_error("RunFile::write_scalar: value of '" + spec.name + "' does not fit its dtype");
+  }
+  m.claim_name(spec.name, "variable");
+  const std::string what = "cannot write scalar '" + spec.name + "'";
+  const Id space = m.scalar_space();
+  const Id plist = m.dcpl(what);
+  const Fill fill(spec.dtype);
+  m.check(H5Pset_fill_value(plist.get(), native_type(spec.dtype), fill.bytes), what);
+  const Id ds = m.hold(H5Dcreate2(m.file.get(), spec.name.c_str(), file_type(spec.dtype), space.get(),
+                                  H5P_DEFAULT, plist.get(), H5P_DEFAULT),
+                       H5Dclose, what);
+  m.check(H5Dwrite(ds.get(), mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), what);
+  m.write_var_attrs(ds.get(), spec);
+  m.write_fill_attr(ds.get(), spec.dtype);
+}
+
+void RunFile::flush() {
+  const QuietErrors quiet;
+  impl_->require_open();
+  impl_->check(H5Fflush(impl_->file.get(), H5F_SCOPE_LOCAL), "cannot flush");
+}
+
+void RunFile::close() {
+  const QuietErrors quiet;
+  Impl& m = *impl_;
+  m.require_open();
+  // A series that fell behind the step axis is padded with its fill value, so every variable spans the axis.
+  const hsize_t steps = m.step_dim ? m.dims[*m.step_dim].size : 0;
+  for (auto& [name, s] : m.series) {
+    if (s.rows == steps) continue;
+    std::vector<hsize_t> extent{steps};
+    extent.insert(extent.end(), s.tail.begin(), s.tail.end());
+    m.check(H5Dset_extent(s.ds.get(), extent.data()), "cannot pad series '" + name + "'");
+    s.rows = steps;
+  }
+  m.check(H5Fflush(m.file.get(), H5F_SCOPE_LOCAL), "cannot flush");
+  if (!m.close_all()) m.fail("cannot close '" + m.part + "'");
+  std::error_code ec;
+  std::filesystem::rename(m.part, m.path, ec);
+  if (ec) throw OutputError("cannot rename '" + m.part + "' to '" + m.path + "': " + ec.message());
+}
+
+}  // namespace keepsim

@@ -1,0 +1,318 @@
+// Set-up, schedules over time, jail and release, observation and summary: everything both activation schedules
+// share (MODEL.md section 3).
+#include "models/epstein/model.hpp"
+#include "models/epstein/rules.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace keepsim::epstein {
+
+std::size_t Agents::add(Kind k, std::uint8_t g, float h, float r, std::int32_t death) {
+  kind.push_back(k);
+  status.push_back(Status::Quiet);
+  group.push_back(g);
+  cell.push_back(-1);
+  hardship.push_back(h);
+  risk.push_back(r);
+  jail_left.push_back(0);
+  age.push_back(0);
+  death_age.push_back(death);
+  return kind.size() - 1;
+}
+
+EpsteinModel::EpsteinModel(const Config& c, int threads)
+    : cfg_(c),
+      grid_(c.width, c.height, c.topology),
+      citizen_vision_(c.metric, c.citizen_vision),
+      cop_vision_(c.metric, c.cop_vision),
+      neighbours_(Metric::Moore, 1.0),
+      arena_(std::make_unique<tbb::task_arena>(threads > 0 ? threads : tbb::info::default_concurrency())) {
+  const std::int64_t cells = grid_.cells();
+  code_.assign(static_cast<std::size_t>(cells), cell::kEmpty);
+  occupant_.assign(static_cast<std::size_t>(cells), -1);
+
+  // Exactly round(density * cells) agents of each kind on distinct random cells, chosen by selection sampling
+  // (Knuth's algorithm S) in one pass over the cells with one stream per cell: no cell list in memory.
+  const auto n_cit = static_cast<std::int64_t>(std::llround(cfg_.citizen_density * static_cast<double>(cells)));
+  const std::int64_t n_cop =
+      std::min(cells - n_cit, static_cast<std::int64_t>(std::llround(cfg_.cop_density * static_cast<double>(cells))));
+  std::int64_t need = n_cit + n_cop;
+  std::int64_t cops_left = n_cop;
+  for (std::int64_t cl = 0; cl < cells && need > 0; ++cl) {
+    Stream s(cfg_.seed, kPlace, static_cast<std::uint64_t>(cl), 0);
+    if (s.uniform() * static_cast<double>(cells - cl) >= static_cast<double>(need)) continue;
+    const bool cop = s.uniform() * static_cast<double>(need) < static_cast<double>(cops_left);
+    --need;
+    std::size_t id;
+    if (cop) {
+      --cops_left;
+      id = agents_.add(Kind::Cop, 0, 0.f, 0.f, 0);
+      ++cops_on_grid_;
+    } else {
+      Stream a(cfg_.seed, kInit, agents_.size(), 0);
+      const auto h = static_cast<float>(a.uniform());
+      const auto r = static_cast<float>(a.uniform());
+      const std::uint8_t g = cfg_.groups == 2 && a.uniform() >= cfg_.group_share ? 1 : 0;
+      const std::int32_t death =
+          cfg_.max_age > 0 ? 1 + static_cast<std::int32_t>(a.below(static_cast<std::uint32_t>(cfg_.max_age))) : 0;
+      id = agents_.add(Kind::Citizen, g, h, r, death);
+    }
+    place(id, static_cast<std::int32_t>(cl));
+  }
+  initial_cops_ = n_cop;
+  legitimacy_ = legitimacy_at(0);
+}
+
+std::vector<Coordinate> EpsteinModel::coordinates() const {
+  std::vector<std::int64_t> groups(static_cast<std::size_t>(cfg_.groups));
+  for (int g = 0; g < cfg_.groups; ++g) groups[static_cast<std::size_t>(g)] = g;
+  return {{"group", groups, "citizen group"}};
+}
+
+void EpsteinModel::declare(Recorder& rec) {
+  auto count = [&](const char* name, const char* long_name) {
+    return rec.add({name, long_name, "1", DType::Int64, {"step"}, {}});
+  };
+  const auto groups = static_cast<std::size_t>(cfg_.groups);
+  h_quiet_ = count("quiet", "citizens on the grid and quiet");
+  h_active_ = count("active", "citizens on the grid and active");
+  h_jailed_ = count("jailed", "citizens in jail");
+  h_cops_ = count("cops", "cops (security units) on the grid");
+  h_alive_ = rec.add({"alive", "living citizens (on the grid or in jail), by group", "1", DType::Int64,
+                      {"step", "group"}, {}},
+                     groups);
+  h_killed_ = rec.add({"killed", "citizens killed in the period, by the victim's group", "1", DType::Int64,
+                       {"step", "group"}, {}},
+                      groups);
+  h_arrests_ = count("arrests", "arrests in the period");
+  h_releases_ = count("releases", "releases from jail in the period");
+  h_births_ = count("births", "citizens born (cloned) in the period");
+  h_deaths_ = count("deaths_of_age", "citizens who died of age in the period");
+  h_legitimacy_ = rec.add({"legitimacy", "perceived legitimacy of the authority", "1", DType::Float64, {"step"}, {}});
+}
+
+void EpsteinModel::observe(Recorder& rec) {
+  std::int64_t quiet = 0, active = 0, jailed = 0;
+  std::int64_t alive[2] = {0, 0};
+  for (std::size_t i = 0; i < agents_.size(); ++i) {
+    if (agents_.kind[i] != Kind::Citizen) continue;
+    switch (agents_.status[i]) {
+      case Status::Quiet: ++quiet; break;
+      case Status::Active: ++active; break;
+      case Status::Jailed: ++jailed; break;
+      case Status::Dead: continue;
+    }
+    ++alive[agents_.group[i]];
+  }
+  const auto groups = static_cast<std::size_t>(cfg_.groups);
+  rec.put(h_quiet_, quiet);
+  rec.put(h_active_, active);
+  rec.put(h_jailed_, jailed);
+  rec.put(h_cops_, cops_on_grid_);
+  rec.put(h_alive_, std::span<const std::int64_t>(alive, groups));
+  rec.put(h_killed_, std::span<const std::int64_t>(events_.killed, groups));
+  rec.put(h_arrests_, events_.arrests);
+  rec.put(h_releases_, events_.releases);
+  rec.put(h_births_, events_.births);
+  rec.put(h_deaths_, events_.deaths_of_age);
+  rec.put(h_legitimacy_, legitimacy_);
+}
+
+void EpsteinModel::step() {
+  ++period_;
+  events_ = Events{};
+  legitimacy_ = legitimacy_at(period_);
+  apply_cop_schedule();
+  if (cfg_.schedule == Schedule::Async)
+    step_async();
+  else
+    step_sync();
+  age_and_release();
+}
+
+double EpsteinModel::legitimacy_at(std::int64_t t) const {
+  const double l0 = cfg_.legitimacy;
+  if (cfg_.legitimacy_schedule == LegitimacySchedule::Constant || t < cfg_.legitimacy_change_start) return l0;
+  if (cfg_.legitimacy_schedule == LegitimacySchedule::Jump) return cfg_.legitimacy_target;
+  const double moved = cfg_.legitimacy_change_rate * static_cast<double>(t - cfg_.legitimacy_change_start + 1);
+  return cfg_.legitimacy_target < l0 ? std::max(cfg_.legitimacy_target, l0 - moved)
+                                     : std::min(cfg_.legitimacy_target, l0 + moved);
+}
+
+std::int64_t EpsteinModel::cop_target_at(std::int64_t t) const {
+  const double cells = static_cast<double>(grid_.cells());
+  if (cfg_.cop_schedule == CopSchedule::Constant || t < cfg_.cop_change_start) return initial_cops_;
+  if (cfg_.cop_schedule == CopSchedule::Step) {
+    if (cfg_.cop_change_end != 0 && t >= cfg_.cop_change_end) return initial_cops_;
+    return std::llround(cfg_.cop_target_density * cells);
+  }
+  const double d0 = cfg_.cop_density;
+  const double moved = cfg_.cop_change_rate * static_cast<double>(t - cfg_.cop_change_start + 1);
+  const double d = cfg_.cop_target_density < d0 ? std::max(cfg_.cop_target_density, d0 - moved)
+                                                 : std::min(cfg_.cop_target_density, d0 + moved);
+  return std::llround(d * cells);
+}
+
+void EpsteinModel::apply_cop_schedule() {
+  if (cfg_.cop_schedule == CopSchedule::Constant) return;
+  const std::int64_t want = cop_target_at(period_);
+  Stream s(cfg_.seed, kCopSchedule, 0, static_cast<std::uint64_t>(period_));
+  // Added cops go to random empty cells (the paper's safe-haven experiment); withdrawn cops are chosen at random.
+  while (cops_on_grid_ < want) {
+    const std::int32_t c = random_empty_cell(s);
+    if (c < 0) break;
+    place(agents_.add(Kind::Cop, 0, 0.f, 0.f, 0), c);
+    ++cops_on_grid_;
+  }
+  if (cops_on_grid_ > want) {
+    std::vector<std::size_t> on;
+    for (std::size_t i = 0; i < agents_.size(); ++i)
+      if (agents_.kind[i] == Kind::Cop && agents_.status[i] != Status::Dead) on.push_back(i);
+    const std::size_t remove = static_cast<std::size_t>(cops_on_grid_ - want);
+    for (std::size_t k = 0; k < remove; ++k) {
+      const std::size_t j = k + s.below(static_cast<std::uint32_t>(on.size() - k));
+      std::swap(on[k], on[j]);
+      agents_.status[on[k]] = Status::Dead;
+      vacate(on[k]);
+      --cops_on_grid_;
+    }
+  }
+}
+
+bool EpsteinModel::decides_active(std::size_t id, int cops, int actives) const {
+  const double p = arrest_probability(cfg_.ratio, cfg_.arrest_constant, cops, actives);
+  return goes_active(agents_.hardship[id], legitimacy_, agents_.risk[id], p, cfg_.threshold);
+}
+
+std::int32_t EpsteinModel::draw_jail_term(std::size_t id) {
+  if (std::isinf(cfg_.max_jail_term)) return Agents::kLife;
+  Stream s(cfg_.seed, kJail, id, static_cast<std::uint64_t>(period_));
+  const double term = std::max(1.0, std::ceil(s.uniform() * cfg_.max_jail_term));
+  return static_cast<std::int32_t>(std::min(term, 1e9));
+}
+
+std::uint8_t EpsteinModel::code_of(std::size_t id) const {
+  if (agents_.kind[id] == Kind::Cop) return cell::kCop;
+  if (agents_.status[id] == Status::Jailed) return cell::kJailed;
+  return cell::citizen(agents_.group[id], agents_.status[id] == Status::Active);
+}
+
+void EpsteinModel::place(std::size_t id, std::int32_t c) {
+  agents_.cell[id] = c;
+  occupant_[static_cast<std::size_t>(c)] = static_cast<std::int32_t>(id);
+  code_[static_cast<std::size_t>(c)] = code_of(id);
+}
+
+void EpsteinModel::vacate(std::size_t id) {
+  const std::int32_t c = agents_.cell[id];
+  if (c < 0) return;
+  occupant_[static_cast<std::size_t>(c)] = -1;
+  code_[static_cast<std::size_t>(c)] = cell::kEmpty;
+  agents_.cell[id] = -1;
+}
+
+void EpsteinModel::jail(std::size_t id) {
+  // Rule C: the arrested citizen serves a term drawn once; it counts down at the end of every period including
+  // this one (age_and_release), so a term of j keeps the citizen out of the next j periods.
+  agents_.status[id] = Status::Jailed;
+  const std::int32_t term = draw_jail_term(id);
+  agents_.jail_left[id] = term == Agents::kLife ? term : term + 1;
+  ++events_.arrests;
+  if (cfg_.jailed == Jailed::OffGrid)
+    vacate(id);
+  else
+    code_[static_cast<std::size_t>(agents_.cell[id])] = cell::kJailed;
+}
+
+void EpsteinModel::kill(std::size_t id) {
+  ++events_.killed[agents_.group[id]];
+  agents_.status[id] = Status::Dead;
+  vacate(id);
+}
+
+void EpsteinModel::spawn(std::size_t parent, std::int32_t c) {
+  // Model II reproduction: the child has its parent's group and hardship (hence the same grievance); its risk
+  // aversion and death age are its own.
+  Stream a(cfg_.seed, kInit, agents_.size(), static_cast<std::uint64_t>(period_));
+  const auto r = static_cast<float>(a.uniform());
+  const std::int32_t death =
+      cfg_.max_age > 0 ? 1 + static_cast<std::int32_t>(a.below(static_cast<std::uint32_t>(cfg_.max_age))) : 0;
+  place(agents_.add(Kind::Citizen, agents_.group[parent], agents_.hardship[parent], r, death), c);
+  ++events_.births;
+}
+
+std::int32_t EpsteinModel::random_empty_cell(Stream& s) const {
+  const auto cells = static_cast<std::uint32_t>(grid_.cells());
+  for (int tries = 0; tries < 64; ++tries) {
+    const std::uint32_t c = s.below(cells);
+    if (code_[c] == cell::kEmpty) return static_cast<std::int32_t>(c);
+  }
+  const std::uint32_t start = s.below(cells);  // a crowded grid: the first empty cell from a random start
+  for (std::uint32_t k = 0; k < cells; ++k) {
+    const std::uint32_t c = (start + k) % cells;
+    if (code_[c] == cell::kEmpty) return static_cast<std::int32_t>(c);
+  }
+  return -1;
+}
+
+void EpsteinModel::age_and_release() {
+  // In id order, so the result does not depend on the schedule's order or on threads.
+  for (std::size_t i = 0; i < agents_.size(); ++i) {
+    if (agents_.kind[i] != Kind::Citizen || agents_.status[i] == Status::Dead) continue;
+    if (agents_.death_age[i] > 0 && ++agents_.age[i] >= agents_.death_age[i]) {
+      agents_.status[i] = Status::Dead;
+      ++events_.deaths_of_age;
+      vacate(i);
+      continue;
+    }
+    if (agents_.status[i] != Status::Jailed || agents_.jail_left[i] == Agents::kLife) continue;
+    if (--agents_.jail_left[i] > 0) continue;
+    agents_.status[i] = Status::Quiet;  // released exactly as aggrieved as before
+    ++events_.releases;
+    if (cfg_.jailed == Jailed::KeepCell) {
+      code_[static_cast<std::size_t>(agents_.cell[i])] = code_of(i);
+      continue;
+    }
+    Stream s(cfg_.seed, kRelease, i, static_cast<std::uint64_t>(period_));
+    const std::int32_t c = random_empty_cell(s);
+    if (c < 0) {  // no room anywhere: stays in jail one more period
+      agents_.status[i] = Status::Jailed;
+      agents_.jail_left[i] = 1;
+      --events_.releases;
+      continue;
+    }
+    place(i, c);
+  }
+}
+
+void EpsteinModel::check_invariants() const {
+  auto fail = [](const std::string& what) { throw std::logic_error("invariant violated: " + what); };
+  std::int64_t cops = 0;
+  for (std::size_t i = 0; i < agents_.size(); ++i) {
+    const std::int32_t c = agents_.cell[i];
+    const bool dead = agents_.status[i] == Status::Dead;
+    const bool jailed = agents_.status[i] == Status::Jailed;
+    if (agents_.kind[i] == Kind::Cop && !dead) ++cops;
+    if (dead && c >= 0) fail("dead agent " + std::to_string(i) + " on the grid");
+    if (jailed && cfg_.jailed == Jailed::OffGrid && c >= 0) fail("jailed agent " + std::to_string(i) + " on grid");
+    if (!dead && !(jailed && cfg_.jailed == Jailed::OffGrid) && c < 0)
+      fail("agent " + std::to_string(i) + " lost its cell");
+    if (c >= 0 && (occupant_[static_cast<std::size_t>(c)] != static_cast<std::int32_t>(i) ||
+                   code_[static_cast<std::size_t>(c)] != code_of(i)))
+      fail("cell " + std::to_string(c) + " disagrees with agent " + std::to_string(i));
+  }
+  std::int64_t occupied = 0;
+  for (std::size_t c = 0; c < code_.size(); ++c) {
+    if ((occupant_[c] < 0) != (code_[c] == cell::kEmpty)) fail("cell " + std::to_string(c) + " code");
+    if (occupant_[c] >= 0) ++occupied;
+  }
+  if (cops != cops_on_grid_) fail("cop count");
+  std::int64_t on_grid = 0;
+  for (std::size_t i = 0; i < agents_.size(); ++i) on_grid += agents_.cell[i] >= 0;
+  if (on_grid != occupied) fail("two agents share a cell");
+}
+
+}  // namespace keepsim::epstein

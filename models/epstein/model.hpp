@@ -1,0 +1,134 @@
+// Epstein's civil-violence Models I and II (MODEL.md section 3): citizens with hardship H, risk aversion R and
+// a shared perceived legitimacy L, and cops. Model I: active citizens rebel and cops arrest them. Model II: two
+// groups, going active means killing a member of the other group, citizens clone and die of age, and cops
+// (peacekeepers) arrest actives of either group.
+#pragma once
+#include <tbb/info.h>
+#include <tbb/task_arena.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "keepsim/core/grid.hpp"
+#include "keepsim/core/model.hpp"
+#include "keepsim/core/rng.hpp"
+#include "models/epstein/params.hpp"
+
+namespace keepsim::epstein {
+
+enum class Kind : std::uint8_t { Citizen, Cop };
+enum class Status : std::uint8_t { Quiet, Active, Jailed, Dead };
+
+/// What a cell holds, one byte, so that vision scans read a compact layer. Citizens: bit 2 set, bit 1 active,
+/// bit 0 group.
+namespace cell {
+constexpr std::uint8_t kEmpty = 0;
+constexpr std::uint8_t kCitizen = 4;
+constexpr std::uint8_t kActiveBit = 2;
+constexpr std::uint8_t kCop = 8;
+constexpr std::uint8_t kJailed = 16;  ///< a jailed citizen keeping its cell (rules.jailed = keep_cell)
+inline bool is_citizen(std::uint8_t c) { return (c & kCitizen) != 0; }
+inline bool is_active(std::uint8_t c) { return (c & (kCitizen | kActiveBit)) == (kCitizen | kActiveBit); }
+inline int group(std::uint8_t c) { return c & 1; }
+inline std::uint8_t citizen(int group, bool active) {
+  return static_cast<std::uint8_t>(kCitizen | (active ? kActiveBit : 0) | group);
+}
+}  // namespace cell
+
+/// Agents as a structure of arrays; an agent's id is its index. Dead agents keep their slot.
+struct Agents {
+  std::vector<Kind> kind;
+  std::vector<Status> status;
+  std::vector<std::uint8_t> group;
+  std::vector<std::int32_t> cell;  ///< -1 when off the grid
+  std::vector<float> hardship;     ///< H
+  std::vector<float> risk;         ///< R
+  std::vector<std::int32_t> jail_left;  ///< periods of jail left; kLife for a life term
+  std::vector<std::int32_t> age;
+  std::vector<std::int32_t> death_age;  ///< 0: never dies of age
+  std::size_t size() const { return kind.size(); }
+  std::size_t add(Kind k, std::uint8_t g, float h, float r, std::int32_t death);
+  static constexpr std::int32_t kLife = INT32_MAX;
+};
+
+/// Counters of events in the current period.
+struct Events {
+  std::int64_t arrests = 0, releases = 0, births = 0, deaths_of_age = 0;
+  std::int64_t killed[2] = {0, 0};
+};
+
+/// Purposes of random streams (rng.hpp): each kind of draw has its own stream.
+enum Purpose : std::uint32_t {
+  kPlace = 1, kInit, kShuffle, kDecide, kArrest, kMove, kJail, kRelease, kCopSchedule, kClone, kPriority,
+  kKill
+};
+
+class EpsteinModel : public Model {
+ public:
+  /// `threads` only changes speed, never results.
+  EpsteinModel(const Config& config, int threads);
+
+  std::vector<Coordinate> coordinates() const override;
+  void declare(Recorder& rec) override;
+  void step() override;
+  void observe(Recorder& rec) override;
+  std::int64_t period() const override { return period_; }
+  std::vector<Scalar> summary(const Recorder& rec) const override;
+
+  // Read access for tests and invariants.
+  const Agents& agents() const { return agents_; }
+  const std::vector<std::uint8_t>& cells() const { return code_; }
+  const std::vector<std::int32_t>& occupants() const { return occupant_; }
+  const Grid& grid() const { return grid_; }
+  double legitimacy() const { return legitimacy_; }
+  const Events& events() const { return events_; }
+  /// Throws std::logic_error when the layers and the agents disagree (one agent per cell, codes match status).
+  void check_invariants() const;
+
+ private:
+  // Shared rules (model.cpp).
+  double legitimacy_at(std::int64_t t) const;
+  std::int64_t cop_target_at(std::int64_t t) const;
+  void apply_cop_schedule();
+  bool decides_active(std::size_t id, int cops, int actives) const;
+  std::int32_t draw_jail_term(std::size_t id);
+  void place(std::size_t id, std::int32_t c);
+  void vacate(std::size_t id);
+  void jail(std::size_t id);
+  void kill(std::size_t id);
+  void age_and_release();
+  std::int32_t random_empty_cell(Stream& s) const;
+  std::uint8_t code_of(std::size_t id) const;
+
+  // Schedules (async.cpp, sync.cpp).
+  void step_async();
+  void step_sync();
+  void activate(std::size_t id);
+  bool move_random(std::size_t id, Stream& s);
+  void clone_into_neighbour(std::size_t id, Stream& s);
+  void spawn(std::size_t parent, std::int32_t c);
+
+  Config cfg_;
+  Grid grid_;
+  Vision citizen_vision_, cop_vision_, neighbours_;
+  std::vector<std::uint8_t> code_;
+  std::vector<std::int32_t> occupant_;
+  Agents agents_;
+  Events events_;
+  std::int64_t period_ = 0;
+  double legitimacy_ = 0;
+  std::int64_t cops_on_grid_ = 0;
+  std::int64_t initial_cops_ = 0;
+  std::unique_ptr<tbb::task_arena> arena_;
+  // Scratch space of the sync schedule, kept between periods.
+  std::vector<Status> next_status_;
+  std::vector<std::uint64_t> claim_;       ///< per agent: best priority claiming it (arrest or kill)
+  std::vector<std::uint64_t> cell_claim_;  ///< per cell: best priority claiming it (move or clone)
+  std::vector<std::int32_t> target_;       ///< per agent: chosen target (agent or cell), -1 none
+  // Handles of the recorded series.
+  Recorder::Handle h_quiet_{}, h_active_{}, h_jailed_{}, h_cops_{}, h_alive_{}, h_killed_{}, h_arrests_{},
+      h_releases_{}, h_births_{}, h_deaths_{}, h_legitimacy_{};
+};
+
+}  // namespace keepsim::epstein

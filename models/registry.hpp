@@ -1,0 +1,26 @@
+// The models keepsim can run, chosen by the config's `model` key. The command line and the tests build schemas
+// and models only through here.
+#pragma once
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "keepsim/core/model.hpp"
+#include "keepsim/core/params.hpp"
+
+namespace keepsim {
+
+/// Every parameter of every model, declared once.
+const Schema& full_schema();
+
+/// Checks the parameters of the chosen model as a whole (cross-parameter rules); throws ConfigError.
+void validate(const Params& params);
+
+/// Builds the model the parameters choose. `threads` changes speed only, never results.
+std::unique_ptr<Model> make_model(const Params& params, int threads);
+
+/// Global attributes describing the run: model, doctrine, seed, config, title.
+std::vector<std::pair<std::string, AttrValue>> run_attrs(const Params& params);
+
+}  // namespace keepsim

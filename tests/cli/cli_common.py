@@ -1,0 +1,63 @@
+"""Shared helpers for the end-to-end tests: run the real keepsim executable as a user would."""
+import os
+import subprocess
+import sys
+import tempfile
+
+import netCDF4  # noqa: F401  imported before warnings become errors: Debian's build warns on import only
+import numpy as np
+
+KEEPSIM = sys.argv[1] if len(sys.argv) > 1 else "build/bin/keepsim"
+SOURCE = sys.argv[2] if len(sys.argv) > 2 else os.getcwd()
+CONFIGS = os.path.join(SOURCE, "configs", "epstein")
+
+
+def keepsim(*args, check=True):
+    """Runs keepsim with arguments; returns the CompletedProcess (text mode)."""
+    proc = subprocess.run([KEEPSIM, *map(str, args)], capture_output=True, text=True, timeout=600)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"keepsim {' '.join(map(str, args))} exited {proc.returncode}:\n{proc.stderr}")
+    return proc
+
+
+def tmpdir():
+    return tempfile.mkdtemp(prefix="keepsim-test-")
+
+
+def datasets(path):
+    """Every dataset in a run file as numpy arrays, by name (h5py, as plain datasets)."""
+    import h5py
+
+    out = {}
+    with h5py.File(path, "r") as f:
+        for name, obj in f.items():
+            if isinstance(obj, h5py.Dataset):
+                out[name] = obj[()]
+    return out
+
+
+def assert_same_datasets(a, b):
+    da, db = datasets(a), datasets(b)
+    assert da.keys() == db.keys(), f"different variables: {sorted(da.keys() ^ db.keys())}"
+    for name in da:
+        x, y = np.asarray(da[name]), np.asarray(db[name])
+        assert x.dtype == y.dtype and x.shape == y.shape, name
+        assert x.tobytes() == y.tobytes(), f"dataset {name} differs between {a} and {b}"
+
+
+def check(condition, message):
+    if not condition:
+        raise AssertionError(message)
+
+
+def main(tests):
+    failed = 0
+    for test in tests:
+        try:
+            test()
+            print(f"ok   {test.__name__}")
+        except Exception as e:  # report every failure, then fail the run
+            failed += 1
+            print(f"FAIL {test.__name__}: {e}")
+    print(f"{len(tests) - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
