@@ -92,6 +92,10 @@ void EpsteinModel::declare(Recorder& rec) {
   h_births_ = count("births", "citizens born (cloned) in the period");
   h_deaths_ = count("deaths_of_age", "citizens who died of age in the period");
   h_legitimacy_ = rec.add({"legitimacy", "perceived legitimacy of the authority", "1", DType::Float64, {"step"}, {}});
+  if (cfg_.cop_proximity) {
+    h_near_ = count("near_cops", "citizens on the grid with a cop within their vision");
+    h_near_active_ = count("active_near_cops", "active citizens with a cop within their vision");
+  }
 }
 
 void EpsteinModel::observe(Recorder& rec) {
@@ -119,6 +123,20 @@ void EpsteinModel::observe(Recorder& rec) {
   rec.put(h_births_, events_.births);
   rec.put(h_deaths_, events_.deaths_of_age);
   rec.put(h_legitimacy_, legitimacy_);
+  if (cfg_.cop_proximity) {
+    // Deception (Epstein run 1) shows as a lower active share among citizens who see a cop than among the rest.
+    std::int64_t near = 0, near_active = 0;
+    for (std::size_t i = 0; i < agents_.size(); ++i) {
+      if (agents_.kind[i] != Kind::Citizen || agents_.cell[i] < 0 || agents_.status[i] == Status::Jailed) continue;
+      bool sees_cop = false;
+      grid_.for_each_in(agents_.cell[i], citizen_vision_,
+                        [&](std::int64_t c) { sees_cop = sees_cop || code_[static_cast<std::size_t>(c)] == cell::kCop; });
+      near += sees_cop;
+      near_active += sees_cop && agents_.status[i] == Status::Active;
+    }
+    rec.put(h_near_, near);
+    rec.put(h_near_active_, near_active);
+  }
 }
 
 void EpsteinModel::step() {

@@ -128,7 +128,7 @@ class EpsteinModel : public Model {
   std::vector<std::int32_t> target_;       ///< per agent: chosen target (agent or cell), -1 none
   // Handles of the recorded series.
   Recorder::Handle h_quiet_{}, h_active_{}, h_jailed_{}, h_cops_{}, h_alive_{}, h_killed_{}, h_arrests_{},
-      h_releases_{}, h_births_{}, h_deaths_{}, h_legitimacy_{};
+      h_releases_{}, h_births_{}, h_deaths_{}, h_legitimacy_{}, h_near_{}, h_near_active_{};
 };
 
 }  // namespace keepsim::epstein

@@ -86,6 +86,8 @@ void declare_params(Schema& s) {
 
   s.add(integer("summary.outburst_threshold", 50, "1", 0, 1e12,
                 "an outburst is a run of periods with more actives than this"));
+  s.add({"output.cop_proximity", ParamType::Bool, false, "", -kInf, kInf, {},
+         "also record citizens with a cop within vision and how many of them are active (run 1's deception)"});
 }
 
 namespace {
@@ -154,6 +156,7 @@ Config read_config(const Params& p) {
   c.schedule = pick<Schedule>(p, "rules.schedule", {{"async", Schedule::Async}, {"sync", Schedule::Sync}});
   c.order = pick<Order>(p, "rules.order", {{"move_first", Order::MoveFirst}, {"act_first", Order::ActFirst}});
   c.outburst_threshold = p.get_int("summary.outburst_threshold");
+  c.cop_proximity = p.get_bool("output.cop_proximity");
 
   // Cross-parameter checks: each names the key whose value makes the combination impossible.
   if (c.citizen_density + c.cop_density > 1.0 + 1e-12)

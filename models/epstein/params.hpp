@@ -51,6 +51,7 @@ struct Config {
   Order order = Order::MoveFirst;
 
   std::int64_t outburst_threshold = 50;
+  bool cop_proximity = false;  ///< record citizens near cops, and how many of them are active
 };
 
 /// Adds the Epstein parameters (and the common run/world keys) to a schema.

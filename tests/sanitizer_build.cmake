@@ -1,0 +1,25 @@
+# Configures, builds and tests keepsim with one sanitizer (cmake -P script, run by the "sanitizer:" tests).
+# Sanitizer reports abort the process (-fno-sanitize-recover=all, halt_on_error), so any report fails a test.
+foreach(var SOURCE BUILD SANITIZE)
+  if(NOT DEFINED ${var})
+    message(FATAL_ERROR "sanitizer_build.cmake needs -D${var}=...")
+  endif()
+endforeach()
+
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARGN}")
+  endif()
+endfunction()
+
+run(${CMAKE_COMMAND} -S ${SOURCE} -B ${BUILD} -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKEEPSIM_SANITIZE=${SANITIZE}
+    -DKEEPSIM_WERROR=ON -DKEEPSIM_BENCH=OFF -DKEEPSIM_SANITIZER_TESTS=OFF)
+include(ProcessorCount)
+ProcessorCount(cores)
+run(${CMAKE_COMMAND} --build ${BUILD} -j ${cores})
+set(ENV{ASAN_OPTIONS} "detect_leaks=1:halt_on_error=1:abort_on_error=1")
+set(ENV{UBSAN_OPTIONS} "halt_on_error=1:print_stacktrace=1")
+set(ENV{TSAN_OPTIONS} "halt_on_error=1:second_deadlock_stack=1")
+# The Python reader tests exercise Python libraries, not keepsim's code: they run in the plain build only.
+run(${CMAKE_CTEST_COMMAND} --test-dir ${BUILD} --output-on-failure -LE python)
