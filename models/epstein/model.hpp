@@ -13,6 +13,7 @@
 #include "keepsim/core/grid.hpp"
 #include "keepsim/core/model.hpp"
 #include "keepsim/core/rng.hpp"
+#include "keepsim/core/span_counts.hpp"
 #include "models/epstein/params.hpp"
 
 namespace keepsim::epstein {
@@ -126,6 +127,7 @@ class EpsteinModel : public Model {
   std::vector<std::uint64_t> claim_;       ///< per agent: best priority claiming it (arrest or kill)
   std::vector<std::uint64_t> cell_claim_;  ///< per cell: best priority claiming it (move or clone)
   std::vector<std::int32_t> target_;       ///< per agent: chosen target (agent or cell), -1 none
+  SpanCounts counts_;                      ///< row prefix sums of the current snapshot
   // Handles of the recorded series.
   Recorder::Handle h_quiet_{}, h_active_{}, h_jailed_{}, h_cops_{}, h_alive_{}, h_killed_{}, h_arrests_{},
       h_releases_{}, h_births_{}, h_deaths_{}, h_legitimacy_{}, h_near_{}, h_near_active_{};

@@ -16,6 +16,7 @@ namespace keepsim::epstein {
 namespace {
 
 constexpr std::uint64_t kNoClaim = std::numeric_limits<std::uint64_t>::max();
+constexpr int kCopField = 0, kActiveField = 1, kEmptyField = 2;
 
 void claim_min(std::uint64_t& slot, std::uint64_t priority) {
   std::atomic_ref<std::uint64_t> ref(slot);
@@ -52,24 +53,30 @@ void EpsteinModel::step_sync() {
   const bool killing = cfg_.violence == Violence::InterGroup;
 
   // 1. Every citizen on the grid decides from the start state (Rule A); in Model II an active one picks a victim.
+  // C and A come from row prefix sums of the start state: one subtraction per row of the vision.
+  counts_.build(grid_, code_, [](std::uint8_t c) {
+    return (c == cell::kCop ? SpanCounts::one(kCopField) : 0) | (cell::is_active(c) ? SpanCounts::one(kActiveField) : 0);
+  }, *arena_);
   parallel(*arena_, n, [&](std::size_t i) {
     next_status_[i] = agents_.status[i];
     if (agents_.kind[i] != Kind::Citizen || !on_grid(i)) return;
-    thread_local std::vector<std::int32_t> victims;
-    victims.clear();
-    int cops = 0;
-    int actives = 1;
-    const int mine = agents_.group[i];
-    grid_.for_each_in(agents_.cell[i], citizen_vision_, [&](std::int64_t c) {
-      const std::uint8_t code = code_[static_cast<std::size_t>(c)];
-      cops += code == cell::kCop;
-      actives += cell::is_active(code);
-      if (killing && cell::is_citizen(code) && cell::group(code) != mine) victims.push_back(occupant_[c]);
-    });
+    const std::int64_t here = agents_.cell[i];
+    const std::uint64_t seen = counts_.around(here, citizen_vision_);
+    const int cops = static_cast<int>(SpanCounts::field(seen, kCopField));
+    // A counts the citizen itself once, whether or not it was active (the sum above includes its own cell).
+    const int actives = 1 + static_cast<int>(SpanCounts::field(seen, kActiveField)) -
+                        (cell::is_active(code_[static_cast<std::size_t>(here)]) ? 1 : 0);
     bool active = decides_active(i, cops, actives);
-    if (killing) {
+    if (killing && active) {
+      thread_local std::vector<std::int32_t> victims;
+      victims.clear();
+      const int mine = agents_.group[i];
+      grid_.for_each_in(here, citizen_vision_, [&](std::int64_t c) {
+        const std::uint8_t code = code_[static_cast<std::size_t>(c)];
+        if (cell::is_citizen(code) && cell::group(code) != mine) victims.push_back(occupant_[c]);
+      });
       Stream s(seed, kKill, i, t);
-      const std::int32_t victim = active ? pick(victims, s) : -1;
+      const std::int32_t victim = pick(victims, s);
       active = victim >= 0;
       if (active) claim_min(claim_[static_cast<std::size_t>(victim)], priority(i));
     }
@@ -104,19 +111,21 @@ void EpsteinModel::step_sync() {
   for (std::size_t i = 0; i < n; ++i)
     if (claim_[i] != kNoClaim) jail(i);
 
-  // 4. Moves (Rule M) to cells empty after the arrests; one mover per cell, the others stay.
+  // 4. Moves (Rule M) to cells empty after the arrests; one mover per cell, the others stay. The k-th empty cell
+  // is found by walking row counts and reading one row span, not the whole vision.
+  counts_.build(grid_, code_, [](std::uint8_t c) { return c == cell::kEmpty ? SpanCounts::one(kEmptyField) : 0; },
+                *arena_);
+  auto is_empty = [&](std::int64_t c) { return code_[static_cast<std::size_t>(c)] == cell::kEmpty; };
   parallel(*arena_, n, [&](std::size_t i) {
     target_[i] = -1;
     if (!on_grid(i) || !(agents_.kind[i] == Kind::Cop ? cfg_.cops_move : cfg_.citizens_move)) return;
-    thread_local std::vector<std::int32_t> empty;
-    empty.clear();
     const Vision& v = agents_.kind[i] == Kind::Cop ? cop_vision_ : citizen_vision_;
-    grid_.for_each_in(agents_.cell[i], v, [&](std::int64_t c) {
-      if (code_[static_cast<std::size_t>(c)] == cell::kEmpty) empty.push_back(static_cast<std::int32_t>(c));
-    });
+    const auto empties = SpanCounts::field(counts_.around(agents_.cell[i], v), kEmptyField);
+    if (empties == 0) return;
     Stream s(seed, kMove, i, t);
-    target_[i] = pick(empty, s);
-    if (target_[i] >= 0) claim_min(cell_claim_[static_cast<std::size_t>(target_[i])], priority(i));
+    const std::uint32_t k = s.below(static_cast<std::uint32_t>(empties));
+    target_[i] = static_cast<std::int32_t>(counts_.kth(agents_.cell[i], v, kEmptyField, k, is_empty));
+    claim_min(cell_claim_[static_cast<std::size_t>(target_[i])], priority(i));
   });
   // Winners' old cells are all distinct and occupied, their new cells distinct and empty: no two writes meet.
   parallel(*arena_, n, [&](std::size_t i) {

@@ -45,10 +45,12 @@ class Grid {
   int x(std::int64_t cell) const { return static_cast<int>(cell % w_); }
   int y(std::int64_t cell) const { return static_cast<int>(cell / w_); }
 
-  /// Calls f(cell) for every cell within `vision` of `centre`, row by row (dy ascending, then dx ascending),
-  /// excluding the centre. The order is fixed, so "the k-th such cell" is well defined.
+  /// Calls f(row, x0, x1, skip) for each contiguous row span of the cells within `vision` of `centre`: cells
+  /// row + x for x in [x0, x1], except x == skip (the centre, or -1). Spans come row by row (dy ascending), and
+  /// within a row in ascending x of the unwrapped neighbourhood, so "the k-th cell in vision" is well defined
+  /// and the same for every way of walking it.
   template <class F>
-  void for_each_in(std::int64_t centre, const Vision& vision, F&& f) const {
+  void for_each_span(std::int64_t centre, const Vision& vision, F&& f) const {
     const int cx = x(centre);
     const int cy = y(centre);
     const int r = vision.reach();
@@ -60,30 +62,33 @@ class Grid {
       }
       const std::int64_t row = static_cast<std::int64_t>(ny) * w_;
       const int hw = vision.half_width(dy);
+      const int skip = dy == 0 ? cx : -1;
       int x0 = cx - hw;
       int x1 = cx + hw;
       if (topo_ == Topology::Bounded) {
-        x0 = std::max(x0, 0);
-        x1 = std::min(x1, w_ - 1);
-        span(row, x0, x1, dy == 0 ? cx : -1, f);
+        f(row, std::max(x0, 0), std::min(x1, w_ - 1), skip);
       } else if (x0 < 0) {  // wraps on the left: [x0+w, w-1] then [0, x1]
-        span(row, x0 + w_, w_ - 1, -1, f);
-        span(row, 0, x1, dy == 0 ? cx : -1, f);
+        f(row, x0 + w_, w_ - 1, -1);
+        f(row, 0, x1, skip);
       } else if (x1 >= w_) {  // wraps on the right: [x0, w-1] then [0, x1-w]
-        span(row, x0, w_ - 1, dy == 0 ? cx : -1, f);
-        span(row, 0, x1 - w_, -1, f);
+        f(row, x0, w_ - 1, skip);
+        f(row, 0, x1 - w_, -1);
       } else {
-        span(row, x0, x1, dy == 0 ? cx : -1, f);
+        f(row, x0, x1, skip);
       }
     }
   }
 
- private:
+  /// Calls f(cell) for every cell within `vision` of `centre`, excluding the centre, in span order.
   template <class F>
-  static void span(std::int64_t row, int x0, int x1, int skip, F& f) {
-    for (int xx = x0; xx <= x1; ++xx)
-      if (xx != skip) f(row + xx);
+  void for_each_in(std::int64_t centre, const Vision& vision, F&& f) const {
+    for_each_span(centre, vision, [&](std::int64_t row, int x0, int x1, int skip) {
+      for (int xx = x0; xx <= x1; ++xx)
+        if (xx != skip) f(row + xx);
+    });
   }
+
+ private:
   int w_ = 0;
   int h_ = 0;
   Topology topo_ = Topology::Torus;
