@@ -10,3 +10,7 @@ if(KEEPSIM_SANITIZE)
     -fno-sanitize-recover=all)
   target_link_options(keepsim_options INTERFACE -fsanitize=${KEEPSIM_SANITIZE})
 endif()
+if(KEEPSIM_SANITIZE MATCHES "thread")
+  # TSan cannot see inside Debian's uninstrumented libtbb; parallel.hpp switches to std::thread for this build.
+  target_compile_definitions(keepsim_options INTERFACE KEEPSIM_STD_THREADS)
+endif()

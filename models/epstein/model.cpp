@@ -29,7 +29,7 @@ EpsteinModel::EpsteinModel(const Config& c, int threads)
       citizen_vision_(c.metric, c.citizen_vision),
       cop_vision_(c.metric, c.cop_vision),
       neighbours_(Metric::Moore, 1.0),
-      arena_(std::make_unique<tbb::task_arena>(threads > 0 ? threads : tbb::info::default_concurrency())) {
+      exec_(std::make_unique<Executor>(threads)) {
   const std::int64_t cells = grid_.cells();
   code_.assign(static_cast<std::size_t>(cells), cell::kEmpty);
   occupant_.assign(static_cast<std::size_t>(cells), -1);

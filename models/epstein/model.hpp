@@ -3,15 +3,13 @@
 // groups, going active means killing a member of the other group, citizens clone and die of age, and cops
 // (peacekeepers) arrest actives of either group.
 #pragma once
-#include <tbb/info.h>
-#include <tbb/task_arena.h>
-
 #include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "keepsim/core/grid.hpp"
 #include "keepsim/core/model.hpp"
+#include "keepsim/core/parallel.hpp"
 #include "keepsim/core/rng.hpp"
 #include "keepsim/core/span_counts.hpp"
 #include "models/epstein/params.hpp"
@@ -121,7 +119,7 @@ class EpsteinModel : public Model {
   double legitimacy_ = 0;
   std::int64_t cops_on_grid_ = 0;
   std::int64_t initial_cops_ = 0;
-  std::unique_ptr<tbb::task_arena> arena_;
+  std::unique_ptr<Executor> exec_;
   // Scratch space of the sync schedule, kept between periods.
   std::vector<Status> next_status_;
   std::vector<std::uint64_t> claim_;       ///< per agent: best priority claiming it (arrest or kill)

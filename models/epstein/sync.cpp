@@ -3,9 +3,6 @@
 // victim or cell, the one with the smallest priority wins; priorities are hashes of (seed, agent, period) with
 // the agent id as tie-break, and "smallest" does not depend on which thread looks first. So the outcome is the
 // same for any thread count.
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-
 #include <atomic>
 #include <limits>
 #include <vector>
@@ -23,15 +20,6 @@ void claim_min(std::uint64_t& slot, std::uint64_t priority) {
   std::uint64_t seen = ref.load(std::memory_order_relaxed);
   while (priority < seen && !ref.compare_exchange_weak(seen, priority, std::memory_order_relaxed)) {
   }
-}
-
-template <class F>
-void parallel(tbb::task_arena& arena, std::size_t n, F&& f) {
-  arena.execute([&] {
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1024), [&](const tbb::blocked_range<std::size_t>& r) {
-      for (std::size_t i = r.begin(); i < r.end(); ++i) f(i);
-    });
-  });
 }
 
 std::int32_t pick(std::vector<std::int32_t>& v, Stream& s) {
@@ -56,8 +44,8 @@ void EpsteinModel::step_sync() {
   // C and A come from row prefix sums of the start state: one subtraction per row of the vision.
   counts_.build(grid_, code_, [](std::uint8_t c) {
     return (c == cell::kCop ? SpanCounts::one(kCopField) : 0) | (cell::is_active(c) ? SpanCounts::one(kActiveField) : 0);
-  }, *arena_);
-  parallel(*arena_, n, [&](std::size_t i) {
+  }, *exec_);
+  exec_->for_each(n, [&](std::size_t i) {
     next_status_[i] = agents_.status[i];
     if (agents_.kind[i] != Kind::Citizen || !on_grid(i)) return;
     const std::int64_t here = agents_.cell[i];
@@ -84,7 +72,7 @@ void EpsteinModel::step_sync() {
   });
 
   // 2. Statuses change together; then the victims die (a killer can be killed in the same period).
-  parallel(*arena_, n, [&](std::size_t i) {
+  exec_->for_each(n, [&](std::size_t i) {
     if (agents_.kind[i] != Kind::Citizen || !on_grid(i) || agents_.status[i] == next_status_[i]) return;
     agents_.status[i] = next_status_[i];
     code_[static_cast<std::size_t>(agents_.cell[i])] = code_of(i);
@@ -97,7 +85,7 @@ void EpsteinModel::step_sync() {
       }
 
   // 3. Each cop picks a random active citizen within vision (Rule C); one arrest per citizen.
-  parallel(*arena_, n, [&](std::size_t i) {
+  exec_->for_each(n, [&](std::size_t i) {
     if (agents_.kind[i] != Kind::Cop || agents_.cell[i] < 0) return;
     thread_local std::vector<std::int32_t> actives;
     actives.clear();
@@ -114,9 +102,9 @@ void EpsteinModel::step_sync() {
   // 4. Moves (Rule M) to cells empty after the arrests; one mover per cell, the others stay. The k-th empty cell
   // is found by walking row counts and reading one row span, not the whole vision.
   counts_.build(grid_, code_, [](std::uint8_t c) { return c == cell::kEmpty ? SpanCounts::one(kEmptyField) : 0; },
-                *arena_);
+                *exec_);
   auto is_empty = [&](std::int64_t c) { return code_[static_cast<std::size_t>(c)] == cell::kEmpty; };
-  parallel(*arena_, n, [&](std::size_t i) {
+  exec_->for_each(n, [&](std::size_t i) {
     target_[i] = -1;
     if (!on_grid(i) || !(agents_.kind[i] == Kind::Cop ? cfg_.cops_move : cfg_.citizens_move)) return;
     const Vision& v = agents_.kind[i] == Kind::Cop ? cop_vision_ : citizen_vision_;
@@ -128,19 +116,19 @@ void EpsteinModel::step_sync() {
     claim_min(cell_claim_[static_cast<std::size_t>(target_[i])], priority(i));
   });
   // Winners' old cells are all distinct and occupied, their new cells distinct and empty: no two writes meet.
-  parallel(*arena_, n, [&](std::size_t i) {
+  exec_->for_each(n, [&](std::size_t i) {
     if (target_[i] < 0 || cell_claim_[static_cast<std::size_t>(target_[i])] != priority(i)) return;
     vacate(i);
     place(i, target_[i]);
   });
-  parallel(*arena_, n, [&](std::size_t i) {
+  exec_->for_each(n, [&](std::size_t i) {
     if (target_[i] >= 0) std::atomic_ref<std::uint64_t>(cell_claim_[static_cast<std::size_t>(target_[i])]).store(
         kNoClaim, std::memory_order_relaxed);
   });
 
   // 5. Model II births onto empty neighbouring cells, one per cell; children get ids in their parents' order.
   if (cfg_.clone_probability <= 0) return;
-  parallel(*arena_, n, [&](std::size_t i) {
+  exec_->for_each(n, [&](std::size_t i) {
     target_[i] = -1;
     if (agents_.kind[i] != Kind::Citizen || !on_grid(i)) return;
     Stream s(seed, kClone, i, t);

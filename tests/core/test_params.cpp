@@ -352,7 +352,7 @@ TEST_CASE("file A, then file B, then --set", "[params]") {
   CHECK(p.origin("citizens.vision") == "--set");
 }
 
-TEST_CASE("--set parses by the key's type", "[params]") {
+TEST_CASE("overrides from --set parse by the key's type", "[params]") {
   const Schema s = test_schema();
   Params p(s);
   p.apply_override("citizens.active=false");
@@ -390,7 +390,7 @@ TEST_CASE("--set parses by the key's type", "[params]") {
   CHECK(p.get_string("output.label").empty());
 }
 
-TEST_CASE("--set errors", "[params]") {
+TEST_CASE("overrides from --set report errors", "[params]") {
   const auto m = set_error("citizens.vision");
   CHECK(m.where() == "--set");
   CHECK(m.key().empty());

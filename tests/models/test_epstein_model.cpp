@@ -83,7 +83,7 @@ TEST_CASE("Model II accounts for every citizen: initial + births = alive + kille
   CHECK(aged > 0);
 }
 
-TEST_CASE("same seed, same run; another seed, another run", "[epstein][determinism]") {
+TEST_CASE("same seed gives the same run, another seed another run", "[epstein][determinism]") {
   const std::string rules = variants();
   auto a = model_from(small_model_i(rules));
   auto b = model_from(small_model_i(rules));
@@ -211,7 +211,7 @@ TEST_CASE("jail terms stay within 1..J_max periods and life terms never end", "[
   CHECK(releases == 0);
 }
 
-TEST_CASE("without movement nobody moves; cops still do when they may", "[epstein][rules]") {
+TEST_CASE("without movement citizens stay put while cops still move", "[epstein][rules]") {
   auto m = model_from(small_model_i("[citizens]\nmove = \"none\"\nlegitimacy = 0.95\n"));
   const auto before = m.agents().cell;
   for (int t = 0; t < 5; ++t) m.step();

@@ -6,14 +6,11 @@
 // The prefix sums describe one snapshot of a cell layer: they suit schedules where everyone decides from the
 // same state (the `sync` schedule), not ones where each activation changes what the next one sees.
 #pragma once
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
-
 #include <cstdint>
 #include <vector>
 
 #include "keepsim/core/grid.hpp"
+#include "keepsim/core/parallel.hpp"
 
 namespace keepsim {
 
@@ -25,21 +22,17 @@ class SpanCounts {
 
   /// Rebuilds the prefix sums from a per-cell layer; classify(value) returns the packed counters of one cell.
   template <class Layer, class Classify>
-  void build(const Grid& grid, const Layer& layer, Classify&& classify, tbb::task_arena& arena) {
+  void build(const Grid& grid, const Layer& layer, Classify&& classify, Executor& exec) {
     grid_ = &grid;
     const auto w = static_cast<std::size_t>(grid.width());
     const auto h = static_cast<std::size_t>(grid.height());
     prefix_.resize(h * (w + 1));
-    arena.execute([&] {
-      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, h), [&](const tbb::blocked_range<std::size_t>& r) {
-        for (std::size_t y = r.begin(); y < r.end(); ++y) {
-          std::uint64_t* p = &prefix_[y * (w + 1)];
-          const std::size_t row = y * w;
-          p[0] = 0;
-          for (std::size_t x = 0; x < w; ++x) p[x + 1] = p[x] + classify(layer[row + x]);
-        }
-      });
-    });
+    exec.for_each(h, [&](std::size_t y) {
+      std::uint64_t* p = &prefix_[y * (w + 1)];
+      const std::size_t row = y * w;
+      p[0] = 0;
+      for (std::size_t x = 0; x < w; ++x) p[x + 1] = p[x] + classify(layer[row + x]);
+    }, 16);
   }
 
   /// The packed counters of the cells within `vision` of `centre`, the centre included.
