@@ -31,11 +31,12 @@ std::vector<int> parse_list(const char* text) {
 keepsim::epstein::Config config_for(int size, const std::string& schedule) {
   // The benchmark case of issue 6: Model I, density 0.7, cops 0.04, vision 7, Moore metric, floor rule.
   keepsim::Params p(keepsim::full_schema());
-  p.load_string("[world]\nwidth = " + std::to_string(size) + "\nheight = " + std::to_string(size) +
-                    "\n[citizens]\ndensity = 0.7\nvision = 7\nlegitimacy = 0.82\n[cops]\ndensity = 0.04\nvision = 7\n"
-                    "[jail]\nmax_term = 30\n[rules]\nvision_metric = \"moore\"\nratio = \"floor\"\nschedule = \"" +
-                    schedule + "\"\n",
-                "bench");
+  p.load_string(
+      "[world]\nwidth = " + std::to_string(size) + "\nheight = " + std::to_string(size) +
+          "\n[citizens]\ndensity = 0.7\nvision = 7\nlegitimacy = 0.82\n[cops]\ndensity = 0.04\nvision = 7\n"
+          "[jail]\nmax_term = 30\n[rules]\nvision_metric = \"moore\"\nratio = \"floor\"\nschedule = \"" +
+          schedule + "\"\n",
+      "bench");
   return keepsim::epstein::read_config(p);
 }
 
@@ -61,23 +62,31 @@ int main(int argc, char** argv) {
   bool reference = true;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--sizes" && i + 1 < argc) sizes = parse_list(argv[++i]);
-    else if (a == "--threads" && i + 1 < argc) threads = parse_list(argv[++i]);
-    else if (a == "--periods" && i + 1 < argc) periods = std::atoll(argv[++i]);
-    else if (a == "--json" && i + 1 < argc) json = argv[++i];
-    else if (a == "--no-reference") reference = false;
+    if (a == "--sizes" && i + 1 < argc)
+      sizes = parse_list(argv[++i]);
+    else if (a == "--threads" && i + 1 < argc)
+      threads = parse_list(argv[++i]);
+    else if (a == "--periods" && i + 1 < argc)
+      periods = std::atoll(argv[++i]);
+    else if (a == "--json" && i + 1 < argc)
+      json = argv[++i];
+    else if (a == "--no-reference")
+      reference = false;
     else {
-      std::fprintf(stderr, "usage: keepsim_bench [--sizes 40,1000] [--periods N] [--threads 1,2] [--json FILE] "
-                           "[--no-reference]\n");
+      std::fprintf(stderr,
+                   "usage: keepsim_bench [--sizes 40,1000] [--periods N] [--threads 1,2] [--json FILE] "
+                   "[--no-reference]\n");
       return 2;
     }
   }
   std::vector<Result> results;
-  std::printf("%-28s %6s %7s %8s %14s %10s\n", "case", "size", "threads", "periods", "updates/s", "x reference");
+  std::printf("%-28s %6s %7s %8s %14s %10s\n", "case", "size", "threads", "periods", "updates/s",
+              "x reference");
   for (const int size : sizes) {
     // About 2e7 agent-updates per case unless --periods says otherwise, at least 10 periods.
-    const std::int64_t n = periods > 0 ? periods
-                                       : std::max<std::int64_t>(10, 20'000'000 / (static_cast<std::int64_t>(size) * size));
+    const std::int64_t n =
+        periods > 0 ? periods
+                    : std::max<std::int64_t>(10, 20'000'000 / (static_cast<std::int64_t>(size) * size));
     double ref_rate = 0;
     if (reference) {
       keepsim::bench::ReferenceModelI ref(size, 0.7, 0.04, 7, 0.82, 30, 1);
@@ -101,7 +110,8 @@ int main(int argc, char** argv) {
           updates += agents_counted(m);
           m.step();
         }
-        const double rate = static_cast<double>(updates) / std::chrono::duration<double>(Clock::now() - t0).count();
+        const double rate =
+            static_cast<double>(updates) / std::chrono::duration<double>(Clock::now() - t0).count();
         const double ratio = ref_rate > 0 ? rate / ref_rate : 0;
         results.push_back({"keepsim " + schedule, size, th, n, rate, ratio});
         std::printf("%-28s %6d %7d %8lld %14.3e %10.2f\n", ("keepsim " + schedule).c_str(), size, th,

@@ -13,13 +13,19 @@ namespace keepsim::bench {
 
 class ReferenceModelI {
  public:
-  ReferenceModelI(int size, double citizen_density, double cop_density, int vision, double legitimacy, int max_jail,
-                  std::uint64_t seed)
-      : n_(size), v_(vision), l_(legitimacy), jmax_(max_jail), rng_(seed), cell_(static_cast<std::size_t>(size) * size, -1) {
+  ReferenceModelI(int size, double citizen_density, double cop_density, int vision, double legitimacy,
+                  int max_jail, std::uint64_t seed)
+      : n_(size),
+        v_(vision),
+        l_(legitimacy),
+        jmax_(max_jail),
+        rng_(seed),
+        cell_(static_cast<std::size_t>(size) * size, -1) {
     std::vector<int> cells(cell_.size());
     for (std::size_t i = 0; i < cells.size(); ++i) cells[i] = static_cast<int>(i);
     std::shuffle(cells.begin(), cells.end(), rng_);
-    const auto nc = static_cast<std::size_t>(std::llround(citizen_density * static_cast<double>(cells.size())));
+    const auto nc =
+        static_cast<std::size_t>(std::llround(citizen_density * static_cast<double>(cells.size())));
     const auto nk = static_cast<std::size_t>(std::llround(cop_density * static_cast<double>(cells.size())));
     for (std::size_t i = 0; i < nc + nk; ++i) {
       Agent a;
@@ -45,7 +51,8 @@ class ReferenceModelI {
         std::vector<int> actives;
         scan(a.pos, [&](int c) {
           const int o = cell_[static_cast<std::size_t>(c)];
-          if (o >= 0 && !agents_[static_cast<std::size_t>(o)].cop && agents_[static_cast<std::size_t>(o)].active)
+          if (o >= 0 && !agents_[static_cast<std::size_t>(o)].cop &&
+              agents_[static_cast<std::size_t>(o)].active)
             actives.push_back(o);
         });
         if (!actives.empty()) {
@@ -72,7 +79,8 @@ class ReferenceModelI {
       Agent& a = agents_[i];
       if (a.jail > 0 && --a.jail == 0) {
         int c;
-        do c = static_cast<int>(pick(cell_.size())); while (cell_[static_cast<std::size_t>(c)] >= 0);
+        do c = static_cast<int>(pick(cell_.size()));
+        while (cell_[static_cast<std::size_t>(c)] >= 0);
         a.pos = c;
         cell_[static_cast<std::size_t>(c)] = static_cast<int>(i);
       }

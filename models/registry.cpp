@@ -14,7 +14,9 @@ const Schema& full_schema() {
   return schema;
 }
 
-void validate(const Params& params) { (void)epstein::read_config(params); }
+void validate(const Params& params) {
+  (void)epstein::read_config(params);
+}
 
 std::unique_ptr<Model> make_model(const Params& params, int threads) {
   return std::make_unique<epstein::EpsteinModel>(epstein::read_config(params), threads);

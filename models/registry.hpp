@@ -1,5 +1,5 @@
-// The models keepsim can run, chosen by the config's `model` key. The command line and the tests build schemas
-// and models only through here.
+// The models keepsim can run, chosen by the config's `model` key. The command line and the tests build
+// schemas and models only through here.
 #pragma once
 #include <memory>
 #include <string>

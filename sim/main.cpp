@@ -39,8 +39,10 @@ void check_output(const std::string& out, bool force) {
     throw keepsim::OutputError(out + ": output exists; pass --force to overwrite it");
   if (fs::is_directory(p)) throw keepsim::OutputError(out + ": output is a directory");
   const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  if (!fs::is_directory(dir)) throw keepsim::OutputError(out + ": directory " + dir.string() + " does not exist");
-  if (access(dir.c_str(), W_OK) != 0) throw keepsim::OutputError(out + ": directory " + dir.string() + " is not writable");
+  if (!fs::is_directory(dir))
+    throw keepsim::OutputError(out + ": directory " + dir.string() + " does not exist");
+  if (access(dir.c_str(), W_OK) != 0)
+    throw keepsim::OutputError(out + ": directory " + dir.string() + " is not writable");
 }
 
 std::string format_value(const keepsim::AttrValue& v) {
@@ -53,9 +55,9 @@ std::string format_value(const keepsim::AttrValue& v) {
   return std::get<std::string>(v);
 }
 
-int cmd_run(const std::vector<std::string>& configs, const std::vector<std::string>& sets, const std::string& out,
-            std::optional<std::int64_t> seed, std::optional<std::int64_t> steps, int threads, bool quiet,
-            bool force) {
+int cmd_run(const std::vector<std::string>& configs, const std::vector<std::string>& sets,
+            const std::string& out, std::optional<std::int64_t> seed, std::optional<std::int64_t> steps,
+            int threads, bool quiet, bool force) {
   keepsim::Params params = load(configs, sets);
   if (seed) params.set("run.seed", *seed, "--seed");
   if (steps) params.set("run.steps", *steps, "--steps");
@@ -82,10 +84,11 @@ int cmd_run(const std::vector<std::string>& configs, const std::vector<std::stri
     return 130;
   }
   if (!quiet) {
-    std::printf("keepsim run: %s, seed %lld, %lld periods in %.2f s -> %s\n", params.get_string("title").c_str(),
-                static_cast<long long>(params.get_int("run.seed")), static_cast<long long>(outcome.steps_completed),
-                secs, out.c_str());
-    for (const auto& s : outcome.summary) std::printf("  %-40s %s\n", s.spec.name.c_str(), format_value(s.value).c_str());
+    std::printf("keepsim run: %s, seed %lld, %lld periods in %.2f s -> %s\n",
+                params.get_string("title").c_str(), static_cast<long long>(params.get_int("run.seed")),
+                static_cast<long long>(outcome.steps_completed), secs, out.c_str());
+    for (const auto& s : outcome.summary)
+      std::printf("  %-40s %s\n", s.spec.name.c_str(), format_value(s.value).c_str());
   }
   return 0;
 }
@@ -95,7 +98,8 @@ int cmd_run(const std::vector<std::string>& configs, const std::vector<std::stri
 int main(int argc, char** argv) {
   CLI::App app{"keepsim: agent-based simulation of civil violence, peacekeeping and security-keeping"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("keepsim ") + KEEPSIM_VERSION + " (" + KEEPSIM_GIT_COMMIT + ")");
+  app.set_version_flag("--version",
+                       std::string("keepsim ") + KEEPSIM_VERSION + " (" + KEEPSIM_GIT_COMMIT + ")");
 
   std::vector<std::string> configs, sets;
   std::string out;
@@ -113,7 +117,8 @@ int main(int argc, char** argv) {
   run->add_flag("-q,--quiet", quiet, "print nothing but errors");
   run->add_flag("--force", force, "overwrite an existing output file");
 
-  CLI::App* describe = app.add_subcommand("describe", "list every parameter: type, default, unit, range, doc");
+  CLI::App* describe =
+      app.add_subcommand("describe", "list every parameter: type, default, unit, range, doc");
   CLI::App* validate = app.add_subcommand("validate", "check config files without running them");
   std::vector<std::string> vconfigs, vsets;
   validate->add_option("config", vconfigs, "config files (TOML)")->required();

@@ -20,7 +20,8 @@ Metric parse_metric(const std::string& name) {
 
 Vision::Vision(Metric metric, double radius) {
   // Integer reach: the largest offset any metric can include. Euclidean includes (dx, dy) when
-  // dx^2 + dy^2 <= radius^2, so radius 1.7 covers the 8 Moore neighbours (2 <= 2.89) as in NetLogo's in-radius.
+  // dx^2 + dy^2 <= radius^2, so radius 1.7 covers the 8 Moore neighbours (2 <= 2.89) as in NetLogo's
+  // in-radius.
   reach_ = static_cast<int>(std::floor(radius + 1e-9));
   half_.assign(static_cast<std::size_t>(2 * reach_ + 1), 0);
   const double r2 = radius * radius + 1e-9;

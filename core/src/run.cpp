@@ -25,8 +25,8 @@ class ProgressBar {
     const double secs = std::chrono::duration<double>(now - start_).count();
     const double left = frac > 0 ? secs * (1 - frac) / frac : 0;
     std::fprintf(stderr, "\r[%.*s%*s] %lld/%lld periods  %.1fs elapsed  %.1fs left ", filled,
-                 "########################################", width - filled, "",
-                 static_cast<long long>(done), static_cast<long long>(total_), secs, left);
+                 "########################################", width - filled, "", static_cast<long long>(done),
+                 static_cast<long long>(total_), secs, left);
     if (done == total_) std::fputc('\n', stderr);
     std::fflush(stderr);
   }

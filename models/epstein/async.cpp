@@ -1,5 +1,5 @@
-// The reference schedule (MODEL.md section 3, `async`): every period the agents on the grid are activated one at
-// a time in a fresh random order, and each sees the moves, arrests and killings of those before it.
+// The reference schedule (MODEL.md section 3, `async`): every period the agents on the grid are activated one
+// at a time in a fresh random order, and each sees the moves, arrests and killings of those before it.
 #include <vector>
 
 #include "models/epstein/model.hpp"
@@ -10,12 +10,14 @@ void EpsteinModel::step_async() {
   std::vector<std::uint32_t> order;
   order.reserve(agents_.size());
   for (std::size_t i = 0; i < agents_.size(); ++i)
-    if (agents_.cell[i] >= 0 && agents_.status[i] != Status::Jailed) order.push_back(static_cast<std::uint32_t>(i));
+    if (agents_.cell[i] >= 0 && agents_.status[i] != Status::Jailed)
+      order.push_back(static_cast<std::uint32_t>(i));
   Stream shuffle(cfg_.seed, kShuffle, 0, static_cast<std::uint64_t>(period_));
   for (std::size_t i = order.size(); i > 1; --i)
     std::swap(order[i - 1], order[shuffle.below(static_cast<std::uint32_t>(i))]);
   for (const std::uint32_t id : order)
-    if (agents_.cell[id] >= 0 && agents_.status[id] != Status::Jailed) activate(id);  // not arrested or killed
+    if (agents_.cell[id] >= 0 && agents_.status[id] != Status::Jailed)
+      activate(id);  // not arrested or killed
 }
 
 void EpsteinModel::activate(std::size_t id) {
@@ -52,8 +54,9 @@ void EpsteinModel::activate(std::size_t id) {
     if (killing) {
       // Model II: going active means killing a random member of the other group within vision.
       active = active && !found.empty();
-      if (active) kill(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(
-          found[s.below(static_cast<std::uint32_t>(found.size()))])]));
+      if (active)
+        kill(static_cast<std::size_t>(
+            occupant_[static_cast<std::size_t>(found[s.below(static_cast<std::uint32_t>(found.size()))])]));
     }
     agents_.status[id] = active ? Status::Active : Status::Quiet;
     code_[static_cast<std::size_t>(agents_.cell[id])] = code_of(id);

@@ -1,5 +1,5 @@
-// Set-up, schedules over time, jail and release, observation and summary: everything both activation schedules
-// share (MODEL.md section 3).
+// Set-up, schedules over time, jail and release, observation and summary: everything both activation
+// schedules share (MODEL.md section 3).
 #include "models/epstein/model.hpp"
 #include "models/epstein/rules.hpp"
 
@@ -36,9 +36,10 @@ EpsteinModel::EpsteinModel(const Config& c, int threads)
 
   // Exactly round(density * cells) agents of each kind on distinct random cells, chosen by selection sampling
   // (Knuth's algorithm S) in one pass over the cells with one stream per cell: no cell list in memory.
-  const auto n_cit = static_cast<std::int64_t>(std::llround(cfg_.citizen_density * static_cast<double>(cells)));
-  const std::int64_t n_cop =
-      std::min(cells - n_cit, static_cast<std::int64_t>(std::llround(cfg_.cop_density * static_cast<double>(cells))));
+  const auto n_cit =
+      static_cast<std::int64_t>(std::llround(cfg_.citizen_density * static_cast<double>(cells)));
+  const std::int64_t n_cop = std::min(
+      cells - n_cit, static_cast<std::int64_t>(std::llround(cfg_.cop_density * static_cast<double>(cells))));
   std::int64_t need = n_cit + n_cop;
   std::int64_t cops_left = n_cop;
   for (std::int64_t cl = 0; cl < cells && need > 0; ++cl) {
@@ -57,7 +58,8 @@ EpsteinModel::EpsteinModel(const Config& c, int threads)
       const auto r = static_cast<float>(a.uniform());
       const std::uint8_t g = cfg_.groups == 2 && a.uniform() >= cfg_.group_share ? 1 : 0;
       const std::int32_t death =
-          cfg_.max_age > 0 ? 1 + static_cast<std::int32_t>(a.below(static_cast<std::uint32_t>(cfg_.max_age))) : 0;
+          cfg_.max_age > 0 ? 1 + static_cast<std::int32_t>(a.below(static_cast<std::uint32_t>(cfg_.max_age)))
+                           : 0;
       id = agents_.add(Kind::Citizen, g, h, r, death);
     }
     place(id, static_cast<std::int32_t>(cl));
@@ -81,17 +83,26 @@ void EpsteinModel::declare(Recorder& rec) {
   h_active_ = count("active", "citizens on the grid and active");
   h_jailed_ = count("jailed", "citizens in jail");
   h_cops_ = count("cops", "cops (security units) on the grid");
-  h_alive_ = rec.add({"alive", "living citizens (on the grid or in jail), by group", "1", DType::Int64,
-                      {"step", "group"}, {}},
+  h_alive_ = rec.add({"alive",
+                      "living citizens (on the grid or in jail), by group",
+                      "1",
+                      DType::Int64,
+                      {"step", "group"},
+                      {}},
                      groups);
-  h_killed_ = rec.add({"killed", "citizens killed in the period, by the victim's group", "1", DType::Int64,
-                       {"step", "group"}, {}},
+  h_killed_ = rec.add({"killed",
+                       "citizens killed in the period, by the victim's group",
+                       "1",
+                       DType::Int64,
+                       {"step", "group"},
+                       {}},
                       groups);
   h_arrests_ = count("arrests", "arrests in the period");
   h_releases_ = count("releases", "releases from jail in the period");
   h_births_ = count("births", "citizens born (cloned) in the period");
   h_deaths_ = count("deaths_of_age", "citizens who died of age in the period");
-  h_legitimacy_ = rec.add({"legitimacy", "perceived legitimacy of the authority", "1", DType::Float64, {"step"}, {}});
+  h_legitimacy_ =
+      rec.add({"legitimacy", "perceived legitimacy of the authority", "1", DType::Float64, {"step"}, {}});
   if (cfg_.cop_proximity) {
     h_near_ = count("near_cops", "citizens on the grid with a cop within their vision");
     h_near_active_ = count("active_near_cops", "active citizens with a cop within their vision");
@@ -104,10 +115,17 @@ void EpsteinModel::observe(Recorder& rec) {
   for (std::size_t i = 0; i < agents_.size(); ++i) {
     if (agents_.kind[i] != Kind::Citizen) continue;
     switch (agents_.status[i]) {
-      case Status::Quiet: ++quiet; break;
-      case Status::Active: ++active; break;
-      case Status::Jailed: ++jailed; break;
-      case Status::Dead: continue;
+      case Status::Quiet:
+        ++quiet;
+        break;
+      case Status::Active:
+        ++active;
+        break;
+      case Status::Jailed:
+        ++jailed;
+        break;
+      case Status::Dead:
+        continue;
     }
     ++alive[agents_.group[i]];
   }
@@ -124,13 +142,16 @@ void EpsteinModel::observe(Recorder& rec) {
   rec.put(h_deaths_, events_.deaths_of_age);
   rec.put(h_legitimacy_, legitimacy_);
   if (cfg_.cop_proximity) {
-    // Deception (Epstein run 1) shows as a lower active share among citizens who see a cop than among the rest.
+    // Deception (Epstein run 1) shows as a lower active share among citizens who see a cop than among the
+    // rest.
     std::int64_t near = 0, near_active = 0;
     for (std::size_t i = 0; i < agents_.size(); ++i) {
-      if (agents_.kind[i] != Kind::Citizen || agents_.cell[i] < 0 || agents_.status[i] == Status::Jailed) continue;
+      if (agents_.kind[i] != Kind::Citizen || agents_.cell[i] < 0 || agents_.status[i] == Status::Jailed)
+        continue;
       bool sees_cop = false;
-      grid_.for_each_in(agents_.cell[i], citizen_vision_,
-                        [&](std::int64_t c) { sees_cop = sees_cop || code_[static_cast<std::size_t>(c)] == cell::kCop; });
+      grid_.for_each_in(agents_.cell[i], citizen_vision_, [&](std::int64_t c) {
+        sees_cop = sees_cop || code_[static_cast<std::size_t>(c)] == cell::kCop;
+      });
       near += sees_cop;
       near_active += sees_cop && agents_.status[i] == Status::Active;
     }
@@ -155,7 +176,8 @@ double EpsteinModel::legitimacy_at(std::int64_t t) const {
   const double l0 = cfg_.legitimacy;
   if (cfg_.legitimacy_schedule == LegitimacySchedule::Constant || t < cfg_.legitimacy_change_start) return l0;
   if (cfg_.legitimacy_schedule == LegitimacySchedule::Jump) return cfg_.legitimacy_target;
-  const double moved = cfg_.legitimacy_change_rate * static_cast<double>(t - cfg_.legitimacy_change_start + 1);
+  const double moved =
+      cfg_.legitimacy_change_rate * static_cast<double>(t - cfg_.legitimacy_change_start + 1);
   return cfg_.legitimacy_target < l0 ? std::max(cfg_.legitimacy_target, l0 - moved)
                                      : std::min(cfg_.legitimacy_target, l0 + moved);
 }
@@ -170,7 +192,7 @@ std::int64_t EpsteinModel::cop_target_at(std::int64_t t) const {
   const double d0 = cfg_.cop_density;
   const double moved = cfg_.cop_change_rate * static_cast<double>(t - cfg_.cop_change_start + 1);
   const double d = cfg_.cop_target_density < d0 ? std::max(cfg_.cop_target_density, d0 - moved)
-                                                 : std::min(cfg_.cop_target_density, d0 + moved);
+                                                : std::min(cfg_.cop_target_density, d0 + moved);
   return std::llround(d * cells);
 }
 
@@ -178,7 +200,8 @@ void EpsteinModel::apply_cop_schedule() {
   if (cfg_.cop_schedule == CopSchedule::Constant) return;
   const std::int64_t want = cop_target_at(period_);
   Stream s(cfg_.seed, kCopSchedule, 0, static_cast<std::uint64_t>(period_));
-  // Added cops go to random empty cells (the paper's safe-haven experiment); withdrawn cops are chosen at random.
+  // Added cops go to random empty cells (the paper's safe-haven experiment); withdrawn cops are chosen at
+  // random.
   while (cops_on_grid_ < want) {
     const std::int32_t c = random_empty_cell(s);
     if (c < 0) break;
@@ -233,8 +256,8 @@ void EpsteinModel::vacate(std::size_t id) {
 }
 
 void EpsteinModel::jail(std::size_t id) {
-  // Rule C: the arrested citizen serves a term drawn once; it counts down at the end of every period including
-  // this one (age_and_release), so a term of j keeps the citizen out of the next j periods.
+  // Rule C: the arrested citizen serves a term drawn once; it counts down at the end of every period
+  // including this one (age_and_release), so a term of j keeps the citizen out of the next j periods.
   agents_.status[id] = Status::Jailed;
   const std::int32_t term = draw_jail_term(id);
   agents_.jail_left[id] = term == Agents::kLife ? term : term + 1;
@@ -315,7 +338,8 @@ void EpsteinModel::check_invariants() const {
     const bool jailed = agents_.status[i] == Status::Jailed;
     if (agents_.kind[i] == Kind::Cop && !dead) ++cops;
     if (dead && c >= 0) fail("dead agent " + std::to_string(i) + " on the grid");
-    if (jailed && cfg_.jailed == Jailed::OffGrid && c >= 0) fail("jailed agent " + std::to_string(i) + " on grid");
+    if (jailed && cfg_.jailed == Jailed::OffGrid && c >= 0)
+      fail("jailed agent " + std::to_string(i) + " on grid");
     if (!dead && !(jailed && cfg_.jailed == Jailed::OffGrid) && c < 0)
       fail("agent " + std::to_string(i) + " lost its cell");
     if (c >= 0 && (occupant_[static_cast<std::size_t>(c)] != static_cast<std::int32_t>(i) ||

@@ -1,7 +1,7 @@
-// Epstein's civil-violence Models I and II (MODEL.md section 3): citizens with hardship H, risk aversion R and
-// a shared perceived legitimacy L, and cops. Model I: active citizens rebel and cops arrest them. Model II: two
-// groups, going active means killing a member of the other group, citizens clone and die of age, and cops
-// (peacekeepers) arrest actives of either group.
+// Epstein's civil-violence Models I and II (MODEL.md section 3): citizens with hardship H, risk aversion R
+// and a shared perceived legitimacy L, and cops. Model I: active citizens rebel and cops arrest them. Model
+// II: two groups, going active means killing a member of the other group, citizens clone and die of age, and
+// cops (peacekeepers) arrest actives of either group.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -27,9 +27,15 @@ constexpr std::uint8_t kCitizen = 4;
 constexpr std::uint8_t kActiveBit = 2;
 constexpr std::uint8_t kCop = 8;
 constexpr std::uint8_t kJailed = 16;  ///< a jailed citizen keeping its cell (rules.jailed = keep_cell)
-inline bool is_citizen(std::uint8_t c) { return (c & kCitizen) != 0; }
-inline bool is_active(std::uint8_t c) { return (c & (kCitizen | kActiveBit)) == (kCitizen | kActiveBit); }
-inline int group(std::uint8_t c) { return c & 1; }
+inline bool is_citizen(std::uint8_t c) {
+  return (c & kCitizen) != 0;
+}
+inline bool is_active(std::uint8_t c) {
+  return (c & (kCitizen | kActiveBit)) == (kCitizen | kActiveBit);
+}
+inline int group(std::uint8_t c) {
+  return c & 1;
+}
 inline std::uint8_t citizen(int group, bool active) {
   return static_cast<std::uint8_t>(kCitizen | (active ? kActiveBit : 0) | group);
 }
@@ -40,9 +46,9 @@ struct Agents {
   std::vector<Kind> kind;
   std::vector<Status> status;
   std::vector<std::uint8_t> group;
-  std::vector<std::int32_t> cell;  ///< -1 when off the grid
-  std::vector<float> hardship;     ///< H
-  std::vector<float> risk;         ///< R
+  std::vector<std::int32_t> cell;       ///< -1 when off the grid
+  std::vector<float> hardship;          ///< H
+  std::vector<float> risk;              ///< R
   std::vector<std::int32_t> jail_left;  ///< periods of jail left; kLife for a life term
   std::vector<std::int32_t> age;
   std::vector<std::int32_t> death_age;  ///< 0: never dies of age
@@ -59,7 +65,17 @@ struct Events {
 
 /// Purposes of random streams (rng.hpp): each kind of draw has its own stream.
 enum Purpose : std::uint32_t {
-  kPlace = 1, kInit, kShuffle, kDecide, kArrest, kMove, kJail, kRelease, kCopSchedule, kClone, kPriority,
+  kPlace = 1,
+  kInit,
+  kShuffle,
+  kDecide,
+  kArrest,
+  kMove,
+  kJail,
+  kRelease,
+  kCopSchedule,
+  kClone,
+  kPriority,
   kKill
 };
 
@@ -82,7 +98,8 @@ class EpsteinModel : public Model {
   const Grid& grid() const { return grid_; }
   double legitimacy() const { return legitimacy_; }
   const Events& events() const { return events_; }
-  /// Throws std::logic_error when the layers and the agents disagree (one agent per cell, codes match status).
+  /// Throws std::logic_error when the layers and the agents disagree (one agent per cell, codes match
+  /// status).
   void check_invariants() const;
 
  private:

@@ -13,7 +13,8 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 ParamSpec real(std::string key, double def, std::string unit, double lo, double hi, std::string doc) {
   return {std::move(key), ParamType::Real, def, std::move(unit), lo, hi, {}, std::move(doc)};
 }
-ParamSpec integer(std::string key, std::int64_t def, std::string unit, double lo, double hi, std::string doc) {
+ParamSpec integer(std::string key, std::int64_t def, std::string unit, double lo, double hi,
+                  std::string doc) {
   return {std::move(key), ParamType::Int, def, std::move(unit), lo, hi, {}, std::move(doc)};
 }
 ParamSpec choice(std::string key, std::vector<std::string> choices, std::string doc) {
@@ -25,7 +26,8 @@ ParamSpec choice(std::string key, std::vector<std::string> choices, std::string 
 
 void declare_params(Schema& s) {
   s.add(choice("model", {"epstein"}, "which model to run: epstein (civil-violence Models I and II)"));
-  s.add({"title", ParamType::String, std::string("keepsim run"), "", -kInf, kInf, {}, "title of the run file"});
+  s.add(
+      {"title", ParamType::String, std::string("keepsim run"), "", -kInf, kInf, {}, "title of the run file"});
 
   s.add(integer("run.steps", 500, "periods", 0, 1e9, "number of periods to run"));
   s.add(integer("run.seed", 1, "1", 0, 9.0e18, "base seed of every random draw"));
@@ -39,7 +41,8 @@ void declare_params(Schema& s) {
   s.add(real("citizens.threshold", 0.1, "1", 0, 1, "T: a citizen is active when G - N > T"));
   s.add(real("citizens.arrest_constant", 2.3, "1", 0, 1000, "k in P = 1 - exp(-k * ratio(C, A))"));
   s.add(real("citizens.legitimacy", 0.82, "1", 0, 1, "L: legitimacy of the authority at period 0"));
-  s.add(choice("citizens.move", {"random", "none"}, "rule M for citizens: random empty cell in vision, or stay"));
+  s.add(choice("citizens.move", {"random", "none"},
+               "rule M for citizens: random empty cell in vision, or stay"));
   s.add(integer("citizens.groups", 1, "1", 1, 2, "number of groups (2 for inter-group violence)"));
   s.add(real("citizens.group_share", 0.5, "1", 0, 1, "share of citizens in group 0 when there are 2 groups"));
   s.add(choice("citizens.violence", {"rebellion", "inter_group"},
@@ -57,12 +60,14 @@ void declare_params(Schema& s) {
   s.add(real("cops.target_density", 0, "1", 0, 1, "cop density the schedule moves to"));
   s.add(real("cops.change_rate", 0, "1", 0, 1, "linear schedule: change of cop density per period"));
 
-  s.add(real("jail.max_term", 30, "periods", 0, kInf, "J_max: jail terms are uniform on 1..J_max (inf: life)"));
+  s.add(
+      real("jail.max_term", 30, "periods", 0, kInf, "J_max: jail terms are uniform on 1..J_max (inf: life)"));
 
   s.add(choice("legitimacy.schedule", {"constant", "linear", "jump"},
                "legitimacy over time: constant; linear change toward target by change_rate a period from "
                "change_start; one jump to target at change_start"));
-  s.add(integer("legitimacy.change_start", 0, "periods", 0, 1e9, "first period the legitimacy schedule applies"));
+  s.add(integer("legitimacy.change_start", 0, "periods", 0, 1e9,
+                "first period the legitimacy schedule applies"));
   s.add(real("legitimacy.change_rate", 0.01, "1", 0, 1, "linear schedule: change of legitimacy per period"));
   s.add(real("legitimacy.target", 0.2, "1", 0, 1, "legitimacy the schedule moves to"));
 
@@ -71,13 +76,15 @@ void declare_params(Schema& s) {
   s.add(integer("demography.max_age", 0, "periods", 0, 1e9,
                 "death ages are uniform on 1..max_age (0: citizens never die of age; Model II: 200)"));
 
-  s.add(choice("rules.ratio", {"floor", "literal", "round"},
-               "ratio(C, A) in the arrest probability: floor(C/A) as NetLogo, C/A as the paper, round-half-even "
-               "as Mesa"));
+  s.add(choice(
+      "rules.ratio", {"floor", "literal", "round"},
+      "ratio(C, A) in the arrest probability: floor(C/A) as NetLogo, C/A as the paper, round-half-even "
+      "as Mesa"));
   s.add(choice("rules.vision_metric", {"euclidean", "moore", "von_neumann"},
                "shape of vision: euclidean radius (NetLogo), moore square, von_neumann diamond (Mesa)"));
-  s.add(choice("rules.jailed", {"off_grid", "keep_cell"},
-               "jailed citizens leave the grid and return to a random empty cell, or keep their cell (Mesa)"));
+  s.add(
+      choice("rules.jailed", {"off_grid", "keep_cell"},
+             "jailed citizens leave the grid and return to a random empty cell, or keep their cell (Mesa)"));
   s.add(choice("rules.schedule", {"async", "sync"},
                "async: random sequential activation (reference); sync: all decide from the period's start "
                "state, then conflicts are resolved (parallel)"));
@@ -86,8 +93,15 @@ void declare_params(Schema& s) {
 
   s.add(integer("summary.outburst_threshold", 50, "1", 0, 1e12,
                 "an outburst is a run of periods with more actives than this"));
-  s.add({"output.cop_proximity", ParamType::Bool, false, "", -kInf, kInf, {},
-         "also record citizens with a cop within vision and how many of them are active (run 1's deception)"});
+  s.add(
+      {"output.cop_proximity",
+       ParamType::Bool,
+       false,
+       "",
+       -kInf,
+       kInf,
+       {},
+       "also record citizens with a cop within vision and how many of them are active (run 1's deception)"});
 }
 
 namespace {
@@ -152,7 +166,8 @@ Config read_config(const Params& p) {
   c.ratio = pick<Ratio>(p, "rules.ratio",
                         {{"literal", Ratio::Literal}, {"floor", Ratio::Floor}, {"round", Ratio::Round}});
   c.metric = parse_metric(p.get_string("rules.vision_metric"));
-  c.jailed = pick<Jailed>(p, "rules.jailed", {{"off_grid", Jailed::OffGrid}, {"keep_cell", Jailed::KeepCell}});
+  c.jailed =
+      pick<Jailed>(p, "rules.jailed", {{"off_grid", Jailed::OffGrid}, {"keep_cell", Jailed::KeepCell}});
   c.schedule = pick<Schedule>(p, "rules.schedule", {{"async", Schedule::Async}, {"sync", Schedule::Sync}});
   c.order = pick<Order>(p, "rules.order", {{"move_first", Order::MoveFirst}, {"act_first", Order::ActFirst}});
   c.outburst_threshold = p.get_int("summary.outburst_threshold");

@@ -1,4 +1,5 @@
-// Rule A of Epstein (2002) as pure functions (MODEL.md section 3), so they can be read and tested on their own.
+// Rule A of Epstein (2002) as pure functions (MODEL.md section 3), so they can be read and tested on their
+// own.
 #pragma once
 #include <cmath>
 
@@ -10,9 +11,12 @@ namespace keepsim::epstein {
 inline double vision_ratio(Ratio rule, int cops, int actives) {
   const double q = static_cast<double>(cops) / static_cast<double>(actives);
   switch (rule) {
-    case Ratio::Floor: return std::floor(q);
-    case Ratio::Round: return std::nearbyint(q);  // default rounding mode: half to even, like Python's round
-    case Ratio::Literal: break;
+    case Ratio::Floor:
+      return std::floor(q);
+    case Ratio::Round:
+      return std::nearbyint(q);  // default rounding mode: half to even, like Python's round
+    case Ratio::Literal:
+      break;
   }
   return q;
 }

@@ -44,28 +44,32 @@ std::vector<Scalar> EpsteinModel::summary(const Recorder& rec) const {
   }
   const double periods = static_cast<double>(active.size() > 1 ? active.size() - 1 : 1);
   out.push_back(count("summary_peak_active", "largest number of active citizens in a period", peak));
-  out.push_back(real("summary_mean_active", "mean number of active citizens per period", "1", total_active / periods));
+  out.push_back(
+      real("summary_mean_active", "mean number of active citizens per period", "1", total_active / periods));
   out.push_back(count("summary_total_arrests", "arrests over the run",
                       std::accumulate(arrests.begin(), arrests.end(), std::int64_t{0})));
 
   if (cfg_.violence == Violence::Rebellion) {
-    // An outburst is a maximal run of periods with more than `outburst_threshold` actives. Its activation is the
-    // sum of actives over its periods; the waiting time is the number of periods between one outburst's end and
-    // the next one's start.
+    // An outburst is a maximal run of periods with more than `outburst_threshold` actives. Its activation is
+    // the sum of actives over its periods; the waiting time is the number of periods between one outburst's
+    // end and the next one's start.
     std::vector<double> activation, waiting;
     std::int64_t last_end = -1;
     for (std::size_t i = 1; i < active.size(); ++i) {
       if (active[i] <= cfg_.outburst_threshold) continue;
       const std::size_t start = i;
       double sum = 0;
-      while (i < active.size() && active[i] > cfg_.outburst_threshold) sum += static_cast<double>(active[i++]);
-      if (last_end >= 0) waiting.push_back(static_cast<double>(static_cast<std::int64_t>(start) - last_end - 1));
+      while (i < active.size() && active[i] > cfg_.outburst_threshold)
+        sum += static_cast<double>(active[i++]);
+      if (last_end >= 0)
+        waiting.push_back(static_cast<double>(static_cast<std::int64_t>(start) - last_end - 1));
       last_end = static_cast<std::int64_t>(i) - 1;
       activation.push_back(sum);
     }
     out.push_back(count("summary_outbursts", "number of outbursts (runs of periods above the threshold)",
                         static_cast<std::int64_t>(activation.size())));
-    out.push_back(real("summary_waiting_time_mean", "mean periods between outbursts", "periods", mean(waiting)));
+    out.push_back(
+        real("summary_waiting_time_mean", "mean periods between outbursts", "periods", mean(waiting)));
     out.push_back(real("summary_waiting_time_sd", "sample s.d. of periods between outbursts", "periods",
                        sample_sd(waiting)));
     out.push_back(real("summary_activation_per_outburst_mean", "mean of actives summed over an outburst", "1",
@@ -85,8 +89,8 @@ std::vector<Scalar> EpsteinModel::summary(const Recorder& rec) const {
           which = static_cast<double>(g);
           break;
         }
-    out.push_back(real("summary_time_to_elimination", "first period with a group extinct (NaN: never)", "periods",
-                       when));
+    out.push_back(real("summary_time_to_elimination", "first period with a group extinct (NaN: never)",
+                       "periods", when));
     out.push_back(real("summary_eliminated_group", "the group that died out first (NaN: none)", "1", which));
     out.push_back(count("summary_total_killed", "citizens killed over the run",
                         std::accumulate(killed.begin(), killed.end(), std::int64_t{0})));

@@ -1,8 +1,8 @@
 // The parallel schedule (MODEL.md section 3, `sync`): all citizens decide from the state at the start of the
 // period; then killings, arrests, moves and births are resolved in phases. Where several agents want the same
-// victim or cell, the one with the smallest priority wins; priorities are hashes of (seed, agent, period) with
-// the agent id as tie-break, and "smallest" does not depend on which thread looks first. So the outcome is the
-// same for any thread count.
+// victim or cell, the one with the smallest priority wins; priorities are hashes of (seed, agent, period)
+// with the agent id as tie-break, and "smallest" does not depend on which thread looks first. So the outcome
+// is the same for any thread count.
 #include <atomic>
 #include <limits>
 #include <vector>
@@ -40,11 +40,15 @@ void EpsteinModel::step_sync() {
   auto on_grid = [&](std::size_t i) { return agents_.cell[i] >= 0 && agents_.status[i] != Status::Jailed; };
   const bool killing = cfg_.violence == Violence::InterGroup;
 
-  // 1. Every citizen on the grid decides from the start state (Rule A); in Model II an active one picks a victim.
-  // C and A come from row prefix sums of the start state: one subtraction per row of the vision.
-  counts_.build(grid_, code_, [](std::uint8_t c) {
-    return (c == cell::kCop ? SpanCounts::one(kCopField) : 0) | (cell::is_active(c) ? SpanCounts::one(kActiveField) : 0);
-  }, *exec_);
+  // 1. Every citizen on the grid decides from the start state (Rule A); in Model II an active one picks a
+  // victim. C and A come from row prefix sums of the start state: one subtraction per row of the vision.
+  counts_.build(
+      grid_, code_,
+      [](std::uint8_t c) {
+        return (c == cell::kCop ? SpanCounts::one(kCopField) : 0) |
+               (cell::is_active(c) ? SpanCounts::one(kActiveField) : 0);
+      },
+      *exec_);
   exec_->for_each(n, [&](std::size_t i) {
     next_status_[i] = agents_.status[i];
     if (agents_.kind[i] != Kind::Citizen || !on_grid(i)) return;
@@ -99,10 +103,11 @@ void EpsteinModel::step_sync() {
   for (std::size_t i = 0; i < n; ++i)
     if (claim_[i] != kNoClaim) jail(i);
 
-  // 4. Moves (Rule M) to cells empty after the arrests; one mover per cell, the others stay. The k-th empty cell
-  // is found by walking row counts and reading one row span, not the whole vision.
-  counts_.build(grid_, code_, [](std::uint8_t c) { return c == cell::kEmpty ? SpanCounts::one(kEmptyField) : 0; },
-                *exec_);
+  // 4. Moves (Rule M) to cells empty after the arrests; one mover per cell, the others stay. The k-th empty
+  // cell is found by walking row counts and reading one row span, not the whole vision.
+  counts_.build(
+      grid_, code_, [](std::uint8_t c) { return c == cell::kEmpty ? SpanCounts::one(kEmptyField) : 0; },
+      *exec_);
   auto is_empty = [&](std::int64_t c) { return code_[static_cast<std::size_t>(c)] == cell::kEmpty; };
   exec_->for_each(n, [&](std::size_t i) {
     target_[i] = -1;
@@ -122,8 +127,9 @@ void EpsteinModel::step_sync() {
     place(i, target_[i]);
   });
   exec_->for_each(n, [&](std::size_t i) {
-    if (target_[i] >= 0) std::atomic_ref<std::uint64_t>(cell_claim_[static_cast<std::size_t>(target_[i])]).store(
-        kNoClaim, std::memory_order_relaxed);
+    if (target_[i] >= 0)
+      std::atomic_ref<std::uint64_t>(cell_claim_[static_cast<std::size_t>(target_[i])])
+          .store(kNoClaim, std::memory_order_relaxed);
   });
 
   // 5. Model II births onto empty neighbouring cells, one per cell; children get ids in their parents' order.

@@ -8,7 +8,8 @@
 
 namespace keepsim::test {
 
-/// Loads TOML layers separated by lines "---", later layers overriding earlier ones (as several config files).
+/// Loads TOML layers separated by lines "---", later layers overriding earlier ones (as several config
+/// files).
 inline Params params_from(const std::string& toml) {
   Params p(full_schema());
   std::size_t start = 0;
@@ -28,14 +29,16 @@ inline epstein::EpsteinModel model_from(const std::string& toml, int threads = 1
 /// A small Model I world: 20x20, vision 3, the usual densities.
 inline std::string small_model_i(const std::string& extra = "") {
   return "[world]\nwidth = 20\nheight = 20\n[citizens]\nvision = 3\nlegitimacy = 0.7\n[cops]\nvision = 3\n"
-         "density = 0.04\n---\n" + extra;
+         "density = 0.04\n---\n" +
+         extra;
 }
 
 /// A small Model II world: 20x20 with cloning and ageing.
 inline std::string small_model_ii(const std::string& extra = "") {
   return "[world]\nwidth = 20\nheight = 20\n[citizens]\nvision = 1.7\nlegitimacy = 0.8\ngroups = 2\n"
          "violence = \"inter_group\"\n[cops]\nvision = 1.7\ndensity = 0.02\n[jail]\nmax_term = 15\n"
-         "[demography]\nclone_probability = 0.05\nmax_age = 200\n---\n" + extra;
+         "[demography]\nclone_probability = 0.05\nmax_age = 200\n---\n" +
+         extra;
 }
 
 }  // namespace keepsim::test

@@ -46,7 +46,7 @@ TEST_CASE("Model I keeps its invariants every period under every schedule", "[ep
   const std::string rules = variants();
   auto m = model_from(small_model_i(rules + "---\n[jail]\nmax_term = 5\n"));
   const Tally start = tally(m);
-  CHECK(start.citizens == 280);  // round(0.7 * 400)
+  CHECK(start.citizens == 280);   // round(0.7 * 400)
   CHECK(start.cops_alive == 16);  // round(0.04 * 400)
   std::int64_t arrests = 0, releases = 0;
   for (int t = 0; t < 60; ++t) {
@@ -119,13 +119,16 @@ TEST_CASE("the sync schedule gives identical states on 1, 2 and 4 threads", "[ep
   CHECK(one.agents().jail_left == four.agents().jail_left);
 }
 
-TEST_CASE("with no cops, the active share is the share with grievance above the threshold", "[epstein][stats]") {
+TEST_CASE("with no cops, the active share is the share with grievance above the threshold",
+          "[epstein][stats]") {
   // Hypothesis: with C = 0 the arrest probability is 0, so a citizen is active iff H (1 - L) > T. With
   // H ~ U(0,1), L = 0.5, T = 0.1 that is P(H > 0.2) = 0.8. Sample: 3 seeds x 2800 citizens (80x50 grid at
   // density 0.7). Tolerance: 4 binomial standard deviations, sqrt(0.8 * 0.2 / 2800) = 0.0076 each.
   for (int seed = 1; seed <= 3; ++seed) {
-    auto m = model_from("[world]\nwidth = 80\nheight = 50\n[citizens]\nlegitimacy = 0.5\nvision = 3\n"
-                        "[cops]\ndensity = 0\nvision = 3\n[run]\nseed = " + std::to_string(seed) + "\n");
+    auto m = model_from(
+        "[world]\nwidth = 80\nheight = 50\n[citizens]\nlegitimacy = 0.5\nvision = 3\n"
+        "[cops]\ndensity = 0\nvision = 3\n[run]\nseed = " +
+        std::to_string(seed) + "\n");
     m.step();
     const Tally t = tally(m);
     REQUIRE(t.citizens == 2800);
@@ -143,8 +146,9 @@ TEST_CASE("full legitimacy: nobody ever goes active", "[epstein][rules]") {
 }
 
 TEST_CASE("legitimacy schedules: linear decline and one jump", "[epstein][schedules]") {
-  auto lin = model_from(small_model_i("[citizens]\nlegitimacy = 0.9\n[legitimacy]\nschedule = \"linear\"\n"
-                                      "change_start = 3\nchange_rate = 0.1\ntarget = 0.65\n"));
+  auto lin =
+      model_from(small_model_i("[citizens]\nlegitimacy = 0.9\n[legitimacy]\nschedule = \"linear\"\n"
+                               "change_start = 3\nchange_rate = 0.1\ntarget = 0.65\n"));
   std::vector<double> seen;
   for (int t = 0; t < 6; ++t) {
     lin.step();
@@ -156,17 +160,20 @@ TEST_CASE("legitimacy schedules: linear decline and one jump", "[epstein][schedu
   CHECK(seen[3] == Approx(0.7));
   CHECK(seen[4] == Approx(0.65));  // stops at the target
   CHECK(seen[5] == Approx(0.65));
-  auto jump = model_from(small_model_i("[citizens]\nlegitimacy = 0.9\n[legitimacy]\nschedule = \"jump\"\n"
-                                       "change_start = 2\ntarget = 0.7\n"));
+  auto jump =
+      model_from(small_model_i("[citizens]\nlegitimacy = 0.9\n[legitimacy]\nschedule = \"jump\"\n"
+                               "change_start = 2\ntarget = 0.7\n"));
   jump.step();
   CHECK(jump.legitimacy() == Approx(0.9));
   jump.step();
   CHECK(jump.legitimacy() == Approx(0.7));
 }
 
-TEST_CASE("cop schedules add cops on empty cells, withdraw them, and reduce them linearly", "[epstein][schedules]") {
-  auto step = model_from(small_model_i("[cops]\ndensity = 0\nschedule = \"step\"\nchange_start = 3\n"
-                                       "change_end = 5\ntarget_density = 0.05\n"));
+TEST_CASE("cop schedules add cops on empty cells, withdraw them, and reduce them linearly",
+          "[epstein][schedules]") {
+  auto step =
+      model_from(small_model_i("[cops]\ndensity = 0\nschedule = \"step\"\nchange_start = 3\n"
+                               "change_end = 5\ntarget_density = 0.05\n"));
   std::vector<std::int64_t> cops;
   for (int t = 0; t < 6; ++t) {
     step.step();
@@ -174,8 +181,9 @@ TEST_CASE("cop schedules add cops on empty cells, withdraw them, and reduce them
     cops.push_back(tally(step).cops_alive);
   }
   CHECK(cops == std::vector<std::int64_t>{0, 0, 20, 20, 0, 0});
-  auto lin = model_from(small_model_i("[cops]\ndensity = 0.05\nschedule = \"linear\"\nchange_start = 1\n"
-                                      "change_rate = 0.01\ntarget_density = 0.02\n"));
+  auto lin =
+      model_from(small_model_i("[cops]\ndensity = 0.05\nschedule = \"linear\"\nchange_start = 1\n"
+                               "change_rate = 0.01\ntarget_density = 0.02\n"));
   cops.clear();
   for (int t = 0; t < 4; ++t) {
     lin.step();
@@ -199,8 +207,8 @@ TEST_CASE("jail terms stay within 1..J_max periods and life terms never end", "[
       }
     }
   }
-  // Arrested in period t with term j: recorded jailed at the ends of periods t .. t+j-1, released at the end of
-  // t+j. So at most J_max consecutive records, and with hundreds of arrests some term is J_max.
+  // Arrested in period t with term j: recorded jailed at the ends of periods t .. t+j-1, released at the end
+  // of t+j. So at most J_max consecutive records, and with hundreds of arrests some term is J_max.
   CHECK(longest == 4);
   auto life = model_from(small_model_i("[citizens]\nlegitimacy = 0.3\n[jail]\nmax_term = inf\n"));
   std::int64_t releases = 0;

@@ -22,7 +22,8 @@ TEST_CASE("arrest probability: k = 2.3 makes one cop against one active about 0.
   CHECK(arrest_probability(Ratio::Literal, 2.3, 1, 1) == Approx(1 - std::exp(-2.3)));
   CHECK(arrest_probability(Ratio::Literal, 2.3, 1, 1) == Approx(0.8997).epsilon(1e-3));
   CHECK(arrest_probability(Ratio::Floor, 2.3, 0, 1) == 0.0);
-  CHECK(arrest_probability(Ratio::Floor, 2.3, 3, 4) == 0.0);  // floor(0.75) = 0: outnumbered cops deter no one
+  CHECK(arrest_probability(Ratio::Floor, 2.3, 3, 4) ==
+        0.0);  // floor(0.75) = 0: outnumbered cops deter no one
 }
 
 TEST_CASE("goes_active compares grievance minus net risk with the threshold", "[epstein][rules]") {
@@ -41,7 +42,7 @@ TEST_CASE("vision shapes have the textbook cell counts", "[epstein][grid]") {
   CHECK(Vision(Metric::VonNeumann, 1.0).size() == 4);
   CHECK(Vision(Metric::Moore, 7).size() == 15 * 15 - 1);
   CHECK(Vision(Metric::VonNeumann, 7).size() == 2 * 7 * 8);  // diamond: 2r(r+1)
-  CHECK(Vision(Metric::Euclidean, 7).size() == 148);         // lattice points with x^2+y^2 <= 49, minus centre
+  CHECK(Vision(Metric::Euclidean, 7).size() == 148);  // lattice points with x^2+y^2 <= 49, minus centre
 }
 
 TEST_CASE("grid scans wrap on a torus and clip when bounded", "[epstein][grid]") {

@@ -1,4 +1,5 @@
-// Errors a user can cause (bad config, bad paths). The command line turns them into one message and exit code 2.
+// Errors a user can cause (bad config, bad paths). The command line turns them into one message and exit
+// code 2.
 #pragma once
 #include <stdexcept>
 #include <string>

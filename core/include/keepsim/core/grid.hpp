@@ -1,8 +1,8 @@
 // The grid and the vision neighbourhood (MODEL.md sections 1 and 3). Cells are numbered row-major,
 // cell = y * width + x. Every vision metric used here is symmetric in x for each row offset, so a vision is
 // stored as one half-width per row offset: a cell's vision is a set of contiguous row spans. Scans walk those
-// spans through byte-sized cell layers, which keeps them in cache; counting over spans can also use row prefix
-// sums, which costs one subtraction per row instead of one read per cell.
+// spans through byte-sized cell layers, which keeps them in cache; counting over spans can also use row
+// prefix sums, which costs one subtraction per row instead of one read per cell.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -46,9 +46,9 @@ class Grid {
   int y(std::int64_t cell) const { return static_cast<int>(cell / w_); }
 
   /// Calls f(row, x0, x1, skip) for each contiguous row span of the cells within `vision` of `centre`: cells
-  /// row + x for x in [x0, x1], except x == skip (the centre, or -1). Spans come row by row (dy ascending), and
-  /// within a row in ascending x of the unwrapped neighbourhood, so "the k-th cell in vision" is well defined
-  /// and the same for every way of walking it.
+  /// row + x for x in [x0, x1], except x == skip (the centre, or -1). Spans come row by row (dy ascending),
+  /// and within a row in ascending x of the unwrapped neighbourhood, so "the k-th cell in vision" is well
+  /// defined and the same for every way of walking it.
   template <class F>
   void for_each_span(std::int64_t centre, const Vision& vision, F&& f) const {
     const int cx = x(centre);

@@ -36,8 +36,8 @@ struct VarSpec {
 
 class RunFile {
  public:
-  /// Creates `<path>.part` (truncating a stale one) with link and attribute creation order tracked and indexed.
-  /// Throws OutputError when it cannot be created.
+  /// Creates `<path>.part` (truncating a stale one) with link and attribute creation order tracked and
+  /// indexed. Throws OutputError when it cannot be created.
   explicit RunFile(std::string path);
   ~RunFile();  ///< closes without renaming if close() was not called (the .part file stays)
   RunFile(const RunFile&) = delete;

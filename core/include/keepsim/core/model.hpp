@@ -1,4 +1,5 @@
-// What the run driver needs from a model, and nothing more: declare what it records, step, observe, summarise.
+// What the run driver needs from a model, and nothing more: declare what it records, step, observe,
+// summarise.
 #pragma once
 #include <cstdint>
 #include <vector>

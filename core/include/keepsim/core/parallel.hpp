@@ -1,9 +1,10 @@
-// The one place keepsim runs loops in parallel. Results never depend on it: every parallel loop writes only what
-// its index owns, or combines claims with an order-free minimum, so any split of the range gives the same state.
+// The one place keepsim runs loops in parallel. Results never depend on it: every parallel loop writes only
+// what its index owns, or combines claims with an order-free minimum, so any split of the range gives the
+// same state.
 //
 // The normal build uses a oneTBB task arena. The ThreadSanitizer build (KEEPSIM_STD_THREADS) uses plain
-// std::thread fork-join instead: Debian's libtbb is not instrumented, so TSan cannot see its synchronisation and
-// reports races inside TBB's scheduler; with std::thread every report is about keepsim's own code.
+// std::thread fork-join instead: Debian's libtbb is not instrumented, so TSan cannot see its synchronisation
+// and reports races inside TBB's scheduler; with std::thread every report is about keepsim's own code.
 #pragma once
 #include <algorithm>
 #include <cstddef>
@@ -31,14 +32,17 @@ class Executor {
     threads_ = arena_->max_concurrency();
 #endif
   }
-  int threads() const { return threads_; }
+  int threads() const {
+    return threads_;
+  }
 
   /// Calls body(begin, end) over disjoint sub-ranges covering [0, n), at least `grain` long where possible.
   template <class Body>
   void for_ranges(std::size_t n, std::size_t grain, Body&& body) {
     if (n == 0) return;
 #ifdef KEEPSIM_STD_THREADS
-    const std::size_t parts = std::min<std::size_t>(static_cast<std::size_t>(threads_), (n + grain - 1) / grain);
+    const std::size_t parts =
+        std::min<std::size_t>(static_cast<std::size_t>(threads_), (n + grain - 1) / grain);
     std::vector<std::thread> workers;
     for (std::size_t p = 1; p < parts; ++p)
       workers.emplace_back([&, p] { body(n * p / parts, n * (p + 1) / parts); });

@@ -67,7 +67,7 @@ class Params {
 
   bool get_bool(std::string_view key) const;
   std::int64_t get_int(std::string_view key) const;
-  double get_real(std::string_view key) const;  ///< also accepts Int parameters
+  double get_real(std::string_view key) const;                ///< also accepts Int parameters
   const std::string& get_string(std::string_view key) const;  ///< Choice and String parameters
   const Value& get(std::string_view key) const;
   /// Where the effective value came from: a file path, "--set" or "default".

@@ -59,7 +59,8 @@ class Stream {
 };
 
 /// One 32-bit hash of (seed, purpose, id, period): the first word of the stream. Used for priorities.
-inline std::uint32_t hash32(std::uint64_t seed, std::uint32_t purpose, std::uint64_t id, std::uint64_t period) {
+inline std::uint32_t hash32(std::uint64_t seed, std::uint32_t purpose, std::uint64_t id,
+                            std::uint64_t period) {
   return Stream(seed, purpose, id, period).next_u32();
 }
 

@@ -12,11 +12,11 @@
 namespace keepsim {
 
 struct RunSpec {
-  std::string output;                                     ///< final path of the run file
-  std::int64_t steps = 0;                                 ///< periods to run
-  std::vector<std::pair<std::string, AttrValue>> attrs;   ///< global attributes (title, config, seed, ...)
-  bool progress = false;                                  ///< draw a progress bar on standard error
-  std::int64_t flush_every = 256;                         ///< rows buffered before they are written
+  std::string output;                                    ///< final path of the run file
+  std::int64_t steps = 0;                                ///< periods to run
+  std::vector<std::pair<std::string, AttrValue>> attrs;  ///< global attributes (title, config, seed, ...)
+  bool progress = false;                                 ///< draw a progress bar on standard error
+  std::int64_t flush_every = 256;                        ///< rows buffered before they are written
 };
 
 struct RunOutcome {
