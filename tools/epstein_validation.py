@@ -379,6 +379,8 @@ class Study:
                 self.add(f"run2/{ratio}/{sch}", "run2", [("rules.ratio", ratio), ("rules.schedule", sch)])
         for metric in ("moore", "von_neumann"):
             self.add(f"run2/floor/async/{metric}", "run2", [("rules.vision_metric", metric)])
+        for jmax in (15, 60):  # does the waiting time follow the jail term?
+            self.add(f"run2/floor/async/J{jmax}", "run2", [("jail.max_term", jmax)])
         self.add("netlogo_rebellion", "netlogo_rebellion")
         self.add("mesa_default", "mesa_default")
         # 3. Runs 3 and 4: euclidean (reference) and von Neumann vision, both schedules, and the literal ratio.
@@ -400,6 +402,11 @@ class Study:
         self.add("run8/d0.1/async", "run8", [("cops.density", 0.1)])
         self.add("safe_haven/d0.1/async", "safe_haven", [("cops.target_density", 0.1)])
         self.add("withdrawal/d0.1/async", "withdrawal", [("cops.density", 0.1)])
+        # More independent seeds for runs 7 and 8 (cheap): the victor test and the run 8 vs run 7 delay.
+        more = tuple(range(self.N + 1, a.extra_factor * self.N + 1))
+        if more:
+            self.add("run7/more/async", "run7", fields=("alive",) + SCALARS_II, seeds=more)
+            self.add("run8/more/async", "run8", fields=("alive",) + SCALARS_II, seeds=more)
         # 8. Cop density sweep (Model II, run 7 with cops), censored at sweep_steps.
         self.dens = np.round(np.arange(0, 0.1 + 1e-9, a.sweep_step), 4)
         self.sweep_seeds = tuple(range(1, a.sweep_runs + 1))
@@ -523,7 +530,7 @@ when a cop is near, cops make fewer arrests than in the k = 0 control.
 *Left: active share by cop proximity for one seed, reference and k = 0 control. Middle: the ratio of the two
 shares per seed. Right: arrests per run. Red: reference run 1; grey: controls.*
 
-{table(["variant", "P(active / cop in vision)", "P(active / no cop)", "ratio (mean ± s.d.)",
+{table(["variant", "P(active), cop in vision", "P(active), no cop in vision", "ratio (mean ± s.d.)",
         "seeds with ratio < 0.5", "arrests per run", "mean actives"], lines)}
 (mean ± s.d. over {N} seeds; 200 periods each.)
 
@@ -532,12 +539,14 @@ shares per seed. Right: arrests per run. Red: reference run 1; grey: controls.*
 {pct(n_raw, N)} seeds below half. Most of that gap is arrests: in the k = 0 control, where nobody hides, the share
 next to a cop is also tiny ({fmt(describe(k0['pn'])['mean'] * 100, 2)}%). The behavioural part is nonetheless
 there and consistent: with static, harmless cops the ratio is {ms(describe(st['ratio']), 2)} ({pct(n_st, N)}
-seeds below 0.5), and in the reference fewer citizens are active next to a cop than in the k = 0 control in
+seeds below 0.5; not zero because under the floor rule one cop stops deterring as soon as a second active is in
+view, floor(1/2) = 0), and in the reference fewer citizens are active next to a cop than in the k = 0 control in
 {pct(n_beh, N)} seeds. Hiding costs the cops arrests: {pct(n_arr, N)} seeds have fewer arrests than their k = 0
 control under async (on average {fmt(describe(avoided)['mean'] * 100, 0)}% fewer; sign test p = {fp(p_arr)}),
 and under sync, where every citizen sees a cop's new position before the cop can act again, the effect is large:
-{fmt(describe(avoided_s)['mean'] * 100, 0)}% fewer arrests ({pct(n_arr_s, N)} seeds, p = {fp(p_arr_s)}). The
-literal ratio gives the same picture (a single cop next to a lone citizen already makes the arrest probability
+{fmt(describe(avoided_s)['mean'] * 100, 0)}% fewer arrests ({pct(n_arr_s, N)} seeds, p = {fp(p_arr_s)}). Under
+sync the raw end-of-period ratio ({ms(describe(bs['ratio']), 2)}) says little about hiding: cops move after the
+citizens have decided, so the snapshot pairs citizens with cops they did not see. The literal ratio gives the same picture (a single cop next to a lone citizen already makes the arrest probability
 0.9 under both readings).
 
 **Verdict: {verdict}.** Citizens who would rebel stay quiet while a cop is within vision and act once it has
@@ -569,6 +578,8 @@ statistic overstates the behaviour, since arrests alone already empty a cop's ne
                     ("run2/round/sync", "round, euclidean, sync"),
                     ("run2/floor/async/moore", "floor, Moore, async"),
                     ("run2/floor/async/von_neumann", "floor, von Neumann, async"),
+                    ("run2/floor/async/J15", "floor, euclidean, async, J_max = 15"),
+                    ("run2/floor/async/J60", "floor, euclidean, async, J_max = 60"),
                     ("netlogo_rebellion", "netlogo_rebellion.toml"),
                     ("mesa_default", "mesa_default.toml")]
         P = {}
@@ -692,10 +703,11 @@ s.d./mean of the waiting times.)
 
 ![Run 2 distributions]({img_c})
 
-**Result.** Under the reference reading (floor ratio, euclidean vision, async) every seed alternates between
+**Result.** Under the reference reading (floor ratio, euclidean vision, async) {'every' if seeds_pe == N else 'nearly every' if seeds_pe >= MOST * N else 'only part of the'} seed{'' if seeds_pe >= MOST * N else 's'} alternates between
 quiet spells and outbursts ({pct(seeds_pe, N)} seeds with two or more, {fmt(describe(ref['n'])['mean'])} per
-seed). The activation per outburst is close to the paper's: {fmt(ac['mean'], 0)} ± {fmt(ac['sd'], 0)} against
-708 ± 230. The waiting times are not: {fmt(w['mean'])} ± {fmt(w['sd'])} periods against 60 ± 55. Outbursts come
+seed). The mean activation per outburst is close to the paper's: {fmt(ac['mean'], 0)} against 708, though
+its spread is {fmt(ac['sd'] / PAPER_ACT_SD, 1)} times as wide (s.d. {fmt(ac['sd'], 0)} against 230). The waiting
+times are not close: {fmt(w['mean'])} ± {fmt(w['sd'])} periods against 60 ± 55. Outbursts come
 about {fmt(PAPER_WAIT_MEAN / w['mean'] if w['n'] else float('nan'), 1)} times as often as in the paper and far more
 regularly (CV {fmt(cv, 2)} against about 0.9 in the paper): the series looks more like a relaxation oscillation
 (burst, mass arrest, the jail empties after at most 30 periods, next burst) than like the irregular, heavy-tailed
@@ -704,22 +716,29 @@ quiet spells the paper reports. The sync schedule lengthens the waits somewhat (
 
 The ratio reading decides whether there are outbursts at all. With the paper's literal C/A there is
 none in any seed ({pct(int((lit['n'] >= 1).sum()), N)} seeds with one; peak actives {ms(describe(lit['peak']), 0)}):
-a lone citizen who sees 0.04 x 149 = about 6 cops has an arrest probability near 1, and the ratio stays large
-until about as many actives as cops are in view, which never happens. This confirms the NetLogo authors'
-remark that floor is needed. Round (Mesa) gives smaller, more frequent bursts ({fmt(describe(rnd['acts'])['mean'], 0)}
-per outburst). The vision shape matters as much: with a Moore square (225 cells instead of 149) the waits grow to
+a citizen sees about 0.04 x 149 = 6 cops, and under the literal reading deterrence fades only gradually as
+actives gather (P is still 0.68 with twice as many actives as cops in view), whereas under floor it vanishes as
+soon as actives outnumber cops. The chain reaction an outburst needs never starts. This confirms the NetLogo
+authors' remark that floor is needed. Round (Mesa) gives smaller outbursts ({fmt(describe(rnd['acts'])['mean'], 0)}
+actives summed per outburst) with waits of {fmt(describe(rnd['waits'])['mean'])} ± {fmt(describe(rnd['waits'])['sd'])}. The vision shape matters as much: with a Moore square (225 cells instead of 149) the waits grow to
 {fmt(wmo['mean'])} ± {fmt(wmo['sd'])} periods (CV {fmt(wmo['sd'] / wmo['mean'] if wmo['n'] > 1 else float('nan'), 2)},
-{pct(int((moore['n'] >= 2).sum()), N)} seeds with two or more outbursts), which is closer to the paper's irregular
-pattern but on fewer outbursts. `netlogo_rebellion.toml` is the same model as run 2 (identical `active` series in
+{pct(int((moore['n'] >= 2).sum()), N)} seeds with two or more outbursts): as irregular as the paper's, but now
+longer than its waits, and each outburst is about twice the paper's size
+({fmt(describe(moore['acts'])['mean'], 0)}). The jail term sets the rhythm: with J_max = 15 the mean wait is
+{fmt(describe(P['run2/floor/async/J15']['waits'])['mean'])} periods, with 60 it is
+{fmt(describe(P['run2/floor/async/J60']['waits'])['mean'])}, while the activation per outburst falls from
+{fmt(describe(P['run2/floor/async/J15']['acts'])['mean'], 0)} to {fmt(describe(P['run2/floor/async/J60']['acts'])['mean'], 0)}.
+`netlogo_rebellion.toml` is the same model as run 2 (identical `active` series in
 {pct(same, N)} seeds). `mesa_default.toml` (L = 0.8, 7.4% cops, long jail terms, round ratio, von Neumann vision)
-shows no outburst in {pct(int((mesa['n'] == 0).sum()), N)} seeds: after the first transient most rebels are in
-jail for hundreds of periods.
+shows no outburst in {pct(int((mesa['n'] == 0).sum()), N)} seeds (peak actives {ms(describe(mesa['peak']), 0)}):
+with terms of up to 1000 periods, whoever rebels stays jailed for most of the run ({ms(describe(mesa['jailed']), 0)}
+in jail at period 1000).
 
 **Verdict: {verdict}.** The qualitative phenomenon (quiet spells broken by outbursts) appears in
 {pct(seeds_pe, N)} seeds under the floor reading and in none under the literal one. Activation per outburst
 matches the paper within {fmt(abs(ac['mean'] - PAPER_ACT_MEAN) / PAPER_ACT_MEAN * 100, 0)}%; the waiting-time
 distribution does not (mean {fmt(w['mean'])} vs 60, s.d. {fmt(w['sd'])} vs 55). Likely reasons, none of which can be
-settled from the paper: the vision neighbourhood (the paper's "vision" may mean lattice positions in four
+settled from the paper alone: the vision neighbourhood (the paper's "vision" may mean lattice positions in four
 directions, far fewer cells than a radius-7 disk; a larger or differently shaped neighbourhood changes the
 waits a lot, see the Moore row), the jail-term rule (keepsim: 1..J_max periods away; NetLogo: 0..J_max-1) and
 how the paper counted waiting times (its data came from a log of outbursts whose exact threshold and treatment
@@ -774,16 +793,16 @@ of short dips are not stated).
         for metric in ("euclidean", "von_neumann"):
             for sch in ("async", "sync"):
                 a3, a4 = S[f"run3/{metric}/{sch}"], S[f"run4/{metric}/{sch}"]
-                rows.append([f"{'ratio floor' if True else ''}, {metric}, {sch}",
+                rows.append([f"floor, {metric}, {sch}",
                              pct(int((a3['peak'] <= OUTBURST).sum()), N), ms(describe(a3["peak"]), 0),
                              ms(describe(a3["jump"]), 1), ms(describe(a3["final_jailed"]), 0),
                              pct(int((a4['peak'] > OUTBURST).sum()), N), ms(describe(a4["peak"]), 0),
-                             ms(describe(a4["final_jailed"]), 0)])
+                             ms(describe(a4["jump"]), 1), ms(describe(a4["final_jailed"]), 0)])
         a3, a4 = S["run3/literal/async"], S["run4/literal/async"]
-        rows.append(["ratio literal, euclidean, async", pct(int((a3['peak'] <= OUTBURST).sum()), N),
+        rows.append(["literal, euclidean, async", pct(int((a3['peak'] <= OUTBURST).sum()), N),
                      ms(describe(a3["peak"]), 0), ms(describe(a3["jump"]), 1), ms(describe(a3["final_jailed"]), 0),
                      pct(int((a4['peak'] > OUTBURST).sum()), N), ms(describe(a4["peak"]), 0),
-                     ms(describe(a4["final_jailed"]), 0)])
+                     ms(describe(a4["jump"]), 1), ms(describe(a4["final_jailed"]), 0)])
 
         # Figure: actives and jailed, every seed (thin) and the median (thick), for runs 3 and 4.
         fig, axes = plt.subplots(2, 2, figsize=(13, 7), sharex=True)
@@ -805,11 +824,13 @@ of short dips are not stated).
                 ax2.set_ylabel("legitimacy L", color=BLUE, fontsize=8)
                 ax.set_title(f"{'Run 3: L 0.9 -> 0.2 by 0.01/period' if run == 'run3' else 'Run 4: L 0.9 -> 0.7 in one jump'}"
                              f" ({metric}, async, {N} seeds)", fontsize=9)
-                ax.set_ylabel("citizens")
+                if col == 0:
+                    ax.set_ylabel("citizens")
                 if row == 1:
                     ax.set_xlabel("period")
                 if row == 0 and col == 0:
                     ax.legend(fontsize=7, loc="upper left")
+        fig.subplots_adjust(wspace=0.3, hspace=0.2)
         img = self.fig(fig, "fig3_run3_run4.png")
 
         e3, e4 = S["run3/euclidean/async"], S["run4/euclidean/async"]
@@ -832,33 +853,42 @@ can never fall, so "smooth" here means "without a burst of arrests".
 ![Runs 3 and 4]({img})
 
 {table(["switches", "run 3: seeds without outburst", "run 3: peak actives", "run 3: max jail rise/period",
-        "run 3: jailed at 200", "run 4: seeds with outburst", "run 4: peak actives", "run 4: jailed at 200"], rows)}
-(mean ± s.d. over {N} seeds.)
+        "run 3: jailed at 200", "run 4: seeds with outburst", "run 4: peak actives", "run 4: max jail rise/period",
+        "run 4: jailed at 200"], rows)}
+(mean ± s.d. over {N} seeds; the ratio rule is named first.)
 
-**Result.** Run 3 behaves as published under the reference reading: in {pct(calm3, N)} seeds the slow erosion
-never produces more than {OUTBURST} actives (peak {ms(describe(e3['peak']), 0)}); the cops pick off each citizen as
-the falling L pushes it over its threshold, so the jail fills steadily (largest rise {ms(describe(e3['jump']), 1)}
-per period, {ms(describe(e3['final_jailed']), 0)} jailed at period 200). Run 4 does not: the jump to L = 0.7 gives
-an outburst in only {pct(boom4, N)} seeds (peak actives {ms(describe(e4['peak']), 0)}). With euclidean radius 7 a
-citizen sees about 11 cops; after the jump only citizens with high hardship and very low risk aversion rebel
-even with a cop in view (about 7% of them), they are scattered, and the cops jail them one by one before enough
-of them can stand together to push C/A below 1.
+**Result.** Run 3 behaves as published under the reference reading in most seeds: in {pct(calm3, N)} the slow
+erosion never produces more than {OUTBURST} actives; the cops pick off each citizen as the falling L pushes it over
+its threshold, so the jail fills steadily (in those seeds the largest one-period rise is
+{ms(describe(e3['jump'][e3['peak'] <= OUTBURST]), 1)}, and {ms(describe(e3['final_jailed'][e3['peak'] <= OUTBURST]), 0)}
+are jailed at period 200). {('In the other ' + str(N - calm3) + ' seeds an outburst does break out late in the decline (peak ' + ms(describe(e3['peak'][e3['peak'] > OUTBURST]), 0) + ' actives).') if calm3 < N else ''}
+Run 4 mostly does not explode: the jump to L = 0.7 gives an outburst in {pct(boom4, N)} seeds (peak actives
+{ms(describe(e4['peak']), 0)}). What it does give is a burst of arrests: the jail takes in
+{ms(describe(e4['jump']), 0)} citizens in a single period, against {fmt(describe(e3['jump'][e3['peak'] <= OUTBURST])['mean'], 0)} at most in a period of run 3. With
+euclidean radius 7 a citizen sees about 11 cops (0.074 x 149 cells); after the jump only citizens with high
+hardship and very low risk aversion rebel with a cop in view (about 7% of all), they are scattered, and the cops
+jail them within a period or two, before enough of them stand together to push C/A below 1. In most seeds the
+active count at the end of a period therefore stays small.
 
 The outcome flips with the vision shape. With von Neumann vision (a diamond of 113 cells instead of a disk of
 149, so fewer cops in view) the jump explodes in {pct(boom4v, N)} seeds (peak {ms(describe(v4['peak']), 0)}), but
 then run 3 also explodes in {pct(N - calm3v, N)} seeds (peak {ms(describe(v3['peak']), 0)}): the same lower deterrence
 that lets the jump ignite also lets the slow decline ignite once L has fallen far enough. No reading tried here
-gives both published results in most seeds. The literal ratio behaves like floor for both runs.
+gives both published results in most seeds. The literal ratio gives run 3 no outburst in
+{pct(int((S['run3/literal/async']['peak'] <= OUTBURST).sum()), N)} seeds and run 4 an outburst in
+{pct(int((S['run4/literal/async']['peak'] > OUTBURST).sum()), N)}.
 
-**Verdict: {verdict}.** Run 3 (no outburst, smoothly rising jail) is reproduced under the reference switches;
-run 4's explosion is not ({pct(boom4, N)} seeds). The salami-tactics contrast (same end state reached gradually
-or at once, opposite outcomes) therefore appears only for part of the seeds. The most likely cause is the vision
+**Verdict: {verdict}.** Run 3 (no outburst, smoothly rising jail) is reproduced under the reference switches
+({pct(calm3, N)} seeds); run 4's explosion of actives is not ({pct(boom4, N)} seeds), although the jump does cause a
+sudden mass arrest. The salami-tactics contrast (the same loss of legitimacy, taken gradually or at once, with
+opposite outcomes) therefore shows in the jail series but not in the actives. The most likely cause is the vision
 neighbourhood: run 4 sits close to a threshold in the number of cops a citizen sees, and the paper's "vision" (stated
 as lattice positions north, south, east and west) may cover fewer cells than any of keepsim's shapes.
 """
         summary = [["3. Salami tactics", "run3, run4", "floor, euclidean, async",
-                    f"run 3: no outburst in {pct(calm3, N)} seeds, max jail rise {fmt(describe(e3['jump'])['mean'])}"
-                    f"/period; run 4: outburst in {pct(boom4, N)} seeds (peak {fmt(describe(e4['peak'])['mean'], 0)});"
+                    f"run 3: no outburst in {pct(calm3, N)} seeds; run 4: outburst in {pct(boom4, N)} seeds "
+                    f"(peak {fmt(describe(e4['peak'])['mean'], 0)}), but {fmt(describe(e4['jump'])['mean'], 0)} arrests "
+                    f"in one period;"
                     f" von Neumann: run 4 {pct(boom4v, N)} but run 3 also explodes in {pct(N - calm3v, N)}",
                     "run 3 smooth, no outburst; run 4 explosion", verdict]]
         s3, s4 = S["run3/euclidean/sync"], S["run4/euclidean/sync"]
@@ -888,7 +918,11 @@ as lattice positions north, south, east and west) may cover fewer cells than any
             tip = np.array(out)
             dens = np.array([cops[i, t] / cells if t >= 0 else np.nan for i, t in enumerate(tip)])
             return dict(pre=pre, tip=tip, dens=dens, peak=act[:, start:].max(1),
-                        tipped=(tip >= 0) & (pre <= OUTBURST), final=act[:, -1])
+                        tipped=(tip >= 0) & (pre <= OUTBURST), final=act[:, -1],
+                        jailed=stack(runs, "jailed")[:, -1].astype(float),
+                        calm=np.array([act[i, start:max(start + 1, t - 5)].max() if t >= 0 else np.nan
+                                       for i, t in enumerate(tip)]),
+                        rise=np.array([np.argmax(act[i, t:]) if t >= 0 else np.nan for i, t in enumerate(tip)]))
 
         keys = ["run5/floor/async", "run5/floor/sync", "run5/literal/async", "run5/literal/sync",
                 "run5/von_neumann/async"]
@@ -903,10 +937,10 @@ as lattice positions north, south, east and west) may cover fewer cells than any
         runs = self.R["run5/floor/async"]
         act = stack(runs, "active")
         t = np.arange(act.shape[1])
+        jail = stack(runs, "jailed")
         for i in range(act.shape[0]):
-            ax[0].plot(t, act[i], color=RED, lw=0.5, alpha=0.4)
-        ax[0].plot(t, np.median(act, 0), color=RED, lw=2, label="actives (median; thin: each seed)")
-        ax[0].plot(t, stack(runs, "jailed")[0], color="k", lw=1, label="jailed (seed 1)")
+            ax[0].plot(t, act[i], color=RED, lw=0.6, alpha=0.5, label="actives (each seed)" if i == 0 else None)
+        ax[0].plot(t, np.median(jail, 0), color="k", lw=1.5, label="jailed (median over seeds)")
         ax[0].axhline(OUTBURST, color="k", ls=":", lw=0.6)
         ax0b = ax[0].twinx()
         ax0b.plot(t, runs[0]["cops"] / cells, color=BLUE, lw=1.5, ls="--")
@@ -922,6 +956,7 @@ as lattice positions north, south, east and west) may cover fewer cells than any
         ax[1].set_xticklabels([k.replace("run5/", "").replace("/", "\n") for k in keys], fontsize=8)
         ax[1].set_ylabel("cop density when actives first exceed 50")
         ax[1].set_title("tipping point per seed")
+        fig.subplots_adjust(wspace=0.35)
         img = self.fig(fig, "fig4_run5.png")
 
         ref = S["run5/floor/async"]
@@ -938,16 +973,26 @@ the period at which that first happens and the cop density on the grid at that p
 
 {table(["switches", "peak actives before reduction", "seeds that tip", "cop density at tipping",
         "tipping period", "peak actives after"], rows)}
-(mean ± s.d. over the seeds that tip; {N} seeds per row.)
+(cop density and tipping period: mean ± s.d. over the seeds that tip; other columns: over all {N} seeds of the
+row.)
 
 **Result.** With full cop strength the society is calm (peak {ms(describe(ref['pre']), 1)} actives). As the
 cops are withdrawn it tips into rebellion in {pct(tipped, N)} seeds, at a cop density of
 {fmt(describe(ref['dens'])['mean'], 4)} ± {fmt(describe(ref['dens'])['sd'], 4)} (range {fmt(describe(ref['dens'])['min'], 4)}
-to {fmt(describe(ref['dens'])['max'], 4)}), and the rebellion then grows to {ms(describe(ref['peak']), 0)} actives
-while the jail is already full of earlier arrests. The tipping density is a fairly narrow band, so there is
-a threshold rather than a gradual rise. Under the literal ratio the society holds out much longer and only
-tips when almost no cops remain (density {ms(describe(lit['dens']), 4)}), because a single cop in view
-still deters a lone citizen strongly.
+to {fmt(describe(ref['dens'])['max'], 4)} between seeds; the starting density is {float(c5['cops']['density'])}). The
+change is abrupt: from the start of the reduction until 5 periods before the tipping, the largest number of
+actives is {fmt(describe(ref['calm'])['median'], 0)} in the median seed (range {fmt(describe(ref['calm'])['min'], 0)} to
+{fmt(describe(ref['calm'])['max'], 0)}), although the cops have been thinning for
+{fmt(describe(np.where(ref['tip'] >= 0, ref['tip'] - start, np.nan))['mean'], 0)} periods on average; from the first
+period above {OUTBURST}, actives reach their peak of {ms(describe(ref['peak']), 0)} within
+{fmt(describe(ref['rise'])['median'], 0)} periods in the median seed (range {fmt(describe(ref['rise'])['min'], 0)} to
+{fmt(describe(ref['rise'])['max'], 0)}). The outburst is then put down: with life sentences the
+remaining cops jail nearly every citizen who rebels ({ms(describe(ref['jailed']), 0)} jailed at period
+{self.R['run5/floor/async'][0]['active'].shape[0] - 1}), and once they are all inside nobody is left to rebel, even
+with no cops at all. Under the literal ratio the society holds out much longer and only tips when almost no cops
+remain (density {ms(describe(lit['dens']), 4)}), because a single cop in view still deters a lone citizen strongly.
+With von Neumann vision {pct(int((S['run5/von_neumann/async']['pre'] > OUTBURST).sum()), N)} seeds already have an
+outburst before the reduction starts (those are not counted as tipping).
 
 **Verdict: {verdict}** ({pct(tipped, N)} seeds). The paper shows one run; keepsim adds the spread of the tipping
 point over seeds. The tipping density depends strongly on the ratio reading.
@@ -990,8 +1035,8 @@ point over seeds. The tipping density depends strongly on the ratio reading.
 (mean ± s.d. over {N} seeds. Populations shown in Figure 5.)
 
 **Result and verdict: {verdict}.** No citizen is ever killed ({pct(zero['async'], N)} seeds async,
-{pct(zero['sync'], N)} sync); the two groups live side by side, each fluctuating around
-{fmt(describe(fin['async'][:, 0])['mean'], 0)} members as births and deaths of age balance. This result is
+{pct(zero['sync'], N)} sync); the two groups live side by side, with {fmt(describe(fin['async'][:, 0])['mean'], 0)} and
+{fmt(describe(fin['async'][:, 1])['mean'], 0)} members on average at period 500, as births and deaths of age balance. This result is
 guaranteed by the parameters rather than emergent: with L = {L} a citizen's grievance H(1 - L) is at most
 {fmt(1 - L, 2)}, which cannot exceed the threshold T = {T}, so nobody ever turns violent, whatever the switches.
 It tests the plumbing (demography, no spurious killings), not the dynamics.
@@ -1001,6 +1046,11 @@ It tests the plumbing (demography, no spurious killings), not the dynamics.
                     "no killings", verdict]]
         sync = [["5. Run 6: seeds with no killing", pct(zero["async"], N), pct(zero["sync"], N)]]
         return Section("5. Run 6: peaceful coexistence", "run6", body, summary, sync)
+
+    def runs_many(self, key: str) -> list[dict]:
+        """The N reference seeds of a Model II async variant plus its extra seeds, if any."""
+        more = self.R.get(key.replace("/async", "/more/async"), [])
+        return list(self.R[key]) + list(more)
 
     def p6(self) -> Section:
         N = self.N
@@ -1015,21 +1065,37 @@ It tests the plumbing (demography, no spurious killings), not the dynamics.
             p = binom_two_sided(g0, ne)
             lo, hi = wilson(ne, N)
             res[sch] = (ne, g0, p)
-            rows.append([sch, f"{pct(ne, N)} (95% CI {fmt(lo * 100, 0)}-{fmt(hi * 100, 0)}%)", ms(describe(e["t"]), 1),
-                         f"{fmt(describe(e['t'])['median'], 0)} [{fmt(describe(e['t'])['min'], 0)}, {fmt(describe(e['t'])['max'], 0)}]",
-                         f"group 1 won {g0}, group 0 won {ne - g0}", fp(p)])
-        # pooled over the whole async sweep (independent runs at many densities; symmetric groups)
-        g_all = np.concatenate([scal(self.R[k], "summary_eliminated_group") for k in self.R if k.startswith("sweep/async/")])
-        g_all = g_all[np.isfinite(g_all)]
-        g0_all = int((g_all == 0).sum())
-        p_all = binom_two_sided(g0_all, len(g_all))
+            rows.append([f"{sch} ({N} seeds)", f"{pct(ne, N)} (95% CI {fmt(lo * 100, 0)}-{fmt(hi * 100, 0)}%)",
+                         ms(describe(e["t"]), 1),
+                         f"{fmt(describe(e['t'])['median'], 0)} [{fmt(describe(e['t'])['min'], 0)}, "
+                         f"{fmt(describe(e['t'])['max'], 0)}]",
+                         f"group 1 survived {g0}, group 0 survived {ne - g0}", fp(p)])
+        # more independent seeds (async): the victor test, and whether the initial majority wins
+        many = self.runs_many("run7/async")
+        M = len(many)
+        em = self.elim(many)
+        nem = em["n_elim"]
+        g0m = int((em["g"] == 0).sum())
+        pm = binom_two_sided(g0m, nem)
+        init = np.array([np.asarray(r["alive"])[0] for r in many], float)
+        fin = np.isfinite(em["g"]) & (init[:, 0] != init[:, 1])
+        maj_wins = int(((init[fin, 0] > init[fin, 1]) == (em["g"][fin] == 1)).sum())
+        n_maj = int(fin.sum())
+        p_maj = binom_two_sided(maj_wins, n_maj)
+        lo_m, hi_m = wilson(nem, M)
+        if M > N:
+            rows.append([f"async ({M} seeds)", f"{pct(nem, M)} (95% CI {fmt(lo_m * 100, 0)}-{fmt(hi_m * 100, 0)}%)",
+                         ms(describe(em["t"]), 1),
+                         f"{fmt(describe(em['t'])['median'], 0)} [{fmt(describe(em['t'])['min'], 0)}, "
+                         f"{fmt(describe(em['t'])['max'], 0)}]",
+                         f"group 1 survived {g0m}, group 0 survived {nem - g0m}", fp(pm)])
 
         fig, axes = plt.subplots(2, 3, figsize=(15, 7), sharex=True)
         panels = [("run6/async", "Run 6: L = 0.9, no cops"), ("run7/async", "Run 7: L = 0.8, no cops"),
                   ("run8/async", "Run 8: L = 0.8, cops 0.04"),
                   ("safe_haven/async", "Safe haven: cops 0.04 added at 50"),
-                  ("withdrawal/async", "Withdrawal: cops 0.04 removed at 150"),
-                  ("withdrawal/d0.1/async", "Withdrawal, cops 0.1 removed at 150")]
+                  ("safe_haven/d0.1/async", "Safe haven: cops 0.1 added at 50"),
+                  ("withdrawal/d0.1/async", "Withdrawal: cops 0.1 removed at 150")]
         for ax, (key, title) in zip(axes.ravel(), panels):
             runs = self.R[key]
             al = stack(runs, "alive")
@@ -1038,8 +1104,8 @@ It tests the plumbing (demography, no spurious killings), not the dynamics.
             te = scal(runs, "summary_time_to_elimination")
             i = 0
             if np.isfinite(te).any():
-                fin = np.where(np.isfinite(te), te, 1e9)
-                i = int(np.argsort(fin)[len(fin) // 2])
+                fin_t = np.where(np.isfinite(te), te, 1e9)
+                i = int(np.argsort(fin_t)[len(fin_t) // 2])
             ax.plot(t, al[i, :, 0], color=BLUE, lw=1.5, label="group 0")
             ax.plot(t, al[i, :, 1], color=GREEN, lw=1.5, label="group 1")
             ax.plot(t, runs[i]["cops"], color="k", lw=1, ls="--", label="cops")
@@ -1051,37 +1117,44 @@ It tests the plumbing (demography, no spurious killings), not the dynamics.
         img = self.fig(fig, "fig5_modelII_populations.png")
 
         fig, ax = plt.subplots(1, 2, figsize=(12, 3.8))
-        for sch, col in (("async", RED), ("sync", GREY)):
-            t = E[sch]["t"]
-            ax[0].hist(t[np.isfinite(t)], bins=np.arange(0, steps + 25, 25), histtype="step", color=col,
-                       label=f"{sch} ({E[sch]['n_elim']}/{N} eliminated)")
+        for lab, e, col in ((f"async, {M} seeds", em, RED), (f"sync, {N} seeds", E["sync"], GREY)):
+            t = e["t"]
+            ax[0].hist(t[np.isfinite(t)], bins=np.arange(0, steps + 10, 10), histtype="step", color=col,
+                       density=True, label=f"{lab} ({e['n_elim']} eliminated)")
+        ax[0].set_xlim(0, min(steps, 10 * math.ceil(float(np.nanmax(np.r_[em['t'], E['sync']['t'], 10])) / 10) + 30))
         ax[0].set_xlabel("time to elimination (periods)")
-        ax[0].set_ylabel("seeds")
+        ax[0].set_ylabel("density")
         ax[0].set_title("Run 7: time until one group is gone")
         ax[0].legend(fontsize=8)
-        cats = ["run 7 async", "run 7 sync", "sweep (all densities)"]
-        g0s = [res["async"][1], res["sync"][1], g0_all]
-        nes = [res["async"][0], res["sync"][0], len(g_all)]
+        cats = [f"async\n{N} seeds", f"async\n{M} seeds", f"sync\n{N} seeds"]
+        g0s = [res["async"][1], g0m, res["sync"][1]]
+        nes = [res["async"][0], nem, res["sync"][0]]
         ax[1].bar(np.arange(3) - 0.18, [g / max(n, 1) for g, n in zip(g0s, nes)], 0.36, color=GREEN,
                   label="group 1 survives")
         ax[1].bar(np.arange(3) + 0.18, [(n - g) / max(n, 1) for g, n in zip(g0s, nes)], 0.36, color=BLUE,
                   label="group 0 survives")
+        ax[1].bar([3], [maj_wins / max(n_maj, 1)], 0.36, color=GREY, label="initial majority survives")
         ax[1].axhline(0.5, color="k", ls=":")
-        ax[1].set_xticks(range(3))
-        ax[1].set_xticklabels([f"{c}\n(n = {n})" for c, n in zip(cats, nes)], fontsize=8)
+        ax[1].set_xticks(range(4))
+        ax[1].set_xticklabels(cats + [f"async\n{n_maj} seeds"], fontsize=8)
         ax[1].set_ylabel("share of eliminations")
+        ax[1].set_ylim(0, 1)
         ax[1].set_title("Which group survives")
-        ax[1].legend(fontsize=8)
+        ax[1].legend(fontsize=7, loc="upper left")
         img2 = self.fig(fig, "fig6_run7_elimination.png")
 
         ne, g0, p = res["async"]
-        verdict = "reproduced" if ne >= 0.95 * N and p > 0.05 else ("partly" if ne >= MOST * N else "not reproduced")
+        verdict = "reproduced" if nem >= 0.95 * M and pm > 0.05 else ("partly" if nem >= MOST * M else
+                                                                      "not reproduced")
         ea = describe(E["async"]["t"])
+        eam = describe(em["t"])
         body = f"""
 **Measure.** Whether a group dies out within the run ({steps} periods), when
 (`summary_time_to_elimination`) and which group survives. Randomness of the victor: exact two-sided binomial test
-of the number of runs won by each group against 1/2. Because 20 runs give little power, the same test is also run
-on all eliminations in the async cop-density sweep (section 8; every run there has symmetric groups).
+of the number of runs won by each group against 1/2. Because {N} runs give little power, the async run is repeated
+with {M} independent seeds (seeds 1-{M}; cheap). The groups are assigned at random with share 0.5, so their
+initial sizes differ a little from seed to seed; the last column of Figure 6 shows how often the initially larger
+group survives.
 
 ![Model II populations]({img})
 
@@ -1093,24 +1166,28 @@ on all eliminations in the async cop-density sweep (section 8; every run there h
         "binomial p (victor random)"], rows)}
 (mean ± s.d. over the seeds with an elimination.)
 
-**Result.** Without cops one group is wiped out in {pct(ne, N)} seeds, after {ms(ea, 1)} periods (median
-{fmt(ea['median'], 0)}). Group 0 and group 1 each win about half the time: group 1 survives in {g0} of {ne}
-(p = {fp(p)}); over the {len(g_all)} eliminations of the sweep the split is {g0_all} to {len(g_all) - g0_all}
-(p = {fp(p_all)}). The killing starts locally where the two groups touch and spreads; the group that falls
-behind loses contact points and reproductive room, and the decline accelerates (Figure 5).
+**Result.** Without cops one group is wiped out in {pct(nem, M)} async seeds, after {ms(eam, 1)} periods (median
+{fmt(eam['median'], 0)}; first {N} seeds: {ms(ea, 1)}). The killing starts wherever the two groups touch; the group
+that falls behind loses contact points and room to reproduce, and its decline accelerates while the other
+refills the grid (Figure 5). Each group wins about half of the time: group 1 survives in {g0m} of {nem} runs
+(p = {fp(pm)}). Which group wins is, however, largely set at the start: the initially larger group survives in
+{maj_wins} of {n_maj} runs (p = {fp(p_maj)} against 1/2), even though the two groups differ by only a few percent.
+The victor is random because the initial composition is.
 
-**Verdict: {verdict}.** Elimination in every seed within {steps} periods, with a victor that is statistically
-indistinguishable from a coin toss.
+**Verdict: {verdict}.** Elimination in {'every' if nem == M else 'almost every'} seed within {steps} periods, with a
+victor that is statistically indistinguishable from a coin toss over seeds.
 """
         summary = [["6. Genocide without cops; random victor", "run7", "floor, euclidean, async",
-                    f"eliminated in {pct(ne, N)} seeds at {fmt(ea['mean'], 0)} ± {fmt(ea['sd'], 0)} periods; "
-                    f"victor split {g0}:{ne - g0} (p = {fp(p)}); sweep {g0_all}:{len(g_all) - g0_all} (p = {fp(p_all)})",
+                    f"eliminated in {pct(nem, M)} seeds at {fmt(eam['mean'], 0)} ± {fmt(eam['sd'], 0)} periods; "
+                    f"victor split {g0m}:{nem - g0m} (binomial p = {fp(pm)}); initial majority wins "
+                    f"{pct(maj_wins, n_maj)}",
                     "always eliminated; victor random", verdict]]
         es = describe(E["sync"]["t"])
         sync = [["6. Run 7: seeds with elimination", pct(ne, N), pct(res["sync"][0], N)],
                 ["6. Run 7: time to elimination", ms(ea, 1), ms(es, 1)],
                 ["6. Run 7: victor split (group 1 : group 0), binomial p", f"{g0}:{ne - g0}, p = {fp(p)}",
                  f"{res['sync'][1]}:{res['sync'][0] - res['sync'][1]}, p = {fp(res['sync'][2])}"]]
+        self.victor = dict(maj_wins=maj_wins, n_maj=n_maj, p_maj=p_maj)
         return Section("6. Run 7: genocide and a random victor", "run7", body, summary, sync)
 
     def p7(self) -> Section:
@@ -1120,161 +1197,195 @@ indistinguishable from a coin toss.
         wd_at = int(cfg("withdrawal")["cops"]["change_start"])
         W = 50  # window after the change
 
-        def kills(runs):
-            return stack(runs, "killed").sum(2).astype(float)
-
         def censored(t):
             return np.where(np.isfinite(t), t, steps + 1)
+
+        def paired(base_key, treat_key, at):
+            """Seeds identical to `base` up to period at - 1, then the cop change. Among seeds with both groups
+            alive at period at - 1: elimination times (censored as steps + 1), and the per-capita killing rate
+            of the smaller group over periods at .. at + W - 1 (killings / members alive at each period's start)."""
+            B, T = self.R[base_key], self.R[treat_key]
+            kb, kt = stack(B, "killed").astype(float), stack(T, "killed").astype(float)
+            ab, at_ = stack(B, "alive").astype(float), stack(T, "alive").astype(float)
+            same = sum(np.array_equal(kb[i, :at], kt[i, :at]) and np.array_equal(ab[i, :at], at_[i, :at])
+                       for i in range(len(B)))
+            live = ab[:, at - 1, :].min(1) > 0
+            tb = censored(scal(B, "summary_time_to_elimination"))
+            tt = censored(scal(T, "summary_time_to_elimination"))
+
+            def rate(k, a):
+                out = []
+                for i in range(len(B)):
+                    g = int(np.argmin(ab[i, at - 1]))
+                    risk = a[i, at - 1:at + W - 1, g].sum()
+                    out.append(k[i, at:at + W, g].sum() / risk if risk > 0 else np.nan)
+                return np.array(out)
+
+            rb, rt = rate(kb, ab), rate(kt, at_)
+            return dict(same=same, n=len(B), live=int(live.sum()), tb=tb[live], tt=tt[live], rb=rb[live],
+                        rt=rt[live], elim_b=int((tb[live] <= steps).sum()), elim_t=int((tt[live] <= steps).sum()),
+                        kb=kb.sum(2), kt=kt.sum(2))
 
         out = {}
         rows = []
         for sch in ("async", "sync"):
-            e7, e8 = self.elim(self.R[f"run7/{sch}"]), self.elim(self.R[f"run8/{sch}"])
+            r7 = self.runs_many("run7/async") if sch == "async" else self.R["run7/sync"]
+            r8 = self.runs_many("run8/async") if sch == "async" else self.R["run8/sync"]
+            e7, e8 = self.elim(r7), self.elim(r8)
             auc, p = mann_whitney(censored(e8["t"]), censored(e7["t"]))
-            # safe haven vs run 7, same seeds: identical until add_at - 1
-            k7, ks = kills(self.R[f"run7/{sch}"]), kills(self.R[f"safe_haven/{sch}"])
-            same_sh = sum(np.array_equal(k7[i, :add_at], ks[i, :add_at]) for i in range(N))
-            al7 = stack(self.R[f"run7/{sch}"], "alive")
-            live_sh = al7[:, add_at - 1, :].min(1) > 0
-            d_sh = (k7[:, add_at:add_at + W].sum(1) - ks[:, add_at:add_at + W].sum(1))[live_sh]
-            pos_sh, nn_sh, p_sh = sign_test(d_sh)
-            esh = self.elim(self.R[f"safe_haven/{sch}"])
-            delay_sh = censored(esh["t"]) - censored(e7["t"])
-            pos_dsh, nn_dsh, p_dsh = sign_test(delay_sh[live_sh])
-            # withdrawal vs run 8, same seeds: identical until wd_at - 1
-            k8, kw = kills(self.R[f"run8/{sch}"]), kills(self.R[f"withdrawal/{sch}"])
-            same_wd = sum(np.array_equal(k8[i, :wd_at], kw[i, :wd_at]) for i in range(N))
-            al8 = stack(self.R[f"run8/{sch}"], "alive")
-            live_wd = al8[:, wd_at - 1, :].min(1) > 0
-            d_wd = (kw[:, wd_at:wd_at + W].sum(1) - k8[:, wd_at:wd_at + W].sum(1))[live_wd]
-            pos_wd, nn_wd, p_wd = sign_test(d_wd)
-            ew = self.elim(self.R[f"withdrawal/{sch}"])
-            out[sch] = dict(e7=e7, e8=e8, auc=auc, p=p, same_sh=same_sh, live_sh=int(live_sh.sum()), pos_sh=pos_sh,
-                            nn_sh=nn_sh, p_sh=p_sh, same_wd=same_wd, live_wd=int(live_wd.sum()), pos_wd=pos_wd,
-                            nn_wd=nn_wd, p_wd=p_wd, esh=esh, ew=ew, d_sh=d_sh, d_wd=d_wd, pos_dsh=pos_dsh,
-                            nn_dsh=nn_dsh, p_dsh=p_dsh)
-            rows.append([sch, f"{ms(describe(e7['t']), 1)} ({pct(e7['n_elim'], N)})",
-                         f"{ms(describe(e8['t']), 1)} ({pct(e8['n_elim'], N)})",
-                         f"{fmt(describe(censored(e8['t']))['median'], 0)} vs {fmt(describe(censored(e7['t']))['median'], 0)}",
+            out[sch] = dict(e7=e7, e8=e8, auc=auc, p=p, n7=len(r7), n8=len(r8),
+                            sh=paired(f"run7/{sch}", f"safe_haven/{sch}", add_at),
+                            wd=paired(f"run8/{sch}", f"withdrawal/{sch}", wd_at))
+            rows.append([f"{sch} ({len(r7)} seeds each)", f"{ms(describe(e7['t']), 1)} ({pct(e7['n_elim'], len(r7))})",
+                         f"{ms(describe(e8['t']), 1)} ({pct(e8['n_elim'], len(r8))})",
+                         f"{fmt(np.median(censored(e8['t'])), 0)} vs {fmt(np.median(censored(e7['t'])), 0)}",
                          f"{fmt(auc, 2)}, p = {fp(p)}"])
-        # denser peacekeepers (async)
         e8d = self.elim(self.R["run8/d0.1/async"])
-        k7a = kills(self.R["run7/async"])
-        ksd = kills(self.R["safe_haven/d0.1/async"])
-        al7a = stack(self.R["run7/async"], "alive")
-        live_shd = al7a[:, add_at - 1, :].min(1) > 0
-        d_shd = (k7a[:, add_at:add_at + W].sum(1) - ksd[:, add_at:add_at + W].sum(1))[live_shd]
-        pos_shd, nn_shd, p_shd = sign_test(d_shd)
-        eshd = self.elim(self.R["safe_haven/d0.1/async"])
-        k8d, kwd = kills(self.R["run8/d0.1/async"]), kills(self.R["withdrawal/d0.1/async"])
-        al8d = stack(self.R["run8/d0.1/async"], "alive")
-        live_wdd = al8d[:, wd_at - 1, :].min(1) > 0
-        d_wdd = (kwd[:, wd_at:wd_at + W].sum(1) - k8d[:, wd_at:wd_at + W].sum(1))[live_wdd]
-        pos_wdd, nn_wdd, p_wdd = sign_test(d_wdd)
-        ewd = self.elim(self.R["withdrawal/d0.1/async"])
-        e7a = out["async"]["e7"]
-        auc_d, p_d = mann_whitney(censored(e8d["t"]), censored(e7a["t"]))
-        surv8d = int((~np.isfinite(e8d["t"])).sum())
-        ew_after = int(np.isfinite(ewd["t"])[live_wdd].sum())
-        e8_after = int(np.isfinite(e8d["t"])[live_wdd].sum())
+        e7n = self.elim(self.R["run7/async"])
+        auc_d, p_d = mann_whitney(censored(e8d["t"]), censored(e7n["t"]))
+        rows.append([f"async, cops 0.1 ({N} seeds each)", f"{ms(describe(e7n['t']), 1)} ({pct(e7n['n_elim'], N)})",
+                     f"{ms(describe(e8d['t']), 1)} ({pct(e8d['n_elim'], N)})",
+                     f"{fmt(np.median(censored(e8d['t'])), 0)} vs {fmt(np.median(censored(e7n['t'])), 0)}",
+                     f"{fmt(auc_d, 2)}, p = {fp(p_d)}"])
+        out["sh01"] = paired("run7/async", "safe_haven/d0.1/async", add_at)
+        out["wd01"] = paired("run8/d0.1/async", "withdrawal/d0.1/async", wd_at)
 
-        # Figure: mean killings per period, paired designs.
+        def exp_row(label, d, arrival: bool):
+            if d["live"] == 0:
+                return [label, f"0/{d['n']}", "n/a", "n/a", "n/a", "n/a"]
+            if arrival:
+                delay = d["tt"] - d["tb"]
+                pos, nn, ps = sign_test(delay)
+                rpos, rnn, rp = sign_test(d["rb"] - d["rt"])
+                return [label, f"{d['live']}/{d['n']}",
+                        f"later in {pos}/{nn} (p = {fp(ps)}); mean delay {fmt(np.mean(delay), 0)} periods",
+                        f"lower in {rpos}/{rnn} (p = {fp(rp)}): {fmt(np.nanmean(d['rt']) * 100, 2)}% vs "
+                        f"{fmt(np.nanmean(d['rb']) * 100, 2)}%",
+                        f"{d['elim_t']} vs {d['elim_b']}", f"{d['same']}/{d['n']}"]
+            hasten = d["tb"] - d["tt"]
+            pos, nn, ps = sign_test(hasten)
+            rpos, rnn, rp = sign_test(d["rt"] - d["rb"])
+            return [label, f"{d['live']}/{d['n']}",
+                    f"earlier in {pos}/{nn} (p = {fp(ps)}); mean {fmt(np.mean(hasten), 0)} periods sooner",
+                    f"higher in {rpos}/{rnn} (p = {fp(rp)}): {fmt(np.nanmean(d['rt']) * 100, 2)}% vs "
+                    f"{fmt(np.nanmean(d['rb']) * 100, 2)}%",
+                    f"{d['elim_t']} vs {d['elim_b']}", f"{d['same']}/{d['n']}"]
+
+        A, S_ = out["async"], out["sync"]
+        exp_rows = [exp_row(f"cops 0.04 added at {add_at} vs run 7 (async)", A["sh"], True),
+                    exp_row(f"cops 0.1 added at {add_at} vs run 7 (async)", out["sh01"], True),
+                    exp_row(f"cops 0.04 withdrawn at {wd_at} vs run 8 (async)", A["wd"], False),
+                    exp_row(f"cops 0.1 withdrawn at {wd_at} vs run 8 with 0.1 (async)", out["wd01"], False),
+                    exp_row(f"cops 0.04 added at {add_at} vs run 7 (sync)", S_["sh"], True),
+                    exp_row(f"cops 0.04 withdrawn at {wd_at} vs run 8 (sync)", S_["wd"], False)]
+
+        # Figure: mean killings per period in the paired designs.
         fig, ax = plt.subplots(1, 3, figsize=(16, 4))
+        k7a = A["sh"]["kb"]
         t = np.arange(k7a.shape[1])
-        ax[0].plot(t, k7a.mean(0), color=GREY, label="run 7 (no cops)")
-        ax[0].plot(t, kills(self.R["safe_haven/async"]).mean(0), color=RED, label="safe_haven (cops 0.04 from 50)")
-        ax[0].plot(t, ksd.mean(0), color=BLUE, label="safe_haven with 0.1")
-        ax[0].axvline(add_at, color="k", ls=":")
-        ax[0].set_xlim(0, 200)
-        ax[0].set_title(f"Cops added at period {add_at} (mean over {N} seeds)")
-        a8 = out["async"]
-        ax[1].plot(t, kills(self.R["run8/async"]).mean(0), color=GREY, label="run 8 (cops 0.04 throughout)")
-        ax[1].plot(t, kills(self.R["withdrawal/async"]).mean(0), color=RED, label="withdrawal at 150")
-        ax[1].axvline(wd_at, color="k", ls=":")
-        ax[1].set_title(f"Cops 0.04 withdrawn at {wd_at} (mean over {N} seeds)")
-        ax[2].plot(t, k8d.mean(0), color=GREY, label="run 8 with cops 0.1 throughout")
-        ax[2].plot(t, kwd.mean(0), color=RED, label="withdrawal of 0.1 at 150")
-        ax[2].axvline(wd_at, color="k", ls=":")
-        ax[2].set_title(f"Cops 0.1 withdrawn at {wd_at} (mean over {N} seeds)")
-        for a_ in ax:
+        curves = [[(k7a, GREY, "run 7 (no cops)"), (A["sh"]["kt"], RED, "safe_haven: cops 0.04 from 50"),
+                   (out["sh01"]["kt"], BLUE, "safe_haven with 0.1")],
+                  [(A["wd"]["kb"], GREY, "run 8 (cops 0.04 throughout)"), (A["wd"]["kt"], RED, "withdrawal at 150")],
+                  [(out["wd01"]["kb"], GREY, "run 8 with cops 0.1 throughout"),
+                   (out["wd01"]["kt"], RED, "withdrawal of 0.1 at 150")]]
+        titles = [f"Cops added at period {add_at}", f"Cops 0.04 withdrawn at {wd_at}", f"Cops 0.1 withdrawn at {wd_at}"]
+        for a_, cs, ti, mark in zip(ax, curves, titles, (add_at, wd_at, wd_at)):
+            top = 0
+            for k, col, lab in cs:
+                m = k.mean(0)
+                a_.plot(t, m, color=col, lw=1.2, label=lab)
+                top = max(top, float(m[20:].max()))
+            a_.axvline(mark, color="k", ls=":")
+            a_.set_ylim(0, top * 1.3 + 1)
+            a_.set_xlim(0, 300)
+            a_.set_title(f"{ti} (mean over {N} seeds)", fontsize=10)
             a_.set_xlabel("period")
-            a_.set_ylabel("killings per period")
+            a_.set_ylabel("killings per period (first periods off scale)")
             a_.legend(fontsize=7)
-        ax[1].set_xlim(0, 400)
-        ax[2].set_xlim(0, 400)
         img = self.fig(fig, "fig7_peacekeepers.png")
 
-        A = out["async"]
+        sh, wd01, wd = A["sh"], out["wd01"], A["wd"]
         delay = A["p"] < 0.05 and A["auc"] > 0.5
-        haven = A["nn_sh"] > 0 and A["pos_sh"] >= MOST * A["nn_sh"]
-        back = nn_wdd > 0 and pos_wdd >= MOST * nn_wdd
+        sh_pos, sh_nn, sh_p = sign_test(sh["tt"] - sh["tb"])
+        haven = sh_nn > 0 and sh_pos >= MOST * sh_nn
+        w_pos, w_nn, w_p = sign_test(wd01["tb"] - wd01["tt"])
+        wr_pos, wr_nn, wr_p = sign_test(wd01["rt"] - wd01["rb"])
+        back = w_nn > 0 and w_pos >= MOST * w_nn
         verdict = "reproduced" if delay and haven and back else ("partly" if (delay or haven or back) else
                                                                  "not reproduced")
+        small = A["auc"] < 0.7
+        verdict_cell = verdict + (" (small effect at the published 0.04)" if small and verdict != "not reproduced" else "")
         ea7, ea8 = describe(A["e7"]["t"]), describe(A["e8"]["t"])
+        sh01 = out["sh01"]
+        s1_pos, s1_nn, s1_p = sign_test(sh01["tt"] - sh01["tb"])
         body = f"""
 **Measures.** (a) Run 8 against run 7: time to elimination with peacekeepers at density 0.04 from the start and
-without; runs without elimination within {steps} periods are ranked above all others (Mann-Whitney test; "AUC" is
-the probability that a run-8 time exceeds a run-7 time). Run 8 and run 7 place agents differently, so these are
-independent samples. (b) `safe_haven.toml` is run 7 with cops added at period {add_at}; for a given seed it is
-identical to run 7 up to period {add_at - 1} (checked: {A['same_sh']}/{N} seeds), so the effect of the arrival is
-the paired difference in killings over the {W} periods from {add_at}, among seeds where both groups are still alive
-at period {add_at - 1}. (c) `withdrawal.toml` is run 8 with its cops removed at period {wd_at}; paired with run 8 in
-the same way (identical up to period {wd_at - 1}: {A['same_wd']}/{N} seeds). Because at density 0.04 most seeds
-have already lost a group by period {wd_at}, the same designs are also run with density 0.1.
+without, over {A['n7']} seeds each (the {N} reference seeds plus more, as in section 6). Runs without an
+elimination within {steps} periods rank above all others (Mann-Whitney test; "AUC" is the probability that a run-8
+time exceeds a run-7 time). Run 8 and run 7 place agents differently, so these are independent samples.
+(b) `safe_haven.toml` is run 7 with cops added at period {add_at}; for a given seed it is identical to run 7 up to
+period {add_at - 1} (checked for every seed, last column), so the effect of the arrival is a paired comparison
+with run 7, among seeds where both groups are still alive at period {add_at - 1}. (c) `withdrawal.toml` is run 8
+with its cops removed at period {wd_at}, paired with run 8 in the same way. Two outcomes: the time to elimination,
+and the per-capita killing rate of the smaller group over the {W} periods from the change (killings of its
+members divided by its members alive at the start of each period). Raw killing counts are not used: cops that
+keep the minority alive longer leave more potential victims, so counts can rise while each member's risk falls.
+Because at density 0.04 most seeds have lost a group by period {wd_at}, the designs are also run with cops at 0.1.
 
 ![Peacekeepers]({img})
 
+*Mean killings per period over the seeds; in the middle and right panels the two curves coincide until the
+withdrawal (same seeds, identical runs).*
+
 {table(["schedule", "run 7: time to elimination (eliminated)", "run 8: time to elimination (eliminated)",
         "median run 8 vs run 7", "AUC, Mann-Whitney p"], rows)}
-(mean ± s.d. over the seeds with an elimination; medians count runs without elimination as longer than the run.)
+(mean ± s.d. over the seeds with an elimination; medians count runs without elimination as {steps + 1}.)
 
-{table(["experiment", "informative seeds", "fewer (a)/more (w) killings in the 50 periods after, paired",
-        "sign test p", "outcome"],
-       [["cops 0.04 added at 50 (async)", f"{A['live_sh']}/{N}", f"{A['pos_sh']}/{A['nn_sh']} fewer",
-         fp(A["p_sh"]), f"elimination later in {A['pos_dsh']}/{A['nn_dsh']} (p = {fp(A['p_dsh'])}); "
-                        f"{N - A['esh']['n_elim']} seeds with no elimination by {steps}"],
-        ["cops 0.1 added at 50 (async)", f"{int(live_shd.sum())}/{N}", f"{pos_shd}/{nn_shd} fewer", fp(p_shd),
-         f"{N - eshd['n_elim']} seeds with no elimination by {steps}"],
-        ["cops 0.04 withdrawn at 150 (async)", f"{A['live_wd']}/{N}", f"{A['pos_wd']}/{A['nn_wd']} more",
-         fp(A["p_wd"]), f"{A['ew']['n_elim']}/{N} eliminated (run 8: {A['e8']['n_elim']}/{N})"],
-        ["cops 0.1 withdrawn at 150 (async)", f"{int(live_wdd.sum())}/{N}", f"{pos_wdd}/{nn_wdd} more", fp(p_wdd),
-         f"of the informative seeds, {ew_after} eliminated after withdrawal vs {e8_after} if cops stay"],
-        ["cops 0.04 added at 50 (sync)", f"{out['sync']['live_sh']}/{N}",
-         f"{out['sync']['pos_sh']}/{out['sync']['nn_sh']} fewer", fp(out["sync"]["p_sh"]),
-         f"{N - out['sync']['esh']['n_elim']} seeds with no elimination by {steps}"],
-        ["cops 0.04 withdrawn at 150 (sync)", f"{out['sync']['live_wd']}/{N}",
-         f"{out['sync']['pos_wd']}/{out['sync']['nn_wd']} more", fp(out["sync"]["p_wd"]),
-         f"{out['sync']['ew']['n_elim']}/{N} eliminated (run 8: {out['sync']['e8']['n_elim']}/{N})"]])}
+{table(["paired experiment", "informative seeds", "elimination (sign test)",
+        f"minority killing rate per member-period, {W} periods after", "eliminated within run: with vs without change",
+        "identical before change"], exp_rows)}
 
-**Result.** (a) Peacekeepers at 0.04 delay the elimination only modestly under async: {fmt(ea8['mean'], 0)} ±
+**Result.** (a) Peacekeepers at 0.04 delay the elimination modestly under async: {fmt(ea8['mean'], 0)} ±
 {fmt(ea8['sd'], 0)} periods against {fmt(ea7['mean'], 0)} ± {fmt(ea7['sd'], 0)} without (AUC {fmt(A['auc'], 2)},
-p = {fp(A['p'])}), and a group is still eliminated in {pct(A['e8']['n_elim'], N)} seeds. At density 0.1 the delay is
-clearer (AUC {fmt(auc_d, 2)}, p = {fp(p_d)}; {surv8d}/{N} seeds without elimination by {steps}). Under sync the
-same cops are much more effective (table in the async/sync section). (b) Adding cops at period {add_at} lowers the
-killing in the next {W} periods relative to the same seed without them in {A['pos_sh']}/{A['nn_sh']} informative
-seeds (p = {fp(A['p_sh'])}). (c) Withdrawing 0.04 cops is a weak test, since only {A['live_wd']}/{N} seeds still have
-two groups at period {wd_at}; with 0.1 cops, {int(live_wdd.sum())} seeds do, and the withdrawal raises the
-killing in the following {W} periods in {pos_wdd}/{nn_wdd} of them (p = {fp(p_wdd)}) and ends in elimination in
-{ew_after} of them, against {e8_after} when the cops stay. keepsim records no maps, so "safe havens" (local
-pockets where the killing stops) are inferred from the aggregate killing rate, not seen.
+p = {fp(A['p'])}); a group is still eliminated in {pct(A['e8']['n_elim'], A['n8'])} seeds. At density 0.1 the delay is
+larger (AUC {fmt(auc_d, 2)}, p = {fp(p_d)}). (b) Cops arriving at period {add_at} postpone the elimination in
+{sh_pos}/{sh_nn} seeds (p = {fp(sh_p)}) at 0.04 and in {s1_pos}/{s1_nn} (p = {fp(s1_p)}) at 0.1, by
+{fmt(np.mean(sh['tt'] - sh['tb']), 0)} and {fmt(np.mean(sh01['tt'] - sh01['tb']), 0)} periods on average, and in
+the following {W} periods each member of the smaller group runs a lower risk of being killed:
+{fmt(np.nanmean(sh['rt']) * 100, 1)}% and {fmt(np.nanmean(sh01['rt']) * 100, 1)}% a period against
+{fmt(np.nanmean(sh['rb']) * 100, 1)}% without the cops (lower in {sign_test(sh['rb'] - sh['rt'])[0]}/{sign_test(sh['rb'] - sh['rt'])[1]}
+and {sign_test(sh01['rb'] - sh01['rt'])[0]}/{sign_test(sh01['rb'] - sh01['rt'])[1]} seeds). This is the aggregate
+trace of safe havens. (c) Withdrawing
+0.04 cops is a weak test, since only {wd['live']}/{N} seeds still have two groups at period {wd_at}. With 0.1 cops
+{wd01['live']} seeds do; withdrawal brings the elimination forward in {w_pos}/{w_nn} of them (p = {fp(w_p)}) and raises the
+minority's per-capita killing rate in {wr_pos}/{wr_nn} (p = {fp(wr_p)}); {wd01['elim_t']} of them end in elimination
+within {steps} periods, against {wd01['elim_b']} when the cops stay. keepsim records no maps, so "safe havens"
+(pockets where the killing stops around peacekeepers) are inferred from aggregate rates, not seen.
 
-**Verdict: {verdict}.** The direction of all three effects matches the paper: peacekeepers slow the killing,
-their arrival lowers it, their departure brings it back. At the published density (0.04) the effect is small
-and the withdrawal experiment has too few informative seeds; the effect is clear with denser peacekeepers.
+**Verdict: {verdict}.** All three effects point the paper's way: peacekeepers slow the killing, their arrival
+postpones the end, their departure brings it forward. At the published density (0.04) the effects are small
+(run 8 ends {fmt(np.median(censored(A['e8']['t'])) - np.median(censored(A['e7']['t'])), 0)} periods later than run 7 in
+the median, and a group is still eliminated in {pct(A['e8']['n_elim'], A['n8'])} runs), and the withdrawal experiment
+as configured has too few informative seeds ({wd['live']}/{N}); with peacekeepers at 0.1 the arrival postpones the
+end by {fmt(np.mean(sh01['tt'] - sh01['tb']), 0)} periods on average and the withdrawal hastens it in
+{w_pos}/{w_nn} informative seeds.
 """
         summary = [["7. Peacekeepers delay killing; safe havens; withdrawal", "run8, safe_haven, withdrawal",
                     "floor, euclidean, async",
-                    f"elimination {fmt(ea8['mean'], 0)} vs {fmt(ea7['mean'], 0)} periods (p = {fp(A['p'])}); "
-                    f"arrival at 50: fewer killings in {A['pos_sh']}/{A['nn_sh']}; withdrawal (0.1 cops): more in "
-                    f"{pos_wdd}/{nn_wdd} (0.04: only {A['live_wd']} informative seeds)",
-                    "delay; havens; killing resumes", verdict]]
-        S_ = out["sync"]
-        sync = [["7. Run 8: seeds with elimination", pct(A["e8"]["n_elim"], N), pct(S_["e8"]["n_elim"], N)],
-                ["7. Run 8 vs run 7: AUC (p)", f"{fmt(A['auc'], 2)} ({fp(A['p'])})", f"{fmt(S_['auc'], 2)} ({fp(S_['p'])})"],
-                ["7. Safe haven: fewer killings after arrival, paired", f"{A['pos_sh']}/{A['nn_sh']}",
-                 f"{S_['pos_sh']}/{S_['nn_sh']}"],
-                ["7. Withdrawal (0.04): more killings after, paired", f"{A['pos_wd']}/{A['nn_wd']}",
-                 f"{S_['pos_wd']}/{S_['nn_wd']}"]]
+                    f"run 8 vs 7: {fmt(ea8['mean'], 0)} vs {fmt(ea7['mean'], 0)} periods (AUC {fmt(A['auc'], 2)}, "
+                    f"p {fp(A['p'])}, {A['n7']} seeds each); arrival at 50 postpones elimination in {sh_pos}/{sh_nn}; "
+                    f"withdrawal of 0.1 cops hastens it in {w_pos}/{w_nn} (0.04: {wd['live']} informative seeds)",
+                    "delay; havens; killing resumes", verdict_cell]]
+        ssh = S_["sh"]
+        sp, sn, _ = sign_test(ssh["tt"] - ssh["tb"])
+        swd = S_["wd"]
+        wp_, wn_, _ = sign_test(swd["tb"] - swd["tt"])
+        sync = [["7. Run 8: seeds with elimination", pct(A["e8"]["n_elim"], A["n8"]), pct(S_["e8"]["n_elim"], S_["n8"])],
+                ["7. Run 8 vs run 7: AUC (p)", f"{fmt(A['auc'], 2)} ({fp(A['p'])}; {A['n7']} seeds each)",
+                 f"{fmt(S_['auc'], 2)} ({fp(S_['p'])}; {S_['n7']} seeds each)"],
+                ["7. Safe haven (0.04 at 50): elimination postponed, paired", f"{sh_pos}/{sh_nn}", f"{sp}/{sn}"],
+                ["7. Withdrawal (0.04 at 150): elimination hastened, paired", f"{sign_test(wd['tb'] - wd['tt'])[0]}/"
+                 f"{sign_test(wd['tb'] - wd['tt'])[1]}", f"{wp_}/{wn_}"]]
         return Section("7. Run 8, safe havens and withdrawal", "run8", body, summary, sync)
 
     # ------------------------------------------------------------------------------------------------------------
@@ -1382,9 +1493,11 @@ Sync, coarse grid ({self.N} runs per density):
 average over the five lowest densities is {fmt(fm, 0)} periods and over the five highest {fmt(lm, 0)}
 (least-squares slope {fmt(slope, 0)} periods per unit density). The spread rises too: s.d. rho = {fmt(rho_s, 2)}
 (p = {fp(p_s)}), from about {fmt(fsd, 0)} to {fmt(lsd, 0)} periods; the distribution develops a long right tail
-(a few runs in which the peacekeepers hold the line for hundreds of periods). Under sync the rise is much steeper:
-from density 0.05 most sync runs never reach elimination within {steps} periods (rho = {fmt(rho_sync, 2)},
-p = {fp(p_sync)}).
+(a few runs in which the peacekeepers hold the line for hundreds of periods; at the highest density the mean is
+{fmt(A[-1]['mean'], 0)} but the median {fmt(A[-1]['median'], 0)}). Under sync the rise is much steeper: the share of
+runs with no elimination within {steps} periods grows from {pct(Sy[0]['cens'], Sy[0]['n'])} at density 0 to
+{pct(Sy[-1]['cens'], Sy[-1]['n'])} at {Sy[-1]['d']:.2f}, and the restricted mean from {fmt(Sy[0]['rmean'], 0)} to
+{fmt(Sy[-1]['rmean'], 0)} (rho = {fmt(rho_sync, 2)}, p = {fp(p_sync)}).
 
 **Verdict: {verdict}.** Both published regularities (mean and spread of the time to genocide grow with the
 number of peacekeepers) appear, with the caveat that the size of the effect depends heavily on the activation
@@ -1414,7 +1527,7 @@ schedule.
 def git(*args) -> str:
     try:
         return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True,
-                              timeout=30).stdout.strip()
+                              timeout=30).stdout.rstrip()
     except Exception:  # noqa: BLE001
         return ""
 
@@ -1431,7 +1544,8 @@ def write_report(out: Path, study: Study, sections: list[Section], meta: dict):
 - **keepsim commit:** `{meta['commit']}` (`git rev-parse --short HEAD`); the run files record `{meta['run_commit']}`.
   {meta['dirty']}
 - **Date:** {meta['date']}
-- **Seeds:** {N} per variant (seeds 1-{N}) for runs 1-8; {len(study.sweep_seeds)} runs per density in the async
+- **Seeds:** {N} per variant (seeds 1-{N}) for runs 1-8, and {study.a.extra_factor * N} for the async runs 7 and 8
+  (victor test and delay); {len(study.sweep_seeds)} runs per density in the async
   cop-density sweep ({len(study.dens)} densities), {N} per density in the sync sweep ({len(study.dens_sync)} densities).
 - **Reference switches** (the configs' defaults): ratio = floor, vision_metric = euclidean, jailed = off_grid,
   schedule = async, order = move_first. Other readings are set with `--set` on the same configs; nothing else
@@ -1475,12 +1589,17 @@ moves of those before it; the reference) and `rules.schedule=sync` (everyone dec
 of the period, then killings, arrests and moves are resolved). {N} seeds per cell unless stated.
 
 {table(["phenomenon / statistic", "async", "sync"], sync_rows)}
-The two schedules agree on the direction of every effect except where noted, but not on magnitudes. Sync
-makes deception much more effective (citizens always see where the cops have just moved before those cops can
-arrest again), gives rarer and larger outbursts in run 2, and makes peacekeepers far more protective in Model II:
-a killer must survive a whole period as an active agent next to cops, and all cops act on the same start-of-period
-picture. Results that need the sync schedule should say so; the async schedule is the one to compare with the
-paper.
+The schedules agree on the direction of the effects but not on their size. Three differences stand out, and
+each follows from when agents see each other. (1) Deception: under sync every citizen decides before any cop
+acts, looking at where the cops stood at the start of the period, so a citizen next to a cop always hides before
+that cop can arrest; cops then catch far fewer rebels than in the k = 0 control. Under async a cop moves and
+arrests at once, often before its new neighbours have reacted. The raw end-of-period statistic is misleading
+under sync for the same reason: cops move after the citizens have decided, so the snapshot pairs citizens with
+cops they did not see. (2) Run 2: sync gives fewer outbursts with longer waits and more activation per outburst.
+(3) Model II: under sync all killers of a period are still marked active when the cops act, so every killer next
+to a cop can be arrested in the period of the killing; under async a killer activated after its neighbouring
+cop escapes. Peacekeepers are therefore much more protective under sync. Results that rely on the sync schedule
+should say so; async is the reading to compare with the paper.
 
 """
     body += '<a id="problems"></a>\n\n## Suspected problems and open questions\n\n' + meta["problems"] + "\n"
@@ -1496,7 +1615,7 @@ paper.
 - Wording: all text in this report is the project's own summary of the paper's claims (Epstein 2002, PNAS 99
   suppl. 3, 7243-7250; Table 2 and the figures of runs 1-8) and of keepsim's results.
 """
-    (out / "epstein.md").write_text(head + body)
+    (out / "epstein.md").write_text((head + body).replace("p = < 0.001", "p < 0.001"))
 
 
 def problems_text(study: Study) -> str:
@@ -1512,6 +1631,14 @@ def problems_text(study: Study) -> str:
     v4 = stack(R["run4/von_neumann/async"], "active")[:, 50:].max(1)
     v3 = stack(R["run3/von_neumann/async"], "active")[:, 50:].max(1)
     lit = [pe_stats(r["active"])["n"] for r in R["run2/literal/async"]]
+    wj, aj = [], []
+    for key in ("run2/floor/async/J15", "run2/floor/async", "run2/floor/async/J60"):
+        per = [pe_stats(r["active"]) for r in R[key]]
+        wj.append(float(np.mean(np.concatenate([np.array(p["waits"], float) for p in per]))))
+        aj.append(float(np.mean(np.concatenate([np.array(p["acts"], float) for p in per]))))
+    w_all = np.concatenate([np.array(pe_stats(r["active"])["waits"], float) for r in R["run2/floor/async"]])
+    w2 = float(w_all.mean())
+    cv2 = float(w_all.std(ddof=1) / w_all.mean())
     txt = f"""1. **`withdrawal.toml` tests little at the published density.** With cops at 0.04 a group is already
    gone by period {wd_at} in {N - live} of {N} seeds (run 8, async), so withdrawing the cops at {wd_at} changes
    nothing in those seeds. Either withdraw earlier (e.g. at period 75) or use denser peacekeepers (this study
@@ -1523,13 +1650,30 @@ def problems_text(study: Study) -> str:
    reading is the reference and say why.
 3. **The literal ratio (the paper's formula as printed) gives no outbursts in run 2** ({sum(1 for x in lit if x == 0)}/{N}
    seeds), confirming the NetLogo authors' remark; the configs rightly default to floor and should keep saying so.
-4. **Run 2 waiting times** are about a third of the paper's and much more regular (section 2). No switch tried
-   here reproduces both the paper's waiting times and its activation per outburst at once; this study did not
-   vary the jail-term rule (keepsim draws terms on 1..J_max and keeps the citizen out for exactly that many
-   periods; NetLogo's 0..J_max-1 is not available as a switch), which is a candidate.
-5. **Run 6 is trivially peaceful**: with L = 0.9 and T = 0.1 no citizen can ever become active (H(1-L) <= T), so
+4. **Run 2 waiting times** are {fmt(w2 / PAPER_WAIT_MEAN, 2)} of the paper's mean and much more regular (CV
+   {fmt(cv2, 2)} against about 0.9; section 2). They follow the jail term: with J_max = 15, 30 and 60 the mean wait is
+   {fmt(wj[0], 1)}, {fmt(wj[1], 1)} and {fmt(wj[2], 1)} periods, while the activation per outburst moves the other
+   way ({fmt(aj[0], 0)}, {fmt(aj[1], 0)}, {fmt(aj[2], 0)}). So in keepsim an outburst ends in mass arrest and the next
+   one starts when those arrested come back; no single jail setting matches both of the paper's numbers. Either the
+   paper's runs had a mechanism that decouples the two (for instance a different vision neighbourhood, see the
+   Moore row, or a different jail-term rule: keepsim keeps an arrested citizen out for 1..J_max periods, NetLogo
+   for 0..J_max-1), or the paper counted outbursts differently. Not a demonstrated bug; worth a look by whoever
+   owns the jail rule.
+5. **The Model II victor is mostly fixed by the initial draw.** The groups are drawn with share 0.5, so their
+   initial sizes differ by a few percent, and the initially larger group survives in {study.victor['maj_wins']} of
+   {study.victor['n_maj']} run-7 seeds (p = {fp(study.victor['p_maj'])}). The victor is random over seeds, as the paper
+   says, but not "random" given the initial population. Because the same seed gives the same initial groups at every
+   cop density, runs of the sweep that share a seed are not independent; pooled tests over the sweep would
+   overstate the evidence (this report does not pool them).
+6. **Run 6 is trivially peaceful**: with L = 0.9 and T = 0.1 no citizen can ever become active (H(1-L) <= T), so
    it cannot fail. It is a check of the plumbing only.
-6. **No spatial output.** Deception and safe havens are spatial phenomena in the paper (screens of the grid).
+7. **`near_cops` is not a clean measure of deception.** `docs/epstein.md` calls `near_cops`/`active_near_cops` the
+   direct measure of run 1's deceptive behaviour. Section 1 shows it is confounded: under async, citizens who
+   ignore cops entirely (k = 0) show almost the same near-cop deficit, because cops arrest actives next to them in
+   the same period; under sync the end-of-period snapshot pairs citizens with cops that moved after they decided.
+   A cleaner output would count, before cops act, the citizens who would be active without cops (G > T) and have
+   a cop in view, and how many of them are active.
+8. **No spatial output.** Deception and safe havens are spatial phenomena in the paper (screens of the grid).
    keepsim only writes aggregate series, so this study infers them from aggregates and controls. An optional
    every-N-periods occupancy map (MODEL.md section 7 mentions maps) would allow a direct check.
 """
@@ -1558,6 +1702,7 @@ def main(argv=None) -> int:
         ap.error("--seeds must be at least 2")
     a.sweep_step = 0.01 if a.quick else 0.002
     a.sync_sweep_step = 0.02 if a.quick else 0.01
+    a.extra_factor = 4 if a.quick else 10  # runs 7 and 8 (async): extra_factor x seeds in all
     if a.sweep_runs is None:
         a.sweep_runs = 50 if a.full else (a.seeds if a.quick else max(10, a.seeds))
     exe = Path(a.keepsim)
@@ -1593,8 +1738,8 @@ def main(argv=None) -> int:
         porcelain = [ln for ln in git("status", "--porcelain", "--untracked-files=no").splitlines()
                      if "docs/validation" not in ln and "tools/epstein_validation.py" not in ln]
         dirty = (f"The working tree had uncommitted changes to {len(porcelain)} tracked file(s) when this ran "
-                 f"({', '.join(ln[3:] for ln in porcelain[:6])}{', ...' if len(porcelain) > 6 else ''}); "
-                 "the binary was built from that tree." if porcelain else "The working tree was clean.")
+                 f"({', '.join(ln[3:] for ln in porcelain[:6])}{', ...' if len(porcelain) > 6 else ''})."
+                 if porcelain else "The working tree was clean.")
         meta = dict(command=cmd.strip(), wall=f"{wall / 60:.1f} min ({wall:.0f} s)",
                     machine=f"{os.cpu_count()} cores, {platform.machine()}, {platform.system()}",
                     runs=runner.count, jobs=a.jobs, sim=f"{runner.sim_seconds / 60:.1f} min",

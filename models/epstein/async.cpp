@@ -25,41 +25,27 @@ void EpsteinModel::activate(std::size_t id) {
   const bool cop = agents_.kind[id] == Kind::Cop;
   const bool moves = cop ? cfg_.cops_move : cfg_.citizens_move;
   if (moves && cfg_.order == Order::MoveFirst) move_random(id, s);
+  const std::int64_t here = agents_.cell[id];
+  auto draw = [&s](std::uint32_t n) { return s.below(n); };
 
-  thread_local std::vector<std::int32_t> found;
-  found.clear();
   if (cop) {
     // Rule C: arrest a random active citizen within vision.
-    grid_.for_each_in(agents_.cell[id], cop_vision_, [&](std::int64_t c) {
-      if (cell::is_active(code_[static_cast<std::size_t>(c)])) found.push_back(static_cast<std::int32_t>(c));
-    });
-    if (!found.empty()) {
-      const std::int32_t c = found[s.below(static_cast<std::uint32_t>(found.size()))];
+    if (const std::int64_t c = query_.choose(actives_, here, cop_vision_, draw); c >= 0)
       jail(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)]));
-    }
   } else {
     // Rule A, counting cops C and actives A (1 + those seen) within vision.
-    int cops = 0;
-    int actives = 1;
-    const bool killing = cfg_.violence == Violence::InterGroup;
-    const int mine = agents_.group[id];
-    grid_.for_each_in(agents_.cell[id], citizen_vision_, [&](std::int64_t c) {
-      const std::uint8_t code = code_[static_cast<std::size_t>(c)];
-      cops += code == cell::kCop;
-      actives += cell::is_active(code);
-      if (killing && cell::is_citizen(code) && cell::group(code) != mine)
-        found.push_back(static_cast<std::int32_t>(c));
-    });
+    const auto [cops, seen_active] = query_.count2(cops_, actives_, here, citizen_vision_);
+    const int actives = 1 + seen_active;
     bool active = decides_active(id, cops, actives);
-    if (killing) {
+    if (cfg_.violence == Violence::InterGroup) {
       // Model II: going active means killing a random member of the other group within vision.
-      active = active && !found.empty();
-      if (active)
-        kill(static_cast<std::size_t>(
-            occupant_[static_cast<std::size_t>(found[s.below(static_cast<std::uint32_t>(found.size()))])]));
+      const BitLayer& others = members_[1 - agents_.group[id]];
+      const std::int64_t c = active ? query_.choose(others, here, citizen_vision_, draw) : -1;
+      active = c >= 0;
+      if (active) kill(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)]));
     }
     agents_.status[id] = active ? Status::Active : Status::Quiet;
-    code_[static_cast<std::size_t>(agents_.cell[id])] = code_of(id);
+    set_code(static_cast<std::size_t>(here), code_of(id));
   }
 
   if (moves && cfg_.order == Order::ActFirst) move_random(id, s);
@@ -69,30 +55,20 @@ void EpsteinModel::activate(std::size_t id) {
 bool EpsteinModel::move_random(std::size_t id, Stream& s) {
   // Rule M: move to a random empty cell within vision.
   const Vision& v = agents_.kind[id] == Kind::Cop ? cop_vision_ : citizen_vision_;
-  thread_local std::vector<std::int32_t> empty;
-  empty.clear();
-  grid_.for_each_in(agents_.cell[id], v, [&](std::int64_t c) {
-    if (code_[static_cast<std::size_t>(c)] == cell::kEmpty) empty.push_back(static_cast<std::int32_t>(c));
-  });
-  if (empty.empty()) return false;
-  const std::int32_t to = empty[s.below(static_cast<std::uint32_t>(empty.size()))];
+  const std::int64_t to =
+      query_.choose(empties_, agents_.cell[id], v, [&s](std::uint32_t n) { return s.below(n); });
+  if (to < 0) return false;
   vacate(id);
-  place(id, to);
+  place(id, static_cast<std::int32_t>(to));
   return true;
 }
 
 void EpsteinModel::clone_into_neighbour(std::size_t id, Stream& s) {
-  // Model II reproduction: with a small probability, a copy with the same group and hardship (hence the same
-  // grievance) appears on an empty neighbouring cell; its risk aversion and death age are its own.
+  // Model II reproduction (spawn() says what the child inherits).
   if (!s.bernoulli(cfg_.clone_probability)) return;
-  thread_local std::vector<std::int32_t> empty;
-  empty.clear();
-  grid_.for_each_in(agents_.cell[id], neighbours_, [&](std::int64_t c) {
-    if (code_[static_cast<std::size_t>(c)] == cell::kEmpty) empty.push_back(static_cast<std::int32_t>(c));
-  });
-  if (empty.empty()) return;
-  const std::int32_t to = empty[s.below(static_cast<std::uint32_t>(empty.size()))];
-  spawn(id, to);
+  const std::int64_t to =
+      query_.choose(empties_, agents_.cell[id], neighbours_, [&s](std::uint32_t n) { return s.below(n); });
+  if (to >= 0) spawn(id, static_cast<std::int32_t>(to));
 }
 
 }  // namespace keepsim::epstein

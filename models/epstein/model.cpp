@@ -33,6 +33,8 @@ EpsteinModel::EpsteinModel(const Config& c, int threads)
   const std::int64_t cells = grid_.cells();
   code_.assign(static_cast<std::size_t>(cells), cell::kEmpty);
   occupant_.assign(static_cast<std::size_t>(cells), -1);
+  for (BitLayer* layer : {&cops_, &actives_, &empties_, &members_[0], &members_[1]}) layer->reset(grid_);
+  empties_.fill();
 
   // Exactly round(density * cells) agents of each kind on distinct random cells, chosen by selection sampling
   // (Knuth's algorithm S) in one pass over the cells with one stream per cell: no cell list in memory.
@@ -241,17 +243,32 @@ std::uint8_t EpsteinModel::code_of(std::size_t id) const {
   return cell::citizen(agents_.group[id], agents_.status[id] == Status::Active);
 }
 
+void EpsteinModel::set_code(std::size_t c, std::uint8_t code) {
+  const std::uint8_t old = code_[c];
+  if (old == code) return;
+  code_[c] = code;
+  const auto cell = static_cast<std::int64_t>(c);
+  if ((old == cell::kCop) != (code == cell::kCop)) cops_.assign(cell, code == cell::kCop);
+  if (cell::is_active(old) != cell::is_active(code)) actives_.assign(cell, cell::is_active(code));
+  if ((old == cell::kEmpty) != (code == cell::kEmpty)) empties_.assign(cell, code == cell::kEmpty);
+  for (int g = 0; g < 2; ++g) {
+    const bool was = cell::is_citizen(old) && cell::group(old) == g;
+    const bool is = cell::is_citizen(code) && cell::group(code) == g;
+    if (was != is) members_[g].assign(cell, is);
+  }
+}
+
 void EpsteinModel::place(std::size_t id, std::int32_t c) {
   agents_.cell[id] = c;
   occupant_[static_cast<std::size_t>(c)] = static_cast<std::int32_t>(id);
-  code_[static_cast<std::size_t>(c)] = code_of(id);
+  set_code(static_cast<std::size_t>(c), code_of(id));
 }
 
 void EpsteinModel::vacate(std::size_t id) {
   const std::int32_t c = agents_.cell[id];
   if (c < 0) return;
   occupant_[static_cast<std::size_t>(c)] = -1;
-  code_[static_cast<std::size_t>(c)] = cell::kEmpty;
+  set_code(static_cast<std::size_t>(c), cell::kEmpty);
   agents_.cell[id] = -1;
 }
 
@@ -265,7 +282,7 @@ void EpsteinModel::jail(std::size_t id) {
   if (cfg_.jailed == Jailed::OffGrid)
     vacate(id);
   else
-    code_[static_cast<std::size_t>(agents_.cell[id])] = cell::kJailed;
+    set_code(static_cast<std::size_t>(agents_.cell[id]), cell::kJailed);
 }
 
 void EpsteinModel::kill(std::size_t id) {
@@ -314,7 +331,7 @@ void EpsteinModel::age_and_release() {
     agents_.status[i] = Status::Quiet;  // released exactly as aggrieved as before
     ++events_.releases;
     if (cfg_.jailed == Jailed::KeepCell) {
-      code_[static_cast<std::size_t>(agents_.cell[i])] = code_of(i);
+      set_code(static_cast<std::size_t>(agents_.cell[i]), code_of(i));
       continue;
     }
     Stream s(cfg_.seed, kRelease, i, static_cast<std::uint64_t>(period_));

@@ -7,11 +7,11 @@
 #include <memory>
 #include <vector>
 
+#include "keepsim/core/bit_layer.hpp"
 #include "keepsim/core/grid.hpp"
 #include "keepsim/core/model.hpp"
 #include "keepsim/core/parallel.hpp"
 #include "keepsim/core/rng.hpp"
-#include "keepsim/core/span_counts.hpp"
 #include "models/epstein/params.hpp"
 
 namespace keepsim::epstein {
@@ -116,6 +116,7 @@ class EpsteinModel : public Model {
   void age_and_release();
   std::int32_t random_empty_cell(Stream& s) const;
   std::uint8_t code_of(std::size_t id) const;
+  void set_code(std::size_t c, std::uint8_t code);
 
   // Schedules (async.cpp, sync.cpp).
   void step_async();
@@ -130,6 +131,10 @@ class EpsteinModel : public Model {
   Vision citizen_vision_, cop_vision_, neighbours_;
   std::vector<std::uint8_t> code_;
   std::vector<std::int32_t> occupant_;
+  // Bit layers derived from code_ by set_code(), for counting and choosing within a vision.
+  BitLayer cops_, actives_, empties_,
+      members_[2];  ///< members_[g]: citizens of group g on the grid, not jailed
+  VisionQuery query_{grid_};
   Agents agents_;
   Events events_;
   std::int64_t period_ = 0;
@@ -142,7 +147,6 @@ class EpsteinModel : public Model {
   std::vector<std::uint64_t> claim_;       ///< per agent: best priority claiming it (arrest or kill)
   std::vector<std::uint64_t> cell_claim_;  ///< per cell: best priority claiming it (move or clone)
   std::vector<std::int32_t> target_;       ///< per agent: chosen target (agent or cell), -1 none
-  SpanCounts counts_;                      ///< row prefix sums of the current snapshot
   // Handles of the recorded series.
   Recorder::Handle h_quiet_{}, h_active_{}, h_jailed_{}, h_cops_{}, h_alive_{}, h_killed_{}, h_arrests_{},
       h_releases_{}, h_births_{}, h_deaths_{}, h_legitimacy_{}, h_near_{}, h_near_active_{};

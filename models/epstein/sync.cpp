@@ -13,17 +13,12 @@ namespace keepsim::epstein {
 namespace {
 
 constexpr std::uint64_t kNoClaim = std::numeric_limits<std::uint64_t>::max();
-constexpr int kCopField = 0, kActiveField = 1, kEmptyField = 2;
 
 void claim_min(std::uint64_t& slot, std::uint64_t priority) {
   std::atomic_ref<std::uint64_t> ref(slot);
   std::uint64_t seen = ref.load(std::memory_order_relaxed);
   while (priority < seen && !ref.compare_exchange_weak(seen, priority, std::memory_order_relaxed)) {
   }
-}
-
-std::int32_t pick(std::vector<std::int32_t>& v, Stream& s) {
-  return v.empty() ? -1 : v[s.below(static_cast<std::uint32_t>(v.size()))];
 }
 
 }  // namespace
@@ -41,36 +36,22 @@ void EpsteinModel::step_sync() {
   const bool killing = cfg_.violence == Violence::InterGroup;
 
   // 1. Every citizen on the grid decides from the start state (Rule A); in Model II an active one picks a
-  // victim. C and A come from row prefix sums of the start state: one subtraction per row of the vision.
-  counts_.build(
-      grid_, code_,
-      [](std::uint8_t c) {
-        return (c == cell::kCop ? SpanCounts::one(kCopField) : 0) |
-               (cell::is_active(c) ? SpanCounts::one(kActiveField) : 0);
-      },
-      *exec_);
+  // victim. Nothing is written in this phase, so every citizen sees the same snapshot.
   exec_->for_each(n, [&](std::size_t i) {
     next_status_[i] = agents_.status[i];
     if (agents_.kind[i] != Kind::Citizen || !on_grid(i)) return;
     const std::int64_t here = agents_.cell[i];
-    const std::uint64_t seen = counts_.around(here, citizen_vision_);
-    const int cops = static_cast<int>(SpanCounts::field(seen, kCopField));
-    // A counts the citizen itself once, whether or not it was active (the sum above includes its own cell).
-    const int actives = 1 + static_cast<int>(SpanCounts::field(seen, kActiveField)) -
-                        (cell::is_active(code_[static_cast<std::size_t>(here)]) ? 1 : 0);
+    const auto [cops, seen_active] = query_.count2(cops_, actives_, here, citizen_vision_);
+    const int actives = 1 + seen_active;
     bool active = decides_active(i, cops, actives);
     if (killing && active) {
-      thread_local std::vector<std::int32_t> victims;
-      victims.clear();
-      const int mine = agents_.group[i];
-      grid_.for_each_in(here, citizen_vision_, [&](std::int64_t c) {
-        const std::uint8_t code = code_[static_cast<std::size_t>(c)];
-        if (cell::is_citizen(code) && cell::group(code) != mine) victims.push_back(occupant_[c]);
-      });
+      const BitLayer& others = members_[1 - agents_.group[i]];
       Stream s(seed, kKill, i, t);
-      const std::int32_t victim = pick(victims, s);
-      active = victim >= 0;
-      if (active) claim_min(claim_[static_cast<std::size_t>(victim)], priority(i));
+      const std::int64_t c =
+          query_.choose(others, here, citizen_vision_, [&s](std::uint32_t m) { return s.below(m); });
+      active = c >= 0;
+      if (active)
+        claim_min(claim_[static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)])], priority(i));
     }
     next_status_[i] = active ? Status::Active : Status::Quiet;
   });
@@ -79,7 +60,7 @@ void EpsteinModel::step_sync() {
   exec_->for_each(n, [&](std::size_t i) {
     if (agents_.kind[i] != Kind::Citizen || !on_grid(i) || agents_.status[i] == next_status_[i]) return;
     agents_.status[i] = next_status_[i];
-    code_[static_cast<std::size_t>(agents_.cell[i])] = code_of(i);
+    set_code(static_cast<std::size_t>(agents_.cell[i]), code_of(i));
   });
   if (killing)
     for (std::size_t i = 0; i < n; ++i)
@@ -90,34 +71,28 @@ void EpsteinModel::step_sync() {
 
   // 3. Each cop picks a random active citizen within vision (Rule C); one arrest per citizen.
   exec_->for_each(n, [&](std::size_t i) {
+    target_[i] = -1;
     if (agents_.kind[i] != Kind::Cop || agents_.cell[i] < 0) return;
-    thread_local std::vector<std::int32_t> actives;
-    actives.clear();
-    grid_.for_each_in(agents_.cell[i], cop_vision_, [&](std::int64_t c) {
-      if (cell::is_active(code_[static_cast<std::size_t>(c)])) actives.push_back(occupant_[c]);
-    });
     Stream s(seed, kArrest, i, t);
-    target_[i] = pick(actives, s);
-    if (target_[i] >= 0) claim_min(claim_[static_cast<std::size_t>(target_[i])], priority(i));
+    const std::int64_t c =
+        query_.choose(actives_, agents_.cell[i], cop_vision_, [&s](std::uint32_t m) { return s.below(m); });
+    if (c < 0) return;
+    target_[i] = occupant_[static_cast<std::size_t>(c)];
+    claim_min(claim_[static_cast<std::size_t>(target_[i])], priority(i));
   });
   for (std::size_t i = 0; i < n; ++i)
     if (claim_[i] != kNoClaim) jail(i);
 
-  // 4. Moves (Rule M) to cells empty after the arrests; one mover per cell, the others stay. The k-th empty
-  // cell is found by walking row counts and reading one row span, not the whole vision.
-  counts_.build(
-      grid_, code_, [](std::uint8_t c) { return c == cell::kEmpty ? SpanCounts::one(kEmptyField) : 0; },
-      *exec_);
-  auto is_empty = [&](std::int64_t c) { return code_[static_cast<std::size_t>(c)] == cell::kEmpty; };
+  // 4. Moves (Rule M) to cells empty after the arrests; one mover per cell, the others stay.
   exec_->for_each(n, [&](std::size_t i) {
     target_[i] = -1;
     if (!on_grid(i) || !(agents_.kind[i] == Kind::Cop ? cfg_.cops_move : cfg_.citizens_move)) return;
     const Vision& v = agents_.kind[i] == Kind::Cop ? cop_vision_ : citizen_vision_;
-    const auto empties = SpanCounts::field(counts_.around(agents_.cell[i], v), kEmptyField);
-    if (empties == 0) return;
     Stream s(seed, kMove, i, t);
-    const std::uint32_t k = s.below(static_cast<std::uint32_t>(empties));
-    target_[i] = static_cast<std::int32_t>(counts_.kth(agents_.cell[i], v, kEmptyField, k, is_empty));
+    const std::int64_t c =
+        query_.choose(empties_, agents_.cell[i], v, [&s](std::uint32_t m) { return s.below(m); });
+    if (c < 0) return;
+    target_[i] = static_cast<std::int32_t>(c);
     claim_min(cell_claim_[static_cast<std::size_t>(target_[i])], priority(i));
   });
   // Winners' old cells are all distinct and occupied, their new cells distinct and empty: no two writes meet.
@@ -139,13 +114,11 @@ void EpsteinModel::step_sync() {
     if (agents_.kind[i] != Kind::Citizen || !on_grid(i)) return;
     Stream s(seed, kClone, i, t);
     if (!s.bernoulli(cfg_.clone_probability)) return;
-    thread_local std::vector<std::int32_t> empty;
-    empty.clear();
-    grid_.for_each_in(agents_.cell[i], neighbours_, [&](std::int64_t c) {
-      if (code_[static_cast<std::size_t>(c)] == cell::kEmpty) empty.push_back(static_cast<std::int32_t>(c));
-    });
-    target_[i] = pick(empty, s);
-    if (target_[i] >= 0) claim_min(cell_claim_[static_cast<std::size_t>(target_[i])], priority(i));
+    const std::int64_t c =
+        query_.choose(empties_, agents_.cell[i], neighbours_, [&s](std::uint32_t m) { return s.below(m); });
+    if (c < 0) return;
+    target_[i] = static_cast<std::int32_t>(c);
+    claim_min(cell_claim_[static_cast<std::size_t>(target_[i])], priority(i));
   });
   for (std::size_t i = 0; i < n; ++i) {
     const std::int32_t c = target_[i];

@@ -45,10 +45,10 @@ class Grid {
   int x(std::int64_t cell) const { return static_cast<int>(cell % w_); }
   int y(std::int64_t cell) const { return static_cast<int>(cell / w_); }
 
-  /// Calls f(row, x0, x1, skip) for each contiguous row span of the cells within `vision` of `centre`: cells
-  /// row + x for x in [x0, x1], except x == skip (the centre, or -1). Spans come row by row (dy ascending),
-  /// and within a row in ascending x of the unwrapped neighbourhood, so "the k-th cell in vision" is well
-  /// defined and the same for every way of walking it.
+  /// Calls f(y, x0, x1, skip) for each contiguous row span of the cells within `vision` of `centre`: the
+  /// cells of row y with x in [x0, x1], except x == skip (the centre, or -1). Spans come row by row (dy
+  /// ascending), and within a row in ascending x of the unwrapped neighbourhood, so "the k-th cell in vision"
+  /// is well defined and the same for every way of walking it.
   template <class F>
   void for_each_span(std::int64_t centre, const Vision& vision, F&& f) const {
     const int cx = x(centre);
@@ -60,21 +60,20 @@ class Grid {
         if (topo_ == Topology::Bounded) continue;
         ny = (ny + h_) % h_;
       }
-      const std::int64_t row = static_cast<std::int64_t>(ny) * w_;
       const int hw = vision.half_width(dy);
       const int skip = dy == 0 ? cx : -1;
       int x0 = cx - hw;
       int x1 = cx + hw;
       if (topo_ == Topology::Bounded) {
-        f(row, std::max(x0, 0), std::min(x1, w_ - 1), skip);
+        f(ny, std::max(x0, 0), std::min(x1, w_ - 1), skip);
       } else if (x0 < 0) {  // wraps on the left: [x0+w, w-1] then [0, x1]
-        f(row, x0 + w_, w_ - 1, -1);
-        f(row, 0, x1, skip);
+        f(ny, x0 + w_, w_ - 1, -1);
+        f(ny, 0, x1, skip);
       } else if (x1 >= w_) {  // wraps on the right: [x0, w-1] then [0, x1-w]
-        f(row, x0, w_ - 1, skip);
-        f(row, 0, x1 - w_, -1);
+        f(ny, x0, w_ - 1, skip);
+        f(ny, 0, x1 - w_, -1);
       } else {
-        f(row, x0, x1, skip);
+        f(ny, x0, x1, skip);
       }
     }
   }
@@ -82,7 +81,8 @@ class Grid {
   /// Calls f(cell) for every cell within `vision` of `centre`, excluding the centre, in span order.
   template <class F>
   void for_each_in(std::int64_t centre, const Vision& vision, F&& f) const {
-    for_each_span(centre, vision, [&](std::int64_t row, int x0, int x1, int skip) {
+    for_each_span(centre, vision, [&](int y, int x0, int x1, int skip) {
+      const std::int64_t row = static_cast<std::int64_t>(y) * w_;
       for (int xx = x0; xx <= x1; ++xx)
         if (xx != skip) f(row + xx);
     });

@@ -1,0 +1,180 @@
+// One bit per cell, rows padded to whole 64-bit words (DESIGN.md "Data-oriented agents"). A vision is a set
+// of row spans (grid.hpp), so counting the cells of a kind within it is one or two popcounts per span, and
+// finding the k-th such cell is a bit-select in one word, instead of one read per cell. Layers are kept
+// current on every change, so they serve the sequential schedule (where each activation sees the last) as
+// well as the parallel one. Bits are set and cleared atomically, because neighbouring cells share a word and
+// the parallel schedule changes distinct cells from several threads at once.
+#pragma once
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "keepsim/core/grid.hpp"
+
+namespace keepsim {
+
+class BitLayer {
+ public:
+  void reset(const Grid& grid) {
+    w_ = grid.width();
+    words_ = (w_ + 63) / 64;
+    bits_.assign(static_cast<std::size_t>(words_) * static_cast<std::size_t>(grid.height()), 0);
+  }
+
+  /// Sets every bit (padding bits too: queries never look past a row's last column).
+  void fill() { std::fill(bits_.begin(), bits_.end(), ~std::uint64_t{0}); }
+
+  bool test(std::int64_t cell) const { return (word(cell) >> bit(cell)) & 1u; }
+  bool test(int y, int x) const {
+    return (bits_[static_cast<std::size_t>(y) * static_cast<std::size_t>(words_) +
+                  static_cast<std::size_t>(x >> 6)] >>
+            (x & 63)) &
+           1u;
+  }
+  void set(std::int64_t cell) {
+    std::atomic_ref<std::uint64_t>(word(cell))
+        .fetch_or(std::uint64_t{1} << bit(cell), std::memory_order_relaxed);
+  }
+  void clear(std::int64_t cell) {
+    std::atomic_ref<std::uint64_t>(word(cell))
+        .fetch_and(~(std::uint64_t{1} << bit(cell)), std::memory_order_relaxed);
+  }
+  void assign(std::int64_t cell, bool on) {
+    if (on != test(cell)) on ? set(cell) : clear(cell);
+  }
+
+  /// Set bits of row y in columns [x0, x1].
+  int count(int y, int x0, int x1) const {
+    const std::uint64_t* row = &bits_[static_cast<std::size_t>(y) * static_cast<std::size_t>(words_)];
+    const int a = x0 >> 6, b = x1 >> 6;
+    const std::uint64_t lo = ~std::uint64_t{0} << (x0 & 63);
+    const std::uint64_t hi = ~std::uint64_t{0} >> (63 - (x1 & 63));
+    if (a == b) return std::popcount(row[a] & lo & hi);
+    int n = std::popcount(row[a] & lo) + std::popcount(row[b] & hi);
+    for (int i = a + 1; i < b; ++i) n += std::popcount(row[i]);
+    return n;
+  }
+
+  /// Set bits of row y in [x0, x1] in this layer and in `other` (same grid), sharing the masks.
+  std::pair<int, int> count_pair(const BitLayer& other, int y, int x0, int x1) const {
+    const std::size_t base = static_cast<std::size_t>(y) * static_cast<std::size_t>(words_);
+    const std::uint64_t* r = &bits_[base];
+    const std::uint64_t* o = &other.bits_[base];
+    const int a = x0 >> 6, b = x1 >> 6;
+    const std::uint64_t lo = ~std::uint64_t{0} << (x0 & 63);
+    const std::uint64_t hi = ~std::uint64_t{0} >> (63 - (x1 & 63));
+    if (a == b) return {std::popcount(r[a] & lo & hi), std::popcount(o[a] & lo & hi)};
+    int n = std::popcount(r[a] & lo) + std::popcount(r[b] & hi);
+    int m = std::popcount(o[a] & lo) + std::popcount(o[b] & hi);
+    for (int i = a + 1; i < b; ++i) {
+      n += std::popcount(r[i]);
+      m += std::popcount(o[i]);
+    }
+    return {n, m};
+  }
+
+  /// Column of the k-th (from 0) set bit of row y in [x0, x1]; requires k < count(y, x0, x1).
+  int kth(int y, int x0, int x1, int k) const {
+    const std::uint64_t* row = &bits_[static_cast<std::size_t>(y) * static_cast<std::size_t>(words_)];
+    for (int i = x0 >> 6; i <= (x1 >> 6); ++i) {
+      std::uint64_t v = row[i];
+      if (i == (x0 >> 6)) v &= ~std::uint64_t{0} << (x0 & 63);
+      if (i == (x1 >> 6)) v &= ~std::uint64_t{0} >> (63 - (x1 & 63));
+      const int n = std::popcount(v);
+      if (k >= n) {
+        k -= n;
+        continue;
+      }
+      for (; k > 0; --k) v &= v - 1;
+      return i * 64 + std::countr_zero(v);
+    }
+    return -1;
+  }
+
+  std::size_t bytes() const { return bits_.capacity() * sizeof(std::uint64_t); }
+
+ private:
+  std::uint64_t& word(std::int64_t cell) {
+    return bits_[static_cast<std::size_t>(cell / w_ * words_ + (cell % w_) / 64)];
+  }
+  std::uint64_t word(std::int64_t cell) const {
+    return bits_[static_cast<std::size_t>(cell / w_ * words_ + (cell % w_) / 64)];
+  }
+  int bit(std::int64_t cell) const { return static_cast<int>((cell % w_) & 63); }
+  int w_ = 1, words_ = 1;
+  std::vector<std::uint64_t> bits_;
+};
+
+/// Counting and choosing within a vision over one bit layer, in Grid::for_each_in order, excluding the
+/// centre.
+class VisionQuery {
+ public:
+  explicit VisionQuery(const Grid& grid) : grid_(&grid) {}
+
+  int count(const BitLayer& layer, std::int64_t centre, const Vision& vision) const {
+    int n = 0;
+    grid_->for_each_span(centre, vision, [&](int y, int x0, int x1, int skip) {
+      n += layer.count(y, x0, x1);
+      if (skip >= x0 && skip <= x1) n -= layer.test(y, skip);
+    });
+    return n;
+  }
+
+  /// Counts of two layers in one walk over the vision (a decision needs both cops and actives).
+  std::pair<int, int> count2(const BitLayer& a, const BitLayer& b, std::int64_t centre,
+                             const Vision& vision) const {
+    int na = 0, nb = 0;
+    grid_->for_each_span(centre, vision, [&](int y, int x0, int x1, int skip) {
+      const auto [ca, cb] = a.count_pair(b, y, x0, x1);
+      na += ca;
+      nb += cb;
+      if (skip >= x0 && skip <= x1) {
+        na -= a.test(y, skip);
+        nb -= b.test(y, skip);
+      }
+    });
+    return {na, nb};
+  }
+
+  /// A uniformly random set cell within vision, or -1 when there is none. `draw(n)` is called only when there
+  /// are n > 0 candidates and returns an index in [0, n): the same draw and the same cell as picking from a
+  /// list of the candidates in Grid::for_each_in order. One walk over the vision: the span counts are kept
+  /// and the chosen span is then searched.
+  template <class Draw>
+  std::int64_t choose(const BitLayer& layer, std::int64_t centre, const Vision& vision, Draw&& draw) const {
+    struct Span {
+      int y, x0, x1, skip, n;
+    };
+    thread_local std::vector<Span> spans;
+    spans.clear();
+    int total = 0;
+    grid_->for_each_span(centre, vision, [&](int y, int x0, int x1, int skip) {
+      const bool skip_set = skip >= x0 && skip <= x1 && layer.test(y, skip);
+      const int n = layer.count(y, x0, x1) - (skip_set ? 1 : 0);
+      if (n == 0) return;
+      spans.push_back({y, x0, x1, skip_set ? skip : -1, n});
+      total += n;
+    });
+    if (total == 0) return -1;
+    int k = static_cast<int>(draw(static_cast<std::uint32_t>(total)));
+    for (const Span& sp : spans) {
+      if (k >= sp.n) {
+        k -= sp.n;
+        continue;
+      }
+      // A set centre is not a candidate: if it lies at or before the k-th set bit, take the next one.
+      int x = layer.kth(sp.y, sp.x0, sp.x1, k);
+      if (sp.skip >= 0 && x >= sp.skip) x = layer.kth(sp.y, sp.x0, sp.x1, k + 1);
+      return static_cast<std::int64_t>(sp.y) * grid_->width() + x;
+    }
+    return -1;
+  }
+
+ private:
+  const Grid* grid_;
+};
+
+}  // namespace keepsim
