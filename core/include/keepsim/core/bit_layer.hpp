@@ -42,8 +42,13 @@ class BitLayer {
     std::atomic_ref<std::uint64_t>(word(cell))
         .fetch_and(~(std::uint64_t{1} << bit(cell)), std::memory_order_relaxed);
   }
+  /// Sets or clears one bit with one atomic operation and no plain read: other threads may be changing other
+  /// bits of the same word in the same phase (ThreadSanitizer caught a read-then-write version of this).
   void assign(std::int64_t cell, bool on) {
-    if (on != test(cell)) on ? set(cell) : clear(cell);
+    if (on)
+      set(cell);
+    else
+      clear(cell);
   }
 
   /// Set bits of row y in columns [x0, x1].
