@@ -9,9 +9,10 @@ switches, and writes a Markdown report with figures:
 Outputs: OUT/epstein.md and OUT/figures/*.png. The HDF5 run files go to a temporary directory (removed at the end)
 or to --work DIR (kept). Simulations run as parallel subprocesses (--jobs, default 2), each with --threads 1.
 
-Options worth knowing: --quick (5 seeds and a coarse sweep, a smoke test of a minute or two), --full (the paper's
-50 runs per cop density in the Model II sweep), --sweep-runs N (runs per density), --reuse (with --work: do not
-rerun a run whose file is already there and complete; for editing the report only).
+Options worth knowing: --quick (5 seeds and a coarse sweep, a smoke test of about a minute), --full (the sync
+sweep on the same fine density grid and with as many runs as the async one), --sweep-runs N (runs per density;
+default 2.5 x seeds, i.e. the paper's 50 for 20 seeds), --reuse (with --work: do not rerun a run whose file is
+already there and complete; for editing the report only).
 
 Only numpy, h5py and matplotlib are needed (scipy is not used).
 """
@@ -416,7 +417,7 @@ class Study:
         self.dens_sync = np.round(np.arange(0, 0.1 + 1e-9, a.sync_sweep_step), 4)
         for d in self.dens_sync:
             self.add(f"sweep/sync/{d:.3f}", "run7", [("cops.density", f"{d:.3f}"), ("rules.schedule", "sync")],
-                     steps=a.sweep_steps, fields=SCALARS_II, seeds=self.seeds)
+                     steps=a.sweep_steps, fields=SCALARS_II, seeds=self.sweep_seeds if a.full else self.seeds)
 
     def run(self):
         self.R = self.runner.run_all(self.variants)
@@ -863,7 +864,9 @@ its threshold, so the jail fills steadily (in those seeds the largest one-period
 {ms(describe(e3['jump'][e3['peak'] <= OUTBURST]), 1)}, and {ms(describe(e3['final_jailed'][e3['peak'] <= OUTBURST]), 0)}
 are jailed at period 200). {('In the other ' + str(N - calm3) + ' seeds an outburst does break out late in the decline (peak ' + ms(describe(e3['peak'][e3['peak'] > OUTBURST]), 0) + ' actives).') if calm3 < N else ''}
 Run 4 mostly does not explode: the jump to L = 0.7 gives an outburst in {pct(boom4, N)} seeds (peak actives
-{ms(describe(e4['peak']), 0)}). What it does give is a burst of arrests: the jail takes in
+{ms(describe(e4['peak']), 0)}), and only {int(((e4['peak'] > OUTBURST) & (e4['peak_t'] < start4 + 20)).sum())} of
+those outbursts come within 20 periods of the jump; the others break out much later, when the jail has long
+stopped filling. What it does give is a burst of arrests: the jail takes in
 {ms(describe(e4['jump']), 0)} citizens in a single period, against {fmt(describe(e3['jump'][e3['peak'] <= OUTBURST])['mean'], 0)} at most in a period of run 3. With
 euclidean radius 7 a citizen sees about 11 cops (0.074 x 149 cells); after the jump only citizens with high
 hardship and very low risk aversion rebel with a cop in view (about 7% of all), they are scattered, and the cops
@@ -947,7 +950,7 @@ as lattice positions north, south, east and west) may cover fewer cells than any
         ax0b.set_ylabel("cop density", color=BLUE)
         ax[0].set_xlabel("period")
         ax[0].set_ylabel("citizens")
-        ax[0].legend(fontsize=7, loc="upper left")
+        ax[0].legend(fontsize=7, loc="center left")
         ax[0].set_title(f"Run 5 (floor, euclidean, async), {N} seeds: cops reduced from period {start}")
         for i, k in enumerate(keys):
             y = S[k]["dens"]
@@ -1318,7 +1321,12 @@ victor that is statistically indistinguishable from a coin toss over seeds.
         ea7, ea8 = describe(A["e7"]["t"]), describe(A["e8"]["t"])
         sh01 = out["sh01"]
         s1_pos, s1_nn, s1_p = sign_test(sh01["tt"] - sh01["tb"])
-        body = f"""
+        broken = [nm for nm, d in (("safe_haven", A["sh"]), ("safe_haven 0.1", out["sh01"]), ("withdrawal", A["wd"]),
+                                   ("withdrawal 0.1", out["wd01"]), ("safe_haven sync", S_["sh"]),
+                                   ("withdrawal sync", S_["wd"])) if d["same"] < d["n"]]
+        warn = (f"\n**Warning:** the runs of {', '.join(broken)} are not identical to their base runs before the "
+                "change, so those paired comparisons are not valid (has a config changed?).\n" if broken else "")
+        body = f"""{warn}
 **Measures.** (a) Run 8 against run 7: time to elimination with peacekeepers at density 0.04 from the start and
 without, over {A['n7']} seeds each (the {N} reference seeds plus more, as in section 6). Runs without an
 elimination within {steps} periods rank above all others (Mann-Whitney test; "AUC" is the probability that a run-8
@@ -1433,7 +1441,7 @@ end by {fmt(np.mean(sh01['tt'] - sh01['tb']), 0)} periods on average and the wit
                        label=f"async, eliminated runs: mean ± s.d. ({M} runs per density)")
         ax[0].plot(d, rmean, color=RED, lw=0.8, ls="--", label=f"async, censored counted as {steps}")
         ax[0].plot(ds, [r["rmean"] for r in Sy], "s-", color=GREY, ms=4, lw=0.8,
-                   label=f"sync, censored counted as {steps} ({self.N} runs per density)")
+                   label=f"sync, censored counted as {steps} ({Sy[0]['n']} runs per density)")
         ax[0].set_xlabel("initial cop density")
         ax[0].set_ylabel("time to elimination (periods)")
         ax[0].set_title("Model II (run 7 with cops): time until a group is gone")
@@ -1459,7 +1467,8 @@ end by {fmt(np.mean(sh01['tt'] - sh01['tb']), 0)} periods on average and the wit
                              fmt(r["median"], 0) if math.isfinite(r["median"]) else f"> {steps}",
                              f"{fmt(r['rmean'], 0)} ± {fmt(r['rsd'], 0)}"])
         srows = [[f"{r['d']:.3f}", f"{r['n'] - r['cens']}/{r['n']}", f"{fmt(r['mean'], 0)} ± {fmt(r['sd'], 0)}",
-                  f"{fmt(r['rmean'], 0)} ± {fmt(r['rsd'], 0)}"] for r in Sy]
+                  f"{fmt(r['rmean'], 0)} ± {fmt(r['rsd'], 0)}"] for r in Sy
+                 if abs(round(r["d"] / 0.01) * 0.01 - r["d"]) < 1e-9 or len(Sy) <= 12]
         up_m = rho_m > 0 and p_m < 0.05
         up_s = rho_s > 0 and p_s < 0.05
         verdict = "reproduced" if up_m and up_s else ("partly" if up_m or up_s else "not reproduced")
@@ -1472,7 +1481,7 @@ end by {fmt(np.mean(sh01['tt'] - sh01['tb']), 0)} periods on average and the wit
 **Measure.** Run 7's configuration with `cops.density` from 0 to 0.1 in steps of {a.sweep_step}
 ({len(self.dens)} densities), {M} runs per density (seeds 1-{M}, the same seeds at every density), each
 {steps} periods long (longer than the configs' 500 so that fewer runs end with both groups alive). The paper used
-50 runs per density; `--full` does the same, and `--sweep-runs` sets any number. **Censoring:** a run in which
+50 runs per density; `--sweep-runs` sets any number (default 2.5 x `--seeds`). **Censoring:** a run in which
 no group has died out by period {steps} is censored. Two summaries are shown: mean and s.d. over the runs with an
 elimination (biased low where many runs are censored) and a restricted mean and s.d. in which censored runs count
 as {steps} (a lower bound on the true mean). In total {int(cens.sum())} of {len(self.dens) * M} async runs are
@@ -1484,7 +1493,7 @@ correlation between density and the per-density statistic, with a permutation p-
 Every 0.01 (async; all densities are in the figure):
 
 {table(["cop density", "eliminated", "mean ± s.d. (eliminated runs)", "median", f"restricted mean ± s.d. (censored = {steps})"], rows)}
-Sync, coarse grid ({self.N} runs per density):
+Sync ({Sy[0]['n']} runs per density{', every 0.01 shown' if len(Sy) > 12 else ''}):
 
 {table(["cop density", "eliminated", "mean ± s.d. (eliminated runs)", f"restricted mean ± s.d. (censored = {steps})"], srows)}
 
@@ -1546,7 +1555,8 @@ def write_report(out: Path, study: Study, sections: list[Section], meta: dict):
 - **Date:** {meta['date']}
 - **Seeds:** {N} per variant (seeds 1-{N}) for runs 1-8, and {study.a.extra_factor * N} for the async runs 7 and 8
   (victor test and delay); {len(study.sweep_seeds)} runs per density in the async
-  cop-density sweep ({len(study.dens)} densities), {N} per density in the sync sweep ({len(study.dens_sync)} densities).
+  cop-density sweep ({len(study.dens)} densities), {len(study.R[f"sweep/sync/{study.dens_sync[0]:.3f}"])} per density in
+  the sync sweep ({len(study.dens_sync)} densities).
 - **Reference switches** (the configs' defaults): ratio = floor, vision_metric = euclidean, jailed = off_grid,
   schedule = async, order = move_first. Other readings are set with `--set` on the same configs; nothing else
   is changed unless a section says so.
@@ -1570,9 +1580,11 @@ appears, or only under other switches, or with clearly different numbers.
 /usr/bin/python3 tools/epstein_validation.py --keepsim build/bin/keepsim --seeds 20 --out docs/validation
 ```
 
-`--quick` runs 5 seeds with a coarse sweep (a smoke test of a minute or two), `--full` uses the paper's 50 runs
-per cop density in the sweep (about twice as long), `--work DIR` keeps the HDF5 run files, `--jobs N` sets the
-number of simulations run at once. Results for a given keepsim commit, config and seed are deterministic, so a
+Build keepsim first (`cmake -S . -B build -DKEEPSIM_TESTS=OFF -DKEEPSIM_BENCH=OFF && cmake --build build -j2`).
+`--quick` runs 5 seeds with a coarse sweep (a smoke test of about a minute), `--sweep-runs N` sets the runs per
+cop density (default 2.5 x `--seeds`), `--full` also runs the sync sweep on the fine density grid with that many
+runs (about twice as long), `--work DIR` keeps the HDF5 run files, `--jobs N` sets the number of simulations run at
+once. Results for a given keepsim commit, config and seed are deterministic, so a
 rerun reproduces every number here exactly.
 
 ## Contents
@@ -1667,8 +1679,8 @@ def problems_text(study: Study) -> str:
    overstate the evidence (this report does not pool them).
 6. **Run 6 is trivially peaceful**: with L = 0.9 and T = 0.1 no citizen can ever become active (H(1-L) <= T), so
    it cannot fail. It is a check of the plumbing only.
-7. **`near_cops` is not a clean measure of deception.** `docs/epstein.md` calls `near_cops`/`active_near_cops` the
-   direct measure of run 1's deceptive behaviour. Section 1 shows it is confounded: under async, citizens who
+7. **`near_cops` alone is not a clean measure of deception.** The `near_cops`/`active_near_cops` outputs mix
+   hiding with arrests and timing (section 1): under async, citizens who
    ignore cops entirely (k = 0) show almost the same near-cop deficit, because cops arrest actives next to them in
    the same period; under sync the end-of-period snapshot pairs citizens with cops that moved after they decided.
    A cleaner output would count, before cops act, the citizens who would be active without cops (G > T) and have
@@ -1690,9 +1702,10 @@ def main(argv=None) -> int:
     ap.add_argument("--work", default=None, help="directory for the HDF5 run files (default: a temporary one)")
     ap.add_argument("--jobs", type=int, default=2, help="simulations run at once (default 2)")
     ap.add_argument("--quick", action="store_true", help="5 seeds and a coarse sweep: a smoke test")
-    ap.add_argument("--full", action="store_true", help="50 runs per density in the sweep, as the paper")
+    ap.add_argument("--full", action="store_true",
+                    help="sync sweep on the fine density grid with as many runs per density as the async one")
     ap.add_argument("--sweep-runs", type=int, default=None,
-                    help="runs per cop density in the async sweep (default max(10, seeds); 50 with --full)")
+                    help="runs per cop density in the async sweep (default max(10, 2.5 x seeds): 50 for 20 seeds)")
     ap.add_argument("--sweep-steps", type=int, default=1000, help="periods per sweep run (default 1000)")
     ap.add_argument("--reuse", action="store_true", help="with --work: reuse complete run files already there")
     a = ap.parse_args(argv)
@@ -1701,10 +1714,10 @@ def main(argv=None) -> int:
     if a.seeds < 2:
         ap.error("--seeds must be at least 2")
     a.sweep_step = 0.01 if a.quick else 0.002
-    a.sync_sweep_step = 0.02 if a.quick else 0.01
+    a.sync_sweep_step = 0.02 if a.quick else (a.sweep_step if a.full else 0.01)
     a.extra_factor = 4 if a.quick else 10  # runs 7 and 8 (async): extra_factor x seeds in all
     if a.sweep_runs is None:
-        a.sweep_runs = 50 if a.full else (a.seeds if a.quick else max(10, a.seeds))
+        a.sweep_runs = a.seeds if a.quick else max(10, round(2.5 * a.seeds))
     exe = Path(a.keepsim)
     if not exe.is_absolute():
         exe = (Path.cwd() / exe) if (Path.cwd() / exe).exists() else (REPO / exe)
@@ -1722,6 +1735,12 @@ def main(argv=None) -> int:
         tmp = tempfile.mkdtemp(prefix="epstein_validation_")
         work = Path(tmp)
     t0 = time.time()
+    # Snapshot the configs, so that edits made while the study runs cannot mix two versions of a config.
+    global CONFIGS
+    snap = work / "configs_snapshot"
+    shutil.rmtree(snap, ignore_errors=True)
+    shutil.copytree(CONFIGS, snap)
+    CONFIGS = snap
     runner = Runner(exe.resolve(), work, a.jobs, a.reuse)
     study = Study(a, runner, figdir)
     study.plan()
@@ -1736,7 +1755,8 @@ def main(argv=None) -> int:
             x if not x.startswith("/") else os.path.relpath(x, REPO) if x.startswith(str(REPO)) else x
             for x in (argv if argv is not None else sys.argv[1:]))
         porcelain = [ln for ln in git("status", "--porcelain", "--untracked-files=no").splitlines()
-                     if "docs/validation" not in ln and "tools/epstein_validation.py" not in ln]
+                     if "docs/validation" not in ln and "tools/epstein_validation.py" not in ln
+                     and not ln[3:].endswith(".md")]
         dirty = (f"The working tree had uncommitted changes to {len(porcelain)} tracked file(s) when this ran "
                  f"({', '.join(ln[3:] for ln in porcelain[:6])}{', ...' if len(porcelain) > 6 else ''})."
                  if porcelain else "The working tree was clean.")
