@@ -150,10 +150,7 @@ void EpsteinModel::observe(Recorder& rec) {
     for (std::size_t i = 0; i < agents_.size(); ++i) {
       if (agents_.kind[i] != Kind::Citizen || agents_.cell[i] < 0 || agents_.status[i] == Status::Jailed)
         continue;
-      bool sees_cop = false;
-      grid_.for_each_in(agents_.cell[i], citizen_vision_, [&](std::int64_t c) {
-        sees_cop = sees_cop || code_[static_cast<std::size_t>(c)] == cell::kCop;
-      });
+      const bool sees_cop = query_.count(cops_, agents_.cell[i], citizen_vision_) > 0;
       near += sees_cop;
       near_active += sees_cop && agents_.status[i] == Status::Active;
     }

@@ -1,0 +1,51 @@
+// Bit layers and vision queries against a plain scan of every cell (core/bit_layer.hpp): the model's results
+// depend on count2/choose giving exactly the scan's counts and the scan's k-th cell.
+#include <catch2/catch.hpp>
+#include <vector>
+
+#include "keepsim/core/bit_layer.hpp"
+#include "keepsim/core/rng.hpp"
+
+using namespace keepsim;
+
+TEST_CASE("vision queries over bit layers agree with a scan of every cell", "[grid][bits]") {
+  const auto topology = GENERATE(Topology::Torus, Topology::Bounded);
+  const auto metric = GENERATE(Metric::Euclidean, Metric::Moore, Metric::VonNeumann);
+  const double radius = GENERATE(1.0, 1.7, 3.0, 7.0);
+  const Grid grid(70, 23, topology);  // rows of two words, one of them partial; a narrow height
+  const Vision vision(metric, radius);
+  BitLayer a, b;
+  a.reset(grid);
+  b.reset(grid);
+  std::vector<char> in_a(static_cast<std::size_t>(grid.cells())), in_b(in_a.size());
+  Stream s(7, 1, 0, 0);
+  for (std::int64_t c = 0; c < grid.cells(); ++c) {
+    in_a[static_cast<std::size_t>(c)] = s.bernoulli(0.3);
+    in_b[static_cast<std::size_t>(c)] = s.bernoulli(0.6);
+    a.assign(c, in_a[static_cast<std::size_t>(c)]);
+    b.assign(c, in_b[static_cast<std::size_t>(c)]);
+  }
+  const VisionQuery query(grid);
+  for (std::int64_t centre = 0; centre < grid.cells(); centre += 7) {
+    std::vector<std::int64_t> scan_a;
+    int scan_b = 0;
+    grid.for_each_in(centre, vision, [&](std::int64_t c) {
+      if (in_a[static_cast<std::size_t>(c)]) scan_a.push_back(c);
+      scan_b += in_b[static_cast<std::size_t>(c)];
+    });
+    REQUIRE(query.count(a, centre, vision) == static_cast<int>(scan_a.size()));
+    const auto [na, nb] = query.count2(a, b, centre, vision);
+    REQUIRE(na == static_cast<int>(scan_a.size()));
+    REQUIRE(nb == scan_b);
+    for (std::uint32_t k = 0; k < scan_a.size(); ++k) {
+      std::uint32_t asked = 0;
+      const std::int64_t got = query.choose(a, centre, vision, [&](std::uint32_t n) {
+        asked = n;
+        return k;
+      });
+      REQUIRE(asked == scan_a.size());
+      REQUIRE(got == scan_a[k]);
+    }
+    if (scan_a.empty()) REQUIRE(query.choose(a, centre, vision, [](std::uint32_t) { return 0u; }) == -1);
+  }
+}
