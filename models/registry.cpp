@@ -2,30 +2,65 @@
 
 #include "models/epstein/model.hpp"
 #include "models/epstein/params.hpp"
+#include "models/peacekeeping/model.hpp"
+#include "models/peacekeeping/params.hpp"
+#include "models/peacekeeping/world_map.hpp"
 
 namespace keepsim {
+namespace {
+
+bool is_peacekeeping(const Params& params) {
+  return params.get_string("model") == "peacekeeping";
+}
+
+peace::WorldMap world_map(const peace::Config& c) {
+  switch (c.map_source) {
+    case peace::MapSource::Generate:
+      return peace::generate_map(c.map, c.base.width, c.base.height);
+    case peace::MapSource::File:
+      return peace::load_map(c.map_file, c.base.width, c.base.height);
+    case peace::MapSource::None:
+      break;
+  }
+  return peace::WorldMap::plain(c.base.width, c.base.height);
+}
+
+}  // namespace
 
 const Schema& full_schema() {
   static const Schema schema = [] {
     Schema s;
     epstein::declare_params(s);
+    peace::declare_params(s);
     return s;
   }();
   return schema;
 }
 
 void validate(const Params& params) {
-  (void)epstein::read_config(params);
+  if (!is_peacekeeping(params)) {
+    (void)epstein::read_config(params);
+    return;
+  }
+  const peace::Config c = peace::read_config(params);
+  (void)world_map(c);  // a map file is checked here, before anything is written
 }
 
 std::unique_ptr<Model> make_model(const Params& params, int threads) {
-  return std::make_unique<epstein::EpsteinModel>(epstein::read_config(params), threads);
+  if (!is_peacekeeping(params))
+    return std::make_unique<epstein::EpsteinModel>(epstein::read_config(params), threads);
+  const peace::Config c = peace::read_config(params);
+  return std::make_unique<peace::PeaceModel>(c, world_map(c), threads);
+}
+
+peace::WorldMap scenario_map(const Params& params) {
+  return world_map(peace::read_config(params));
 }
 
 std::vector<std::pair<std::string, AttrValue>> run_attrs(const Params& params) {
   return {{"title", params.get_string("title")},
           {"model", params.get_string("model")},
-          {"doctrine", std::string("none")},
+          {"doctrine", is_peacekeeping(params) ? params.get_string("doctrine") : std::string("none")},
           {"seed", params.get_int("run.seed")},
           {"config", params.to_toml()}};
 }

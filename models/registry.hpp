@@ -20,6 +20,14 @@ void validate(const Params& params);
 /// Builds the model the parameters choose. `threads` changes speed only, never results.
 std::unique_ptr<Model> make_model(const Params& params, int threads);
 
+/// The map a peacekeeping config asks for (generated, loaded, or the plain Epstein world).
+}  // namespace keepsim
+namespace keepsim::peace {
+struct WorldMap;
+}
+namespace keepsim {
+peace::WorldMap scenario_map(const Params& params);
+
 /// Global attributes describing the run: model, doctrine, seed, config, title.
 std::vector<std::pair<std::string, AttrValue>> run_attrs(const Params& params);
 

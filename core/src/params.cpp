@@ -17,6 +17,28 @@
 #include "keepsim/core/errors.hpp"
 
 namespace keepsim {
+
+ParamSpec real_param(std::string key, double def, std::string unit, double lo, double hi, std::string doc) {
+  return {std::move(key), ParamType::Real, def, std::move(unit), lo, hi, {}, std::move(doc)};
+}
+ParamSpec int_param(std::string key, std::int64_t def, std::string unit, double lo, double hi,
+                    std::string doc) {
+  return {std::move(key), ParamType::Int, def, std::move(unit), lo, hi, {}, std::move(doc)};
+}
+ParamSpec bool_param(std::string key, bool def, std::string doc) {
+  const double inf = std::numeric_limits<double>::infinity();
+  return {std::move(key), ParamType::Bool, def, "", -inf, inf, {}, std::move(doc)};
+}
+ParamSpec choice_param(std::string key, std::vector<std::string> choices, std::string doc) {
+  const double inf = std::numeric_limits<double>::infinity();
+  std::string def = choices.front();
+  return {std::move(key), ParamType::Choice, def, "", -inf, inf, std::move(choices), std::move(doc)};
+}
+ParamSpec string_param(std::string key, std::string def, std::string doc) {
+  const double inf = std::numeric_limits<double>::infinity();
+  return {std::move(key), ParamType::String, std::move(def), "", -inf, inf, {}, std::move(doc)};
+}
+
 namespace {
 
 // Shortest text that reads back to the same double (std::to_chars without a format guarantees that).

@@ -25,7 +25,9 @@ ParamSpec choice(std::string key, std::vector<std::string> choices, std::string 
 }  // namespace
 
 void declare_params(Schema& s) {
-  s.add(choice("model", {"epstein"}, "which model to run: epstein (civil-violence Models I and II)"));
+  s.add(choice("model", {"epstein", "peacekeeping"},
+               "which model to run: epstein (civil-violence Models I and II) or peacekeeping (the scenario "
+               "engine with spoilers, peacekeepers, constabulary and mission layer)"));
   s.add(
       {"title", ParamType::String, std::string("keepsim run"), "", -kInf, kInf, {}, "title of the run file"});
 

@@ -99,6 +99,22 @@ class BitLayer {
     return -1;
   }
 
+  /// Calls f(x) for each set bit of row y in [x0, x1], in ascending x.
+  template <class F>
+  void for_each_set(int y, int x0, int x1, F&& f) const {
+    const std::uint64_t* row = &bits_[static_cast<std::size_t>(y) * static_cast<std::size_t>(words_)];
+    for (int i = x0 >> 6; i <= (x1 >> 6); ++i) {
+      std::uint64_t v = row[i];
+      if (i == (x0 >> 6)) v &= ~std::uint64_t{0} << (x0 & 63);
+      if (i == (x1 >> 6)) v &= ~std::uint64_t{0} >> (63 - (x1 & 63));
+      for (; v != 0; v &= v - 1) f(i * 64 + std::countr_zero(v));
+    }
+  }
+
+  bool any() const {
+    return std::any_of(bits_.begin(), bits_.end(), [](std::uint64_t w) { return w != 0; });
+  }
+
   std::size_t bytes() const { return bits_.capacity() * sizeof(std::uint64_t); }
 
  private:
@@ -142,6 +158,18 @@ class VisionQuery {
       }
     });
     return {na, nb};
+  }
+
+  /// Calls f(cell) for every set cell within vision (excluding the centre), in Grid::for_each_in order. Cheap
+  /// for sparse layers: it visits set bits only.
+  template <class F>
+  void for_each(const BitLayer& layer, std::int64_t centre, const Vision& vision, F&& f) const {
+    const std::int64_t w = grid_->width();
+    grid_->for_each_span(centre, vision, [&](int y, int x0, int x1, int skip) {
+      layer.for_each_set(y, x0, x1, [&](int x) {
+        if (x != skip) f(static_cast<std::int64_t>(y) * w + x);
+      });
+    });
   }
 
   /// A uniformly random set cell within vision, or -1 when there is none. `draw(n)` is called only when there

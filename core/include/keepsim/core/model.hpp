@@ -2,6 +2,8 @@
 // summarise.
 #pragma once
 #include <cstdint>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "keepsim/core/h5file.hpp"
@@ -12,6 +14,17 @@ namespace keepsim {
 struct Scalar {
   VarSpec spec;  ///< dims empty; name starts with "summary_"
   AttrValue value;
+};
+
+/// Where a model puts its map snapshots (OUTPUT.md: dimensions snapshot, y, x). The run driver implements it
+/// over the run file, so a model never sees HDF5.
+class MapSink {
+ public:
+  virtual ~MapSink() = default;
+  /// One layer of the current snapshot: height*width values, row-major; `name` was declared by map_specs().
+  virtual void put(const std::string& name, std::span<const std::uint8_t> values) = 0;
+  virtual void put(const std::string& name, std::span<const std::int32_t> values) = 0;
+  virtual void put(const std::string& name, std::span<const float> values) = 0;
 };
 
 class Model {
@@ -29,6 +42,15 @@ class Model {
   virtual std::int64_t period() const = 0;
   /// The run summary, computed from the recorded series.
   virtual std::vector<Scalar> summary(const Recorder& rec) const = 0;
+
+  // Maps (optional). A model with maps returns their specs (dims {"snapshot", "y", "x"}, dtype UInt8, Int32
+  // or Float32) and its grid shape; the driver asks map_due() after each observe (and at step 0) and, when
+  // true, starts a snapshot at period() and calls write_maps.
+  virtual std::vector<VarSpec> map_specs() const { return {}; }
+  virtual int map_height() const { return 0; }
+  virtual int map_width() const { return 0; }
+  virtual bool map_due() const { return false; }
+  virtual void write_maps(MapSink& /*sink*/) {}
 };
 
 }  // namespace keepsim

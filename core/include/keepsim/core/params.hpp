@@ -28,6 +28,15 @@ struct ParamSpec {
   std::string doc;                                        ///< one line
 };
 
+/// Short constructors for declarations, so a model's parameter list reads as a table.
+ParamSpec real_param(std::string key, double def, std::string unit, double lo, double hi, std::string doc);
+ParamSpec int_param(std::string key, std::int64_t def, std::string unit, double lo, double hi,
+                    std::string doc);
+ParamSpec bool_param(std::string key, bool def, std::string doc);
+/// A choice whose default is the first of `choices`.
+ParamSpec choice_param(std::string key, std::vector<std::string> choices, std::string doc);
+ParamSpec string_param(std::string key, std::string def, std::string doc);
+
 std::string_view type_name(ParamType t);
 /// "[0, 1]", "one of: a, b", "true or false", ...
 std::string allowed_text(const ParamSpec& spec);

@@ -1,0 +1,386 @@
+// The agents' turns (MODEL.md section 5, step 3): random sequential activation as in Epstein's async
+// schedule. Citizens follow rules A and M (section 3) with the extensions of 4.1 to 4.5; spoilers hide or
+// attack (4.4); security units move by their task and arrest (rule C, 4.7, 4.8). The Epstein draws come
+// from the same streams in the same order as epstein::EpsteinModel; every extension draws from streams of
+// its own, so switching one on never shifts the draws of the core.
+#include <algorithm>
+#include <cmath>
+
+#include "models/epstein/rules.hpp"
+#include "models/peacekeeping/model.hpp"
+
+namespace keepsim::peace {
+namespace {
+
+double ratio(epstein::Ratio rule, double cops, int actives) {
+  const double q = cops / static_cast<double>(actives);
+  switch (rule) {
+    case epstein::Ratio::Floor:
+      return std::floor(q);
+    case epstein::Ratio::Round:
+      return std::nearbyint(q);
+    case epstein::Ratio::Literal:
+      break;
+  }
+  return q;
+}
+
+}  // namespace
+
+void PeaceModel::act_all() {
+  std::vector<std::uint32_t> order;
+  order.reserve(agents_.size());
+  for (std::size_t i = 0; i < agents_.size(); ++i)
+    if (agents_.cell[i] >= 0 && agents_.status[i] != Status::Jailed)
+      order.push_back(static_cast<std::uint32_t>(i));
+  Stream shuffle(cfg_.base.seed, kShuffle, 0, static_cast<std::uint64_t>(day_));
+  for (std::size_t i = order.size(); i > 1; --i)
+    std::swap(order[i - 1], order[shuffle.below(static_cast<std::uint32_t>(i))]);
+  for (const std::uint32_t id : order) {
+    if (agents_.cell[id] < 0 || agents_.status[id] == Status::Jailed) continue;  // arrested or killed
+    Stream s(cfg_.base.seed, kDecide, id, static_cast<std::uint64_t>(day_));
+    switch (agents_.kind[id]) {
+      case Kind::Citizen:
+        act_citizen(id, s);
+        break;
+      case Kind::Spoiler:
+        act_spoiler(id, s);
+        break;
+      case Kind::Peacekeeper:
+      case Kind::Constable:
+        act_security(id, s);
+        break;
+    }
+  }
+}
+
+void PeaceModel::act_citizen(std::size_t id, Stream& s) {
+  const epstein::Config& b = cfg_.base;
+  const bool moves = b.citizens_move;
+  // 4.5: a citizen whose group was hit within vision lately may flee instead of moving at random.
+  bool fled = false;
+  if (cfg_.displacement.enabled && agents_.last_victim[id] >= 0 &&
+      day_ - agents_.last_victim[id] < cfg_.displacement.memory_days) {
+    Stream x(b.seed, kFlee, id, static_cast<std::uint64_t>(day_));
+    if (x.bernoulli(cfg_.displacement.flee_probability * agents_.risk[id])) {
+      flee(id, x);
+      fled = true;
+    }
+  }
+  if (moves && !fled && b.order == epstein::Order::MoveFirst) move_random(id, citizen_vision_, s);
+  const std::int32_t here = agents_.cell[id];
+  auto draw = [&s](std::uint32_t n) { return s.below(n); };
+
+  // Rule A with C weighted by constable skill (4.8) and deterrence scaled by justice (4.3).
+  const auto [pk, seen_active] = query_.count2(peacekeepers_, actives_, here, citizen_vision_);
+  double cops = pk;
+  if (constables_.any())
+    query_.for_each(constables_, here, citizen_vision_, [&](std::int64_t at) {
+      cops += agents_.skill[static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)])];
+    });
+  const int actives = 1 + seen_active;
+  double p = 1.0 - std::exp(-b.arrest_constant * ratio(b.ratio, cops, actives));
+  if (cfg_.justice.enabled) {
+    const auto r = static_cast<std::size_t>(region_of(here));
+    const double j = region_arrests_[r] > 0 ? region_served_[r] / region_arrests_[r] : 1.0;
+    p *= cfg_.justice.deterrence_floor + (1 - cfg_.justice.deterrence_floor) * j;
+  }
+  const double grievance = agents_.hardship[id] * (1.0 - legitimacy_of(id));
+  bool active =
+      epstein::goes_active(agents_.hardship[id], legitimacy_of(id), agents_.risk[id], p, b.threshold);
+  if (b.violence == epstein::Violence::InterGroup) {
+    const BitLayer& others = members_[1 - agents_.group[id]];
+    const std::int64_t c = active ? query_.choose(others, here, citizen_vision_, draw) : -1;
+    active = c >= 0;
+    if (active)
+      kill(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)]), static_cast<int>(Kind::Citizen));
+  }
+  agents_.status[id] = active ? Status::Active : Status::Quiet;
+
+  // 4.4 recruitment: an aggrieved active citizen who sees its group's militia may join it, more readily when
+  // the militia has arms to hand out.
+  const int g = agents_.group[id];
+  if (cfg_.spoilers.enabled && active && grievance > cfg_.spoilers.recruit_grievance &&
+      query_.count(spoilers_[g], here, citizen_vision_) > 0) {
+    Stream x(b.seed, kSpoilerAct, id, static_cast<std::uint64_t>(day_) | (1ull << 40));
+    const double availability = arms_[g] / (arms_[g] + cfg_.spoilers.arms_half_saturation);
+    if (x.bernoulli(cfg_.spoilers.recruit_probability * availability)) {
+      agents_.kind[id] = Kind::Spoiler;
+      agents_.faction[id] = static_cast<std::uint8_t>(g);
+      agents_.status[id] = Status::Quiet;
+      agents_.demobilised[id] = 0;
+      if (arms_[g] >= 1) {
+        arms_[g] -= 1;
+        agents_.armed[id] = 1;
+      }
+      ++events_.recruits;
+    }
+  }
+  refresh(id);
+
+  if (moves && !fled && b.order == epstein::Order::ActFirst) move_random(id, citizen_vision_, s);
+  if (b.clone_probability > 0) clone_into_neighbour(id, s);
+}
+
+void PeaceModel::act_spoiler(std::size_t id, Stream& s) {
+  // 4.4: outgunned spoilers hide; the others attack by their faction's priorities, then move.
+  const SpoilerParams& sp = cfg_.spoilers;
+  const int f = agents_.faction[id];
+  const std::int32_t here = agents_.cell[id];
+  Stream x(cfg_.base.seed, kSpoilerAct, id, static_cast<std::uint64_t>(day_));
+  const double security = security_seen(here, spoiler_vision_);
+  const int comrades = query_.count(armed_[f], here, spoiler_vision_) + agents_.armed[id];
+  if (security > 0 && security > sp.outgun_ratio * comrades) {
+    // Hide: step away from the nearest security unit seen.
+    std::int64_t nearest = -1;
+    double best = 1e300;
+    auto consider = [&](std::int64_t at) {
+      const int dx = std::abs(grid_.x(at) - grid_.x(here)), dy = std::abs(grid_.y(at) - grid_.y(here));
+      const double d = dx * dx + dy * dy;
+      if (d < best) best = d, nearest = at;
+    };
+    query_.for_each(peacekeepers_, here, spoiler_vision_, consider);
+    query_.for_each(constables_, here, spoiler_vision_, consider);
+    if (nearest >= 0) move_toward(id, static_cast<std::int32_t>(nearest), spoiler_vision_, true);
+    return;
+  }
+  if (agents_.armed[id] && x.bernoulli(sp.attack_probability)) {
+    auto draw = [&x](std::uint32_t n) { return x.below(n); };
+    bool attacked = false;
+    if (f != kBandits) {  // militias kill civilians of the other group
+      const std::int64_t c = query_.choose(members_[1 - f], here, spoiler_vision_, draw);
+      if (c >= 0) {
+        kill(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)]),
+             static_cast<int>(Kind::Spoiler));
+        attacked = true;
+      }
+    } else {
+      attacked = raid_convoy_near(id, x);
+    }
+    if (!attacked) {  // ambush a security unit
+      const int npk = query_.count(peacekeepers_, here, spoiler_vision_);
+      const int nco = query_.count(constables_, here, spoiler_vision_);
+      if (npk + nco > 0) {
+        const auto k = x.below(static_cast<std::uint32_t>(npk + nco));
+        const std::int64_t c =
+            k < static_cast<std::uint32_t>(npk)
+                ? query_.choose(peacekeepers_, here, spoiler_vision_, [k](std::uint32_t) { return k; })
+                : query_.choose(constables_, here, spoiler_vision_,
+                                [k, npk](std::uint32_t) { return k - static_cast<std::uint32_t>(npk); });
+        attacked = true;
+        if (c >= 0 && x.bernoulli(sp.kill_security_probability))
+          kill(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)]),
+               static_cast<int>(Kind::Spoiler));
+      }
+    }
+    if (!attacked) {  // an installation in vision, when no one guards it
+      const double reach = sp.vision * sp.vision;
+      for (std::size_t k = 0; k < installations_.size() && !attacked; ++k) {
+        const std::int32_t at = installations_[k];
+        const int dx = std::abs(grid_.x(at) - grid_.x(here)), dy = std::abs(grid_.y(at) - grid_.y(here));
+        const int wx = std::min(dx, grid_.width() - dx), wy = std::min(dy, grid_.height() - dy);
+        if (wx * wx + wy * wy > reach || installation_down_until_[k] >= day_) continue;
+        attacked = true;
+        if (security_seen(at, near_) == 0 && x.bernoulli(sp.installation_attack_probability)) {
+          installation_down_until_[k] = day_ + sp.installation_downtime;
+          ++events_.installation_attacks;
+        }
+      }
+    }
+    if (attacked) agents_.exposed_until[id] = static_cast<std::int32_t>(day_ + sp.exposed_days);
+  }
+  refresh(id);
+  move_random(id, spoiler_vision_, s);
+}
+
+void PeaceModel::act_security(std::size_t id, Stream& s) {
+  const bool cop = agents_.kind[id] == Kind::Peacekeeper && agents_.contingent[id] < 0;
+  if (cop) {  // Epstein's cop: rule M then rule C, exactly as in the Epstein model
+    const bool moves = cfg_.base.cops_move;
+    if (moves && cfg_.base.order == epstein::Order::MoveFirst) move_random(id, cop_vision_, s);
+    arrest_in_vision(id, cop_vision_, s, false);
+    if (moves && cfg_.base.order == epstein::Order::ActFirst) move_random(id, cop_vision_, s);
+    return;
+  }
+  const bool constable = agents_.kind[id] == Kind::Constable;
+  const Vision& v = constable ? constable_vision_ : mission_vision_;
+  const std::int32_t here = agents_.cell[id];
+  // 4.7 riot response: when actives seen outnumber the security seen (itself included) by more than the
+  // ratio.
+  const int seen_active = query_.count(actives_, here, v);
+  const double own = constable ? agents_.skill[id] : 1.0;
+  if (seen_active > 0 && seen_active > cfg_.mission.riot_ratio * (security_seen(here, v) + own)) {
+    switch (cfg_.mission.riot_response) {
+      case RiotResponse::Withdraw: {
+        const std::int64_t c = query_.choose(actives_, here, v, [&s](std::uint32_t n) { return s.below(n); });
+        move_toward(id, static_cast<std::int32_t>(c), v, true);
+        ++events_.withdrawals;
+        return;
+      }
+      case RiotResponse::HoldNonlethal:
+        arrest_in_vision(id, v, s, false);
+        return;
+      case RiotResponse::Lethal:
+        arrest_in_vision(id, v, s, true);
+        return;
+    }
+  }
+  // Movement by task (4.7); off duty (coherence), a unit stays near its base.
+  const std::int32_t target = agents_.target[id];
+  const Task task = static_cast<Task>(agents_.task[id]);
+  auto dist2 = [&](std::int32_t a, std::int32_t c) {
+    int dx = std::abs(grid_.x(a) - grid_.x(c)), dy = std::abs(grid_.y(a) - grid_.y(c));
+    if (grid_.topology() == Topology::Torus)
+      dx = std::min(dx, grid_.width() - dx), dy = std::min(dy, grid_.height() - dy);
+    return dx * dx + dy * dy;
+  };
+  if (constable) {
+    // Constables patrol their own region; international police patrol where they were posted.
+    if (target >= 0 && region_of(here) != region_of(target))
+      move_toward(id, target, v, false);
+    else
+      move_random(id, v, s);
+  } else if (!agents_.on_duty[id]) {
+    const std::int32_t base = agents_.home[id];
+    if (base >= 0 && dist2(here, base) > cfg_.mission.base_radius * cfg_.mission.base_radius)
+      move_toward(id, base, v, false);
+  } else if (task == kEscort && target >= 0 && static_cast<std::size_t>(target) < convoys_list_.size() &&
+             convoys_list_[static_cast<std::size_t>(target)].alive) {
+    const Convoy& cv = convoys_list_[static_cast<std::size_t>(target)];
+    const std::int32_t at = cv.path[std::min(cv.at, cv.path.size() - 1)];
+    if (dist2(here, at) > 4) {
+      Stream x(cfg_.base.seed, kSecurityAct, id, static_cast<std::uint64_t>(day_));
+      const std::int32_t to = empty_cell_near(at, 2, x);
+      if (to >= 0) {
+        vacate(id);
+        place(id, to);
+      }
+    }
+  } else if (task == kBorder || task == kGuard || task == kTrain) {
+    const int hold = task == kBorder ? 0 : task == kGuard ? 2 : 3;
+    if (target >= 0 && dist2(here, target) > hold * hold) move_toward(id, target, v, false);
+  } else if (task == kRiot && seen_active == 0 && target >= 0) {
+    move_toward(id, target, v, false);
+  } else if (task == kPresence && target >= 0 && region_of(here) != region_of(target)) {
+    move_toward(id, target, v, false);
+  } else {
+    move_random(id, v, s);
+  }
+  arrest_in_vision(id, v, s, false);
+}
+
+bool PeaceModel::arrest_in_vision(std::size_t id, const Vision& v, Stream& s, bool lethal) {
+  // Rule C: a random active citizen or exposed spoiler (4.4) within vision. With no spoilers exposed this is
+  // the same single draw as the Epstein cop's.
+  const std::int32_t here = agents_.cell[id];
+  const int n_exposed = cfg_.spoilers.enabled ? query_.count(exposed_, here, v) : 0;
+  std::int64_t c;
+  if (n_exposed == 0) {
+    c = query_.choose(actives_, here, v, [&s](std::uint32_t n) { return s.below(n); });
+  } else {
+    const int n_active = query_.count(actives_, here, v);
+    const auto k = s.below(static_cast<std::uint32_t>(n_active + n_exposed));
+    c = static_cast<int>(k) < n_active ? query_.choose(actives_, here, v, [k](std::uint32_t) { return k; })
+                                       : query_.choose(exposed_, here, v, [k, n_active](std::uint32_t) {
+                                           return k - static_cast<std::uint32_t>(n_active);
+                                         });
+  }
+  if (c < 0) return false;
+  const auto target = static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)]);
+  const bool extension = agents_.kind[id] == Kind::Constable || lethal;
+  if (extension) {
+    Stream x(cfg_.base.seed, kArrest, id, static_cast<std::uint64_t>(day_));
+    // 4.8: a constable's arrest succeeds with probability equal to its skill.
+    if (agents_.kind[id] == Kind::Constable && !x.bernoulli(agents_.skill[id])) return false;
+    if (lethal && x.bernoulli(cfg_.mission.lethal_probability)) {
+      // 4.7 lethal response: witnesses within vision see abuse (4.1).
+      abuse_today_.set(here);
+      today_cells_.push_back(here);
+      ++events_.lethal_uses;
+      kill(target, static_cast<int>(agents_.kind[id]));
+      return true;
+    }
+  }
+  jail(target);
+  return true;
+}
+
+bool PeaceModel::move_random(std::size_t id, const Vision& v, Stream& s) {
+  // Rule M: a random empty cell within vision.
+  const std::int64_t to =
+      query_.choose(empties_, agents_.cell[id], v, [&s](std::uint32_t n) { return s.below(n); });
+  if (to < 0) return false;
+  vacate(id);
+  place(id, static_cast<std::int32_t>(to));
+  return true;
+}
+
+bool PeaceModel::move_toward(std::size_t id, std::int32_t target, const Vision& v, bool away) {
+  // The empty cell within vision nearest to (or farthest from) the target; ties go to the first in vision
+  // order, so the move is deterministic. Security units and hiding spoilers are few, so a scan is cheap.
+  const std::int32_t here = agents_.cell[id];
+  if (target < 0) return false;
+  const bool torus = grid_.topology() == Topology::Torus;
+  auto d2 = [&](std::int64_t a) {
+    int dx = std::abs(grid_.x(a) - grid_.x(target)), dy = std::abs(grid_.y(a) - grid_.y(target));
+    if (torus) dx = std::min(dx, grid_.width() - dx), dy = std::min(dy, grid_.height() - dy);
+    return static_cast<std::int64_t>(dx) * dx + static_cast<std::int64_t>(dy) * dy;
+  };
+  std::int64_t best = -1, best_d = d2(here);
+  query_.for_each(empties_, here, v, [&](std::int64_t c) {
+    const std::int64_t d = d2(c);
+    if (away ? d > best_d : d < best_d) best = c, best_d = d;
+  });
+  if (best < 0) return false;
+  vacate(id);
+  place(id, static_cast<std::int32_t>(best));
+  return true;
+}
+
+void PeaceModel::flee(std::size_t id, Stream& x) {
+  // 4.5: weigh a few empty cells within vision: away from hostile spoilers, toward security and toward the
+  // group's homeland.
+  const int g = agents_.group[id];
+  const std::int32_t here = agents_.cell[id];
+  std::int64_t best = -1;
+  double best_score = -1e300;
+  for (int k = 0; k < 4; ++k) {
+    const std::int64_t c =
+        query_.choose(empties_, here, citizen_vision_, [&x](std::uint32_t n) { return x.below(n); });
+    if (c < 0) return;
+    const double hostile =
+        query_.count(spoilers_[1 - g], c, near_) + query_.count(spoilers_[kBandits], c, near_);
+    const double score = (map_.homeland[static_cast<std::size_t>(c)] == g ? 1.0 : 0.0) +
+                         std::min(1.0, security_seen(static_cast<std::int32_t>(c), near_)) - 2.0 * hostile;
+    if (score > best_score) best_score = score, best = c;
+  }
+  vacate(id);
+  place(id, static_cast<std::int32_t>(best));
+}
+
+void PeaceModel::clone_into_neighbour(std::size_t id, Stream& s) {
+  // Model II reproduction, as epstein::EpsteinModel::spawn: the child has its parent's group and hardship.
+  if (!s.bernoulli(cfg_.base.clone_probability)) return;
+  const std::int64_t to =
+      query_.choose(empties_, agents_.cell[id], neighbours_, [&s](std::uint32_t n) { return s.below(n); });
+  if (to < 0) return;
+  Stream a(cfg_.base.seed, kInit, agents_.size(), static_cast<std::uint64_t>(day_));
+  const auto r = static_cast<float>(a.uniform());
+  const std::int32_t death =
+      cfg_.base.max_age > 0
+          ? 1 + static_cast<std::int32_t>(a.below(static_cast<std::uint32_t>(cfg_.base.max_age)))
+          : 0;
+  const std::size_t child = agents_.add(Kind::Citizen, agents_.group[id]);
+  agents_.hardship[child] = agents_.hardship[id];
+  agents_.base_hardship[child] = agents_.base_hardship[id];
+  agents_.risk[child] = r;
+  agents_.death_age[child] = death;
+  agents_.legitimacy[child] = agents_.legitimacy[id];
+  agents_.legitimacy0[child] = agents_.legitimacy0[id];
+  agents_.home[child] = static_cast<std::int32_t>(to);
+  place(child, static_cast<std::int32_t>(to));
+  ++events_.births;
+  ++births_total_;
+}
+
+}  // namespace keepsim::peace

@@ -1,0 +1,417 @@
+// Set-up and the primitive state changes every mechanism goes through (place, vacate, kill, jail), so that
+// the cell layers always agree with the agents (MODEL.md sections 1 and 2).
+#include "models/peacekeeping/model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace keepsim::peace {
+
+std::size_t Agents::add(Kind k, std::uint8_t g) {
+  kind.push_back(k);
+  status.push_back(Status::Quiet);
+  group.push_back(g);
+  cell.push_back(-1);
+  for (auto* v : {&hardship, &base_hardship, &risk, &legitimacy, &legitimacy0, &skill}) v->push_back(0.f);
+  for (auto* v : {&jail_left, &age, &death_age, &exposed_until}) v->push_back(0);
+  home.push_back(-1);
+  last_victim.push_back(-1);
+  for (auto* v : {&faction, &armed, &demobilised, &foreign, &on_duty, &task, &aided}) v->push_back(0);
+  contingent.push_back(-1);
+  target.push_back(-1);
+  jail_region.push_back(0);
+  return kind.size() - 1;
+}
+
+PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
+    : cfg_(c),
+      map_(std::move(map)),
+      grid_(c.base.width, c.base.height, c.base.topology),
+      citizen_vision_(c.base.metric, c.base.citizen_vision),
+      cop_vision_(c.base.metric, c.base.cop_vision),
+      spoiler_vision_(c.base.metric, c.spoilers.vision),
+      mission_vision_(c.base.metric, c.mission.vision),
+      constable_vision_(c.base.metric, c.constabulary.vision),
+      neighbours_(Metric::Moore, 1.0),
+      near_(Metric::Moore, 2.0),
+      exec_(std::make_unique<Executor>(threads)) {
+  const auto cells = static_cast<std::size_t>(grid_.cells());
+  code_.assign(cells, cell::kEmpty);
+  occupant_.assign(cells, -1);
+  for (BitLayer* l :
+       {&peacekeepers_, &constables_, &actives_, &empties_, &members_[0], &members_[1], &exposed_, &convoys_,
+        &kill_recent_, &kill_today_, &victim_today_[0], &victim_today_[1], &abuse_today_})
+    l->reset(grid_);
+  for (int f = 0; f < kFactions; ++f) {
+    spoilers_[f].reset(grid_);
+    armed_[f].reset(grid_);
+  }
+  empties_.fill();
+  kill_count_.assign(cells, 0);
+  map_killings_.assign(cells, 0);
+
+  regions_ = std::max(1, map_.regions());
+  const auto R = static_cast<std::size_t>(regions_);
+  region_pop0_.assign(R, 0);
+  region_jailed_.assign(R, 0);
+  region_last_kill_.assign(R, -1000000);
+  region_served_.assign(R, 0);
+  region_arrests_.assign(R, 0);
+  development_.assign(R, 1.0);
+  region_legitimacy_.assign(R, cfg_.base.legitimacy);
+  deployed_.assign(R, cfg_.mission.deployment == Deployment::TerritoryWide ? 1 : 0);
+  // Region centres: the region's cell nearest its centroid (region ids need not be contiguous in space).
+  std::vector<double> sx(R, 0), sy(R, 0), n(R, 0);
+  for (std::size_t i = 0; i < cells; ++i) {
+    const auto r = map_.region[i];
+    sx[r] += grid_.x(static_cast<std::int64_t>(i));
+    sy[r] += grid_.y(static_cast<std::int64_t>(i));
+    n[r] += 1;
+  }
+  region_centre_.assign(R, 0);
+  std::vector<double> best(R, 1e300);
+  for (std::size_t i = 0; i < cells; ++i) {
+    const auto r = map_.region[i];
+    const double dx = grid_.x(static_cast<std::int64_t>(i)) - sx[r] / std::max(1.0, n[r]);
+    const double dy = grid_.y(static_cast<std::int64_t>(i)) - sy[r] / std::max(1.0, n[r]);
+    if (dx * dx + dy * dy < best[r]) {
+      best[r] = dx * dx + dy * dy;
+      region_centre_[r] = static_cast<std::int32_t>(i);
+    }
+    if (map_.border[i]) border_cells_.push_back(static_cast<std::int32_t>(i));
+    if (map_.installation[i] != kNoInstallation) installations_.push_back(static_cast<std::int32_t>(i));
+    if (map_.urban[i] >= 0.999f) towns_.push_back(static_cast<std::int32_t>(i));
+  }
+  installation_down_until_.assign(installations_.size(), -1);
+  // capital_first starts in the capital's region (region 0 on a map without a capital).
+  int capital_region = 0;
+  for (const std::int32_t i : installations_)
+    if (map_.installation[static_cast<std::size_t>(i)] == kCapital) capital_region = region_of(i);
+  deployed_[static_cast<std::size_t>(capital_region)] = 1;
+
+  contingent_killed_.assign(cfg_.mission.contingents.size(), 0);
+  contingent_present_.assign(cfg_.mission.contingents.size(), 0);
+  contingent_gone_.assign(cfg_.mission.contingents.size(), 0);
+  will_ = cfg_.mission.will_initial;
+  for (int f = 0; f < kFactions; ++f) arms_[f] = cfg_.spoilers.enabled ? cfg_.spoilers.initial_arms : 0.0;
+  if (cfg_.aid.enabled) build_roads();
+  populate();
+  legitimacy_ = cfg_.base.legitimacy;
+  mean_legitimacy_ = cfg_.base.legitimacy;
+}
+
+void PeaceModel::populate() {
+  const epstein::Config& b = cfg_.base;
+  const std::int64_t cells = grid_.cells();
+  auto add_citizen = [&](std::int32_t c) {
+    // The same draws, from the same streams, as epstein::EpsteinModel, so that the Epstein runs repeat.
+    Stream a(b.seed, kInit, agents_.size(), 0);
+    const auto h = static_cast<float>(a.uniform());
+    const auto r = static_cast<float>(a.uniform());
+    std::uint8_t g = b.groups == 2 && a.uniform() >= b.group_share ? 1 : 0;
+    const std::int32_t death =
+        b.max_age > 0 ? 1 + static_cast<std::int32_t>(a.below(static_cast<std::uint32_t>(b.max_age))) : 0;
+    const std::size_t id = agents_.size();
+    Stream e(b.seed, kPeaceInit, id, 0);
+    if (cfg_.map_source != MapSource::None && b.groups == 2) {
+      const std::uint8_t home = map_.homeland[static_cast<std::size_t>(c)];
+      g = e.uniform() < cfg_.majority_share ? home : static_cast<std::uint8_t>(1 - home);
+    }
+    agents_.add(Kind::Citizen, g);
+    agents_.hardship[id] = agents_.base_hardship[id] = h;
+    agents_.risk[id] = r;
+    agents_.death_age[id] = death;
+    agents_.home[id] = c;
+    const double l0 =
+        std::clamp(b.legitimacy + cfg_.legitimacy.initial_spread * (e.uniform() - 0.5), 0.0, 1.0);
+    agents_.legitimacy[id] = agents_.legitimacy0[id] = static_cast<float>(l0);
+    if (cfg_.spoilers.enabled) {
+      const double u = e.uniform();
+      if (u < cfg_.spoilers.militia_share && b.groups == 2) {
+        agents_.kind[id] = Kind::Spoiler;
+        agents_.faction[id] = g;
+        agents_.armed[id] = 1;
+      } else if (u < cfg_.spoilers.militia_share + cfg_.spoilers.bandit_share) {
+        agents_.kind[id] = Kind::Spoiler;
+        agents_.faction[id] = kBandits;
+        agents_.armed[id] = 1;
+      }
+    }
+    ++initial_people_;
+    ++region_pop0_[static_cast<std::size_t>(region_of(c))];
+    place(id, c);
+  };
+  auto add_cop = [&](std::int32_t c) {
+    place(agents_.add(Kind::Peacekeeper, 0), c);
+    ++cops_on_grid_;
+  };
+
+  if (cfg_.map_source == MapSource::None) {
+    // Exactly round(density * cells) agents on distinct cells by selection sampling, as in the Epstein model.
+    const auto n_cit =
+        static_cast<std::int64_t>(std::llround(b.citizen_density * static_cast<double>(cells)));
+    const std::int64_t n_cop = std::min(
+        cells - n_cit, static_cast<std::int64_t>(std::llround(b.cop_density * static_cast<double>(cells))));
+    std::int64_t need = n_cit + n_cop, cops_left = n_cop;
+    for (std::int64_t cl = 0; cl < cells && need > 0; ++cl) {
+      Stream s(b.seed, kPlace, static_cast<std::uint64_t>(cl), 0);
+      if (s.uniform() * static_cast<double>(cells - cl) >= static_cast<double>(need)) continue;
+      const bool cop = s.uniform() * static_cast<double>(need) < static_cast<double>(cops_left);
+      --need;
+      if (cop) {
+        --cops_left;
+        add_cop(static_cast<std::int32_t>(cl));
+      } else {
+        add_citizen(static_cast<std::int32_t>(cl));
+      }
+    }
+    initial_cops_ = n_cop;
+    return;
+  }
+  // On a map, people settle towns more densely: cell c is settled with probability proportional to
+  // 1 + urban_weight * urban(c), scaled so the expected density is citizens.density (capped at 1).
+  double mean_w = 0;
+  for (std::int64_t cl = 0; cl < cells; ++cl)
+    mean_w += 1.0 + cfg_.urban_weight * map_.urban[static_cast<std::size_t>(cl)];
+  mean_w /= static_cast<double>(cells);
+  const double total = b.citizen_density + b.cop_density;
+  for (std::int64_t cl = 0; cl < cells; ++cl) {
+    Stream s(b.seed, kPlace, static_cast<std::uint64_t>(cl), 0);
+    const double w = (1.0 + cfg_.urban_weight * map_.urban[static_cast<std::size_t>(cl)]) / mean_w;
+    if (s.uniform() >= std::min(1.0, total * w)) continue;
+    if (s.uniform() * total < b.cop_density) {
+      add_cop(static_cast<std::int32_t>(cl));
+      ++initial_cops_;
+    } else {
+      add_citizen(static_cast<std::int32_t>(cl));
+    }
+  }
+}
+
+std::uint8_t PeaceModel::code_of(std::size_t id) const {
+  switch (agents_.kind[id]) {
+    case Kind::Peacekeeper:
+      return cell::kPeacekeeper;
+    case Kind::Constable:
+      return cell::kConstable;
+    case Kind::Spoiler:
+      return static_cast<std::uint8_t>(cell::kSpoiler | agents_.faction[id] | (agents_.armed[id] ? 4 : 0) |
+                                       (agents_.exposed_until[id] >= day_ ? 8 : 0));
+    case Kind::Citizen:
+      break;
+  }
+  if (agents_.status[id] == Status::Jailed) return cell::kJailed;
+  return static_cast<std::uint8_t>(cell::kCitizen | agents_.group[id] |
+                                   (agents_.status[id] == Status::Active ? 2 : 0));
+}
+
+void PeaceModel::set_code(std::size_t c, std::uint8_t code) {
+  const std::uint8_t old = code_[c];
+  if (old == code) return;
+  code_[c] = code;
+  const auto at = static_cast<std::int64_t>(c);
+  const std::uint8_t ko = cell::kind(old), kn = cell::kind(code);
+  if ((ko == cell::kPeacekeeper) != (kn == cell::kPeacekeeper))
+    peacekeepers_.assign(at, kn == cell::kPeacekeeper);
+  if ((ko == cell::kConstable) != (kn == cell::kConstable)) constables_.assign(at, kn == cell::kConstable);
+  if (cell::is_active(old) != cell::is_active(code)) actives_.assign(at, cell::is_active(code));
+  if ((old == cell::kEmpty) != (code == cell::kEmpty)) empties_.assign(at, code == cell::kEmpty);
+  for (int g = 0; g < 2; ++g) {
+    const bool was = ko == cell::kCitizen && (old & 1) == g, is = kn == cell::kCitizen && (code & 1) == g;
+    if (was != is) members_[g].assign(at, is);
+  }
+  for (int f = 0; f < kFactions; ++f) {
+    const bool was = ko == cell::kSpoiler && (old & 3) == f, is = kn == cell::kSpoiler && (code & 3) == f;
+    if (was != is) spoilers_[f].assign(at, is);
+    const bool wa = was && (old & 4), ia = is && (code & 4);
+    if (wa != ia) armed_[f].assign(at, ia);
+  }
+  const bool we = ko == cell::kSpoiler && (old & 8), ie = kn == cell::kSpoiler && (code & 8);
+  if (we != ie) exposed_.assign(at, ie);
+}
+
+void PeaceModel::place(std::size_t id, std::int32_t c) {
+  agents_.cell[id] = c;
+  occupant_[static_cast<std::size_t>(c)] = static_cast<std::int32_t>(id);
+  set_code(static_cast<std::size_t>(c), code_of(id));
+}
+
+void PeaceModel::vacate(std::size_t id) {
+  const std::int32_t c = agents_.cell[id];
+  if (c < 0) return;
+  occupant_[static_cast<std::size_t>(c)] = -1;
+  set_code(static_cast<std::size_t>(c), cell::kEmpty);
+  agents_.cell[id] = -1;
+}
+
+void PeaceModel::refresh(std::size_t id) {
+  if (agents_.cell[id] >= 0) set_code(static_cast<std::size_t>(agents_.cell[id]), code_of(id));
+}
+
+void PeaceModel::record_killing(std::int32_t c, int victim_group) {
+  const auto i = static_cast<std::size_t>(c);
+  kill_today_.set(c);
+  if (victim_group >= 0) victim_today_[victim_group].set(c);
+  today_cells_.push_back(c);
+  if (kill_count_[i]++ == 0) kill_recent_.set(c);
+  kill_log_.emplace_back(day_, c);
+  region_last_kill_[static_cast<std::size_t>(region_of(c))] = day_;
+  ++map_killings_[i];
+}
+
+void PeaceModel::kill(std::size_t v, int perpetrator) {
+  const std::int32_t c = agents_.cell[v];
+  switch (agents_.kind[v]) {
+    case Kind::Citizen:
+      ++events_.killed[agents_.group[v]];
+      if (perpetrator == static_cast<int>(Kind::Spoiler)) ++events_.civ_by_spoilers;
+      if (perpetrator == static_cast<int>(Kind::Citizen)) ++events_.civ_by_citizens;
+      if (perpetrator == static_cast<int>(Kind::Peacekeeper) ||
+          perpetrator == static_cast<int>(Kind::Constable))
+        ++events_.civ_by_security;
+      break;
+    case Kind::Spoiler:
+      ++events_.spoilers_killed;
+      break;
+    case Kind::Peacekeeper:
+      ++events_.peacekeepers_killed;
+      if (agents_.contingent[v] >= 0) {
+        ++contingent_killed_[static_cast<std::size_t>(agents_.contingent[v])];
+        --contingent_present_[static_cast<std::size_t>(agents_.contingent[v])];
+      } else {
+        --cops_on_grid_;
+      }
+      break;
+    case Kind::Constable:
+      ++events_.constables_killed;
+      break;
+  }
+  if (agents_.kind[v] != Kind::Peacekeeper && !agents_.foreign[v]) ++dead_people_;
+  if (c >= 0) record_killing(c, agents_.kind[v] == Kind::Citizen ? agents_.group[v] : -1);
+  agents_.status[v] = Status::Dead;
+  vacate(v);
+}
+
+void PeaceModel::jail(std::size_t id) {
+  // Rule C, and 4.3: when the region's jail is full the arrested is held release_days and let go.
+  agents_.status[id] = Status::Jailed;
+  std::int32_t term = Agents::kLife;
+  if (!std::isinf(cfg_.base.max_jail_term)) {
+    Stream s(cfg_.base.seed, kJail, id, static_cast<std::uint64_t>(day_));
+    term = static_cast<std::int32_t>(
+        std::min(std::max(1.0, std::ceil(s.uniform() * cfg_.base.max_jail_term)), 1e9));
+  }
+  const int r = agents_.cell[id] >= 0 ? region_of(agents_.cell[id]) : 0;
+  agents_.jail_region[id] = static_cast<std::uint16_t>(r);
+  if (cfg_.justice.enabled) {
+    const auto ru = static_cast<std::size_t>(r);
+    const double capacity = cfg_.justice.jail_per_1000 * static_cast<double>(region_pop0_[ru]) / 1000.0;
+    region_arrests_[ru] += 1;
+    if (static_cast<double>(region_jailed_[ru]) + 1 > capacity) {
+      term = static_cast<std::int32_t>(cfg_.justice.release_days);
+      ++events_.early_releases;
+    } else {
+      region_served_[ru] += 1;
+    }
+    ++region_jailed_[ru];
+  }
+  agents_.jail_left[id] = term == Agents::kLife ? term : term + 1;
+  ++events_.arrests;
+  if (agents_.kind[id] == Kind::Spoiler) {
+    // An arrested spoiler loses its weapon and leaves its faction: it serves its term as a citizen.
+    agents_.kind[id] = Kind::Citizen;
+    agents_.armed[id] = 0;
+    agents_.demobilised[id] = 1;
+    agents_.exposed_until[id] = 0;
+  }
+  if (cfg_.base.jailed == epstein::Jailed::OffGrid)
+    vacate(id);
+  else
+    refresh(id);
+}
+
+std::int32_t PeaceModel::random_empty_cell(Stream& s) const {
+  const auto cells = static_cast<std::uint32_t>(grid_.cells());
+  for (int tries = 0; tries < 64; ++tries) {
+    const std::uint32_t c = s.below(cells);
+    if (code_[c] == cell::kEmpty) return static_cast<std::int32_t>(c);
+  }
+  const std::uint32_t start = s.below(cells);
+  for (std::uint32_t k = 0; k < cells; ++k) {
+    const std::uint32_t c = (start + k) % cells;
+    if (code_[c] == cell::kEmpty) return static_cast<std::int32_t>(c);
+  }
+  return -1;
+}
+
+std::int32_t PeaceModel::empty_cell_near(std::int32_t centre, double radius, Stream& s) const {
+  if (code_[static_cast<std::size_t>(centre)] == cell::kEmpty) return centre;
+  for (double r = std::max(1.0, radius); r <= 4 * std::max(1.0, radius) + 64; r *= 2) {
+    const Vision v(Metric::Moore, r);
+    const std::int64_t c = query_.choose(empties_, centre, v, [&s](std::uint32_t n) { return s.below(n); });
+    if (c >= 0) return static_cast<std::int32_t>(c);
+    if (r > grid_.width() && r > grid_.height()) break;
+  }
+  return random_empty_cell(s);
+}
+
+double PeaceModel::security_seen(std::int32_t centre, const Vision& v) const {
+  // C of MODEL.md 4.8: peacekeepers count 1, constables their skill q.
+  double c = query_.count(peacekeepers_, centre, v);
+  if (constables_.any())
+    query_.for_each(constables_, centre, v, [&](std::int64_t at) {
+      c += agents_.skill[static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)])];
+    });
+  return c;
+}
+
+double PeaceModel::legitimacy_of(std::size_t id) const {
+  return cfg_.legitimacy.local ? static_cast<double>(agents_.legitimacy[id]) : legitimacy_;
+}
+
+std::int64_t PeaceModel::peacekeepers_present() const {
+  std::int64_t n = 0;
+  for (const auto p : contingent_present_) n += p;
+  return n;
+}
+
+std::int64_t PeaceModel::population() const {
+  std::int64_t n = 0;
+  for (std::size_t i = 0; i < agents_.size(); ++i)
+    n += agents_.kind[i] != Kind::Peacekeeper && !agents_.foreign[i] && agents_.status[i] != Status::Dead;
+  return n;
+}
+
+void PeaceModel::check_invariants() const {
+  auto fail = [](const std::string& what) { throw std::logic_error("invariant violated: " + what); };
+  std::int64_t on_grid = 0, alive = 0;
+  for (std::size_t i = 0; i < agents_.size(); ++i) {
+    const std::int32_t c = agents_.cell[i];
+    const bool dead = agents_.status[i] == Status::Dead, jailed = agents_.status[i] == Status::Jailed;
+    if (dead && c >= 0) fail("dead agent " + std::to_string(i) + " on the grid");
+    if (jailed && cfg_.base.jailed == epstein::Jailed::OffGrid && c >= 0)
+      fail("jailed agent " + std::to_string(i) + " on the grid");
+    if (c >= 0) {
+      ++on_grid;
+      if (occupant_[static_cast<std::size_t>(c)] != static_cast<std::int32_t>(i) ||
+          code_[static_cast<std::size_t>(c)] != code_of(i))
+        fail("cell " + std::to_string(c) + " disagrees with agent " + std::to_string(i));
+    }
+    if (!dead && agents_.kind[i] != Kind::Peacekeeper && !agents_.foreign[i]) ++alive;
+  }
+  std::int64_t occupied = 0;
+  for (std::size_t c = 0; c < code_.size(); ++c) {
+    if ((occupant_[c] < 0) != (code_[c] == cell::kEmpty)) fail("cell " + std::to_string(c) + " code");
+    occupied += occupant_[c] >= 0;
+    if (empties_.test(static_cast<std::int64_t>(c)) != (code_[c] == cell::kEmpty)) fail("empty layer");
+  }
+  if (on_grid != occupied) fail("two agents share a cell");
+  if (initial_people_ + births_total_ != alive + dead_people_)
+    fail("population accounting: initial " + std::to_string(initial_people_) + " + births " +
+         std::to_string(births_total_) + " != alive " + std::to_string(alive) + " + dead " +
+         std::to_string(dead_people_));
+}
+
+}  // namespace keepsim::peace

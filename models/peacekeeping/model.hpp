@@ -1,0 +1,253 @@
+// The peacekeeping scenario (MODEL.md sections 1, 2, 4, 5 and 7): citizens, spoilers, peacekeepers and a
+// domestic constabulary on a map of regions, towns, roads and a porous border, under a mission layer. It is
+// Epstein's model with mechanisms added, each behind its own switch: with all of them off the engine makes
+// the same draws in the same order as epstein::EpsteinModel's async schedule, so the two give the same
+// results (tests/models/test_peace_equivalence.cpp).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "keepsim/core/bit_layer.hpp"
+#include "keepsim/core/grid.hpp"
+#include "keepsim/core/model.hpp"
+#include "keepsim/core/parallel.hpp"
+#include "keepsim/core/rng.hpp"
+#include "models/peacekeeping/params.hpp"
+#include "models/peacekeeping/world_map.hpp"
+
+namespace keepsim::peace {
+
+enum class Kind : std::uint8_t { Citizen, Spoiler, Peacekeeper, Constable };
+enum class Status : std::uint8_t { Quiet, Active, Jailed, Dead };
+
+/// What a cell holds, one byte. Bits 4-6: the kind; low bits: citizens group (bit 0) and active (bit 1);
+/// spoilers faction (bits 0-1), armed (bit 2) and exposed (bit 3).
+namespace cell {
+constexpr std::uint8_t kEmpty = 0, kCitizen = 16, kPeacekeeper = 32, kConstable = 48, kSpoiler = 64,
+                       kJailed = 80;
+inline std::uint8_t kind(std::uint8_t c) {
+  return c & 0x70;
+}
+inline bool is_active(std::uint8_t c) {
+  return kind(c) == kCitizen && (c & 2) != 0;
+}
+}  // namespace cell
+
+/// Agents as a structure of arrays; an agent's id is its index, and the dead keep their slot.
+struct Agents {
+  std::vector<Kind> kind;
+  std::vector<Status> status;
+  std::vector<std::uint8_t> group;
+  std::vector<std::int32_t> cell;  ///< -1 off the grid
+  std::vector<float> hardship, base_hardship, risk, legitimacy, legitimacy0;
+  std::vector<std::int32_t> jail_left, age, death_age;
+  std::vector<std::int32_t> home;         ///< home cell (displacement)
+  std::vector<std::int32_t> last_victim;  ///< last day the own group was hit within vision (-1 never)
+  std::vector<std::int32_t> exposed_until;
+  std::vector<std::uint8_t> faction, armed, demobilised, foreign, on_duty, task;
+  std::vector<std::int8_t> contingent;  ///< -1: an Epstein cop (no mission layer)
+  std::vector<std::int32_t> target;     ///< task target: a cell, or a convoy index for escorts
+  std::vector<float> skill;             ///< constables
+  std::vector<std::uint16_t> jail_region;
+  std::vector<std::uint8_t> aided;  ///< received aid today
+  std::size_t size() const { return kind.size(); }
+  std::size_t add(Kind k, std::uint8_t g);
+  static constexpr std::int32_t kLife = INT32_MAX;
+};
+
+/// Event counters of the current day (MODEL.md section 7).
+struct Events {
+  std::int64_t arrests = 0, releases = 0, early_releases = 0, births = 0, deaths_of_age = 0;
+  std::int64_t killed[2] = {0, 0};  ///< civilians killed, by victim's group
+  std::int64_t civ_by_spoilers = 0, civ_by_citizens = 0, civ_by_security = 0;
+  std::int64_t spoilers_killed = 0, peacekeepers_killed = 0, constables_killed = 0;
+  std::int64_t recruits = 0, demobilised = 0, rearmed = 0, defections = 0, new_constables = 0;
+  double arms_inflow = 0, arms_interdicted = 0;
+  std::int64_t convoys_sent = 0, convoys_delivered = 0, convoys_raided = 0, installation_attacks = 0;
+  std::int64_t lethal_uses = 0, withdrawals = 0;
+};
+
+struct Convoy {
+  std::vector<std::int32_t> path;  ///< road cells from depot to town
+  std::size_t at = 0;              ///< index into path
+  int escorts = 0;
+  bool alive = true;
+};
+
+enum Purpose : std::uint32_t {  // the Epstein purposes first, in the same numbers (epstein/model.hpp)
+  kPlace = 1,
+  kInit,
+  kShuffle,
+  kDecide,
+  kArrest,
+  kMove,
+  kJail,
+  kRelease,
+  kCopSchedule,
+  kClone,
+  kPriority,
+  kKill,
+  kPeaceInit = 40,
+  kSpoilerAct,
+  kSecurityAct,
+  kFlee,
+  kSocial,
+  kMission,
+  kArrive,
+  kConvoy,
+  kRecruitConstable,
+  kReturn
+};
+
+/// Every output variable of a peacekeeping run with its meaning, unit and dimensions (describe --outputs).
+std::vector<std::pair<std::string, std::string>> output_catalogue();
+
+class PeaceModel : public Model {
+ public:
+  PeaceModel(const Config& config, WorldMap map, int threads);
+
+  std::vector<Coordinate> coordinates() const override;
+  void declare(Recorder& rec) override;
+  void step() override;
+  void observe(Recorder& rec) override;
+  std::int64_t period() const override { return day_; }
+  std::vector<Scalar> summary(const Recorder& rec) const override;
+  std::vector<VarSpec> map_specs() const override;
+  int map_height() const override { return grid_.height(); }
+  int map_width() const override { return grid_.width(); }
+  bool map_due() const override;
+  void write_maps(MapSink& sink) override;
+
+  const Agents& agents() const { return agents_; }
+  const Events& events() const { return events_; }
+  const WorldMap& world() const { return map_; }
+  const Grid& grid() const { return grid_; }
+  double will() const { return will_; }
+  int phase() const { return phase_; }
+  std::int64_t peacekeepers_present() const;
+  /// Throws std::logic_error when agents and layers disagree (one agent per cell, codes match states, no
+  /// jailed agent on the grid, initial + births = alive + dead).
+  void check_invariants() const;
+
+ private:
+  // model.cpp: set-up, cells and layers, the primitive state changes.
+  void populate();
+  std::uint8_t code_of(std::size_t id) const;
+  void set_code(std::size_t c, std::uint8_t code);
+  void place(std::size_t id, std::int32_t c);
+  void vacate(std::size_t id);
+  void refresh(std::size_t id);  ///< re-derives the cell code after a state change
+  void kill(std::size_t victim, int perpetrator_kind);
+  void jail(std::size_t id);
+  void record_killing(std::int32_t cell, int victim_group);
+  std::int32_t random_empty_cell(Stream& s) const;
+  std::int32_t empty_cell_near(std::int32_t centre, double radius, Stream& s) const;
+  int region_of(std::int32_t c) const { return map_.region[static_cast<std::size_t>(c)]; }
+  double security_seen(std::int32_t centre, const Vision& v) const;
+  double legitimacy_of(std::size_t id) const;
+
+  // act.cpp: the agents' turns (section 5 step 3).
+  void act_all();
+  void act_citizen(std::size_t id, Stream& s);
+  void act_spoiler(std::size_t id, Stream& s);
+  void act_security(std::size_t id, Stream& s);
+  bool move_random(std::size_t id, const Vision& v, Stream& s);
+  bool move_toward(std::size_t id, std::int32_t target, const Vision& v, bool away);
+  void clone_into_neighbour(std::size_t id, Stream& s);
+  bool arrest_in_vision(std::size_t id, const Vision& v, Stream& s, bool lethal);
+  void flee(std::size_t id, Stream& s);
+
+  // mission.cpp: arrivals, will, exit rule, deployment, tasking; constabulary and police (4.7 to 4.9).
+  void mission_day();
+  void arrive(int contingent);
+  void withdraw_units(std::int64_t n, int only_contingent);
+  void assign_tasks();
+  void constabulary_day();
+  std::int32_t task_target(Task t, Stream& s) const;
+  bool mission_present() const { return phase_ >= 1 && phase_ <= 3; }
+
+  // environment.cpp: arms over the border and convoys (4.4, 4.6).
+  void environment_day();
+  void move_convoys();
+  bool raid_convoy_near(std::size_t raider, Stream& s);
+
+  // social.cpp: justice, releases, legitimacy, hardship, displacement, DDR (4.1 to 4.5).
+  void justice_day();
+  void social_day();
+  void forced_return();
+
+  // social.cpp: the day's order and Epstein's schedules over time.
+  double legitimacy_at(std::int64_t t) const;
+  void apply_cop_schedule();
+  std::int64_t killings_today() const;
+  void build_roads();
+
+  std::int64_t population() const;
+
+  Config cfg_;
+  WorldMap map_;
+  Grid grid_;
+  Vision citizen_vision_, cop_vision_, spoiler_vision_, mission_vision_, constable_vision_, neighbours_,
+      near_;
+  std::vector<std::uint8_t> code_;
+  std::vector<std::int32_t> occupant_;
+  BitLayer peacekeepers_, constables_, actives_, empties_, members_[2], spoilers_[kFactions],
+      armed_[kFactions], exposed_;
+  BitLayer convoys_, kill_recent_, kill_today_, victim_today_[2], abuse_today_;
+  VisionQuery query_{grid_};
+  Agents agents_;
+  Events events_;
+  std::int64_t day_ = 0;
+  double legitimacy_ = 0;                             ///< Epstein's shared L (when legitimacy.local is off)
+  std::int64_t cops_on_grid_ = 0, initial_cops_ = 0;  ///< Epstein cops (no contingent)
+  std::int64_t initial_people_ = 0, births_total_ = 0, dead_people_ = 0;
+  std::unique_ptr<Executor> exec_;
+
+  // Killings in the last K days by cell, for "secure" (4.1).
+  std::vector<std::int16_t> kill_count_;
+  std::vector<std::pair<std::int64_t, std::int32_t>> kill_log_;  ///< (day, cell), oldest first
+  std::vector<std::int32_t> today_cells_;                        ///< cells marked in the *_today_ layers
+
+  // Regions.
+  int regions_ = 1;
+  std::vector<std::int64_t> region_pop0_, region_jailed_, region_last_kill_;
+  std::vector<double> region_served_, region_arrests_, development_, region_legitimacy_;
+  std::vector<std::int32_t> region_centre_;
+  std::vector<std::uint8_t> deployed_;
+  std::vector<std::int32_t> border_cells_, installations_, towns_;
+  std::vector<std::int64_t> installation_down_until_;
+
+  // Arms and convoys.
+  double arms_[kFactions] = {0, 0, 0};
+  double arms_credit_ = 0, convoy_credit_ = 0;
+  std::vector<Convoy> convoys_list_;
+  std::vector<std::int16_t> convoy_count_;  ///< convoys per cell
+  std::vector<std::int32_t> depot_cells_;
+  std::vector<std::vector<std::int32_t>> depot_parent_;  ///< per depot: road BFS parent of each cell, -1 none
+
+  // Mission.
+  int phase_ = 0;
+  double will_ = 1;
+  std::int64_t first_arrival_ = -1, departure_ = -1, calm_run_ = 0, last_expand_ = 0;
+  std::vector<std::int64_t> contingent_killed_, contingent_present_;
+  std::vector<std::uint8_t> contingent_gone_;
+  std::int64_t force_initial_ = 0;
+  double drawdown_credit_ = 0, recruit_credit_ = 0;
+  bool police_arrived_ = false;
+  std::int64_t trainers_ = 0;
+  // Yesterday's aggregates, read by the mission layer (section 5: the mission acts on what it knows).
+  std::int64_t yesterday_peacekeepers_killed_ = 0, yesterday_killings_ = 0, population_ = 0,
+               domestic_constables_ = 0;
+  double mean_legitimacy_ = 0;
+  std::vector<std::int64_t> killings_by_day_;  ///< all killings, day by day (the calm-day rate)
+  std::vector<std::int64_t> region_actives_;
+  std::vector<double> region_recent_kills_;
+
+  // Maps: killings per cell since the last snapshot.
+  std::vector<std::int32_t> map_killings_;
+
+  Recorder::Handle h_[64] = {};
+};
+
+}  // namespace keepsim::peace

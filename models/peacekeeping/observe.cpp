@@ -1,0 +1,433 @@
+// What a peacekeeping run records (MODEL.md section 7): daily series, maps every N days, and the run summary.
+// `keepsim describe --outputs` prints the same names and meanings from output_catalogue().
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "models/peacekeeping/model.hpp"
+
+namespace keepsim::peace {
+namespace {
+
+struct SeriesDef {
+  const char* name;
+  const char* long_name;
+  const char* units;
+  DType dtype;
+  const char* dim;  ///< second dimension or nullptr
+};
+
+// The order here is the order in the file. Index = handle slot in PeaceModel::h_.
+constexpr SeriesDef kSeries[] = {
+    {"quiet", "citizens on the grid and quiet", "1", DType::Int64, nullptr},
+    {"active", "citizens on the grid and active (rioting)", "1", DType::Int64, nullptr},
+    {"jailed", "people in jail (the jail population)", "1", DType::Int64, nullptr},
+    {"cops", "security units on the grid: peacekeepers and constables", "1", DType::Int64, nullptr},
+    {"alive", "living citizens (on the grid or in jail), by group", "1", DType::Int64, "group"},
+    {"killed", "civilians killed in the day, by the victim's group", "1", DType::Int64, "group"},
+    {"population", "living inhabitants: citizens, spoilers and domestic constables", "1", DType::Int64,
+     nullptr},
+    {"displaced", "citizens on the grid outside their home region", "1", DType::Int64, nullptr},
+    {"civilians_killed", "civilians killed in the day", "1", DType::Int64, nullptr},
+    {"civilians_killed_by_spoilers", "civilians killed by militias and bandits in the day", "1", DType::Int64,
+     nullptr},
+    {"civilians_killed_by_citizens", "civilians killed by citizens of the other group (Model II)", "1",
+     DType::Int64, nullptr},
+    {"civilians_killed_by_security", "civilians killed by lethal riot responses", "1", DType::Int64, nullptr},
+    {"spoilers_killed", "spoilers killed in the day", "1", DType::Int64, nullptr},
+    {"peacekeepers_killed", "peacekeepers killed in the day", "1", DType::Int64, nullptr},
+    {"constables_killed", "constables and international police killed in the day", "1", DType::Int64,
+     nullptr},
+    {"arrests", "arrests in the day", "1", DType::Int64, nullptr},
+    {"releases", "releases from jail in the day", "1", DType::Int64, nullptr},
+    {"early_releases", "arrests that met a full jail (catch and release) in the day", "1", DType::Int64,
+     nullptr},
+    {"births", "citizens born (cloned) in the day", "1", DType::Int64, nullptr},
+    {"deaths_of_age", "people who died of age in the day", "1", DType::Int64, nullptr},
+    {"legitimacy_mean", "mean legitimacy perceived by citizens on the grid", "1", DType::Float64, nullptr},
+    {"legitimacy_decile", "deciles 10..90 of legitimacy over citizens on the grid", "1", DType::Float64,
+     "decile"},
+    {"hardship_mean", "mean hardship of citizens on the grid", "1", DType::Float64, nullptr},
+    {"spoilers_armed", "armed spoilers on the grid, by faction", "1", DType::Int64, "faction"},
+    {"spoilers_unarmed", "unarmed spoilers on the grid, by faction", "1", DType::Int64, "faction"},
+    {"arms_stock", "arms in each faction's stock", "1", DType::Float64, "faction"},
+    {"recruits", "citizens recruited by militias in the day", "1", DType::Int64, nullptr},
+    {"demobilised", "fighters demobilised in the day (DDR)", "1", DType::Int64, nullptr},
+    {"rearmed", "demobilised fighters who rearmed in the day", "1", DType::Int64, nullptr},
+    {"arms_inflow", "arms that came over the border in the day", "1", DType::Float64, nullptr},
+    {"arms_interdicted", "arms stopped at the border in the day", "1", DType::Float64, nullptr},
+    {"convoys_sent", "aid convoys sent in the day", "1", DType::Int64, nullptr},
+    {"convoys_delivered", "aid convoys delivered in the day", "1", DType::Int64, nullptr},
+    {"convoys_raided", "aid convoys raided in the day", "1", DType::Int64, nullptr},
+    {"installation_attacks", "successful attacks on installations in the day", "1", DType::Int64, nullptr},
+    {"constables", "domestic constables", "1", DType::Int64, nullptr},
+    {"constable_skill", "mean skill of domestic constables (NaN when there are none)", "1", DType::Float64,
+     nullptr},
+    {"police", "international civilian police present", "1", DType::Int64, nullptr},
+    {"new_constables", "constables recruited in the day", "1", DType::Int64, nullptr},
+    {"defections", "constables who defected in the day", "1", DType::Int64, nullptr},
+    {"peacekeepers", "mission peacekeepers present", "1", DType::Int64, nullptr},
+    {"peacekeepers_on_duty", "mission peacekeepers following the mission's tasking today", "1", DType::Int64,
+     nullptr},
+    {"contingent_present", "peacekeepers present, by contingent", "1", DType::Int64, "contingent"},
+    {"political_will", "political will W of the intervening side", "1", DType::Float64, nullptr},
+    {"mission_phase", "0 not started, 1 deploying, 2 operating, 3 drawing down, 4 left", "1", DType::Int64,
+     nullptr},
+    {"secure_share", "share of cells with no killing within citizen vision for K days", "1", DType::Float64,
+     nullptr},
+    {"lethal_uses", "lethal riot responses in the day", "1", DType::Int64, nullptr},
+    {"withdrawals", "units that withdrew from a riot in the day", "1", DType::Int64, nullptr},
+};
+constexpr std::size_t kNumSeries = sizeof kSeries / sizeof kSeries[0];
+static_assert(kNumSeries <= 64);
+
+std::size_t slot(const char* name) {
+  for (std::size_t i = 0; i < kNumSeries; ++i)
+    if (std::string_view(kSeries[i].name) == name) return i;
+  return kNumSeries;
+}
+
+struct SummaryDef {
+  const char* name;
+  const char* long_name;
+  const char* units;
+};
+constexpr SummaryDef kSummaries[] = {
+    {"summary_civilian_deaths", "civilians killed over the run", "1"},
+    {"summary_peak_active", "most active citizens on one day", "1"},
+    {"summary_peak_displaced", "most displaced citizens on one day", "1"},
+    {"summary_stable_security_day", "first day of M calm days in a row (NaN: never)", "days"},
+    {"summary_mission_duration", "days from first arrival to departure or run end (NaN: no mission)", "days"},
+    {"summary_peacekeeper_casualties", "peacekeepers killed over the run", "1"},
+    {"summary_constable_casualties", "constables and police killed over the run", "1"},
+    {"summary_troop_days", "sum over days of peacekeepers present", "days"},
+    {"summary_killings_before_exit", "killings in the Y days before the mission left (NaN: it never left)",
+     "1"},
+    {"summary_killings_after_exit", "killings in the Y days after the mission left (NaN: fewer days ran)",
+     "1"},
+    {"summary_relapse", "killings after exit / max(1, killings before exit) (NaN: not measurable)", "1"},
+    {"summary_final_legitimacy", "mean legitimacy on the last day", "1"},
+    {"summary_constables_per_1000", "domestic constables per 1000 inhabitants on the last day", "1/1000"},
+};
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> output_catalogue() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& s : kSeries)
+    out.emplace_back(s.name, std::string(s.long_name) + " [" + s.units + "] (step" +
+                                 (s.dim ? std::string(", ") + s.dim : "") + ")");
+  for (const auto& s : kSummaries)
+    out.emplace_back(s.name, std::string(s.long_name) + " [" + s.units + "] (scalar)");
+  out.emplace_back("map_occupancy", "what each cell holds, see flag_meanings (snapshot, y, x)");
+  out.emplace_back("map_killings", "killings in each cell since the previous snapshot (snapshot, y, x)");
+  out.emplace_back("map_legitimacy",
+                   "legitimacy of the citizen in each cell, NaN elsewhere (snapshot, y, x)");
+  return out;
+}
+
+std::vector<Coordinate> PeaceModel::coordinates() const {
+  std::vector<std::int64_t> groups(static_cast<std::size_t>(cfg_.base.groups));
+  for (std::size_t g = 0; g < groups.size(); ++g) groups[g] = static_cast<std::int64_t>(g);
+  std::vector<std::int64_t> contingents(kMaxContingents);
+  for (int c = 0; c < kMaxContingents; ++c) contingents[static_cast<std::size_t>(c)] = c + 1;
+  return {{"group", groups, "citizen group"},
+          {"faction", {0, 1, 2}, "spoiler faction: 0 militia of group 0, 1 militia of group 1, 2 bandits"},
+          {"decile", {10, 20, 30, 40, 50, 60, 70, 80, 90}, "percentile"},
+          {"contingent", contingents, "contingent number (contingents.cN)"}};
+}
+
+void PeaceModel::declare(Recorder& rec) {
+  for (std::size_t i = 0; i < kNumSeries; ++i) {
+    const SeriesDef& s = kSeries[i];
+    std::size_t width = 1;
+    std::vector<std::string> dims{"step"};
+    if (s.dim) {
+      dims.emplace_back(s.dim);
+      const std::string d = s.dim;
+      width = d == "group"     ? static_cast<std::size_t>(cfg_.base.groups)
+              : d == "faction" ? 3
+              : d == "decile"  ? 9
+                               : kMaxContingents;
+    }
+    h_[i] = rec.add({s.name, s.long_name, s.units, s.dtype, dims, {}}, width);
+  }
+}
+
+void PeaceModel::observe(Recorder& rec) {
+  std::int64_t quiet = 0, active = 0, jailed = 0, security = 0, displaced = 0, constables = 0, police = 0,
+               pk = 0, on_duty = 0;
+  std::int64_t alive[2] = {0, 0}, armed[3] = {0, 0, 0}, unarmed[3] = {0, 0, 0}, present[kMaxContingents] = {};
+  double legit = 0, hard = 0, skill = 0, n_cit = 0;
+  std::vector<std::int64_t> histogram(1001, 0);
+  for (std::size_t i = 0; i < agents_.size(); ++i) {
+    if (agents_.status[i] == Status::Dead) continue;
+    const std::int32_t c = agents_.cell[i];
+    switch (agents_.kind[i]) {
+      case Kind::Citizen:
+        if (agents_.status[i] == Status::Jailed) {
+          ++jailed;
+        } else {
+          agents_.status[i] == Status::Active ? ++active : ++quiet;
+          const double l = legitimacy_of(i);
+          legit += l;
+          hard += agents_.hardship[i];
+          n_cit += 1;
+          ++histogram[static_cast<std::size_t>(std::lround(l * 1000))];
+          if (c >= 0 && agents_.home[i] >= 0 && region_of(c) != region_of(agents_.home[i])) ++displaced;
+        }
+        ++alive[agents_.group[i]];
+        break;
+      case Kind::Spoiler:
+        if (c >= 0) (agents_.armed[i] ? armed : unarmed)[agents_.faction[i]]++;
+        break;
+      case Kind::Peacekeeper:
+        if (agents_.contingent[i] >= 0) {
+          ++pk;
+          on_duty += agents_.on_duty[i];
+          ++present[agents_.contingent[i]];
+        }
+        security += c >= 0;
+        break;
+      case Kind::Constable:
+        security += c >= 0;
+        if (agents_.foreign[i]) {
+          ++police;
+        } else {
+          ++constables;
+          skill += agents_.skill[i];
+        }
+        break;
+    }
+  }
+  // Deciles from a 0.001-wide histogram: exact enough for a series, and linear in the number of agents.
+  double deciles[9];
+  {
+    std::int64_t seen = 0;
+    std::size_t bin = 0;
+    const auto total = static_cast<std::int64_t>(n_cit);
+    for (int d = 0; d < 9; ++d) {
+      const auto want = static_cast<std::int64_t>(std::ceil((d + 1) * 0.1 * static_cast<double>(total)));
+      while (bin < histogram.size() && seen + histogram[bin] < want) seen += histogram[bin++];
+      deciles[d] = total > 0 ? static_cast<double>(std::min<std::size_t>(bin, 1000)) / 1000.0 : std::nan("");
+    }
+  }
+  // Secure cells: no killing within the citizens' vision reach (a square window) for K days, by a
+  // summed-area table over the cells with recent killings.
+  double secure = 1.0;
+  if (kill_recent_.any()) {
+    const int w = grid_.width(), h = grid_.height(), r = citizen_vision_.reach();
+    std::vector<std::int32_t> sat(static_cast<std::size_t>(w + 1) * static_cast<std::size_t>(h + 1), 0);
+    auto at = [&](int y, int x) -> std::int32_t& {
+      return sat[static_cast<std::size_t>(y) * static_cast<std::size_t>(w + 1) + static_cast<std::size_t>(x)];
+    };
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x)
+        at(y + 1, x + 1) = at(y, x + 1) + at(y + 1, x) - at(y, x) +
+                           (kill_count_[static_cast<std::size_t>(y) * static_cast<std::size_t>(w) +
+                                        static_cast<std::size_t>(x)] > 0);
+    std::int64_t ok = 0;
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x) {
+        // Clipped at the edges (on a torus this undercounts killings across the seam: a small bias).
+        const int y0 = std::max(0, y - r), y1 = std::min(h, y + r + 1), x0 = std::max(0, x - r),
+                  x1 = std::min(w, x + r + 1);
+        ok += at(y1, x1) - at(y0, x1) - at(y1, x0) + at(y0, x0) == 0;
+      }
+    secure = static_cast<double>(ok) / static_cast<double>(grid_.cells());
+  }
+  auto put = [&](const char* name, auto value) { rec.put(h_[slot(name)], value); };
+  const auto groups = static_cast<std::size_t>(cfg_.base.groups);
+  put("quiet", quiet);
+  put("active", active);
+  put("jailed", jailed);
+  put("cops", security);
+  put("alive", std::span<const std::int64_t>(alive, groups));
+  put("killed", std::span<const std::int64_t>(events_.killed, groups));
+  put("population", population());
+  put("displaced", displaced);
+  put("civilians_killed", events_.killed[0] + events_.killed[1]);
+  put("civilians_killed_by_spoilers", events_.civ_by_spoilers);
+  put("civilians_killed_by_citizens", events_.civ_by_citizens);
+  put("civilians_killed_by_security", events_.civ_by_security);
+  put("spoilers_killed", events_.spoilers_killed);
+  put("peacekeepers_killed", events_.peacekeepers_killed);
+  put("constables_killed", events_.constables_killed);
+  put("arrests", events_.arrests);
+  put("releases", events_.releases);
+  put("early_releases", events_.early_releases);
+  put("births", events_.births);
+  put("deaths_of_age", events_.deaths_of_age);
+  put("legitimacy_mean", n_cit > 0 ? legit / n_cit : std::nan(""));
+  put("legitimacy_decile", std::span<const double>(deciles, 9));
+  put("hardship_mean", n_cit > 0 ? hard / n_cit : std::nan(""));
+  put("spoilers_armed", std::span<const std::int64_t>(armed, 3));
+  put("spoilers_unarmed", std::span<const std::int64_t>(unarmed, 3));
+  put("arms_stock", std::span<const double>(arms_, 3));
+  put("recruits", events_.recruits);
+  put("demobilised", events_.demobilised);
+  put("rearmed", events_.rearmed);
+  put("arms_inflow", events_.arms_inflow);
+  put("arms_interdicted", events_.arms_interdicted);
+  put("convoys_sent", events_.convoys_sent);
+  put("convoys_delivered", events_.convoys_delivered);
+  put("convoys_raided", events_.convoys_raided);
+  put("installation_attacks", events_.installation_attacks);
+  put("constables", constables);
+  put("constable_skill", constables > 0 ? skill / static_cast<double>(constables) : std::nan(""));
+  put("police", police);
+  put("new_constables", events_.new_constables);
+  put("defections", events_.defections);
+  put("peacekeepers", pk);
+  put("peacekeepers_on_duty", on_duty);
+  put("contingent_present", std::span<const std::int64_t>(present, kMaxContingents));
+  put("political_will", cfg_.mission.enabled ? will_ : std::nan(""));
+  put("mission_phase", static_cast<std::int64_t>(phase_));
+  put("secure_share", secure);
+  put("lethal_uses", events_.lethal_uses);
+  put("withdrawals", events_.withdrawals);
+}
+
+std::vector<Scalar> PeaceModel::summary(const Recorder& rec) const {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  auto ints = [&](const char* name) { return rec.ints(h_[slot(name)]); };
+  auto sum = [](std::span<const std::int64_t> v) {
+    std::int64_t s = 0;
+    for (const auto x : v) s += x;
+    return s;
+  };
+  auto peak = [](std::span<const std::int64_t> v) {
+    return v.empty() ? std::int64_t{0} : *std::max_element(v.begin(), v.end());
+  };
+  const std::size_t rows = rec.rows();
+  // Killings of anyone, a day at a time, and the calm days (MODEL.md section 7).
+  std::vector<std::int64_t> killings(rows, 0);
+  for (const char* name :
+       {"civilians_killed", "spoilers_killed", "peacekeepers_killed", "constables_killed"}) {
+    const auto v = ints(name);
+    for (std::size_t t = 0; t < rows; ++t) killings[t] += v[t];
+  }
+  const auto pop = ints("population");
+  double stable = nan;
+  std::int64_t run = 0;
+  std::vector<std::int64_t> daily(killings.begin() + (rows > 0 ? 1 : 0), killings.end());  // from day 1
+  for (std::size_t t = 1; t < rows; ++t) {
+    const double rate = calm_rate(daily, t, cfg_.calm_window, pop[t]);
+    run = rate < cfg_.killing_threshold ? run + 1 : 0;
+    if (run == cfg_.stable_days) {
+      stable = static_cast<double>(t) - static_cast<double>(cfg_.stable_days) + 1;
+      break;
+    }
+  }
+  const auto phase = ints("mission_phase");
+  std::int64_t first = -1, left = -1;
+  for (std::size_t t = 0; t < rows; ++t) {
+    if (first < 0 && phase[t] >= 1) first = static_cast<std::int64_t>(t);
+    if (left < 0 && phase[t] == 4) left = static_cast<std::int64_t>(t);
+  }
+  const double duration =
+      first < 0 ? nan : static_cast<double>((left >= 0 ? left : static_cast<std::int64_t>(rows) - 1) - first);
+  double before = nan, after = nan, relapse = nan;
+  if (left >= 0) {
+    const std::int64_t y = cfg_.relapse_days;
+    std::int64_t b = 0, a = 0;
+    for (std::int64_t t = std::max<std::int64_t>(1, left - y); t < left; ++t)
+      b += killings[static_cast<std::size_t>(t)];
+    before = static_cast<double>(b);
+    if (left + y < static_cast<std::int64_t>(rows)) {
+      for (std::int64_t t = left + 1; t <= left + y; ++t) a += killings[static_cast<std::size_t>(t)];
+      after = static_cast<double>(a);
+      relapse = after / std::max(1.0, before);
+    }
+  }
+  const auto legit = rec.reals(h_[slot("legitimacy_mean")]);
+  const auto constables = ints("constables");
+  const double values[] = {
+      static_cast<double>(sum(ints("civilians_killed"))),
+      static_cast<double>(peak(ints("active"))),
+      static_cast<double>(peak(ints("displaced"))),
+      stable,
+      duration,
+      static_cast<double>(sum(ints("peacekeepers_killed"))),
+      static_cast<double>(sum(ints("constables_killed"))),
+      static_cast<double>(sum(ints("peacekeepers"))),
+      before,
+      after,
+      relapse,
+      legit.empty() ? nan : legit.back(),
+      rows == 0 ? nan
+                : 1000.0 * static_cast<double>(constables.back()) /
+                      static_cast<double>(std::max<std::int64_t>(1, pop.back())),
+  };
+  std::vector<Scalar> out;
+  for (std::size_t i = 0; i < std::size(kSummaries); ++i) {
+    const SummaryDef& s = kSummaries[i];
+    const bool count = i < 3 || (i >= 5 && i <= 7);
+    if (count)
+      out.push_back(
+          {{s.name, s.long_name, s.units, DType::Int64, {}, {}}, static_cast<std::int64_t>(values[i])});
+    else
+      out.push_back({{s.name, s.long_name, s.units, DType::Float64, {}, {}}, values[i]});
+  }
+  return out;
+}
+
+std::vector<VarSpec> PeaceModel::map_specs() const {
+  if (cfg_.map_every <= 0) return {};
+  return {{"map_occupancy",
+           "what each cell holds",
+           "1",
+           DType::UInt8,
+           {"snapshot", "y", "x"},
+           {{"flag_meanings",
+             std::string("empty quiet_group0 quiet_group1 active spoiler bandit peacekeeper constable")},
+            {"comment", std::string("flag values 0..7 in the order of flag_meanings")}}},
+          {"map_killings",
+           "killings in the cell since the previous snapshot",
+           "1",
+           DType::Int32,
+           {"snapshot", "y", "x"},
+           {}},
+          {"map_legitimacy",
+           "legitimacy of the citizen in the cell",
+           "1",
+           DType::Float32,
+           {"snapshot", "y", "x"},
+           {}}};
+}
+
+bool PeaceModel::map_due() const {
+  return cfg_.map_every > 0 && day_ % cfg_.map_every == 0;
+}
+
+void PeaceModel::write_maps(MapSink& sink) {
+  const auto cells = static_cast<std::size_t>(grid_.cells());
+  std::vector<std::uint8_t> occ(cells, 0);
+  std::vector<float> legit(cells, std::numeric_limits<float>::quiet_NaN());
+  for (std::size_t c = 0; c < cells; ++c) {
+    const std::int32_t o = occupant_[c];
+    if (o < 0) continue;
+    const auto i = static_cast<std::size_t>(o);
+    switch (agents_.kind[i]) {
+      case Kind::Citizen:
+        occ[c] = agents_.status[i] == Status::Active ? 3 : static_cast<std::uint8_t>(1 + agents_.group[i]);
+        legit[c] = static_cast<float>(legitimacy_of(i));
+        break;
+      case Kind::Spoiler:
+        occ[c] = agents_.faction[i] == kBandits ? 5 : 4;
+        break;
+      case Kind::Peacekeeper:
+        occ[c] = 6;
+        break;
+      case Kind::Constable:
+        occ[c] = 7;
+        break;
+    }
+  }
+  sink.put("map_occupancy", std::span<const std::uint8_t>(occ));
+  sink.put("map_killings", std::span<const std::int32_t>(map_killings_));
+  sink.put("map_legitimacy", std::span<const float>(legit));
+  std::fill(map_killings_.begin(), map_killings_.end(), 0);
+}
+
+}  // namespace keepsim::peace

@@ -1,0 +1,421 @@
+#include "models/peacekeeping/params.hpp"
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "keepsim/core/errors.hpp"
+
+namespace keepsim::peace {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kDays = 1e7;
+
+std::string contingent_key(int c, const char* field) {
+  return "contingents.c" + std::to_string(c + 1) + "." + field;
+}
+
+}  // namespace
+
+void declare_params(Schema& s) {
+  s.add(string_param("doctrine", "custom",
+                     "name of the doctrine preset the levers come from (a label written to the run file)"));
+
+  // Section 1: the world's static layers.
+  s.add(choice_param("map.source", {"none", "generate", "file"},
+                     "none: one featureless region (Epstein); generate: procedural map; file: HDF5 raster"));
+  s.add(
+      string_param("map.file", "", "HDF5 raster with the layers of MODEL.md section 1 (map.source = file)"));
+  s.add(int_param("map.seed", 1, "1", 0, 9.0e18, "seed of the map generator (separate from run.seed)"));
+  s.add(int_param("map.regions", 6, "1", 1, 65534, "provinces (Voronoi cells)"));
+  s.add(int_param("map.towns", 8, "1", 0, 10000, "towns (settlement clusters)"));
+  s.add(
+      real_param("map.town_radius", 4, "cells", 0.5, 1000, "radius over which a town's density falls to 0"));
+  s.add(real_param("map.mixing", 0.3, "1", 0, 1, "ethnic geography: 0 two separated halves, 1 fully mixed"));
+  s.add(string_param("map.border", "west",
+                     "porous border edges, comma-separated among west, east, north, south, or none"));
+  s.add(int_param("map.depots", 1, "1", 0, 1000, "aid depots (in towns)"));
+  s.add(int_param("map.training_centres", 1, "1", 0, 1000, "training centres (in towns)"));
+  s.add(real_param("population.majority_share", 1, "1", 0, 1,
+                   "chance a citizen belongs to its cell's homeland group (with a map and 2 groups)"));
+  s.add(real_param("population.urban_weight", 0, "1", 0, 100,
+                   "extra settlement weight of urban cells: a cell is settled with odds (1 + w urban)"));
+
+  // 4.1 local legitimacy.
+  s.add(bool_param("legitimacy.local", false, "each citizen holds its own legitimacy L_i (section 4.1)"));
+  s.add(real_param("legitimacy.initial_spread", 0, "1", 0, 1, "L_i starts uniform on L +- spread/2"));
+  s.add(real_param("legitimacy.secure_gain", 0, "1/day", 0, 1, "a_sec: gain on a day with no killing seen"));
+  s.add(real_param("legitimacy.victim_loss", 0, "1/day", 0, 1, "a_vic: loss when the own group is hit"));
+  s.add(real_param("legitimacy.imposition_loss", 0, "1/day", 0, 1, "a_imp: loss per unit of imposition"));
+  s.add(real_param("legitimacy.abuse_loss", 0, "1/day", 0, 1, "a_abuse: loss on seeing lethal force"));
+  s.add(real_param("legitimacy.gov_gain", 0, "1/day", 0, 1, "a_gov: gain per unit of constable skill seen"));
+  s.add(real_param("legitimacy.aid_gain", 0, "1/day", 0, 1, "a_aid: gain on a day aid is received"));
+  s.add(real_param("legitimacy.relax", 0, "1/day", 0, 1, "a_rel: pull of L_i back toward its start value"));
+  s.add(int_param("legitimacy.secure_days", 30, "days", 1, kDays,
+                  "K: days without a killing that make secure"));
+
+  // 4.2 hardship.
+  s.add(bool_param("hardship.enabled", false, "hardship responds to violence, aid and development (4.2)"));
+  s.add(real_param("hardship.violence_gain", 0, "1/day", 0, 1, "rise on a day a killing is seen"));
+  s.add(real_param("hardship.aid_relief", 0, "1/day", 0, 1, "fall on a day aid is received"));
+  s.add(real_param("hardship.relax", 0, "1/day", 0, 1, "pull back toward the regional baseline"));
+  s.add(real_param("hardship.development_rate", 0, "1/day", 0, 1,
+                   "daily fall of a secure region's baseline multiplier (livelihood effort)"));
+  s.add(real_param("hardship.development_floor", 0.5, "1", 0, 1, "lowest baseline multiplier"));
+
+  // 4.3 justice.
+  s.add(bool_param("justice.enabled", false, "regional jail capacity and catch-and-release (4.3)"));
+  s.add(real_param("justice.jail_per_1000", 1, "1/1000 inhabitants", 0, 1000, "jail places per 1000 people"));
+  s.add(int_param("justice.release_days", 2, "days", 1, kDays, "days held when the jail is full"));
+  s.add(real_param("justice.deterrence_floor", 1, "1", 0, 1,
+                   "rho in N = R P (rho + (1 - rho) j): 1 makes justice irrelevant (Epstein)"));
+  s.add(real_param("justice.memory", 30, "days", 1, 1e6, "time scale of the credibility average j"));
+
+  // 4.4 spoilers and arms.
+  s.add(bool_param("spoilers.enabled", false, "militias and bandits (4.4)"));
+  s.add(real_param("spoilers.militia_share", 0, "1", 0, 1, "share of each group's people in its militia"));
+  s.add(real_param("spoilers.bandit_share", 0, "1", 0, 1, "share of people who are bandits"));
+  s.add(real_param("spoilers.vision", 7, "cells", 0, 1000, "spoiler vision radius"));
+  s.add(real_param("spoilers.outgun_ratio", 1, "1", 0, 1000,
+                   "a spoiler hides when security units seen exceed this times armed comrades seen"));
+  s.add(real_param("spoilers.attack_probability", 0, "1/day", 0, 1, "p_attack of an armed spoiler"));
+  s.add(real_param("spoilers.kill_security_probability", 0, "1", 0, 1, "p_kill_sec of an ambush"));
+  s.add(real_param("spoilers.installation_attack_probability", 0, "1", 0, 1,
+                   "chance an attack on an unguarded installation in vision succeeds"));
+  s.add(int_param("spoilers.installation_downtime", 10, "days", 0, kDays, "days an attacked site is shut"));
+  s.add(int_param("spoilers.exposed_days", 3, "days", 0, kDays, "E: days an attacker stays arrestable"));
+  s.add(
+      real_param("spoilers.recruit_grievance", 0.5, "1", 0, 1, "g_recruit: least grievance to be recruited"));
+  s.add(real_param("spoilers.recruit_probability", 0, "1/day", 0, 1, "p_recruit"));
+  s.add(real_param("spoilers.ddr_probability", 0, "1/day", 0, 1, "demobilisation chance where it is secure"));
+  s.add(real_param("spoilers.rearm_probability", 0, "1/day", 0, 1,
+                   "rearming chance of a demobilised fighter, times the region's baseline multiplier"));
+  s.add(real_param("arms.border_rate", 0, "arms/day", 0, 1e6, "arms coming in over the border"));
+  s.add(real_param("arms.interdiction_per_unit", 10, "cells", 0, 1e6,
+                   "border cells one security unit on the border closes"));
+  s.add(real_param("arms.initial", 0, "arms", 0, 1e9, "arms in each faction's stock at day 0"));
+  s.add(real_param("arms.half_saturation", 10, "arms", 1e-9, 1e9,
+                   "stock at which a faction's arms availability is 1/2 (recruitment scales with it)"));
+  s.add(real_param("arms.convoy_loot", 0, "arms", 0, 1e6, "arms gained by raiding one convoy"));
+
+  // 4.5 displacement.
+  s.add(bool_param("displacement.enabled", false, "flight after killings of one's group (4.5)"));
+  s.add(real_param("displacement.flee_probability", 0, "1/day", 0, 1, "chance to flee, times R"));
+  s.add(int_param("displacement.memory_days", 7, "days", 1, kDays, "K: how long a killing drives flight"));
+  s.add(bool_param("displacement.forced_return", false, "send the displaced back home periodically"));
+  s.add(
+      real_param("displacement.return_probability", 0, "1/day", 0, 1,
+                 "daily chance a displaced citizen goes home when no killing happened near home for K days"));
+  s.add(int_param("displacement.return_interval", 30, "days", 1, kDays, "days between forced returns"));
+
+  // 4.6 aid convoys.
+  s.add(bool_param("aid.enabled", false, "aid convoys from depots to towns (4.6)"));
+  s.add(real_param("aid.convoys_per_day", 0, "1/day", 0, 1000, "convoys each open depot sends a day"));
+  s.add(int_param("aid.speed", 5, "cells/day", 1, 100000, "road cells a convoy covers a day"));
+  s.add(real_param("aid.radius", 5, "cells", 0, 1000, "radius around the town that receives aid"));
+  s.add(real_param("aid.hardship_relief", 0, "1", 0, 1, "hardship removed by one delivery"));
+  s.add(real_param("aid.raid_probability", 0, "1", 0, 1, "success chance of a raid on an unescorted convoy"));
+  s.add(int_param("aid.escorts_per_convoy", 2, "units", 0, 1000,
+                  "idle escort units that join each new convoy"));
+  s.add(real_param("aid.escort_strength", 1, "1", 0, 1000, "raid chance divides by 1 + strength * escorts"));
+
+  // 4.7 and 4.9 the mission.
+  s.add(bool_param("mission.enabled", false, "contingents, tasks and the mission layer (4.7, 4.9)"));
+  s.add(real_param("mission.vision", 7, "cells", 0, 1000, "peacekeeper vision radius"));
+  for (int t = 0; t < kTasks; ++t)
+    s.add(real_param(std::string("tasks.") + kTaskNames[static_cast<std::size_t>(t)], t == kPresence ? 1 : 0,
+                     "1", 0, 1,
+                     std::string("share of units given the ") + kTaskNames[static_cast<std::size_t>(t)] +
+                         " task (the seven shares sum to 1)"));
+  s.add(int_param("tasks.retask_days", 7, "days", 1, kDays, "days between re-taskings"));
+  s.add(
+      choice_param("mission.riot_response", {"hold_nonlethal", "withdraw", "lethal"},
+                   "when actives seen outnumber security seen by riot_ratio: stay and arrest one, move away "
+                   "without arresting, or use lethal force"));
+  s.add(real_param("mission.riot_ratio", 3, "1", 0, 1e6, "actives per security unit that make a riot"));
+  s.add(real_param("mission.lethal_probability", 0.5, "1", 0, 1, "lethal response: chance the target dies"));
+  s.add(real_param("mission.will_initial", 1, "1", 0, 1, "W at day 0"));
+  s.add(real_param("mission.will_min", 0.2, "1", 0, 1, "W_min: the mission leaves below it"));
+  s.add(real_param("mission.will_per_casualty", 0, "1", 0, 1, "W lost per peacekeeper killed"));
+  s.add(real_param("mission.will_fatigue", 0, "1/day", 0, 1, "W lost per day with killings (fatigue)"));
+  s.add(
+      choice_param("mission.exit", {"date", "end_state"}, "exit rule: fixed date, or end-state conditions"));
+  s.add(int_param("mission.elections_day", 0, "days", 0, kDays,
+                  "date rule: draw-down starts (0: no elections)"));
+  s.add(int_param("mission.exit_day", 730, "days", 1, kDays, "date rule: the last troops leave"));
+  s.add(real_param("mission.end_constables_per_1000", 2, "1/1000 inhabitants", 0, 1000,
+                   "end-state: domestic constables needed"));
+  s.add(real_param("mission.end_min_legitimacy", 0.5, "1", 0, 1, "end-state: mean legitimacy needed"));
+  s.add(real_param("mission.drawdown", 0.1, "1/month", 0, 1,
+                   "end-state: share of the force withdrawn a month"));
+  s.add(choice_param("mission.deployment", {"territory_wide", "capital_first"},
+                     "spread over every region from day one, or start in the capital and expand"));
+  s.add(int_param("mission.expand_days", 30, "days", 1, kDays, "capital_first: days per added region"));
+  s.add(real_param("mission.imposition", 0, "1", 0, 1, "how far the mission imposes political outcomes"));
+  s.add(int_param("mission.base_radius", 5, "cells", 0, 100000, "off-duty units stay this close to base"));
+  for (int c = 0; c < kMaxContingents; ++c) {
+    s.add(int_param(contingent_key(c, "size"), 0, "units", 0, 1e8,
+                    "peacekeepers of this contingent (0: none)"));
+    s.add(int_param(contingent_key(c, "arrival_day"), 0, "days", 0, kDays, "day the contingent deploys"));
+    s.add(real_param(contingent_key(c, "casualty_tolerance"), 1, "1", 0, 1,
+                     "share of its force it will lose before it goes home"));
+    s.add(real_param(contingent_key(c, "coherence"), 1, "1", 0, 1,
+                     "kappa: daily chance a unit follows the mission's tasking"));
+    s.add(string_param(contingent_key(c, "caveats"), "", "tasks it refuses, comma-separated task names"));
+  }
+
+  // 4.8 constabulary and international police.
+  s.add(bool_param("constabulary.enabled", false, "domestic constabulary and international police (4.8)"));
+  s.add(int_param("constabulary.start_day", 0, "days", 0, kDays, "first recruitment day"));
+  s.add(real_param("constabulary.recruit_legitimacy", 0.6, "1", 0, 1, "least L_i of a recruit"));
+  s.add(real_param("constabulary.throughput", 0, "1/day", 0, 1e6, "recruits a day without trainers"));
+  s.add(real_param("constabulary.throughput_per_trainer", 0, "1/day", 0, 1e6,
+                   "extra recruits a day per trainer"));
+  s.add(real_param("constabulary.initial_skill", 0.2, "1", 0, 1, "q0"));
+  s.add(real_param("constabulary.max_skill", 0.9, "1", 0, 1, "q_max"));
+  s.add(real_param("constabulary.training_rate", 0.01, "1/day", 0, 1,
+                   "skill gained per trainer-day, toward q_max"));
+  s.add(real_param("constabulary.trainees_per_trainer", 10, "1", 0, 1e6, "trainees one trainer can train"));
+  s.add(
+      real_param("constabulary.defect_probability", 0, "1/day", 0, 1, "defection chance at zero legitimacy"));
+  s.add(
+      real_param("constabulary.defect_to_militia", 0.5, "1", 0, 1, "share of defectors who join a militia"));
+  s.add(real_param("constabulary.vision", 7, "cells", 0, 1000, "constable vision radius"));
+  s.add(int_param("police.count", 0, "1", 0, 1e8, "international civilian police officers"));
+  s.add(int_param("police.arrival_day", 0, "days", 0, kDays, "day the police arrive"));
+  s.add(real_param("police.skill", 0.5, "1", 0, 1, "their skill q"));
+
+  // Section 7 summaries and maps.
+  s.add(real_param("summary.killing_threshold", 0.1, "1/100000/day", 0, 1e9,
+                   "killings per 100k inhabitants per day below which a day counts as calm"));
+  s.add(int_param("summary.stable_days", 90, "days", 1, kDays,
+                  "M: calm days in a row that make security stable"));
+  s.add(int_param("summary.calm_window", 30, "days", 1, kDays,
+                  "a day is calm when the killing rate averaged over this many days is below the threshold"));
+  s.add(int_param("summary.relapse_days", 180, "days", 1, kDays,
+                  "Y: window before and after the mission leaves"));
+  s.add(int_param("output.map_every", 0, "days", 0, kDays, "write maps every N days (0: no maps)"));
+}
+
+namespace {
+
+ConfigError error_at(const Params& p, const std::string& key, const std::string& msg) {
+  return ConfigError(p.origin(key), key, msg);
+}
+
+std::array<bool, kTasks> parse_caveats(const Params& p, const std::string& key) {
+  std::array<bool, kTasks> out{};
+  std::stringstream in(p.get_string(key));
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const auto b = item.find_first_not_of(" \t");
+    if (b == std::string::npos) continue;
+    item = item.substr(b, item.find_last_not_of(" \t") - b + 1);
+    bool found = false;
+    for (int t = 0; t < kTasks; ++t)
+      if (item == kTaskNames[static_cast<std::size_t>(t)]) out[static_cast<std::size_t>(t)] = found = true;
+    if (!found)
+      throw error_at(
+          p, key,
+          "unknown task '" + item + "'; allowed: presence, riot, escort, border, guard, train, political");
+  }
+  return out;
+}
+
+}  // namespace
+
+Config read_config(const Params& p) {
+  Config c;
+  c.base = epstein::read_config(p);
+  c.doctrine = p.get_string("doctrine");
+  const std::string& src = p.get_string("map.source");
+  c.map_source = src == "none" ? MapSource::None : src == "generate" ? MapSource::Generate : MapSource::File;
+  c.map.seed = static_cast<std::uint64_t>(p.get_int("map.seed"));
+  c.map.regions = static_cast<int>(p.get_int("map.regions"));
+  c.map.towns = static_cast<int>(p.get_int("map.towns"));
+  c.map.town_radius = p.get_real("map.town_radius");
+  c.map.mixing = p.get_real("map.mixing");
+  c.map.border = p.get_string("map.border");
+  c.map.depots = static_cast<int>(p.get_int("map.depots"));
+  c.map.training_centres = static_cast<int>(p.get_int("map.training_centres"));
+  c.map_file = p.get_string("map.file");
+  c.majority_share = p.get_real("population.majority_share");
+  c.urban_weight = p.get_real("population.urban_weight");
+
+  auto& l = c.legitimacy;
+  l.local = p.get_bool("legitimacy.local");
+  l.initial_spread = p.get_real("legitimacy.initial_spread");
+  l.secure_gain = p.get_real("legitimacy.secure_gain");
+  l.victim_loss = p.get_real("legitimacy.victim_loss");
+  l.imposition_loss = p.get_real("legitimacy.imposition_loss");
+  l.abuse_loss = p.get_real("legitimacy.abuse_loss");
+  l.gov_gain = p.get_real("legitimacy.gov_gain");
+  l.aid_gain = p.get_real("legitimacy.aid_gain");
+  l.relax = p.get_real("legitimacy.relax");
+  l.secure_days = p.get_int("legitimacy.secure_days");
+
+  auto& h = c.hardship;
+  h.enabled = p.get_bool("hardship.enabled");
+  h.violence_gain = p.get_real("hardship.violence_gain");
+  h.aid_relief = p.get_real("hardship.aid_relief");
+  h.relax = p.get_real("hardship.relax");
+  h.development_rate = p.get_real("hardship.development_rate");
+  h.development_floor = p.get_real("hardship.development_floor");
+
+  auto& j = c.justice;
+  j.enabled = p.get_bool("justice.enabled");
+  j.jail_per_1000 = p.get_real("justice.jail_per_1000");
+  j.release_days = p.get_int("justice.release_days");
+  j.deterrence_floor = p.get_real("justice.deterrence_floor");
+  j.memory = p.get_real("justice.memory");
+
+  auto& s = c.spoilers;
+  s.enabled = p.get_bool("spoilers.enabled");
+  s.militia_share = p.get_real("spoilers.militia_share");
+  s.bandit_share = p.get_real("spoilers.bandit_share");
+  s.vision = p.get_real("spoilers.vision");
+  s.outgun_ratio = p.get_real("spoilers.outgun_ratio");
+  s.attack_probability = p.get_real("spoilers.attack_probability");
+  s.kill_security_probability = p.get_real("spoilers.kill_security_probability");
+  s.installation_attack_probability = p.get_real("spoilers.installation_attack_probability");
+  s.installation_downtime = p.get_int("spoilers.installation_downtime");
+  s.exposed_days = p.get_int("spoilers.exposed_days");
+  s.recruit_grievance = p.get_real("spoilers.recruit_grievance");
+  s.recruit_probability = p.get_real("spoilers.recruit_probability");
+  s.ddr_probability = p.get_real("spoilers.ddr_probability");
+  s.rearm_probability = p.get_real("spoilers.rearm_probability");
+  s.border_rate = p.get_real("arms.border_rate");
+  s.interdiction_per_unit = p.get_real("arms.interdiction_per_unit");
+  s.initial_arms = p.get_real("arms.initial");
+  s.arms_half_saturation = p.get_real("arms.half_saturation");
+  s.convoy_loot = p.get_real("arms.convoy_loot");
+
+  auto& d = c.displacement;
+  d.enabled = p.get_bool("displacement.enabled");
+  d.flee_probability = p.get_real("displacement.flee_probability");
+  d.memory_days = p.get_int("displacement.memory_days");
+  d.forced_return = p.get_bool("displacement.forced_return");
+  d.return_interval = p.get_int("displacement.return_interval");
+  d.return_probability = p.get_real("displacement.return_probability");
+
+  auto& a = c.aid;
+  a.enabled = p.get_bool("aid.enabled");
+  a.convoys_per_day = p.get_real("aid.convoys_per_day");
+  a.speed = p.get_int("aid.speed");
+  a.radius = p.get_real("aid.radius");
+  a.hardship_relief = p.get_real("aid.hardship_relief");
+  a.raid_probability = p.get_real("aid.raid_probability");
+  a.escort_strength = p.get_real("aid.escort_strength");
+  a.escorts_per_convoy = static_cast<int>(p.get_int("aid.escorts_per_convoy"));
+
+  auto& m = c.mission;
+  m.enabled = p.get_bool("mission.enabled");
+  m.vision = p.get_real("mission.vision");
+  double weight_sum = 0;
+  for (int t = 0; t < kTasks; ++t) {
+    m.task_weights[static_cast<std::size_t>(t)] =
+        p.get_real(std::string("tasks.") + kTaskNames[static_cast<std::size_t>(t)]);
+    weight_sum += m.task_weights[static_cast<std::size_t>(t)];
+  }
+  m.retask_days = p.get_int("tasks.retask_days");
+  const std::string& rr = p.get_string("mission.riot_response");
+  m.riot_response = rr == "withdraw" ? RiotResponse::Withdraw
+                    : rr == "lethal" ? RiotResponse::Lethal
+                                     : RiotResponse::HoldNonlethal;
+  m.riot_ratio = p.get_real("mission.riot_ratio");
+  m.lethal_probability = p.get_real("mission.lethal_probability");
+  m.will_initial = p.get_real("mission.will_initial");
+  m.will_min = p.get_real("mission.will_min");
+  m.will_per_casualty = p.get_real("mission.will_per_casualty");
+  m.will_fatigue = p.get_real("mission.will_fatigue");
+  m.exit = p.get_string("mission.exit") == "date" ? ExitRule::Date : ExitRule::EndState;
+  m.elections_day = p.get_int("mission.elections_day");
+  m.exit_day = p.get_int("mission.exit_day");
+  m.end_constables_per_1000 = p.get_real("mission.end_constables_per_1000");
+  m.end_min_legitimacy = p.get_real("mission.end_min_legitimacy");
+  m.drawdown = p.get_real("mission.drawdown");
+  m.deployment = p.get_string("mission.deployment") == "capital_first" ? Deployment::CapitalFirst
+                                                                       : Deployment::TerritoryWide;
+  m.expand_days = p.get_int("mission.expand_days");
+  m.imposition = p.get_real("mission.imposition");
+  m.base_radius = p.get_int("mission.base_radius");
+  for (int k = 0; k < kMaxContingents; ++k) {
+    Contingent ct;
+    ct.size = p.get_int(contingent_key(k, "size"));
+    ct.arrival_day = p.get_int(contingent_key(k, "arrival_day"));
+    ct.casualty_tolerance = p.get_real(contingent_key(k, "casualty_tolerance"));
+    ct.coherence = p.get_real(contingent_key(k, "coherence"));
+    ct.refuses = parse_caveats(p, contingent_key(k, "caveats"));
+    if (ct.size > 0 && m.enabled && m.exit == ExitRule::Date && ct.arrival_day >= m.exit_day)
+      throw error_at(p, contingent_key(k, "arrival_day"),
+                     "the contingent would arrive on or after mission.exit_day = " +
+                         std::to_string(m.exit_day) + "; expected a day before it");
+    m.contingents.push_back(ct);
+  }
+
+  auto& k = c.constabulary;
+  k.enabled = p.get_bool("constabulary.enabled");
+  k.start_day = p.get_int("constabulary.start_day");
+  k.recruit_legitimacy = p.get_real("constabulary.recruit_legitimacy");
+  k.throughput = p.get_real("constabulary.throughput");
+  k.throughput_per_trainer = p.get_real("constabulary.throughput_per_trainer");
+  k.initial_skill = p.get_real("constabulary.initial_skill");
+  k.max_skill = p.get_real("constabulary.max_skill");
+  k.training_rate = p.get_real("constabulary.training_rate");
+  k.trainees_per_trainer = p.get_real("constabulary.trainees_per_trainer");
+  k.defect_probability = p.get_real("constabulary.defect_probability");
+  k.defect_to_militia = p.get_real("constabulary.defect_to_militia");
+  k.vision = p.get_real("constabulary.vision");
+  k.police_count = p.get_int("police.count");
+  k.police_arrival_day = p.get_int("police.arrival_day");
+  k.police_skill = p.get_real("police.skill");
+
+  c.killing_threshold = p.get_real("summary.killing_threshold");
+  c.stable_days = p.get_int("summary.stable_days");
+  c.relapse_days = p.get_int("summary.relapse_days");
+  c.calm_window = p.get_int("summary.calm_window");
+  c.map_every = p.get_int("output.map_every");
+
+  // Cross-parameter checks, each naming the key that makes the combination impossible.
+  if (m.enabled && std::abs(weight_sum - 1.0) > 1e-6) {
+    std::string last = "tasks.political";
+    throw error_at(p, last,
+                   "the seven task shares tasks.presence .. tasks.political must sum to 1, got " +
+                       std::to_string(weight_sum));
+  }
+  if (m.enabled && m.exit == ExitRule::Date && m.elections_day != 0 && m.elections_day >= m.exit_day)
+    throw error_at(p, "mission.elections_day",
+                   "elections must come before mission.exit_day = " + std::to_string(m.exit_day));
+  if (m.will_min > m.will_initial && m.enabled)
+    throw error_at(p, "mission.will_min", "must not exceed mission.will_initial");
+  if (k.initial_skill > k.max_skill)
+    throw error_at(p, "constabulary.initial_skill", "must not exceed constabulary.max_skill");
+  if (c.map_source == MapSource::File && c.map_file.empty())
+    throw error_at(p, "map.file", "map.source = file needs a map.file path");
+  if (l.local && c.base.legitimacy_schedule != epstein::LegitimacySchedule::Constant)
+    throw error_at(
+        p, "legitimacy.schedule",
+        "with legitimacy.local = true legitimacy moves by its own rule; the schedule must be constant");
+  if (c.base.schedule != epstein::Schedule::Async)
+    throw error_at(p, "rules.schedule",
+                   "the peacekeeping model runs the async schedule only; expected \"async\"");
+  if (c.base.jailed != epstein::Jailed::OffGrid && j.enabled)
+    throw error_at(p, "rules.jailed", "justice needs jailed = \"off_grid\"");
+  if (c.base.topology == Topology::Torus) {
+    const int shortest = std::min(c.base.width, c.base.height);
+    for (const char* key : {"spoilers.vision", "mission.vision", "constabulary.vision"}) {
+      const int reach = static_cast<int>(std::floor(p.get_real(key) + 1e-9));
+      if (2 * reach + 1 > shortest)
+        throw error_at(p, key,
+                       "on a torus the vision must not wrap onto itself: allowed [0, " +
+                           std::to_string((shortest - 1) / 2) + "]");
+    }
+  }
+  if (!std::isfinite(c.base.max_jail_term) && j.enabled)
+    throw error_at(p, "jail.max_term",
+                   "justice needs a finite jail.max_term (life terms never free a place)");
+  return c;
+}
+
+}  // namespace keepsim::peace

@@ -1,0 +1,152 @@
+// Parameters of the peacekeeping extension (MODEL.md sections 1, 4 and 6), declared once in the schema. The
+// Epstein keys (world, citizens, cops, jail, legitimacy, demography, rules) keep their meaning: with every
+// switch below off the peacekeeping engine runs Epstein's models exactly (MODEL.md section 0, principle 1).
+// Nothing here names a doctrine: a doctrine is a config file that sets these levers (configs/doctrines/).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "keepsim/core/params.hpp"
+#include "models/epstein/params.hpp"
+#include "models/peacekeeping/world_map.hpp"
+
+namespace keepsim::peace {
+
+enum Task : std::uint8_t { kPresence, kRiot, kEscort, kBorder, kGuard, kTrain, kPolitical, kTasks };
+inline constexpr std::array<const char*, kTasks> kTaskNames = {"presence", "riot",  "escort",   "border",
+                                                               "guard",    "train", "political"};
+
+enum class MapSource { None, Generate, File };
+enum class RiotResponse { Withdraw, HoldNonlethal, Lethal };
+enum class ExitRule { Date, EndState };
+enum class Deployment { CapitalFirst, TerritoryWide };
+
+inline constexpr int kMaxContingents = 6;
+inline constexpr int kFactions = 3;  ///< militia of group 0, militia of group 1, bandits
+inline constexpr int kBandits = 2;
+
+struct LegitimacyParams {  // 4.1
+  bool local = false;
+  double initial_spread = 0, secure_gain = 0, victim_loss = 0, imposition_loss = 0, abuse_loss = 0,
+         gov_gain = 0, aid_gain = 0, relax = 0;
+  std::int64_t secure_days = 30;
+};
+
+struct HardshipParams {  // 4.2
+  bool enabled = false;
+  double violence_gain = 0, aid_relief = 0, relax = 0, development_rate = 0, development_floor = 0.5;
+};
+
+struct JusticeParams {  // 4.3
+  bool enabled = false;
+  double jail_per_1000 = 1, deterrence_floor = 1, memory = 30;
+  std::int64_t release_days = 2;
+};
+
+struct SpoilerParams {  // 4.4
+  bool enabled = false;
+  double militia_share = 0, bandit_share = 0, vision = 7, outgun_ratio = 1, attack_probability = 0,
+         kill_security_probability = 0, installation_attack_probability = 0, recruit_grievance = 0.5,
+         recruit_probability = 0, ddr_probability = 0, rearm_probability = 0;
+  std::int64_t exposed_days = 3, installation_downtime = 10;
+  double border_rate = 0, interdiction_per_unit = 10, initial_arms = 0, arms_half_saturation = 10,
+         convoy_loot = 0;
+};
+
+struct DisplacementParams {  // 4.5
+  bool enabled = false;
+  double flee_probability = 0;
+  std::int64_t memory_days = 7;
+  bool forced_return = false;
+  double return_probability = 0;
+  std::int64_t return_interval = 30;
+};
+
+struct AidParams {  // 4.6
+  bool enabled = false;
+  double convoys_per_day = 0;
+  std::int64_t speed = 5;
+  double radius = 5, hardship_relief = 0, raid_probability = 0, escort_strength = 1;
+  int escorts_per_convoy = 2;
+};
+
+struct Contingent {  // 4.7
+  std::int64_t size = 0, arrival_day = 0;
+  double casualty_tolerance = 1, coherence = 1;
+  std::array<bool, kTasks> refuses{};  ///< national caveats
+};
+
+struct MissionParams {  // 4.7 and 4.9
+  bool enabled = false;
+  std::vector<Contingent> contingents;
+  double vision = 7;
+  std::array<double, kTasks> task_weights{};
+  std::int64_t retask_days = 7;
+  RiotResponse riot_response = RiotResponse::HoldNonlethal;
+  double riot_ratio = 3, lethal_probability = 0.5;
+  double will_initial = 1, will_min = 0.2, will_per_casualty = 0, will_fatigue = 0;
+  ExitRule exit = ExitRule::Date;
+  std::int64_t elections_day = 0, exit_day = 0;
+  double end_constables_per_1000 = 2, end_killing_rate = 0.1, end_min_legitimacy = 0.5, drawdown = 0.1;
+  std::int64_t end_days = 90;
+  Deployment deployment = Deployment::TerritoryWide;
+  std::int64_t expand_days = 30;
+  double imposition = 0;
+  std::int64_t base_radius = 5;
+};
+
+struct ConstabularyParams {  // 4.8
+  bool enabled = false;
+  std::int64_t start_day = 0;
+  double recruit_legitimacy = 0.6, throughput = 0, throughput_per_trainer = 0, initial_skill = 0.2,
+         max_skill = 0.9, training_rate = 0.01, trainees_per_trainer = 10, defect_probability = 0,
+         defect_to_militia = 0.5, vision = 7;
+  std::int64_t police_count = 0, police_arrival_day = 0;
+  double police_skill = 0.5;
+};
+
+struct Config {
+  epstein::Config base;  ///< the Epstein core and its switches
+  std::string doctrine;
+  MapSource map_source = MapSource::None;
+  MapParams map;
+  std::string map_file;
+  double majority_share = 1, urban_weight = 0;
+  LegitimacyParams legitimacy;
+  HardshipParams hardship;
+  JusticeParams justice;
+  SpoilerParams spoilers;
+  DisplacementParams displacement;
+  AidParams aid;
+  MissionParams mission;
+  ConstabularyParams constabulary;
+  double killing_threshold = 0.1;   ///< killings per 100k inhabitants per day below which a day is calm
+  std::int64_t stable_days = 90;    ///< M: calm days in a row that make security stable
+  std::int64_t calm_window = 30;    ///< days over which the daily killing rate is averaged
+  std::int64_t relapse_days = 180;  ///< Y: window before and after the mission leaves
+  std::int64_t map_every = 0;       ///< maps every N days (0: none)
+};
+
+/// Killings per 100k inhabitants per day, averaged over the `window` days ending at index `end` (exclusive)
+/// of a day-by-day killing count. One definition for the mission's end-state and the run summary.
+inline double calm_rate(const std::vector<std::int64_t>& killings, std::size_t end, std::int64_t window,
+                        std::int64_t population) {
+  std::int64_t sum = 0;
+  const std::size_t w = static_cast<std::size_t>(window);
+  const std::size_t begin = end > w ? end - w : 0;
+  for (std::size_t t = begin; t < end; ++t) sum += killings[t];
+  const double days = static_cast<double>(end - begin);
+  return days > 0
+             ? 1e5 * static_cast<double>(sum) / days / static_cast<double>(population > 0 ? population : 1)
+             : 0.0;
+}
+
+/// Adds the peacekeeping parameters to a schema (the Epstein ones must already be there).
+void declare_params(Schema& schema);
+
+/// Reads and cross-checks the parameters; throws ConfigError naming the file and key.
+Config read_config(const Params& params);
+
+}  // namespace keepsim::peace

@@ -1,0 +1,295 @@
+// The day's order (MODEL.md section 5) and its social steps: justice and releases (section 3 rule C, 4.3),
+// then legitimacy (4.1), hardship (4.2), displacement (4.5) and DDR (4.4).
+#include <algorithm>
+#include <cmath>
+
+#include "models/peacekeeping/model.hpp"
+
+namespace keepsim::peace {
+
+void PeaceModel::step() {
+  ++day_;
+  events_ = Events{};
+  // Yesterday's marks leave the *_today layers; killings older than K days leave the "recent" layer.
+  for (const std::int32_t c : today_cells_) {
+    kill_today_.clear(c);
+    victim_today_[0].clear(c);
+    victim_today_[1].clear(c);
+    abuse_today_.clear(c);
+  }
+  today_cells_.clear();
+  std::size_t expired = 0;
+  while (expired < kill_log_.size() && kill_log_[expired].first <= day_ - cfg_.legitimacy.secure_days) {
+    const std::int32_t c = kill_log_[expired].second;
+    if (--kill_count_[static_cast<std::size_t>(c)] == 0) kill_recent_.clear(c);
+    ++expired;
+  }
+  kill_log_.erase(kill_log_.begin(), kill_log_.begin() + static_cast<std::ptrdiff_t>(expired));
+  if (cfg_.spoilers.enabled)  // exposure ends
+    for (std::size_t i = 0; i < agents_.size(); ++i)
+      if (agents_.kind[i] == Kind::Spoiler && agents_.exposed_until[i] == day_ - 1) refresh(i);
+
+  legitimacy_ = legitimacy_at(day_);
+  apply_cop_schedule();
+  mission_day();      // 1. mission layer
+  environment_day();  // 2. border inflow, convoys
+  act_all();          // 3. agents act
+  justice_day();      // 4. jail terms, releases
+  social_day();       // 5. legitimacy and hardship
+}
+
+double PeaceModel::legitimacy_at(std::int64_t t) const {
+  // Epstein's shared legitimacy schedules (section 3), used while legitimacy.local is off.
+  const epstein::Config& b = cfg_.base;
+  if (b.legitimacy_schedule == epstein::LegitimacySchedule::Constant || t < b.legitimacy_change_start)
+    return b.legitimacy;
+  if (b.legitimacy_schedule == epstein::LegitimacySchedule::Jump) return b.legitimacy_target;
+  const double moved = b.legitimacy_change_rate * static_cast<double>(t - b.legitimacy_change_start + 1);
+  return b.legitimacy_target < b.legitimacy ? std::max(b.legitimacy_target, b.legitimacy - moved)
+                                            : std::min(b.legitimacy_target, b.legitimacy + moved);
+}
+
+void PeaceModel::apply_cop_schedule() {
+  // Epstein's cop schedules (section 3): cops added at random empty cells or withdrawn at random.
+  const epstein::Config& b = cfg_.base;
+  if (b.cop_schedule == epstein::CopSchedule::Constant) return;
+  const double cells = static_cast<double>(grid_.cells());
+  std::int64_t want = initial_cops_;
+  if (day_ >= b.cop_change_start) {
+    if (b.cop_schedule == epstein::CopSchedule::Step) {
+      if (b.cop_change_end == 0 || day_ < b.cop_change_end) want = std::llround(b.cop_target_density * cells);
+    } else {
+      const double moved = b.cop_change_rate * static_cast<double>(day_ - b.cop_change_start + 1);
+      const double d = b.cop_target_density < b.cop_density
+                           ? std::max(b.cop_target_density, b.cop_density - moved)
+                           : std::min(b.cop_target_density, b.cop_density + moved);
+      want = std::llround(d * cells);
+    }
+  }
+  Stream s(b.seed, kCopSchedule, 0, static_cast<std::uint64_t>(day_));
+  while (cops_on_grid_ < want) {
+    const std::int32_t c = random_empty_cell(s);
+    if (c < 0) break;
+    place(agents_.add(Kind::Peacekeeper, 0), c);
+    ++cops_on_grid_;
+  }
+  if (cops_on_grid_ > want) {
+    std::vector<std::size_t> on;
+    for (std::size_t i = 0; i < agents_.size(); ++i)
+      if (agents_.kind[i] == Kind::Peacekeeper && agents_.contingent[i] < 0 &&
+          agents_.status[i] != Status::Dead)
+        on.push_back(i);
+    const auto remove = static_cast<std::size_t>(cops_on_grid_ - want);
+    for (std::size_t k = 0; k < remove; ++k) {
+      const std::size_t j = k + s.below(static_cast<std::uint32_t>(on.size() - k));
+      std::swap(on[k], on[j]);
+      agents_.status[on[k]] = Status::Dead;
+      vacate(on[k]);
+      --cops_on_grid_;
+    }
+  }
+}
+
+void PeaceModel::justice_day() {
+  // In id order, as the Epstein model: aging, then terms count down and the released return to a random
+  // empty cell exactly as aggrieved as before. Justice (4.3) frees the region's jail place.
+  const epstein::Config& b = cfg_.base;
+  if (cfg_.justice.enabled) {
+    const double keep = 1.0 - 1.0 / cfg_.justice.memory;
+    for (int r = 0; r < regions_; ++r) {
+      region_served_[static_cast<std::size_t>(r)] *= keep;
+      region_arrests_[static_cast<std::size_t>(r)] *= keep;
+    }
+  }
+  for (std::size_t i = 0; i < agents_.size(); ++i) {
+    if (agents_.kind[i] == Kind::Peacekeeper || agents_.foreign[i] || agents_.status[i] == Status::Dead)
+      continue;
+    if (agents_.death_age[i] > 0 && ++agents_.age[i] >= agents_.death_age[i]) {
+      if (agents_.status[i] == Status::Jailed && cfg_.justice.enabled)
+        --region_jailed_[agents_.jail_region[i]];
+      agents_.status[i] = Status::Dead;
+      ++events_.deaths_of_age;
+      ++dead_people_;
+      vacate(i);
+      continue;
+    }
+    if (agents_.status[i] != Status::Jailed || agents_.jail_left[i] == Agents::kLife) continue;
+    if (--agents_.jail_left[i] > 0) continue;
+    agents_.status[i] = Status::Quiet;
+    ++events_.releases;
+    if (b.jailed == epstein::Jailed::KeepCell) {
+      refresh(i);
+      continue;
+    }
+    Stream s(b.seed, kRelease, i, static_cast<std::uint64_t>(day_));
+    const std::int32_t c = random_empty_cell(s);
+    if (c < 0) {
+      agents_.status[i] = Status::Jailed;
+      agents_.jail_left[i] = 1;
+      --events_.releases;
+      continue;
+    }
+    if (cfg_.justice.enabled) --region_jailed_[agents_.jail_region[i]];
+    place(i, c);
+  }
+}
+
+void PeaceModel::social_day() {
+  const LegitimacyParams& L = cfg_.legitimacy;
+  const HardshipParams& H = cfg_.hardship;
+  const bool present = mission_present();
+  const bool watch = L.local || H.enabled || cfg_.displacement.enabled;
+  if (watch) {
+    // Each citizen reads the layers around it and changes only its own state, so this runs in parallel and
+    // gives the same result on any number of threads.
+    const bool killings = kill_today_.any(), recent = kill_recent_.any(), abuse = abuse_today_.any();
+    const bool gov = L.gov_gain > 0 && constables_.any();
+    exec_->for_each(agents_.size(), [&](std::size_t i) {
+      if (agents_.kind[i] != Kind::Citizen || agents_.cell[i] < 0) return;
+      const std::int32_t here = agents_.cell[i];
+      const int g = agents_.group[i];
+      const bool victimised = killings && (query_.count(victim_today_[g], here, citizen_vision_) > 0 ||
+                                           victim_today_[g].test(here));
+      if (victimised) agents_.last_victim[i] = static_cast<std::int32_t>(day_);
+      const bool aided = agents_.aided[i] != 0;
+      if (L.local) {
+        const bool secure = !recent || query_.count(kill_recent_, here, citizen_vision_) == 0;
+        const bool abused = abuse && query_.count(abuse_today_, here, citizen_vision_) > 0;
+        double presence = 0;
+        if (gov)
+          query_.for_each(constables_, here, citizen_vision_, [&](std::int64_t at) {
+            const auto o = static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)]);
+            if (!agents_.foreign[o]) presence += agents_.skill[o];
+          });
+        const double l = agents_.legitimacy[i];
+        const double next = l + L.secure_gain * secure - L.victim_loss * victimised -
+                            L.imposition_loss * (present ? cfg_.mission.imposition : 0.0) -
+                            L.abuse_loss * abused + L.gov_gain * presence + L.aid_gain * aided +
+                            L.relax * (agents_.legitimacy0[i] - l);
+        agents_.legitimacy[i] = static_cast<float>(std::clamp(next, 0.0, 1.0));
+      }
+      if (H.enabled) {
+        const bool violence =
+            killings && (query_.count(kill_today_, here, citizen_vision_) > 0 || kill_today_.test(here));
+        const double base =
+            agents_.base_hardship[i] * development_[static_cast<std::size_t>(region_of(here))];
+        const double h = agents_.hardship[i];
+        const double next = h + H.violence_gain * violence - H.aid_relief * aided + H.relax * (base - h);
+        agents_.hardship[i] = static_cast<float>(std::clamp(next, 0.0, 1.0));
+      }
+    });
+  }
+  if (cfg_.aid.enabled && cfg_.aid.hardship_relief > 0 && !H.enabled)
+    for (std::size_t i = 0; i < agents_.size(); ++i)
+      if (agents_.aided[i])
+        agents_.hardship[i] =
+            static_cast<float>(std::max(0.0, agents_.hardship[i] - cfg_.aid.hardship_relief));
+  std::fill(agents_.aided.begin(), agents_.aided.end(), 0);
+
+  // 4.2 development: a secure region's baseline hardship falls slowly; under fire it does not.
+  if (H.enabled && H.development_rate > 0)
+    for (int r = 0; r < regions_; ++r)
+      if (region_last_kill_[static_cast<std::size_t>(r)] <= day_ - L.secure_days)
+        development_[static_cast<std::size_t>(r)] =
+            std::max(H.development_floor, development_[static_cast<std::size_t>(r)] - H.development_rate);
+
+  // 4.4 DDR: fighters where it is secure may demobilise; the demobilised may rearm, less where livelihoods
+  // have grown (the region's baseline multiplier).
+  const SpoilerParams& sp = cfg_.spoilers;
+  if (sp.enabled && (sp.ddr_probability > 0 || sp.rearm_probability > 0)) {
+    for (std::size_t i = 0; i < agents_.size(); ++i) {
+      if (agents_.cell[i] < 0 || agents_.status[i] == Status::Dead) continue;
+      const std::int32_t here = agents_.cell[i];
+      Stream s(cfg_.base.seed, kSocial, i, static_cast<std::uint64_t>(day_));
+      if (agents_.kind[i] == Kind::Spoiler && agents_.faction[i] != kBandits) {
+        const bool secure = query_.count(kill_recent_, here, spoiler_vision_) == 0 &&
+                            security_seen(here, spoiler_vision_) > 0;
+        if (secure && s.bernoulli(sp.ddr_probability)) {
+          agents_.kind[i] = Kind::Citizen;
+          agents_.status[i] = Status::Quiet;
+          agents_.armed[i] = 0;
+          agents_.demobilised[i] = 1;
+          refresh(i);
+          ++events_.demobilised;
+        }
+      } else if (agents_.kind[i] == Kind::Citizen && agents_.demobilised[i] && cfg_.base.groups == 2 &&
+                 agents_.status[i] != Status::Jailed) {
+        if (s.bernoulli(sp.rearm_probability * development_[static_cast<std::size_t>(region_of(here))])) {
+          agents_.kind[i] = Kind::Spoiler;
+          agents_.faction[i] = agents_.group[i];
+          agents_.demobilised[i] = 0;
+          agents_.status[i] = Status::Quiet;
+          const int f = agents_.faction[i];
+          if (arms_[f] >= 1) arms_[f] -= 1, agents_.armed[i] = 1;
+          refresh(i);
+          ++events_.rearmed;
+        }
+      }
+    }
+  }
+  if (cfg_.displacement.enabled && cfg_.displacement.return_probability > 0) {
+    // Voluntary return: the displaced go home once no killing happened near home for K days.
+    for (std::size_t i = 0; i < agents_.size(); ++i) {
+      if (agents_.kind[i] != Kind::Citizen || agents_.cell[i] < 0 || agents_.home[i] < 0) continue;
+      const std::int32_t home = agents_.home[i];
+      if (region_of(agents_.cell[i]) == region_of(home)) continue;
+      if (query_.count(kill_recent_, home, citizen_vision_) > 0 || kill_recent_.test(home)) continue;
+      Stream s(cfg_.base.seed, kReturn, i, static_cast<std::uint64_t>(day_));
+      if (!s.bernoulli(cfg_.displacement.return_probability)) continue;
+      const std::int32_t c = empty_cell_near(home, 2, s);
+      if (c < 0 || region_of(c) != region_of(home)) continue;
+      vacate(i);
+      place(i, c);
+    }
+  }
+  if (cfg_.displacement.enabled && cfg_.displacement.forced_return && present &&
+      day_ % cfg_.displacement.return_interval == 0)
+    forced_return();
+
+  // Aggregates the mission layer reads tomorrow.
+  std::vector<double> sum(static_cast<std::size_t>(regions_), 0), n(static_cast<std::size_t>(regions_), 0);
+  double total = 0, count = 0;
+  population_ = 0;
+  domestic_constables_ = 0;
+  for (std::size_t i = 0; i < agents_.size(); ++i) {
+    if (agents_.kind[i] == Kind::Peacekeeper || agents_.foreign[i] || agents_.status[i] == Status::Dead)
+      continue;
+    ++population_;
+    domestic_constables_ += agents_.kind[i] == Kind::Constable;
+    if (agents_.kind[i] != Kind::Citizen || agents_.cell[i] < 0) continue;
+    const double l = legitimacy_of(i);
+    const auto r = static_cast<std::size_t>(region_of(agents_.cell[i]));
+    sum[r] += l;
+    n[r] += 1;
+    total += l;
+    count += 1;
+  }
+  for (std::size_t r = 0; r < sum.size(); ++r)
+    if (n[r] > 0) region_legitimacy_[r] = sum[r] / n[r];
+  mean_legitimacy_ = count > 0 ? total / count : 0;
+  yesterday_peacekeepers_killed_ = events_.peacekeepers_killed;
+  yesterday_killings_ = killings_today();
+  killings_by_day_.push_back(yesterday_killings_);
+  const double rate = calm_rate(killings_by_day_, killings_by_day_.size(), cfg_.calm_window, population_);
+  calm_run_ = rate < cfg_.killing_threshold ? calm_run_ + 1 : 0;
+}
+
+std::int64_t PeaceModel::killings_today() const {
+  return events_.killed[0] + events_.killed[1] + events_.spoilers_killed + events_.peacekeepers_killed +
+         events_.constables_killed;
+}
+
+void PeaceModel::forced_return() {
+  // 4.5 forced return: the displaced are sent back near their home cells, minorities included.
+  Stream s(cfg_.base.seed, kReturn, std::uint64_t{1} << 40, static_cast<std::uint64_t>(day_));
+  for (std::size_t i = 0; i < agents_.size(); ++i) {
+    if (agents_.kind[i] != Kind::Citizen || agents_.cell[i] < 0 || agents_.home[i] < 0) continue;
+    if (region_of(agents_.cell[i]) == region_of(agents_.home[i])) continue;
+    const std::int32_t c = empty_cell_near(agents_.home[i], 2, s);
+    if (c < 0 || region_of(c) != region_of(agents_.home[i])) continue;
+    vacate(i);
+    place(i, c);
+  }
+}
+
+}  // namespace keepsim::peace
