@@ -1,0 +1,82 @@
+// keepsim_bench_peace: what a day of the peacekeeping scenario costs next to a period of the Epstein model
+// under the `sync` schedule with the same number of agents on the same grid (issue 3 asks for at most 3x).
+// Both are timed in the same process, so the ratio stays meaningful on a noisy machine.
+//
+//   keepsim_bench_peace [--size 300] [--periods 200] [--threads 1] [--doctrine security_keeping]
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "keepsim/core/params.hpp"
+#include "keepsim/core/recorder.hpp"
+#include "models/registry.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Timing {
+  double seconds = 0;
+  std::int64_t agent_periods = 0;
+};
+
+Timing time_model(keepsim::Params& p, std::int64_t periods, int threads) {
+  auto m = keepsim::make_model(p, threads);
+  keepsim::Recorder rec;
+  m->declare(rec);
+  Timing t;
+  const auto t0 = Clock::now();
+  for (std::int64_t k = 0; k < periods; ++k) {
+    m->step();
+    rec.begin_step(m->period());
+    m->observe(rec);  // recording is part of a period's cost in a real run
+    t.agent_periods +=
+        rec.ints(0)[rec.rows() - 1] + rec.ints(1)[rec.rows() - 1] + rec.ints(3)[rec.rows() - 1];
+  }
+  t.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return t;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int size = 300, threads = 1;
+  std::int64_t periods = 200;
+  std::string doctrine = "security_keeping";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--size")) size = std::stoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--periods")) periods = std::stoll(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--doctrine")) doctrine = argv[i + 1];
+  }
+  const std::string src = KEEPSIM_SOURCE_DIR;
+  const std::string dims = "world.width=" + std::to_string(size);
+  keepsim::Params peace(keepsim::full_schema());
+  peace.load_file(src + "/configs/scenarios/default.toml");
+  peace.load_file(src + "/configs/doctrines/" + doctrine + ".toml");
+  peace.apply_override(dims);
+  peace.apply_override("world.height=" + std::to_string(size));
+  // The same grid and vision with Epstein's sync schedule and as many agents (citizens, plus cops at the
+  // scenario's security density: its force scaled to the grid).
+  keepsim::Params ep(keepsim::full_schema());
+  ep.load_string(
+      "model = \"epstein\"\n[rules]\nschedule = \"sync\"\n[citizens]\ndensity = 0.6\nvision = 5\n"
+      "[cops]\ndensity = 0.015\nvision = 5\n[jail]\nmax_term = 30\n",
+      "bench");
+  ep.apply_override(dims);
+  ep.apply_override("world.height=" + std::to_string(size));
+  // First row of the recorder: quiet, active, (jailed), cops; agent-periods count agents on the grid.
+  const Timing e = time_model(ep, periods, threads);
+  const Timing p = time_model(peace, periods, threads);
+  const double eu = static_cast<double>(e.agent_periods) / e.seconds;
+  const double pu = static_cast<double>(p.agent_periods) / p.seconds;
+  const double e_day = e.seconds / static_cast<double>(periods),
+               p_day = p.seconds / static_cast<double>(periods);
+  std::printf("grid %dx%d, %lld periods, %d thread(s)\n", size, size, static_cast<long long>(periods),
+              threads);
+  std::printf("  epstein sync      %.3f ms/period  %.3g agent-updates/s\n", 1e3 * e_day, eu);
+  std::printf("  peacekeeping (%s)  %.3f ms/day  %.3g agent-updates/s\n", doctrine.c_str(), 1e3 * p_day, pu);
+  std::printf("  cost per agent-update: peacekeeping / epstein sync = %.2f\n", eu / pu);
+  return 0;
+}
