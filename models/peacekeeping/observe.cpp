@@ -101,7 +101,7 @@ constexpr SummaryDef kSummaries[] = {
     {"summary_peacekeeper_casualties", "peacekeepers killed over the run", "1"},
     {"summary_constable_casualties", "constables and police killed over the run", "1"},
     {"summary_troop_days", "sum over days of peacekeepers present", "days"},
-    {"summary_killings_before_exit", "killings in the Y days before the mission left (NaN: it never left)",
+    {"summary_killings_before_exit", "killings in the Y days before the mission left (NaN: it did not leave)",
      "1"},
     {"summary_killings_after_exit", "killings in the Y days after the mission left (NaN: fewer days ran)",
      "1"},

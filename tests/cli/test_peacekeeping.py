@@ -1,0 +1,117 @@
+"""The peacekeeping scenario end to end, as a user runs it (issue 3): scenario + doctrine files combine on the
+command line; the map exports, edits in Python and loads back; runs are identical on 1 and 2 threads; and
+inconsistent levers or a broken raster give one clear error naming the file and key, exit 2, no output."""
+import os
+
+import h5py
+import numpy as np
+
+from cli_common import SOURCE, assert_same_datasets, check, keepsim, main, tmpdir
+
+SCENARIO = os.path.join(SOURCE, "configs", "scenarios", "default.toml")
+DOCTRINES = os.path.join(SOURCE, "configs", "doctrines")
+SMALL = ("--set", "world.width=50", "--set", "world.height=50", "--steps", 120, "-q")
+
+
+def doctrine(name):
+    return os.path.join(DOCTRINES, f"{name}.toml")
+
+
+def test_both_doctrines_run_and_name_themselves():
+    d = tmpdir()
+    for name in ("complex_peacekeeping", "security_keeping"):
+        out = os.path.join(d, f"{name}.h5")
+        keepsim("run", SCENARIO, doctrine(name), "-o", out, *SMALL)
+        with h5py.File(out, "r") as f:
+            check(f.attrs["doctrine"] == name, f"doctrine attribute {f.attrs['doctrine']!r}")
+            check(f.attrs["model"] == "peacekeeping", "model attribute")
+            check(int(f.attrs["complete"]) == 1, "complete")
+            for v in ("peacekeepers", "constables", "political_will", "spoilers_armed", "summary_civilian_deaths"):
+                check(v in f, f"missing {v}")
+            check(f["peacekeepers"][5] > 0, "peacekeepers arrived")
+
+
+def test_threads_do_not_change_results():
+    d = tmpdir()
+    files = []
+    for threads in (1, 2):
+        out = os.path.join(d, f"t{threads}.h5")
+        keepsim("run", SCENARIO, doctrine("security_keeping"), "-o", out, "--threads", threads, *SMALL)
+        files.append(out)
+    assert_same_datasets(*files)
+
+
+def test_map_exports_edits_and_loads_back():
+    d = tmpdir()
+    raster = os.path.join(d, "map.h5")
+    keepsim("map", SCENARIO, "-o", raster, "--set", "world.width=50", "--set", "world.height=50")
+    with h5py.File(raster, "r+") as f:
+        check(f["region"].shape == (50, 50), f"shape {f['region'].shape}")
+        border = f["border"][()]
+        border[:, :] = 0
+        border[0, :] = 1  # move the porous border to the north edge
+        f["border"][...] = border
+    out = os.path.join(d, "run.h5")
+    keepsim("run", SCENARIO, doctrine("security_keeping"), "-o", out, "--set", "map.source=file",
+            "--set", f"map.file={raster}", *SMALL)
+    with h5py.File(out, "r") as f:
+        check(f["quiet"][0] > 0, "citizens placed on the loaded map")
+
+
+def expect_error(args, *needles):
+    d = tmpdir()
+    out = os.path.join(d, "out.h5")
+    proc = keepsim("run", *args, "-o", out, *SMALL, check=False)
+    check(proc.returncode == 2, f"exit {proc.returncode}, stderr {proc.stderr}")
+    for n in needles:
+        check(n in proc.stderr, f"{n!r} not in {proc.stderr!r}")
+    check(not os.path.exists(out) and not os.path.exists(out + ".part"), "output written")
+
+
+def test_task_weights_must_sum_to_one():
+    expect_error([SCENARIO, doctrine("security_keeping"), "--set", "tasks.presence=0.9"], "tasks.", "sum to 1")
+
+
+def test_contingent_after_exit_date():
+    expect_error([SCENARIO, doctrine("complex_peacekeeping"), "--set", "contingents.c2.arrival_day=800"],
+                 "contingents.c2.arrival_day", "exit_day")
+
+
+def test_unknown_caveat():
+    expect_error([SCENARIO, doctrine("complex_peacekeeping"), "--set", "contingents.c1.caveats=riot,parade"],
+                 "contingents.c1.caveats", "parade", "presence")
+
+
+def test_unknown_doctrine_file():
+    expect_error([SCENARIO, doctrine("peace_enforcement")], "peace_enforcement.toml")
+
+
+def test_raster_wrong_shape_and_missing_layer():
+    d = tmpdir()
+    raster = os.path.join(d, "map.h5")
+    keepsim("map", SCENARIO, "-o", raster, "--set", "world.width=40", "--set", "world.height=40")
+    expect_error([SCENARIO, doctrine("security_keeping"), "--set", "map.source=file", "--set", f"map.file={raster}"],
+                 raster, "region", "50")
+    keepsim("map", SCENARIO, "-o", raster, "--set", "world.width=50", "--set", "world.height=50", "--force")
+    with h5py.File(raster, "r+") as f:
+        del f["road"]
+    expect_error([SCENARIO, doctrine("security_keeping"), "--set", "map.source=file", "--set", f"map.file={raster}"],
+                 raster, "road")
+
+
+def test_describe_outputs_lists_every_series():
+    proc = keepsim("describe", "--outputs")
+    d = tmpdir()
+    out = os.path.join(d, "run.h5")
+    keepsim("run", SCENARIO, doctrine("complex_peacekeeping"), "-o", out, *SMALL)
+    with h5py.File(out, "r") as f:
+        names = [k for k in f if k not in ("step", "group", "faction", "decile", "contingent")]
+    for n in names:
+        check(n in proc.stdout, f"{n} not described")
+
+
+if __name__ == "__main__":
+    main([test_both_doctrines_run_and_name_themselves, test_threads_do_not_change_results,
+          test_map_exports_edits_and_loads_back, test_task_weights_must_sum_to_one,
+          test_contingent_after_exit_date, test_unknown_caveat, test_unknown_doctrine_file,
+          test_raster_wrong_shape_and_missing_layer, test_describe_outputs_lists_every_series])
