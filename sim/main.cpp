@@ -12,7 +12,10 @@
 
 #include "keepsim/core/errors.hpp"
 #include "keepsim/core/run.hpp"
+#include "models/peacekeeping/model.hpp"
+#include "models/peacekeeping/world_map.hpp"
 #include "models/registry.hpp"
+#include "sim/sweep_run.hpp"
 
 namespace {
 
@@ -119,10 +122,25 @@ int main(int argc, char** argv) {
 
   CLI::App* describe =
       app.add_subcommand("describe", "list every parameter: type, default, unit, range, doc");
+  bool outputs = false;
+  describe->add_flag("--outputs", outputs, "list the output variables of a peacekeeping run instead");
   CLI::App* validate = app.add_subcommand("validate", "check config files without running them");
   std::vector<std::string> vconfigs, vsets;
   validate->add_option("config", vconfigs, "config files (TOML)")->required();
   validate->add_option("--set", vsets, "override a parameter: --set key=value");
+
+  std::vector<std::string> mconfigs, msets;
+  std::string mout;
+  bool mforce = false;
+  CLI::App* map = app.add_subcommand(
+      "map", "write the map a peacekeeping config uses (generated or loaded) as an HDF5 raster to edit");
+  map->add_option("config", mconfigs, "config files (TOML)")->required();
+  map->add_option("-o,--output", mout, "the HDF5 raster to write")->required();
+  map->add_option("--set", msets, "override a parameter: --set key=value");
+  map->add_flag("--force", mforce, "overwrite an existing output file");
+
+  keepsim::sweep::Options sweep_opts;
+  CLI::App* sweep = keepsim::sweep::add_command(app, sweep_opts);
 
   try {
     app.parse(argc, argv);
@@ -132,6 +150,25 @@ int main(int argc, char** argv) {
   }
   try {
     if (*run) return cmd_run(configs, sets, out, seed, steps, threads, quiet, force);
+    if (*sweep) {
+      std::signal(SIGINT, on_signal);
+      std::signal(SIGTERM, on_signal);
+      return keepsim::sweep::main(sweep_opts, &g_stop);
+    }
+    if (*map) {
+      const keepsim::Params p = load(mconfigs, msets);
+      keepsim::validate(p);
+      check_output(mout, mforce);
+      keepsim::peace::save_map(keepsim::scenario_map(p), mout);
+      std::printf("keepsim map: wrote %s (load it back with map.source = \"file\", map.file = \"%s\")\n",
+                  mout.c_str(), mout.c_str());
+      return 0;
+    }
+    if (*describe && outputs) {
+      for (const auto& [name, meaning] : keepsim::peace::output_catalogue())
+        std::printf("%-34s %s\n", name.c_str(), meaning.c_str());
+      return 0;
+    }
     if (*describe) {
       std::cout << keepsim::describe_schema(keepsim::full_schema());
       return 0;

@@ -355,6 +355,42 @@ struct RunFile::Impl {
     s.rows += n;
   }
 
+  void write_fixed(const VarSpec& spec, const void* buf, std::size_t n, hid_t mtype, bool with_fill) {
+    require_open();
+    if (spec.dims.empty())
+      throw std::logic_error("RunFile::write_array: '" + spec.name + "' has no dimension");
+    std::vector<hsize_t> shape;
+    std::vector<std::size_t> ids;
+    for (const auto& d : spec.dims) {
+      const auto it = dim_index.find(d);
+      if (it == dim_index.end() || (step_dim && it->second == *step_dim))
+        throw std::logic_error("RunFile::write_array: '" + spec.name +
+                               "' uses undefined or step dimension '" + d + "'");
+      ids.push_back(it->second);
+      shape.push_back(dims[it->second].size);
+    }
+    hsize_t total = 1;
+    for (const hsize_t s : shape) total *= s;
+    if (total != n)
+      throw std::logic_error("RunFile::write_array: " + std::to_string(n) + " values for '" + spec.name +
+                             "' of " + std::to_string(total) + " elements");
+    claim_name(spec.name, "variable");
+    const std::string what = "cannot write variable '" + spec.name + "'";
+    const Id space =
+        hold(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr), H5Sclose, what);
+    const Id plist = dcpl(what);
+    const Fill fill(spec.dtype);
+    check(H5Pset_fill_value(plist.get(), native_type(spec.dtype), fill.bytes), what);
+    const Id ds = hold(H5Dcreate2(file.get(), spec.name.c_str(), file_type(spec.dtype), space.get(),
+                                  H5P_DEFAULT, plist.get(), H5P_DEFAULT),
+                       H5Dclose, what);
+    check(H5Dwrite(ds.get(), mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), what);
+    for (std::size_t axis = 0; axis < ids.size(); ++axis)
+      check(H5DSattach_scale(ds.get(), dims[ids[axis]].ds.get(), static_cast<unsigned>(axis)), what);
+    write_var_attrs(ds.get(), spec);
+    if (with_fill) write_fill_attr(ds.get(), spec.dtype);
+  }
+
   /// Closes every id; returns false if any close failed.
   bool close_all() {
     bool ok = true;
@@ -564,6 +600,20 @@ void RunFile::write_scalar(const VarSpec& spec, const AttrValue& value) {
   m.check(H5Dwrite(ds.get(), mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), what);
   m.write_var_attrs(ds.get(), spec);
   m.write_fill_attr(ds.get(), spec.dtype);
+}
+
+void RunFile::write_array(const VarSpec& spec, std::span<const std::int64_t> values, bool fill) {
+  const QuietErrors quiet;
+  if (is_float(spec.dtype))
+    throw std::logic_error("RunFile::write_array: '" + spec.name + "' is floating-point; pass doubles");
+  impl_->write_fixed(spec, values.data(), values.size(), H5T_NATIVE_INT64, fill);
+}
+
+void RunFile::write_array(const VarSpec& spec, std::span<const double> values, bool fill) {
+  const QuietErrors quiet;
+  if (!is_float(spec.dtype))
+    throw std::logic_error("RunFile::write_array: '" + spec.name + "' is an integer; pass integers");
+  impl_->write_fixed(spec, values.data(), values.size(), H5T_NATIVE_DOUBLE, fill);
 }
 
 void RunFile::flush() {

@@ -14,7 +14,10 @@
 
 namespace keepsim {
 
-using AttrValue = std::variant<std::int64_t, double, std::string>;
+/// An attribute value. A vector is a 1-D attribute: int64 as a global attribute, and on a variable stored in the
+/// variable's dtype (CF wants `flag_values` and `valid_range` in the type of the data), e.g.
+/// {"flag_values", std::vector<std::int64_t>{0, 1, 2}} on a UInt8 map.
+using AttrValue = std::variant<std::int64_t, double, std::string, std::vector<std::int64_t>>;
 
 enum class DType { Int32, Int64, Float32, Float64, UInt8 };
 
@@ -30,7 +33,7 @@ struct VarSpec {
   DType dtype = DType::Int64;
   /// Dimension names, first one "step" for series (the unlimited axis); empty for a scalar.
   std::vector<std::string> dims;
-  /// Extra attributes (flag_values as a string is not allowed: use numbers), e.g. {"comment", "..."}.
+  /// Extra attributes (flag_values as a string is not allowed: use a vector of numbers), e.g. {"comment", "..."}.
   std::vector<std::pair<std::string, AttrValue>> attrs;
 };
 
@@ -66,6 +69,29 @@ class RunFile {
 
   /// A scalar variable (no dimension), e.g. "summary_outbursts". NaN is allowed for doubles and is the fill.
   void write_scalar(const VarSpec& spec, const AttrValue& value);
+
+  /// A whole variable on fixed dimensions already defined (not step), e.g. a sweep table column on "run":
+  /// `values.size()` must be the product of their sizes. Integers may be stored as any integer dtype, doubles
+  /// as Float32 or Float64 (NaN is their fill). Contiguous, uncompressed. `fill` = false leaves out the
+  /// `_FillValue` attribute of a variable that has no missing values, so that xarray keeps integers integers.
+  void write_array(const VarSpec& spec, std::span<const std::int64_t> values, bool fill = true);
+  void write_array(const VarSpec& spec, std::span<const double> values, bool fill = true);
+
+  /// Map snapshots (OUTPUT.md): the unlimited dimension `snapshot` (netCDF's "dimension but not a variable",
+  /// chunked) with the int64 variable `snapshot_step` on it (the period of each snapshot), and coordinates
+  /// `y` = 0..height-1 and `x` = 0..width-1. Called once, before define_map.
+  void define_map_axes(int height, int width);
+  /// A map variable: dims {"snapshot", "y", "x"}, dtype UInt8, Int32 or Float32; chunked one snapshot per
+  /// chunk, shuffle + deflate level 4, `_FillValue` of its type (kFillUInt8, kFillInt32, NaN), and a
+  /// `coordinates = "snapshot_step"` attribute so that xarray shows the period of each snapshot.
+  void define_map(const VarSpec& spec);
+  /// Starts a snapshot: grows the snapshot axis by one and writes `step` into snapshot_step.
+  void append_snapshot(std::int64_t step);
+  /// Writes one map of the last snapshot: height*width values, row-major, of the map's dtype. A map not
+  /// written in a snapshot keeps its fill value there.
+  void write_map(const std::string& name, std::span<const std::uint8_t> values);
+  void write_map(const std::string& name, std::span<const std::int32_t> values);
+  void write_map(const std::string& name, std::span<const float> values);
 
   /// Flushes HDF5 buffers to disk (the file stays valid if the process dies after this).
   void flush();
