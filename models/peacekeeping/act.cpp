@@ -102,7 +102,7 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
   const int g = agents_.group[id];
   if (cfg_.spoilers.enabled && active && grievance > cfg_.spoilers.recruit_grievance &&
       query_.count(spoilers_[g], here, citizen_vision_) > 0) {
-    Stream x(b.seed, kSpoilerAct, id, static_cast<std::uint64_t>(day_) | (1ull << 40));
+    Stream x(b.seed, kRecruitSpoiler, id, static_cast<std::uint64_t>(day_));
     const double availability = arms_[g] / (arms_[g] + cfg_.spoilers.arms_half_saturation);
     if (x.bernoulli(cfg_.spoilers.recruit_probability * availability)) {
       agents_.kind[id] = Kind::Spoiler;
@@ -178,7 +178,9 @@ void PeaceModel::act_spoiler(std::size_t id, Stream& s) {
       for (std::size_t k = 0; k < installations_.size() && !attacked; ++k) {
         const std::int32_t at = installations_[k];
         const int dx = std::abs(grid_.x(at) - grid_.x(here)), dy = std::abs(grid_.y(at) - grid_.y(here));
-        const int wx = std::min(dx, grid_.width() - dx), wy = std::min(dy, grid_.height() - dy);
+        const bool torus = grid_.topology() == Topology::Torus;
+        const int wx = torus ? std::min(dx, grid_.width() - dx) : dx;
+        const int wy = torus ? std::min(dy, grid_.height() - dy) : dy;
         if (wx * wx + wy * wy > reach || installation_down_until_[k] >= day_) continue;
         attacked = true;
         if (security_seen(at, near_) == 0 && x.bernoulli(sp.installation_attack_probability)) {

@@ -241,7 +241,7 @@ void PeaceModel::assign_tasks() {
     if (agents_.kind[i] == Kind::Peacekeeper && agents_.contingent[i] >= 0 &&
         agents_.status[i] != Status::Dead)
       units.push_back(i);
-  Stream s(cfg_.base.seed, kMission, 0, static_cast<std::uint64_t>(day_) | (1ull << 40));
+  Stream s(cfg_.base.seed, kTaskOrder, 0, static_cast<std::uint64_t>(day_));
   for (std::size_t i = units.size(); i > 1; --i)
     std::swap(units[i - 1], units[s.below(static_cast<std::uint32_t>(i))]);
   const double n = static_cast<double>(units.size());
@@ -355,7 +355,7 @@ void PeaceModel::constabulary_day() {
       agents_.skill[i] += static_cast<float>(k.training_rate * coverage * (k.max_skill - agents_.skill[i]));
     // Defection rises as the region's legitimacy falls; some defectors take their weapon to their militia.
     if (agents_.status[i] == Status::Jailed || k.defect_probability <= 0) continue;
-    Stream d(cfg_.base.seed, kSocial, i, static_cast<std::uint64_t>(day_) | (1ull << 41));
+    Stream d(cfg_.base.seed, kDefect, i, static_cast<std::uint64_t>(day_));
     const int r = agents_.cell[i] >= 0 ? region_of(agents_.cell[i]) : 0;
     if (!d.bernoulli(k.defect_probability * (1.0 - region_legitimacy_[static_cast<std::size_t>(r)])))
       continue;

@@ -97,7 +97,11 @@ enum Purpose : std::uint32_t {  // the Epstein purposes first, in the same numbe
   kArrive,
   kConvoy,
   kRecruitConstable,
-  kReturn
+  kReturn,
+  kRecruitSpoiler,
+  kTaskOrder,
+  kDefect,
+  kForcedReturn
 };
 
 /// Every output variable of a peacekeeping run with its meaning, unit and dimensions (describe --outputs).

@@ -58,7 +58,6 @@ void declare_params(Schema& s) {
   // 4.2 hardship.
   s.add(bool_param("hardship.enabled", false, "hardship responds to violence, aid and development (4.2)"));
   s.add(real_param("hardship.violence_gain", 0, "1/day", 0, 1, "rise on a day a killing is seen"));
-  s.add(real_param("hardship.aid_relief", 0, "1/day", 0, 1, "fall on a day aid is received"));
   s.add(real_param("hardship.relax", 0, "1/day", 0, 1, "pull back toward the regional baseline"));
   s.add(real_param("hardship.development_rate", 0, "1/day", 0, 1,
                    "daily fall of a secure region's baseline multiplier (livelihood effort)"));
@@ -157,7 +156,8 @@ void declare_params(Schema& s) {
   for (int c = 0; c < kMaxContingents; ++c) {
     s.add(int_param(contingent_key(c, "size"), 0, "units", 0, 1e8,
                     "peacekeepers of this contingent (0: none)"));
-    s.add(int_param(contingent_key(c, "arrival_day"), 0, "days", 0, kDays, "day the contingent deploys"));
+    s.add(int_param(contingent_key(c, "arrival_day"), 1, "days", 1, kDays,
+                    "day the contingent deploys (day 1 is the first)"));
     s.add(real_param(contingent_key(c, "casualty_tolerance"), 1, "1", 0, 1,
                      "share of its force it will lose before it goes home"));
     s.add(real_param(contingent_key(c, "coherence"), 1, "1", 0, 1,
@@ -258,7 +258,6 @@ Config read_config(const Params& p) {
   auto& h = c.hardship;
   h.enabled = p.get_bool("hardship.enabled");
   h.violence_gain = p.get_real("hardship.violence_gain");
-  h.aid_relief = p.get_real("hardship.aid_relief");
   h.relax = p.get_real("hardship.relax");
   h.development_rate = p.get_real("hardship.development_rate");
   h.development_floor = p.get_real("hardship.development_floor");

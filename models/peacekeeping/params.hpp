@@ -36,7 +36,7 @@ struct LegitimacyParams {  // 4.1
 
 struct HardshipParams {  // 4.2
   bool enabled = false;
-  double violence_gain = 0, aid_relief = 0, relax = 0, development_rate = 0, development_floor = 0.5;
+  double violence_gain = 0, relax = 0, development_rate = 0, development_floor = 0.5;
 };
 
 struct JusticeParams {  // 4.3
@@ -89,8 +89,7 @@ struct MissionParams {  // 4.7 and 4.9
   double will_initial = 1, will_min = 0.2, will_per_casualty = 0, will_fatigue = 0;
   ExitRule exit = ExitRule::Date;
   std::int64_t elections_day = 0, exit_day = 0;
-  double end_constables_per_1000 = 2, end_killing_rate = 0.1, end_min_legitimacy = 0.5, drawdown = 0.1;
-  std::int64_t end_days = 90;
+  double end_constables_per_1000 = 2, end_min_legitimacy = 0.5, drawdown = 0.1;
   Deployment deployment = Deployment::TerritoryWide;
   std::int64_t expand_days = 30;
   double imposition = 0;

@@ -36,6 +36,9 @@ void PeaceModel::step() {
   act_all();          // 3. agents act
   justice_day();      // 4. jail terms, releases
   social_day();       // 5. legitimacy and hardship
+#ifndef NDEBUG
+  check_invariants();  // debug builds check every day; the tests check release builds too
+#endif
 }
 
 double PeaceModel::legitimacy_at(std::int64_t t) const {
@@ -122,7 +125,10 @@ void PeaceModel::justice_day() {
       continue;
     }
     Stream s(b.seed, kRelease, i, static_cast<std::uint64_t>(day_));
-    const std::int32_t c = random_empty_cell(s);
+    // On a map the released go home (a cell near their home cell); in Epstein's featureless world they return
+    // to a random empty cell, as in the paper.
+    const bool home = cfg_.map_source != MapSource::None && agents_.home[i] >= 0;
+    const std::int32_t c = home ? empty_cell_near(agents_.home[i], 2, s) : random_empty_cell(s);
     if (c < 0) {
       agents_.status[i] = Status::Jailed;
       agents_.jail_left[i] = 1;
@@ -153,7 +159,8 @@ void PeaceModel::social_day() {
       if (victimised) agents_.last_victim[i] = static_cast<std::int32_t>(day_);
       const bool aided = agents_.aided[i] != 0;
       if (L.local) {
-        const bool secure = !recent || query_.count(kill_recent_, here, citizen_vision_) == 0;
+        const bool secure =
+            !recent || (query_.count(kill_recent_, here, citizen_vision_) == 0 && !kill_recent_.test(here));
         const bool abused = abuse && query_.count(abuse_today_, here, citizen_vision_) > 0;
         double presence = 0;
         if (gov)
@@ -174,7 +181,8 @@ void PeaceModel::social_day() {
         const double base =
             agents_.base_hardship[i] * development_[static_cast<std::size_t>(region_of(here))];
         const double h = agents_.hardship[i];
-        const double next = h + H.violence_gain * violence - H.aid_relief * aided + H.relax * (base - h);
+        const double next =
+            h + H.violence_gain * violence - cfg_.aid.hardship_relief * aided + H.relax * (base - h);
         agents_.hardship[i] = static_cast<float>(std::clamp(next, 0.0, 1.0));
       }
     });
@@ -203,7 +211,7 @@ void PeaceModel::social_day() {
       Stream s(cfg_.base.seed, kSocial, i, static_cast<std::uint64_t>(day_));
       if (agents_.kind[i] == Kind::Spoiler && agents_.faction[i] != kBandits) {
         const bool secure = query_.count(kill_recent_, here, spoiler_vision_) == 0 &&
-                            security_seen(here, spoiler_vision_) > 0;
+                            !kill_recent_.test(here) && security_seen(here, spoiler_vision_) > 0;
         if (secure && s.bernoulli(sp.ddr_probability)) {
           agents_.kind[i] = Kind::Citizen;
           agents_.status[i] = Status::Quiet;
@@ -281,7 +289,7 @@ std::int64_t PeaceModel::killings_today() const {
 
 void PeaceModel::forced_return() {
   // 4.5 forced return: the displaced are sent back near their home cells, minorities included.
-  Stream s(cfg_.base.seed, kReturn, std::uint64_t{1} << 40, static_cast<std::uint64_t>(day_));
+  Stream s(cfg_.base.seed, kForcedReturn, 0, static_cast<std::uint64_t>(day_));
   for (std::size_t i = 0; i < agents_.size(); ++i) {
     if (agents_.kind[i] != Kind::Citizen || agents_.cell[i] < 0 || agents_.home[i] < 0) continue;
     if (region_of(agents_.cell[i]) == region_of(agents_.home[i])) continue;
