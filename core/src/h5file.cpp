@@ -6,7 +6,10 @@
 //  - a coordinate variable (step, group, ...) is its own scale; a dimension without coordinates is an empty
 //    big-endian float32 dataset whose NAME starts with "This is a netCDF dimension but not a netCDF
 //    variable.";
-//  - series are chunked along the unlimited step axis, shuffle + deflate 4, with `_FillValue`.
+//  - series are chunked along the unlimited step axis, shuffle + deflate 4, with `_FillValue`;
+//  - maps: the unlimited `snapshot` dimension is a "dimension but not a variable" scale left at length 0, as
+//    netCDF-C leaves it (readers take an unlimited dimension's length from the variables attached to it);
+//    `snapshot_step` and the maps grow along it, the maps one snapshot per chunk.
 #include "keepsim/core/h5file.hpp"
 
 #include <hdf5.h>
@@ -221,6 +224,17 @@ struct RunFile::Impl {
   std::map<std::string, std::size_t> dim_index;
   std::optional<std::size_t> step_dim;
   std::map<std::string, Series> series;
+  struct Map {
+    DType dtype = DType::UInt8;
+    Id ds;
+    hsize_t rows = 0;  ///< snapshots the dataset spans so far
+  };
+  std::optional<std::size_t> snapshot_dim;
+  Id snapshot_step;        ///< the int64 variable on snapshot
+  hsize_t snapshots = 0;   ///< length of the snapshot axis
+  hsize_t map_height = 0;  ///< y
+  hsize_t map_width = 0;   ///< x
+  std::map<std::string, Map> maps;
   std::set<std::string> names;  ///< every dataset in the root group
   Id utf8;                      ///< scalar variable-length UTF-8 string type
 
@@ -259,11 +273,28 @@ struct RunFile::Impl {
     check(H5Awrite(attr.get(), mtype, buf), what);
   }
 
+  /// A 1-D attribute of `values` stored as `ftype` (HDF5 converts; the caller checks the range).
+  void write_attr_vector(hid_t obj, const std::string& name, const std::vector<std::int64_t>& values,
+                         hid_t ftype) const {
+    const std::string what = "cannot write attribute '" + name + "'";
+    if (values.empty()) throw std::logic_error("RunFile: attribute '" + name + "' is an empty vector");
+    const htri_t exists = H5Aexists(obj, name.c_str());
+    check(exists, what);
+    if (exists > 0) check(H5Adelete(obj, name.c_str()), what);
+    const hsize_t n = values.size();
+    const Id space = hold(H5Screate_simple(1, &n, nullptr), H5Sclose, what);
+    const Id attr =
+        hold(H5Acreate2(obj, name.c_str(), ftype, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose, what);
+    check(H5Awrite(attr.get(), H5T_NATIVE_INT64, values.data()), what);
+  }
+
   void write_attr(hid_t obj, const std::string& name, const AttrValue& value) const {
     if (const auto* i = std::get_if<std::int64_t>(&value)) {
       write_attr_raw(obj, name, H5T_NATIVE_INT64, H5T_NATIVE_INT64, i);
     } else if (const auto* d = std::get_if<double>(&value)) {
       write_attr_raw(obj, name, H5T_NATIVE_DOUBLE, H5T_NATIVE_DOUBLE, d);
+    } else if (const auto* v = std::get_if<std::vector<std::int64_t>>(&value)) {
+      write_attr_vector(obj, name, *v, H5T_NATIVE_INT64);
     } else {
       const char* s = std::get<std::string>(value).c_str();
       write_attr_raw(obj, name, utf8.get(), utf8.get(), &s);
@@ -278,7 +309,25 @@ struct RunFile::Impl {
       if (name.empty() || reserved_attr_names().count(name) != 0 || !seen.insert(name).second)
         throw std::logic_error("RunFile: variable '" + spec.name +
                                "' has a reserved or repeated attribute '" + name + "'");
-      write_attr(ds, name, value);
+      if (const auto* v = std::get_if<std::vector<std::int64_t>>(&value)) {
+        // In the variable's own type, as CF wants flag_values, flag_masks and valid_range.
+        std::int64_t lo = std::numeric_limits<std::int64_t>::min();
+        std::int64_t hi = std::numeric_limits<std::int64_t>::max();
+        if (spec.dtype == DType::UInt8) {
+          lo = 0;
+          hi = std::numeric_limits<std::uint8_t>::max();
+        } else if (spec.dtype == DType::Int32) {
+          lo = std::numeric_limits<std::int32_t>::min();
+          hi = std::numeric_limits<std::int32_t>::max();
+        }
+        for (const std::int64_t x : *v)
+          if (x < lo || x > hi)
+            throw std::logic_error("RunFile: attribute '" + name + "' of '" + spec.name + "' has " +
+                                   std::to_string(x) + ", out of the range of the variable's type");
+        write_attr_vector(ds, name, *v, file_type(spec.dtype));
+      } else {
+        write_attr(ds, name, value);
+      }
     }
   }
 
@@ -303,6 +352,11 @@ struct RunFile::Impl {
     const Fill fill(t);
     check(H5Pset_fill_value(plist.get(), native_type(t), fill.bytes), what);
     return plist;
+  }
+
+  /// Whether dimension `id` is an unlimited axis (step or snapshot), not a fixed one.
+  bool growing(std::size_t id) const {
+    return (step_dim && id == *step_dim) || (snapshot_dim && id == *snapshot_dim);
   }
 
   void add_dim(std::string name, hsize_t size, Id ds) {
@@ -363,9 +417,9 @@ struct RunFile::Impl {
     std::vector<std::size_t> ids;
     for (const auto& d : spec.dims) {
       const auto it = dim_index.find(d);
-      if (it == dim_index.end() || (step_dim && it->second == *step_dim))
+      if (it == dim_index.end() || growing(it->second))
         throw std::logic_error("RunFile::write_array: '" + spec.name +
-                               "' uses undefined or step dimension '" + d + "'");
+                               "' uses undefined or unlimited dimension '" + d + "'");
       ids.push_back(it->second);
       shape.push_back(dims[it->second].size);
     }
@@ -391,10 +445,32 @@ struct RunFile::Impl {
     if (with_fill) write_fill_attr(ds.get(), spec.dtype);
   }
 
+  /// Writes one map of the last snapshot, growing the map to the snapshot count first (a skipped snapshot
+  /// keeps the fill value).
+  template <class T>
+  void write_map(const std::string& name, std::span<const T> values, DType dtype, hid_t mtype,
+                 const char* type_name) {
+    require_open();
+    const auto it = maps.find(name);
+    if (it == maps.end()) throw std::logic_error("RunFile::write_map: no map '" + name + "'");
+    Map& mp = it->second;
+    if (mp.dtype != dtype)
+      throw std::logic_error("RunFile::write_map: map '" + name + "' does not take " + type_name + " values");
+    if (values.size() != map_height * map_width)
+      throw std::logic_error("RunFile::write_map: " + std::to_string(values.size()) + " values for map '" +
+                             name + "' of " + std::to_string(map_height) + " x " + std::to_string(map_width));
+    if (snapshots == 0) throw std::logic_error("RunFile::write_map: append_snapshot() first");
+    write_rows(mp.ds.get(), {map_height, map_width}, snapshots - 1, 1, mtype, values.data(),
+               "cannot write map '" + name + "'");
+    mp.rows = snapshots;
+  }
+
   /// Closes every id; returns false if any close failed.
   bool close_all() {
     bool ok = true;
     for (auto& [name, s] : series) ok = s.ds.reset() >= 0 && ok;
+    for (auto& [name, mp] : maps) ok = mp.ds.reset() >= 0 && ok;
+    ok = snapshot_step.reset() >= 0 && ok;
     for (Dim& d : dims) ok = d.ds.reset() >= 0 && ok;
     ok = utf8.reset() >= 0 && ok;
     ok = file.reset() >= 0 && ok;
@@ -513,7 +589,7 @@ void RunFile::define_series(const VarSpec& spec) {
   s.dtype = spec.dtype;
   for (std::size_t i = 1; i < spec.dims.size(); ++i) {
     const auto it = m.dim_index.find(spec.dims[i]);
-    if (it == m.dim_index.end() || it->second == *m.step_dim)
+    if (it == m.dim_index.end() || m.growing(it->second))
       throw std::logic_error("RunFile::define_series: '" + spec.name +
                              "' uses undefined or repeated dimension '" + spec.dims[i] + "'");
     dim_ids.push_back(it->second);
@@ -616,6 +692,120 @@ void RunFile::write_array(const VarSpec& spec, std::span<const double> values, b
   impl_->write_fixed(spec, values.data(), values.size(), H5T_NATIVE_DOUBLE, fill);
 }
 
+void RunFile::define_map_axes(int height, int width) {
+  const QuietErrors quiet;
+  Impl& m = *impl_;
+  m.require_open();
+  if (m.snapshot_dim) throw std::logic_error("RunFile::define_map_axes: called twice");
+  if (height <= 0 || width <= 0)
+    throw std::logic_error("RunFile::define_map_axes: map shape " + std::to_string(height) + " x " +
+                           std::to_string(width) + " is empty");
+  for (const char* name : {"snapshot", "snapshot_step", "y", "x"})
+    if (m.names.count(name) != 0)
+      throw std::logic_error(std::string("RunFile::define_map_axes: '") + name + "' is already defined");
+  m.claim_name("snapshot", "dimension");
+  m.claim_name("snapshot_step", "variable");
+  const std::string what = "cannot define the snapshot axis";
+  const hsize_t zero = 0;
+  const hsize_t unlimited = H5S_UNLIMITED;
+
+  // The dimension: an unwritten big-endian float32 scale of length 0, chunk 1, exactly as netCDF-C writes an
+  // unlimited dimension without a coordinate variable (it never extends it either).
+  {
+    const Id space = m.hold(H5Screate_simple(1, &zero, &unlimited), H5Sclose, what);
+    const Id plist = m.dcpl(what);
+    const hsize_t chunk = 1;
+    m.check(H5Pset_chunk(plist.get(), 1, &chunk), what);
+    Id ds = m.hold(H5Dcreate2(m.file.get(), "snapshot", H5T_IEEE_F32BE, space.get(), H5P_DEFAULT, plist.get(),
+                              H5P_DEFAULT),
+                   H5Dclose, what);
+    char scale_name[96];
+    std::snprintf(scale_name, sizeof scale_name, "%s%10d", kNotAVariable, 0);
+    m.check(H5DSset_scale(ds.get(), scale_name), what);
+    m.snapshot_dim = m.dims.size();
+    m.add_dim("snapshot", 0, std::move(ds));
+  }
+  // The period of each snapshot: no _FillValue attribute, so that xarray keeps it int64 (like step).
+  {
+    const Id space = m.hold(H5Screate_simple(1, &zero, &unlimited), H5Sclose, what);
+    const Id plist = m.growing_dcpl({kMaxChunkRows}, DType::Int64, what);
+    m.snapshot_step = m.hold(H5Dcreate2(m.file.get(), "snapshot_step", H5T_STD_I64LE, space.get(),
+                                        H5P_DEFAULT, plist.get(), H5P_DEFAULT),
+                             H5Dclose, what);
+    m.check(H5DSattach_scale(m.snapshot_step.get(), m.dims[*m.snapshot_dim].ds.get(), 0), what);
+    m.write_attr(m.snapshot_step.get(), "units", std::string("1"));
+    m.write_attr(m.snapshot_step.get(), "long_name", std::string("period of the snapshot"));
+  }
+  m.map_height = static_cast<hsize_t>(height);
+  m.map_width = static_cast<hsize_t>(width);
+  std::vector<std::int64_t> ys(m.map_height), xs(m.map_width);
+  for (std::size_t i = 0; i < ys.size(); ++i) ys[i] = static_cast<std::int64_t>(i);
+  for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = static_cast<std::int64_t>(i);
+  define_coordinate("y", ys, "row of the grid");
+  define_coordinate("x", xs, "column of the grid");
+}
+
+void RunFile::define_map(const VarSpec& spec) {
+  const QuietErrors quiet;
+  Impl& m = *impl_;
+  m.require_open();
+  if (!m.snapshot_dim) throw std::logic_error("RunFile::define_map: define_map_axes() first");
+  if (spec.dims != std::vector<std::string>{"snapshot", "y", "x"})
+    throw std::logic_error("RunFile::define_map: the dimensions of '" + spec.name +
+                           "' must be snapshot, y, x");
+  if (spec.dtype != DType::UInt8 && spec.dtype != DType::Int32 && spec.dtype != DType::Float32)
+    throw std::logic_error("RunFile::define_map: '" + spec.name + "' must be UInt8, Int32 or Float32");
+  for (const auto& attr : spec.attrs)
+    if (attr.first == "coordinates")
+      throw std::logic_error("RunFile::define_map: '" + spec.name +
+                             "' sets the reserved attribute coordinates");
+  m.claim_name(spec.name, "map");
+  const std::string what = "cannot define map '" + spec.name + "'";
+
+  Impl::Map mp;
+  mp.dtype = spec.dtype;
+  mp.rows = m.snapshots;  // a map defined late starts with fill values
+  const hsize_t shape[3] = {mp.rows, m.map_height, m.map_width};
+  const hsize_t maxshape[3] = {H5S_UNLIMITED, m.map_height, m.map_width};
+  const Id space = m.hold(H5Screate_simple(3, shape, maxshape), H5Sclose, what);
+  const Id plist = m.growing_dcpl({1, m.map_height, m.map_width}, spec.dtype, what);
+  mp.ds = m.hold(H5Dcreate2(m.file.get(), spec.name.c_str(), file_type(spec.dtype), space.get(), H5P_DEFAULT,
+                            plist.get(), H5P_DEFAULT),
+                 H5Dclose, what);
+  const std::size_t ids[3] = {*m.snapshot_dim, m.dim_index.at("y"), m.dim_index.at("x")};
+  for (unsigned axis = 0; axis < 3; ++axis)
+    m.check(H5DSattach_scale(mp.ds.get(), m.dims[ids[axis]].ds.get(), axis), what);
+  m.write_var_attrs(mp.ds.get(), spec);
+  m.write_fill_attr(mp.ds.get(), spec.dtype);
+  m.write_attr(mp.ds.get(), "coordinates", std::string("snapshot_step"));
+  m.maps.emplace(spec.name, std::move(mp));
+}
+
+void RunFile::append_snapshot(std::int64_t step) {
+  const QuietErrors quiet;
+  Impl& m = *impl_;
+  m.require_open();
+  if (!m.snapshot_dim) throw std::logic_error("RunFile::append_snapshot: define_map_axes() first");
+  m.write_rows(m.snapshot_step.get(), {}, m.snapshots, 1, H5T_NATIVE_INT64, &step,
+               "cannot append to 'snapshot_step'");
+  ++m.snapshots;
+}
+
+void RunFile::write_map(const std::string& name, std::span<const std::uint8_t> values) {
+  const QuietErrors quiet;
+  impl_->write_map(name, values, DType::UInt8, H5T_NATIVE_UINT8, "uint8");
+}
+
+void RunFile::write_map(const std::string& name, std::span<const std::int32_t> values) {
+  const QuietErrors quiet;
+  impl_->write_map(name, values, DType::Int32, H5T_NATIVE_INT32, "int32");
+}
+
+void RunFile::write_map(const std::string& name, std::span<const float> values) {
+  const QuietErrors quiet;
+  impl_->write_map(name, values, DType::Float32, H5T_NATIVE_FLOAT, "float");
+}
+
 void RunFile::flush() {
   const QuietErrors quiet;
   impl_->require_open();
@@ -634,6 +824,13 @@ void RunFile::close() {
     extent.insert(extent.end(), s.tail.begin(), s.tail.end());
     m.check(H5Dset_extent(s.ds.get(), extent.data()), "cannot pad series '" + name + "'");
     s.rows = steps;
+  }
+  // Likewise a map not written in the last snapshots.
+  for (auto& [name, mp] : m.maps) {
+    if (mp.rows == m.snapshots) continue;
+    const hsize_t extent[3] = {m.snapshots, m.map_height, m.map_width};
+    m.check(H5Dset_extent(mp.ds.get(), extent), "cannot pad map '" + name + "'");
+    mp.rows = m.snapshots;
   }
   m.check(H5Fflush(m.file.get(), H5F_SCOPE_LOCAL), "cannot flush");
   if (!m.close_all()) m.fail("cannot close '" + m.part + "'");

@@ -54,6 +54,22 @@ void write_rows(RunFile& file, const Recorder& rec, std::size_t from, std::size_
   }
 }
 
+/// The run file's side of MapSink: each layer goes straight to the current snapshot of the file.
+class FileMapSink final : public MapSink {
+ public:
+  explicit FileMapSink(RunFile& file) : file_(file) {}
+  void put(const std::string& name, std::span<const std::uint8_t> values) override {
+    file_.write_map(name, values);
+  }
+  void put(const std::string& name, std::span<const std::int32_t> values) override {
+    file_.write_map(name, values);
+  }
+  void put(const std::string& name, std::span<const float> values) override { file_.write_map(name, values); }
+
+ private:
+  RunFile& file_;
+};
+
 }  // namespace
 
 std::vector<std::pair<std::string, AttrValue>> standard_attrs() {
@@ -80,9 +96,22 @@ RunOutcome run_model(Model& model, const RunSpec& spec, const std::atomic<bool>*
   Recorder rec;
   model.declare(rec);
   for (std::size_t h = 0; h < rec.size(); ++h) file.define_series(rec.spec(h));
+  const std::vector<VarSpec> maps = model.map_specs();
+  if (!maps.empty()) {
+    file.define_map_axes(model.map_height(), model.map_width());
+    for (const VarSpec& m : maps) file.define_map(m);
+  }
+  FileMapSink sink(file);
+  // A snapshot goes to the file at once (the maps are not buffered like the series rows).
+  const auto snapshot = [&] {
+    if (maps.empty() || !model.map_due()) return;
+    file.append_snapshot(model.period());
+    model.write_maps(sink);
+  };
 
   rec.begin_step(model.period());
   model.observe(rec);
+  snapshot();
 
   ProgressBar bar(spec.progress, spec.steps);
   std::size_t written = 0;
@@ -92,6 +121,7 @@ RunOutcome run_model(Model& model, const RunSpec& spec, const std::atomic<bool>*
     model.step();
     rec.begin_step(model.period());
     model.observe(rec);
+    snapshot();
     ++out.steps_completed;
     bar.update(out.steps_completed);
     if (static_cast<std::int64_t>(rec.rows() - written) >= spec.flush_every) {

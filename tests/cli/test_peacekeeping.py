@@ -99,6 +99,24 @@ def test_raster_wrong_shape_and_missing_layer():
                  raster, "road")
 
 
+def test_maps_open_in_xarray_and_render():
+    d = tmpdir()
+    out = os.path.join(d, "maps.h5")
+    keepsim("run", SCENARIO, doctrine("security_keeping"), "-o", out, "--set", "output.map_every=40", *SMALL)
+    import subprocess
+    import sys
+    for script, extra in (("tests/python/check_maps.py", []), ("tests/python/h5check.py", []),
+                          ("tools/render_maps.py", ["-o", os.path.join(d, "frames"), "--gif",
+                                                   os.path.join(d, "maps.gif")])):
+        proc = subprocess.run([sys.executable, os.path.join(SOURCE, script), out, *extra], capture_output=True,
+                              text=True, env={**os.environ, "MPLBACKEND": "Agg"})
+        check(proc.returncode == 0, f"{script}: {proc.stdout}{proc.stderr}")
+    with h5py.File(out, "r") as f:
+        check(list(f["snapshot_step"][()]) == [0, 40, 80, 120], f"snapshots {f['snapshot_step'][()]}")
+        check(f["map_occupancy"].shape == (4, 50, 50), "map shape")
+    check(os.path.exists(os.path.join(d, "maps.gif")), "gif")
+
+
 def test_describe_outputs_lists_every_series():
     proc = keepsim("describe", "--outputs")
     d = tmpdir()
@@ -114,4 +132,5 @@ if __name__ == "__main__":
     main([test_both_doctrines_run_and_name_themselves, test_threads_do_not_change_results,
           test_map_exports_edits_and_loads_back, test_task_weights_must_sum_to_one,
           test_contingent_after_exit_date, test_unknown_caveat, test_unknown_doctrine_file,
-          test_raster_wrong_shape_and_missing_layer, test_describe_outputs_lists_every_series])
+          test_raster_wrong_shape_and_missing_layer, test_maps_open_in_xarray_and_render,
+          test_describe_outputs_lists_every_series])

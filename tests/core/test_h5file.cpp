@@ -15,6 +15,7 @@
 
 #include "keepsim/core/errors.hpp"
 #include "keepsim/core/h5file.hpp"
+#include "keepsim/core/run.hpp"
 
 namespace fs = std::filesystem;
 using keepsim::DType;
@@ -455,4 +456,305 @@ TEST_CASE("h5file: misuse throws std::logic_error", "[h5]") {
   f.close();
   CHECK_THROWS_AS(f.close(), std::logic_error);
   CHECK_THROWS_AS(f.set_attr("x", std::int64_t{1}), std::logic_error);
+}
+
+namespace {
+
+/// Reads a 1-D numeric attribute after checking its stored type equals `ftype`.
+template <class T>
+std::vector<T> vector_attr(hid_t obj, const char* name, hid_t ftype, hid_t mtype) {
+  const H5Id attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
+  const H5Id type(H5Aget_type(attr.id), H5Tclose);
+  const H5Id space(H5Aget_space(attr.id), H5Sclose);
+  REQUIRE(H5Tequal(type.id, ftype) > 0);
+  REQUIRE(H5Sget_simple_extent_ndims(space.id) == 1);
+  std::vector<T> out(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space.id)));
+  REQUIRE(H5Aread(attr.id, mtype, out.data()) >= 0);
+  return out;
+}
+
+constexpr int kMapH = 4;
+constexpr int kMapW = 5;
+constexpr std::size_t kCells = kMapH * kMapW;
+
+/// Three snapshots (steps 0, 10, 20) of a 4x5 uint8, int32 and float map next to a short step series. Cell c
+/// of snapshot s holds (s * 10 + c) % 8 (uint8), s * 100 - c (int32) and s + c / 4 (float, NaN in cell 7);
+/// the float map is not written in snapshot 1, so it keeps its fill (NaN) there.
+void write_map_sample(const std::string& path) {
+  RunFile f(path);
+  f.set_attr("Conventions", std::string("CF-1.8"));
+  f.set_attr("title", std::string("map snapshots"));
+  f.define_step_axis();
+  f.define_series({"count", "number of agents", "1", DType::Int64, {"step"}, {}});
+  f.define_map_axes(kMapH, kMapW);
+  f.define_map({"map_occupancy",
+                "what each cell holds",
+                "1",
+                DType::UInt8,
+                {"snapshot", "y", "x"},
+                {{"flag_values", std::vector<std::int64_t>{0, 1, 2, 3, 4, 5, 6, 7}},
+                 {"flag_meanings", std::string("empty a b c d e f g")}}});
+  f.define_map({"map_killings", "killings in the cell", "1", DType::Int32, {"snapshot", "y", "x"}, {}});
+  f.define_map({"map_legitimacy", "legitimacy in the cell", "1", DType::Float32, {"snapshot", "y", "x"}, {}});
+  std::vector<std::int64_t> steps;
+  for (std::int64_t t = 0; t <= 20; ++t) steps.push_back(t);
+  f.append_steps(steps);
+  f.append("count", steps);
+  for (int s = 0; s < 3; ++s) {
+    f.append_snapshot(10 * s);
+    std::vector<std::uint8_t> occ(kCells);
+    std::vector<std::int32_t> kills(kCells);
+    std::vector<float> legit(kCells);
+    for (std::size_t c = 0; c < kCells; ++c) {
+      occ[c] = static_cast<std::uint8_t>((static_cast<std::size_t>(s) * 10 + c) % 8);
+      kills[c] = s * 100 - static_cast<std::int32_t>(c);
+      legit[c] = c == 7 ? std::nanf("") : static_cast<float>(s) + static_cast<float>(c) / 4.0f;
+    }
+    f.write_map("map_occupancy", occ);
+    f.write_map("map_killings", kills);
+    if (s != 1) f.write_map("map_legitimacy", legit);
+  }
+  f.close();
+}
+
+}  // namespace
+
+TEST_CASE("h5file: map snapshots", "[h5][maps]") {
+  TempDir tmp;
+  const std::string path = tmp.file("maps.h5");
+  write_map_sample(path);
+  // KEEPSIM_KEEP_MAP_FILE=PATH keeps a copy for tests/python/check_maps.py.
+  if (const char* keep = std::getenv("KEEPSIM_KEEP_MAP_FILE"); keep != nullptr && *keep != '\0')
+    fs::copy_file(path, keep, fs::copy_options::overwrite_existing);
+
+  const H5Id file = open_file(path);
+  const std::vector<hsize_t> shape{3, kMapH, kMapW};
+
+  SECTION("snapshot axis: a dimension without variable, and snapshot_step on it") {
+    const H5Id snap = open_ds(file, "snapshot");
+    CHECK(H5DSis_scale(snap.id) > 0);
+    CHECK(scale_name(snap) == "This is a netCDF dimension but not a netCDF variable.         0");
+    CHECK(maxshape_of(snap) == std::vector<hsize_t>{H5S_UNLIMITED});
+    const H5Id snap_dcpl(H5Dget_create_plist(snap.id), H5Pclose);
+    CHECK(H5Pget_layout(snap_dcpl.id) == H5D_CHUNKED);
+    CHECK(num_attr<int>(snap.id, "_Netcdf4Dimid", H5T_NATIVE_INT, H5T_NATIVE_INT) == 1);  // after step
+
+    CHECK(read_all<std::int64_t>(file, "snapshot_step", H5T_NATIVE_INT64) ==
+          std::vector<std::int64_t>{0, 10, 20});
+    const H5Id step = open_ds(file, "snapshot_step");
+    CHECK(H5DSis_scale(step.id) <= 0);
+    CHECK(H5DSis_attached(step.id, snap.id, 0) > 0);
+    CHECK(maxshape_of(step) == std::vector<hsize_t>{H5S_UNLIMITED});
+    CHECK(string_attr(step.id, "units") == "1");
+    CHECK(string_attr(step.id, "long_name") == "period of the snapshot");
+    CHECK(H5Aexists(step.id, "_FillValue") == 0);
+
+    CHECK(read_all<std::int64_t>(file, "y", H5T_NATIVE_INT64) == std::vector<std::int64_t>{0, 1, 2, 3});
+    CHECK(read_all<std::int64_t>(file, "x", H5T_NATIVE_INT64) == std::vector<std::int64_t>{0, 1, 2, 3, 4});
+    const H5Id y = open_ds(file, "y");
+    const H5Id x = open_ds(file, "x");
+    CHECK(scale_name(y) == "y");
+    CHECK(scale_name(x) == "x");
+    CHECK(string_attr(y.id, "units") == "1");
+    CHECK(num_attr<int>(x.id, "_Netcdf4Dimid", H5T_NATIVE_INT, H5T_NATIVE_INT) == 3);
+  }
+
+  SECTION("maps: shape, values, scales, chunks, fill and attributes") {
+    const H5Id snap = open_ds(file, "snapshot");
+    const H5Id y = open_ds(file, "y");
+    const H5Id x = open_ds(file, "x");
+    for (const char* name : {"map_occupancy", "map_killings", "map_legitimacy"}) {
+      INFO(name);
+      const H5Id ds = open_ds(file, name);
+      CHECK(shape_of(ds) == shape);
+      CHECK(maxshape_of(ds) == std::vector<hsize_t>{H5S_UNLIMITED, kMapH, kMapW});
+      CHECK(H5DSis_attached(ds.id, snap.id, 0) > 0);
+      CHECK(H5DSis_attached(ds.id, y.id, 1) > 0);
+      CHECK(H5DSis_attached(ds.id, x.id, 2) > 0);
+      CHECK(string_attr(ds.id, "coordinates") == "snapshot_step");
+      const H5Id dcpl(H5Dget_create_plist(ds.id), H5Pclose);
+      hsize_t chunk[3] = {};
+      REQUIRE(H5Pget_chunk(dcpl.id, 3, chunk) == 3);
+      CHECK(chunk[0] == 1);
+      CHECK(chunk[1] == kMapH);
+      CHECK(chunk[2] == kMapW);
+      REQUIRE(H5Pget_nfilters(dcpl.id) == 2);
+      unsigned flags = 0;
+      unsigned values[4] = {};
+      std::size_t nvalues = 4;
+      CHECK(H5Pget_filter2(dcpl.id, 0, &flags, &nvalues, values, 0, nullptr, nullptr) == H5Z_FILTER_SHUFFLE);
+      nvalues = 4;
+      CHECK(H5Pget_filter2(dcpl.id, 1, &flags, &nvalues, values, 0, nullptr, nullptr) == H5Z_FILTER_DEFLATE);
+      CHECK(values[0] == 4);
+    }
+
+    const auto occ = read_all<std::uint8_t>(file, "map_occupancy", H5T_NATIVE_UINT8);
+    const auto kills = read_all<std::int32_t>(file, "map_killings", H5T_NATIVE_INT32);
+    const auto legit = read_all<float>(file, "map_legitimacy", H5T_NATIVE_FLOAT);
+    REQUIRE(occ.size() == 3 * kCells);
+    REQUIRE(kills.size() == 3 * kCells);
+    REQUIRE(legit.size() == 3 * kCells);
+    for (std::size_t s = 0; s < 3; ++s)
+      for (std::size_t c = 0; c < kCells; ++c) {
+        const std::size_t i = s * kCells + c;
+        CHECK(occ[i] == (s * 10 + c) % 8);
+        CHECK(kills[i] == static_cast<std::int32_t>(s * 100) - static_cast<std::int32_t>(c));
+        if (s == 1 || c == 7)
+          CHECK(std::isnan(legit[i]));
+        else
+          CHECK(legit[i] == static_cast<float>(s) + static_cast<float>(c) / 4.0f);
+      }
+
+    const H5Id occ_ds = open_ds(file, "map_occupancy");
+    CHECK(num_attr<std::uint8_t>(occ_ds.id, "_FillValue", H5T_STD_U8LE, H5T_NATIVE_UINT8) ==
+          keepsim::kFillUInt8);
+    CHECK(vector_attr<std::uint8_t>(occ_ds.id, "flag_values", H5T_STD_U8LE, H5T_NATIVE_UINT8) ==
+          std::vector<std::uint8_t>{0, 1, 2, 3, 4, 5, 6, 7});
+    CHECK(string_attr(occ_ds.id, "flag_meanings") == "empty a b c d e f g");
+    CHECK(string_attr(occ_ds.id, "long_name") == "what each cell holds");
+    CHECK(string_attr(occ_ds.id, "units") == "1");
+    const H5Id kills_ds = open_ds(file, "map_killings");
+    CHECK(num_attr<std::int32_t>(kills_ds.id, "_FillValue", H5T_STD_I32LE, H5T_NATIVE_INT32) ==
+          keepsim::kFillInt32);
+    const H5Id legit_ds = open_ds(file, "map_legitimacy");
+    CHECK(std::isnan(num_attr<float>(legit_ds.id, "_FillValue", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT)));
+  }
+}
+
+TEST_CASE("h5file: a map left unwritten is padded with its fill value at close", "[h5][maps]") {
+  TempDir tmp;
+  const std::string path = tmp.file("maps.h5");
+  {
+    RunFile f(path);
+    f.define_map_axes(2, 3);
+    f.define_map({"a", "a", "1", DType::Int32, {"snapshot", "y", "x"}, {}});
+    f.define_map({"b", "b", "1", DType::UInt8, {"snapshot", "y", "x"}, {}});
+    const std::vector<std::int32_t> six{1, 2, 3, 4, 5, 6};
+    f.append_snapshot(0);
+    f.write_map("a", six);
+    f.append_snapshot(5);
+    f.close();
+  }
+  const H5Id file = open_file(path);
+  CHECK(read_all<std::int64_t>(file, "snapshot_step", H5T_NATIVE_INT64) == std::vector<std::int64_t>{0, 5});
+  const auto a = read_all<std::int32_t>(file, "a", H5T_NATIVE_INT32);
+  REQUIRE(a.size() == 12);
+  CHECK(a[0] == 1);
+  CHECK(a[5] == 6);
+  CHECK(a[6] == keepsim::kFillInt32);
+  CHECK(a[11] == keepsim::kFillInt32);
+  CHECK(read_all<std::uint8_t>(file, "b", H5T_NATIVE_UINT8) ==
+        std::vector<std::uint8_t>(12, keepsim::kFillUInt8));
+}
+
+TEST_CASE("h5file: map misuse throws std::logic_error", "[h5][maps]") {
+  TempDir tmp;
+  RunFile f(tmp.file("run.h5"));
+  const VarSpec occ{"map_occ", "occupancy", "1", DType::UInt8, {"snapshot", "y", "x"}, {}};
+  const std::vector<std::uint8_t> six(6, 1);
+  CHECK_THROWS_AS(f.define_map(occ), std::logic_error);  // before the axes
+  CHECK_THROWS_AS(f.append_snapshot(0), std::logic_error);
+  CHECK_THROWS_AS(f.define_map_axes(0, 3), std::logic_error);
+  f.define_step_axis();
+  f.define_map_axes(2, 3);
+  CHECK_THROWS_AS(f.define_map_axes(2, 3), std::logic_error);  // twice
+  CHECK_THROWS_AS(f.define_map({"m", "m", "1", DType::Int64, {"snapshot", "y", "x"}, {}}), std::logic_error);
+  CHECK_THROWS_AS(f.define_map({"m", "m", "1", DType::UInt8, {"y", "x"}, {}}), std::logic_error);
+  CHECK_THROWS_AS(f.define_map({"m",
+                                "m",
+                                "1",
+                                DType::UInt8,
+                                {"snapshot", "y", "x"},
+                                {{"flag_values", std::vector<std::int64_t>{0, 256}}}}),
+                  std::logic_error);  // out of uint8
+  CHECK_THROWS_AS(f.define_series({"s", "s", "1", DType::Int64, {"step", "snapshot"}, {}}), std::logic_error);
+  f.define_map(occ);
+  CHECK_THROWS_AS(f.define_map(occ), std::logic_error);            // twice
+  CHECK_THROWS_AS(f.write_map("map_occ", six), std::logic_error);  // before append_snapshot
+  f.append_snapshot(0);
+  CHECK_THROWS_AS(f.write_map("nope", six), std::logic_error);
+  CHECK_THROWS_AS(f.write_map("map_occ", std::vector<std::uint8_t>(5, 1)), std::logic_error);  // not 2x3
+  CHECK_THROWS_AS(f.write_map("map_occ", std::vector<float>(6, 1.0f)), std::logic_error);      // wrong type
+  f.write_map("map_occ", six);
+  f.close();
+}
+
+namespace {
+
+/// A model with one series and two 2x3 maps, a snapshot every `every` periods (0 = no maps at all). Map
+/// values: cell c at period t holds t * 10 + c.
+class MapModel final : public keepsim::Model {
+ public:
+  explicit MapModel(std::int64_t every) : every_(every) {}
+  std::vector<keepsim::Coordinate> coordinates() const override { return {}; }
+  void declare(keepsim::Recorder& rec) override {
+    h_ = rec.add({"count", "count", "1", DType::Int64, {"step"}, {}});
+  }
+  void step() override { ++t_; }
+  void observe(keepsim::Recorder& rec) override { rec.put(h_, t_); }
+  std::int64_t period() const override { return t_; }
+  std::vector<keepsim::Scalar> summary(const keepsim::Recorder&) const override { return {}; }
+
+  std::vector<VarSpec> map_specs() const override {
+    if (every_ <= 0) return {};
+    return {{"map_n", "n", "1", DType::Int32, {"snapshot", "y", "x"}, {}},
+            {"map_f", "f", "1", DType::Float32, {"snapshot", "y", "x"}, {}}};
+  }
+  int map_height() const override { return 2; }
+  int map_width() const override { return 3; }
+  bool map_due() const override { return every_ > 0 && t_ % every_ == 0; }
+  void write_maps(keepsim::MapSink& sink) override {
+    std::vector<std::int32_t> n(6);
+    std::vector<float> f(6);
+    for (std::size_t c = 0; c < 6; ++c) {
+      n[c] = static_cast<std::int32_t>(t_ * 10) + static_cast<std::int32_t>(c);
+      f[c] = static_cast<float>(n[c]) / 2.0f;
+    }
+    sink.put("map_n", n);
+    sink.put("map_f", f);
+  }
+
+ private:
+  std::int64_t every_;
+  std::int64_t t_ = 0;
+  keepsim::Recorder::Handle h_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("h5file: run_model writes a snapshot at step 0 and whenever map_due()", "[h5][maps]") {
+  TempDir tmp;
+  keepsim::RunSpec spec;
+  spec.output = tmp.file("run.h5");
+  spec.steps = 5;
+  spec.flush_every = 2;
+  MapModel model(2);
+  const keepsim::RunOutcome out = keepsim::run_model(model, spec, nullptr);
+  CHECK(out.complete);
+  const H5Id file = open_file(spec.output);
+  CHECK(read_all<std::int64_t>(file, "snapshot_step", H5T_NATIVE_INT64) ==
+        std::vector<std::int64_t>{0, 2, 4});
+  const auto n = read_all<std::int32_t>(file, "map_n", H5T_NATIVE_INT32);
+  REQUIRE(n.size() == 18);
+  CHECK(n[0] == 0);
+  CHECK(n[6 + 5] == 25);
+  CHECK(n[12 + 1] == 41);
+  const auto f = read_all<float>(file, "map_f", H5T_NATIVE_FLOAT);
+  REQUIRE(f.size() == 18);
+  CHECK(f[12 + 1] == 20.5f);
+  CHECK(shape_of(open_ds(file, "map_f")) == std::vector<hsize_t>{3, 2, 3});
+  CHECK(read_all<std::int64_t>(file, "x", H5T_NATIVE_INT64) == std::vector<std::int64_t>{0, 1, 2});
+}
+
+TEST_CASE("h5file: run_model writes no map axes for a model without maps", "[h5][maps]") {
+  TempDir tmp;
+  keepsim::RunSpec spec;
+  spec.output = tmp.file("run.h5");
+  spec.steps = 3;
+  MapModel model(0);
+  CHECK(keepsim::run_model(model, spec, nullptr).complete);
+  const H5Id file = open_file(spec.output);
+  for (const char* name : {"snapshot", "snapshot_step", "y", "x", "map_n"})
+    CHECK(H5Lexists(file.id, name, H5P_DEFAULT) == 0);
+  CHECK(read_all<std::int64_t>(file, "count", H5T_NATIVE_INT64) == std::vector<std::int64_t>{0, 1, 2, 3});
 }

@@ -14,8 +14,8 @@
 
 namespace keepsim {
 
-/// An attribute value. A vector is a 1-D attribute: int64 as a global attribute, and on a variable stored in the
-/// variable's dtype (CF wants `flag_values` and `valid_range` in the type of the data), e.g.
+/// An attribute value. A vector is a 1-D attribute: int64 as a global attribute, and on a variable stored in
+/// the variable's dtype (CF wants `flag_values` and `valid_range` in the type of the data), e.g.
 /// {"flag_values", std::vector<std::int64_t>{0, 1, 2}} on a UInt8 map.
 using AttrValue = std::variant<std::int64_t, double, std::string, std::vector<std::int64_t>>;
 
@@ -33,7 +33,8 @@ struct VarSpec {
   DType dtype = DType::Int64;
   /// Dimension names, first one "step" for series (the unlimited axis); empty for a scalar.
   std::vector<std::string> dims;
-  /// Extra attributes (flag_values as a string is not allowed: use a vector of numbers), e.g. {"comment", "..."}.
+  /// Extra attributes (flag_values as a string is not allowed: use a vector of numbers), e.g. {"comment",
+  /// "..."}.
   std::vector<std::pair<std::string, AttrValue>> attrs;
 };
 
