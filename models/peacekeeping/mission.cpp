@@ -96,7 +96,7 @@ void PeaceModel::mission_day() {
         drawdown_credit_ = 0;
       }
     }
-    if (peacekeepers_present() == 0 && all_arrived) {
+    if (peacekeepers_present() == 0 && (all_arrived || will_ < m.will_min)) {
       phase_ = 4;
       departure_ = day_;
       for (std::size_t i = 0; i < agents_.size(); ++i)  // international police leave with the mission
@@ -106,10 +106,10 @@ void PeaceModel::mission_day() {
         }
     }
   }
+  trainers_ = 0;  // no mission, no trainers
   if (mission_present()) {
     if (arrived || (day_ - first_arrival_) % m.retask_days == 0) assign_tasks();
     // Coherence: each day a unit follows the mission's tasking with probability kappa of its contingent.
-    trainers_ = 0;
     for (std::size_t i = 0; i < agents_.size(); ++i) {
       if (agents_.kind[i] != Kind::Peacekeeper || agents_.contingent[i] < 0 ||
           agents_.status[i] == Status::Dead)
@@ -278,9 +278,15 @@ void PeaceModel::assign_tasks() {
     std::int32_t target = task_target(task, s);
     if (target < 0 && task != kEscort && task != kPolitical)
       task = kPresence, target = task_target(kPresence, s);
-    const bool was_escorting = agents_.task[id] == kEscort && task == kEscort;
+    // A unit that keeps a fixed post (border cell, site, training centre, convoy) keeps it, so re-tasking
+    // does not send post holders travelling; presence and riot units are re-spread by population, violence
+    // and actives, and into newly deployed regions.
+    const std::int32_t old = agents_.target[id];
+    const bool post = task == kBorder || task == kGuard || task == kTrain || task == kEscort;
+    const bool keep = agents_.task[id] == task && post && old >= 0 &&
+                      (task == kEscort || deployed_[static_cast<std::size_t>(region_of(old))]);
     agents_.task[id] = task;
-    if (!was_escorting) agents_.target[id] = target;
+    if (!keep) agents_.target[id] = target;
     // Political work (4.7) uses troop-days but provides no security: those units leave the grid for the day's
     // work and return to their base when re-tasked.
     if (task == kPolitical && agents_.cell[id] >= 0) {
