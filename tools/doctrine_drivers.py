@@ -44,6 +44,31 @@ LEVERS = {
     "forced return": ["displacement.forced_return=true"],
     "capital_first deployment": ["mission.deployment=capital_first"],
 }
+# Each mechanism neutralised in both presets at once: how much of the gap between them it carries.
+ALL5 = range(1, 6)
+NEUTRALISE = {
+    "none (baseline)": [],
+    "local legitimacy feedback": ["legitimacy.local=false"],
+    "imposition": ["mission.imposition=0"],
+    "deterrence by justice": ["justice.deterrence_floor=1"],
+    "jail capacity (3 per 1000 in both)": ["justice.jail_per_1000=3"],
+    "riot response (hold_nonlethal in both)": ["mission.riot_response=hold_nonlethal"],
+    "command coherence (1 in both)": [f"contingents.c{i}.coherence=1" for i in ALL5],
+    "national caveats (none)": [f"contingents.c{i}.caveats=" for i in ALL5],
+    "casualty tolerance (1 in both)": [f"contingents.c{i}.casualty_tolerance=1" for i in ALL5],
+    "political will (no losses)": ["mission.will_per_casualty=0", "mission.will_fatigue=0"],
+    "deployment (territory_wide in both)": ["mission.deployment=territory_wide"],
+    "exit rule (date in both)": ["mission.exit=date", "mission.exit_day=730", "mission.elections_day=540"],
+    "forced return off": ["displacement.forced_return=false"],
+    "displacement off": ["displacement.enabled=false"],
+    "constabulary and police off": ["constabulary.enabled=false"],
+    "aid off": ["aid.enabled=false"],
+    "militia recruitment off": ["spoilers.recruit_probability=0"],
+    "arms inflow off": ["arms.border_rate=0"],
+    "DDR and rearming off": ["spoilers.ddr_probability=0", "spoilers.rearm_probability=0"],
+    "hardship dynamics off": ["hardship.enabled=false"],
+}
+NEUTRAL_OUTCOMES = ["summary_civilian_deaths", "summary_peak_active", "summary_final_legitimacy"]
 OUTCOMES = ["summary_civilian_deaths", "summary_peak_active", "summary_peak_displaced", "summary_final_legitimacy",
             "summary_troop_days"]
 
@@ -68,8 +93,12 @@ def main():
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--out", default=None, help="write the markdown table here too")
+    ap.add_argument("--mode", choices=["swap", "neutralise"], default="swap",
+                    help="swap one lever group into security_keeping, or neutralise one mechanism in both presets")
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="keepsim-drivers-")
+    if args.mode == "neutralise":
+        return neutralise(args, work)
     cases = [("security_keeping", name, sets) for name, sets in LEVERS.items()]
     cases.append(("complex_peacekeeping", "complex_peacekeeping (all levers)", []))
     with cf.ThreadPoolExecutor(args.jobs) as pool:
@@ -87,6 +116,36 @@ def main():
             se = v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else 0.0
             cells.append(f"{v.mean():.3g} +- {se:.2g}")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text)
+
+
+def neutralise(args, work):
+    docs = ["complex_peacekeeping", "security_keeping"]
+    seeds = range(1, args.seeds + 1)
+    with cf.ThreadPoolExecutor(args.jobs) as pool:
+        futures = {(label, d, s): pool.submit(run, args.keepsim, args.scenario, d, sets, s, work)
+                   for label, sets in NEUTRALISE.items() for d in docs for s in seeds}
+        results = {k: f.result() for k, f in futures.items()}
+    head = " | ".join(f"{d.split('_')[0][:7]} {o.replace('summary_', '')}" for o in NEUTRAL_OUTCOMES for d in docs)
+    lines = [f"Scenario `{os.path.relpath(args.scenario, ROOT)}`, {args.seeds} seeds (the same seeds in every "
+             "cell; mean +- standard error). Each row neutralises one mechanism in both presets. The last column "
+             "is the gap in civilian deaths, complex minus security.", "",
+             f"| mechanism neutralised | {head} | deaths gap |", "|---|" + "---|" * (2 * len(NEUTRAL_OUTCOMES) + 1)]
+    for label in NEUTRALISE:
+        cells = []
+        for o in NEUTRAL_OUTCOMES:
+            for d in docs:
+                v = np.array([results[(label, d, s)][o] for s in seeds])
+                se = v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else 0.0
+                cells.append(f"{v.mean():.3g} +- {se:.2g}")
+        gap = np.array([results[(label, docs[0], s)]["summary_civilian_deaths"]
+                        - results[(label, docs[1], s)]["summary_civilian_deaths"] for s in seeds])
+        se = gap.std(ddof=1) / np.sqrt(len(gap)) if len(gap) > 1 else 0.0
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {gap.mean():.3g} +- {se:.2g} |")
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:
