@@ -172,27 +172,11 @@ void EpsteinModel::step() {
 }
 
 double EpsteinModel::legitimacy_at(std::int64_t t) const {
-  const double l0 = cfg_.legitimacy;
-  if (cfg_.legitimacy_schedule == LegitimacySchedule::Constant || t < cfg_.legitimacy_change_start) return l0;
-  if (cfg_.legitimacy_schedule == LegitimacySchedule::Jump) return cfg_.legitimacy_target;
-  const double moved =
-      cfg_.legitimacy_change_rate * static_cast<double>(t - cfg_.legitimacy_change_start + 1);
-  return cfg_.legitimacy_target < l0 ? std::max(cfg_.legitimacy_target, l0 - moved)
-                                     : std::min(cfg_.legitimacy_target, l0 + moved);
+  return scheduled_legitimacy(cfg_, t);
 }
 
 std::int64_t EpsteinModel::cop_target_at(std::int64_t t) const {
-  const double cells = static_cast<double>(grid_.cells());
-  if (cfg_.cop_schedule == CopSchedule::Constant || t < cfg_.cop_change_start) return initial_cops_;
-  if (cfg_.cop_schedule == CopSchedule::Step) {
-    if (cfg_.cop_change_end != 0 && t >= cfg_.cop_change_end) return initial_cops_;
-    return std::llround(cfg_.cop_target_density * cells);
-  }
-  const double d0 = cfg_.cop_density;
-  const double moved = cfg_.cop_change_rate * static_cast<double>(t - cfg_.cop_change_start + 1);
-  const double d = cfg_.cop_target_density < d0 ? std::max(cfg_.cop_target_density, d0 - moved)
-                                                : std::min(cfg_.cop_target_density, d0 + moved);
-  return std::llround(d * cells);
+  return scheduled_cops(cfg_, static_cast<double>(grid_.cells()), initial_cops_, t);
 }
 
 void EpsteinModel::apply_cop_schedule() {
@@ -300,17 +284,7 @@ void EpsteinModel::spawn(std::size_t parent, std::int32_t c) {
 }
 
 std::int32_t EpsteinModel::random_empty_cell(Stream& s) const {
-  const auto cells = static_cast<std::uint32_t>(grid_.cells());
-  for (int tries = 0; tries < 64; ++tries) {
-    const std::uint32_t c = s.below(cells);
-    if (code_[c] == cell::kEmpty) return static_cast<std::int32_t>(c);
-  }
-  const std::uint32_t start = s.below(cells);  // a crowded grid: the first empty cell from a random start
-  for (std::uint32_t k = 0; k < cells; ++k) {
-    const std::uint32_t c = (start + k) % cells;
-    if (code_[c] == cell::kEmpty) return static_cast<std::int32_t>(c);
-  }
-  return -1;
+  return epstein::random_empty_cell(code_, s);
 }
 
 void EpsteinModel::age_and_release() {

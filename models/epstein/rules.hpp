@@ -1,7 +1,12 @@
 // Rule A of Epstein (2002) as pure functions (MODEL.md section 3), so they can be read and tested on their
 // own.
 #pragma once
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "keepsim/core/rng.hpp"
 
 #include "models/epstein/params.hpp"
 
@@ -29,6 +34,46 @@ inline double arrest_probability(Ratio rule, double k, int cops, int actives) {
 /// Rule A: G = H (1 - L), N = R P; active when G - N > T.
 inline bool goes_active(double hardship, double legitimacy, double risk, double p_arrest, double threshold) {
   return hardship * (1.0 - legitimacy) - risk * p_arrest > threshold;
+}
+
+/// The shared legitimacy L at period t under the legitimacy schedule (runs 3 and 4: salami tactics).
+inline double scheduled_legitimacy(const Config& c, std::int64_t t) {
+  const double l0 = c.legitimacy;
+  if (c.legitimacy_schedule == LegitimacySchedule::Constant || t < c.legitimacy_change_start) return l0;
+  if (c.legitimacy_schedule == LegitimacySchedule::Jump) return c.legitimacy_target;
+  const double moved = c.legitimacy_change_rate * static_cast<double>(t - c.legitimacy_change_start + 1);
+  return c.legitimacy_target < l0 ? std::max(c.legitimacy_target, l0 - moved)
+                                  : std::min(c.legitimacy_target, l0 + moved);
+}
+
+/// How many cops the cop schedule wants on a grid of `cells` at period t, `initial` being the count at 0.
+inline std::int64_t scheduled_cops(const Config& c, double cells, std::int64_t initial, std::int64_t t) {
+  if (c.cop_schedule == CopSchedule::Constant || t < c.cop_change_start) return initial;
+  if (c.cop_schedule == CopSchedule::Step) {
+    if (c.cop_change_end != 0 && t >= c.cop_change_end) return initial;
+    return std::llround(c.cop_target_density * cells);
+  }
+  const double d0 = c.cop_density;
+  const double moved = c.cop_change_rate * static_cast<double>(t - c.cop_change_start + 1);
+  const double d = c.cop_target_density < d0 ? std::max(c.cop_target_density, d0 - moved)
+                                             : std::min(c.cop_target_density, d0 + moved);
+  return std::llround(d * cells);
+}
+
+/// A uniformly random cell whose code is 0 (empty): up to 64 random tries, then the first empty cell from a
+/// random start (a crowded grid); -1 when none is empty. Both engines draw through here, so they agree.
+inline std::int32_t random_empty_cell(const std::vector<std::uint8_t>& code, Stream& s) {
+  const auto cells = static_cast<std::uint32_t>(code.size());
+  for (int tries = 0; tries < 64; ++tries) {
+    const std::uint32_t c = s.below(cells);
+    if (code[c] == 0) return static_cast<std::int32_t>(c);
+  }
+  const std::uint32_t start = s.below(cells);
+  for (std::uint32_t k = 0; k < cells; ++k) {
+    const std::uint32_t c = (start + k) % cells;
+    if (code[c] == 0) return static_cast<std::int32_t>(c);
+  }
+  return -1;
 }
 
 }  // namespace keepsim::epstein

@@ -2,6 +2,8 @@
 // the cell layers always agree with the agents (MODEL.md sections 1 and 2).
 #include "models/peacekeeping/model.hpp"
 
+#include "models/epstein/rules.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -333,17 +335,7 @@ void PeaceModel::jail(std::size_t id) {
 }
 
 std::int32_t PeaceModel::random_empty_cell(Stream& s) const {
-  const auto cells = static_cast<std::uint32_t>(grid_.cells());
-  for (int tries = 0; tries < 64; ++tries) {
-    const std::uint32_t c = s.below(cells);
-    if (code_[c] == cell::kEmpty) return static_cast<std::int32_t>(c);
-  }
-  const std::uint32_t start = s.below(cells);
-  for (std::uint32_t k = 0; k < cells; ++k) {
-    const std::uint32_t c = (start + k) % cells;
-    if (code_[c] == cell::kEmpty) return static_cast<std::int32_t>(c);
-  }
-  return -1;
+  return epstein::random_empty_cell(code_, s);
 }
 
 std::int32_t PeaceModel::empty_cell_near(std::int32_t centre, double radius, Stream& s) const {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "models/epstein/rules.hpp"
 #include "models/peacekeeping/model.hpp"
 
 namespace keepsim::peace {
@@ -43,32 +44,15 @@ void PeaceModel::step() {
 
 double PeaceModel::legitimacy_at(std::int64_t t) const {
   // Epstein's shared legitimacy schedules (section 3), used while legitimacy.local is off.
-  const epstein::Config& b = cfg_.base;
-  if (b.legitimacy_schedule == epstein::LegitimacySchedule::Constant || t < b.legitimacy_change_start)
-    return b.legitimacy;
-  if (b.legitimacy_schedule == epstein::LegitimacySchedule::Jump) return b.legitimacy_target;
-  const double moved = b.legitimacy_change_rate * static_cast<double>(t - b.legitimacy_change_start + 1);
-  return b.legitimacy_target < b.legitimacy ? std::max(b.legitimacy_target, b.legitimacy - moved)
-                                            : std::min(b.legitimacy_target, b.legitimacy + moved);
+  return epstein::scheduled_legitimacy(cfg_.base, t);
 }
 
 void PeaceModel::apply_cop_schedule() {
   // Epstein's cop schedules (section 3): cops added at random empty cells or withdrawn at random.
   const epstein::Config& b = cfg_.base;
   if (b.cop_schedule == epstein::CopSchedule::Constant) return;
-  const double cells = static_cast<double>(grid_.cells());
-  std::int64_t want = initial_cops_;
-  if (day_ >= b.cop_change_start) {
-    if (b.cop_schedule == epstein::CopSchedule::Step) {
-      if (b.cop_change_end == 0 || day_ < b.cop_change_end) want = std::llround(b.cop_target_density * cells);
-    } else {
-      const double moved = b.cop_change_rate * static_cast<double>(day_ - b.cop_change_start + 1);
-      const double d = b.cop_target_density < b.cop_density
-                           ? std::max(b.cop_target_density, b.cop_density - moved)
-                           : std::min(b.cop_target_density, b.cop_density + moved);
-      want = std::llround(d * cells);
-    }
-  }
+  const std::int64_t want =
+      epstein::scheduled_cops(b, static_cast<double>(grid_.cells()), initial_cops_, day_);
   Stream s(b.seed, kCopSchedule, 0, static_cast<std::uint64_t>(day_));
   while (cops_on_grid_ < want) {
     const std::int32_t c = random_empty_cell(s);
