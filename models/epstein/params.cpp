@@ -10,100 +10,91 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-ParamSpec real(std::string key, double def, std::string unit, double lo, double hi, std::string doc) {
-  return {std::move(key), ParamType::Real, def, std::move(unit), lo, hi, {}, std::move(doc)};
-}
-ParamSpec integer(std::string key, std::int64_t def, std::string unit, double lo, double hi,
-                  std::string doc) {
-  return {std::move(key), ParamType::Int, def, std::move(unit), lo, hi, {}, std::move(doc)};
-}
-ParamSpec choice(std::string key, std::vector<std::string> choices, std::string doc) {
-  std::string def = choices.front();
-  return {std::move(key), ParamType::Choice, def, "", -kInf, kInf, std::move(choices), std::move(doc)};
-}
-
 }  // namespace
 
 void declare_params(Schema& s) {
-  s.add(choice("model", {"epstein", "peacekeeping"},
-               "which model to run: epstein (civil-violence Models I and II) or peacekeeping (the scenario "
-               "engine with spoilers, peacekeepers, constabulary and mission layer)"));
+  s.add(choice_param(
+      "model", {"epstein", "peacekeeping"},
+      "which model to run: epstein (civil-violence Models I and II) or peacekeeping (the scenario "
+      "engine with spoilers, peacekeepers, constabulary and mission layer)"));
+  s.add(string_param("title", "keepsim run", "title of the run file"));
+
+  s.add(int_param("run.steps", 500, "periods", 0, 1e9, "number of periods to run"));
+  s.add(int_param("run.seed", 1, "1", 0, 9.0e18, "base seed of every random draw"));
+
+  s.add(int_param("world.width", 40, "cells", 1, 65535, "grid width"));
+  s.add(int_param("world.height", 40, "cells", 1, 65535, "grid height"));
+  s.add(choice_param("world.topology", {"torus", "bounded"}, "torus wraps at the edges; bounded does not"));
+
+  s.add(real_param("citizens.density", 0.7, "1", 0, 1, "initial share of cells holding a citizen"));
+  s.add(real_param("citizens.vision", 7, "cells", 0, 1000,
+                   "citizen vision radius (1.7 covers the 8 neighbours)"));
+  s.add(real_param("citizens.threshold", 0.1, "1", 0, 1, "T: a citizen is active when G - N > T"));
+  s.add(real_param("citizens.arrest_constant", 2.3, "1", 0, 1000, "k in P = 1 - exp(-k * ratio(C, A))"));
+  s.add(real_param("citizens.legitimacy", 0.82, "1", 0, 1, "L: legitimacy of the authority at period 0"));
+  s.add(choice_param("citizens.move", {"random", "none"},
+                     "rule M for citizens: random empty cell in vision, or stay"));
+  s.add(int_param("citizens.groups", 1, "1", 1, 2, "number of groups (2 for inter-group violence)"));
+  s.add(real_param("citizens.group_share", 0.5, "1", 0, 1,
+                   "share of citizens in group 0 when there are 2 groups"));
+  s.add(choice_param(
+      "citizens.violence", {"rebellion", "inter_group"},
+      "what going active means: rebellion against the authority (Model I) or killing a member of "
+      "the other group (Model II)"));
+
+  s.add(real_param("cops.density", 0.04, "1", 0, 1, "initial share of cells holding a cop"));
+  s.add(real_param("cops.vision", 7, "cells", 0, 1000, "cop vision radius"));
+  s.add(choice_param("cops.move", {"random", "none"}, "rule M for cops"));
+  s.add(choice_param(
+      "cops.schedule", {"constant", "linear", "step"},
+      "cop numbers over time: constant; linear change toward target_density by change_rate a period "
+      "from change_start; step to target_density at change_start (and back at change_end)"));
+  s.add(int_param("cops.change_start", 0, "periods", 0, 1e9, "first period the cop schedule applies"));
+  s.add(int_param("cops.change_end", 0, "periods", 0, 1e9, "step schedule: period it is undone (0: never)"));
+  s.add(real_param("cops.target_density", 0, "1", 0, 1, "cop density the schedule moves to"));
+  s.add(real_param("cops.change_rate", 0, "1", 0, 1, "linear schedule: change of cop density per period"));
+
+  s.add(real_param("jail.max_term", 30, "periods", 0, kInf,
+                   "J_max: jail terms are uniform on 1..J_max (inf: life)"));
+
   s.add(
-      {"title", ParamType::String, std::string("keepsim run"), "", -kInf, kInf, {}, "title of the run file"});
+      choice_param("legitimacy.schedule", {"constant", "linear", "jump"},
+                   "legitimacy over time: constant; linear change toward target by change_rate a period from "
+                   "change_start; one jump to target at change_start"));
+  s.add(int_param("legitimacy.change_start", 0, "periods", 0, 1e9,
+                  "first period the legitimacy schedule applies"));
+  s.add(real_param("legitimacy.change_rate", 0.01, "1", 0, 1,
+                   "linear schedule: change of legitimacy per period"));
+  s.add(real_param("legitimacy.target", 0.2, "1", 0, 1, "legitimacy the schedule moves to"));
 
-  s.add(integer("run.steps", 500, "periods", 0, 1e9, "number of periods to run"));
-  s.add(integer("run.seed", 1, "1", 0, 9.0e18, "base seed of every random draw"));
+  s.add(real_param(
+      "demography.clone_probability", 0, "1", 0, 1,
+      "chance a citizen clones itself onto an empty neighbouring cell each period (Model II: 0.05)"));
+  s.add(int_param("demography.max_age", 0, "periods", 0, 1e9,
+                  "death ages are uniform on 1..max_age (0: citizens never die of age; Model II: 200)"));
 
-  s.add(integer("world.width", 40, "cells", 1, 65535, "grid width"));
-  s.add(integer("world.height", 40, "cells", 1, 65535, "grid height"));
-  s.add(choice("world.topology", {"torus", "bounded"}, "torus wraps at the edges; bounded does not"));
-
-  s.add(real("citizens.density", 0.7, "1", 0, 1, "initial share of cells holding a citizen"));
-  s.add(real("citizens.vision", 7, "cells", 0, 1000, "citizen vision radius (1.7 covers the 8 neighbours)"));
-  s.add(real("citizens.threshold", 0.1, "1", 0, 1, "T: a citizen is active when G - N > T"));
-  s.add(real("citizens.arrest_constant", 2.3, "1", 0, 1000, "k in P = 1 - exp(-k * ratio(C, A))"));
-  s.add(real("citizens.legitimacy", 0.82, "1", 0, 1, "L: legitimacy of the authority at period 0"));
-  s.add(choice("citizens.move", {"random", "none"},
-               "rule M for citizens: random empty cell in vision, or stay"));
-  s.add(integer("citizens.groups", 1, "1", 1, 2, "number of groups (2 for inter-group violence)"));
-  s.add(real("citizens.group_share", 0.5, "1", 0, 1, "share of citizens in group 0 when there are 2 groups"));
-  s.add(choice("citizens.violence", {"rebellion", "inter_group"},
-               "what going active means: rebellion against the authority (Model I) or killing a member of "
-               "the other group (Model II)"));
-
-  s.add(real("cops.density", 0.04, "1", 0, 1, "initial share of cells holding a cop"));
-  s.add(real("cops.vision", 7, "cells", 0, 1000, "cop vision radius"));
-  s.add(choice("cops.move", {"random", "none"}, "rule M for cops"));
-  s.add(choice("cops.schedule", {"constant", "linear", "step"},
-               "cop numbers over time: constant; linear change toward target_density by change_rate a period "
-               "from change_start; step to target_density at change_start (and back at change_end)"));
-  s.add(integer("cops.change_start", 0, "periods", 0, 1e9, "first period the cop schedule applies"));
-  s.add(integer("cops.change_end", 0, "periods", 0, 1e9, "step schedule: period it is undone (0: never)"));
-  s.add(real("cops.target_density", 0, "1", 0, 1, "cop density the schedule moves to"));
-  s.add(real("cops.change_rate", 0, "1", 0, 1, "linear schedule: change of cop density per period"));
-
-  s.add(
-      real("jail.max_term", 30, "periods", 0, kInf, "J_max: jail terms are uniform on 1..J_max (inf: life)"));
-
-  s.add(choice("legitimacy.schedule", {"constant", "linear", "jump"},
-               "legitimacy over time: constant; linear change toward target by change_rate a period from "
-               "change_start; one jump to target at change_start"));
-  s.add(integer("legitimacy.change_start", 0, "periods", 0, 1e9,
-                "first period the legitimacy schedule applies"));
-  s.add(real("legitimacy.change_rate", 0.01, "1", 0, 1, "linear schedule: change of legitimacy per period"));
-  s.add(real("legitimacy.target", 0.2, "1", 0, 1, "legitimacy the schedule moves to"));
-
-  s.add(real("demography.clone_probability", 0, "1", 0, 1,
-             "chance a citizen clones itself onto an empty neighbouring cell each period (Model II: 0.05)"));
-  s.add(integer("demography.max_age", 0, "periods", 0, 1e9,
-                "death ages are uniform on 1..max_age (0: citizens never die of age; Model II: 200)"));
-
-  s.add(choice(
+  s.add(choice_param(
       "rules.ratio", {"floor", "literal", "round"},
       "ratio(C, A) in the arrest probability: floor(C/A) as NetLogo, C/A as the paper, round-half-even "
       "as Mesa"));
-  s.add(choice("rules.vision_metric", {"euclidean", "moore", "von_neumann"},
-               "shape of vision: euclidean radius (NetLogo), moore square, von_neumann diamond (Mesa)"));
   s.add(
-      choice("rules.jailed", {"off_grid", "keep_cell"},
-             "jailed citizens leave the grid and return to a random empty cell, or keep their cell (Mesa)"));
-  s.add(choice("rules.schedule", {"async", "sync"},
-               "async: random sequential activation (reference); sync: all decide from the period's start "
-               "state, then conflicts are resolved (parallel)"));
-  s.add(choice("rules.order", {"move_first", "act_first"},
-               "within an activation, move then act (NetLogo) or act then move (Mesa)"));
+      choice_param("rules.vision_metric", {"euclidean", "moore", "von_neumann"},
+                   "shape of vision: euclidean radius (NetLogo), moore square, von_neumann diamond (Mesa)"));
+  s.add(choice_param(
+      "rules.jailed", {"off_grid", "keep_cell"},
+      "jailed citizens leave the grid and return to a random empty cell, or keep their cell (Mesa)"));
+  s.add(choice_param(
+      "rules.schedule", {"async", "sync"},
+      "async: random sequential activation (reference); sync: all decide from the period's start "
+      "state, then conflicts are resolved (parallel)"));
+  s.add(choice_param("rules.order", {"move_first", "act_first"},
+                     "within an activation, move then act (NetLogo) or act then move (Mesa)"));
 
-  s.add(integer("summary.outburst_threshold", 50, "1", 0, 1e12,
-                "an outburst is a run of periods with more actives than this"));
-  s.add(
-      {"output.cop_proximity",
-       ParamType::Bool,
-       false,
-       "",
-       -kInf,
-       kInf,
-       {},
-       "also record citizens with a cop within vision and how many of them are active (run 1's deception)"});
+  s.add(int_param("summary.outburst_threshold", 50, "1", 0, 1e12,
+                  "an outburst is a run of periods with more actives than this"));
+  s.add(bool_param("output.cop_proximity", false,
+                   "also record citizens with a cop within vision and how many of them are active (run 1's "
+                   "deception)"));
 }
 
 namespace {
