@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   std::int64_t periods = 0;
   std::string json;
   bool reference = true;
+  std::vector<std::string> schedules{"async", "sync"};
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--sizes" && i + 1 < argc)
@@ -70,7 +71,11 @@ int main(int argc, char** argv) {
       periods = std::atoll(argv[++i]);
     else if (a == "--json" && i + 1 < argc)
       json = argv[++i];
-    else if (a == "--no-reference")
+    else if (a == "--schedules" && i + 1 < argc) {
+      schedules.clear();
+      std::stringstream ss(argv[++i]);
+      for (std::string item; std::getline(ss, item, ',');) schedules.push_back(item);
+    } else if (a == "--no-reference")
       reference = false;
     else {
       std::fprintf(stderr,
@@ -99,7 +104,7 @@ int main(int argc, char** argv) {
       std::printf("%-28s %6d %7d %8lld %14.3e %10.2f\n", "reference (scan every cell)", size, 1,
                   static_cast<long long>(n), ref_rate, 1.0);
     }
-    for (const std::string schedule : {"async", "sync"}) {
+    for (const std::string& schedule : schedules) {
       for (const int th : threads) {
         if (schedule == "async" && th != threads.front()) continue;  // async is sequential by definition
         keepsim::epstein::EpsteinModel m(config_for(size, schedule), th);
