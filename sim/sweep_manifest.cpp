@@ -62,11 +62,16 @@ std::string Manifest::to_toml() const {
 }
 
 Manifest Manifest::parse(const std::string& text, const std::string& origin) {
+  if (const std::size_t line = toml_key_too_deep(text))
+    throw ConfigError(origin + ":" + std::to_string(line), "",
+                      "not a keepsim sweep manifest: keys nested too deep");
   toml::table t;
   try {
     t = toml::parse(text, origin);
   } catch (const toml::parse_error& e) {
-    throw ConfigError(origin, "", "not a keepsim sweep manifest: " + std::string(e.description()));
+    const auto& pos = e.source().begin;
+    throw ConfigError(origin + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column), "",
+                      "not a keepsim sweep manifest: " + std::string(e.description()));
   }
   Manifest m;
   m.source = read<std::string>(t, "source", origin);

@@ -4,10 +4,15 @@
 #include "sim/sweep_plan.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
 #include <map>
 #include <optional>
+#include <system_error>
 
 #include <toml++/toml.h>
 
@@ -20,6 +25,12 @@ namespace keepsim::sweep {
 namespace {
 
 namespace fs = std::filesystem;
+
+/// The most samples and runs (samples x replicates) a sweep may plan: the plan holds every sample's
+/// parameters in memory (some 30 kB each), and a typo ("step = 1e-9") should be an error, not hours of
+/// planning.
+constexpr std::int64_t kMaxSamples = 100000;
+constexpr std::int64_t kMaxRuns = 1000000;
 
 std::string at(const std::string& path, const toml::source_region& src) {
   return path + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
@@ -45,14 +56,33 @@ Value to_value(const toml::node& n, const std::string& where, const std::string&
 }
 
 double number(const toml::node* n, const std::string& where, const std::string& key, const char* what) {
-  if (n != nullptr && n->is_number()) return n->value<double>().value_or(0);
+  if (n != nullptr && n->is_number()) {
+    const double d = n->value<double>().value_or(0);
+    if (!std::isfinite(d))
+      throw ConfigError(where, key,
+                        std::string("'") + what + "' must be a finite number, got " + to_toml_text(d));
+    return d;
+  }
   throw ConfigError(where, key, std::string("'") + what + "' must be a number");
 }
 
-/// Checks a value against the schema as Params::set would, so errors carry the allowed range.
-void check_value(const std::string& key, const Value& v, const std::string& where) {
+/// Checks a value against the schema as Params::set would, so errors carry the allowed range; returns it as
+/// the parameter stores it (an integer given for a real becomes a float).
+Value check_value(const std::string& key, const Value& v, const std::string& where) {
   Params scratch(full_schema());
   scratch.set(key, v, where);
+  return scratch.get(key);
+}
+
+/// Refuses a level given twice: it would be a second sample with the same parameters. `seen` maps the levels
+/// so far to their numbers.
+void check_distinct(const Factor& f, const std::string& where, std::map<Value, std::size_t>& seen) {
+  const auto [it, fresh] = seen.emplace(f.levels.back(), f.levels.size());
+  if (!fresh)
+    throw ConfigError(where, f.key,
+                      "level " + to_toml_text(f.levels.back()) + " given twice (levels " +
+                          std::to_string(it->second) + " and " + std::to_string(f.levels.size()) +
+                          "); allowed: each level once (use replicates for repeated runs)");
 }
 
 Factor read_param_factor(const std::string& path, const std::string& key, const toml::node& node) {
@@ -65,6 +95,13 @@ Factor read_param_factor(const std::string& path, const std::string& key, const 
   const toml::array* list = node.as_array();
   const toml::table* t = node.as_table();
   if (t != nullptr) {
+    const int forms =
+        static_cast<int>(t->contains("values")) +
+        static_cast<int>(t->contains("first") || t->contains("step") || t->contains("last")) +
+        static_cast<int>(t->contains("distribution") || t->contains("low") || t->contains("high"));
+    if (forms > 1)
+      throw ConfigError(f.where, key,
+                        "give one of values = [...], first/step/last, or distribution/low/high, not several");
     for (const auto& [k, v] : *t) {
       static const std::vector<std::string> allowed{"values",       "first", "step", "last",
                                                     "distribution", "low",   "high"};
@@ -77,12 +114,12 @@ Factor read_param_factor(const std::string& path, const std::string& key, const 
     }
     list = t->get_as<toml::array>("values");
   }
+  std::map<Value, std::size_t> seen;
   if (list != nullptr) {
     for (const auto& item : *list) {
       const std::string w = at(path, item.source());
-      Value v = to_value(item, w, key);
-      check_value(key, v, w);
-      f.levels.push_back(std::move(v));
+      f.levels.push_back(check_value(key, to_value(item, w, key), w));
+      check_distinct(f, w, seen);
     }
     if (f.levels.empty()) throw ConfigError(f.where, key, "empty design: the factor has no values");
     return f;
@@ -97,12 +134,17 @@ Factor read_param_factor(const std::string& path, const std::string& key, const 
       throw ConfigError(at(path, t->get("step")->source()), key,
                         "step " + to_toml_text(step) + " goes away from last " + to_toml_text(last) +
                             "; allowed: a step with the sign of last - first");
+    if (!((last - first) / step < static_cast<double>(kMaxSamples)))
+      throw ConfigError(at(path, t->get("step")->source()), key,
+                        "step " + to_toml_text(step) + " makes more than " + std::to_string(kMaxSamples) +
+                            " levels from " + to_toml_text(first) + " to " + to_toml_text(last) +
+                            "; allowed: at most " + std::to_string(kMaxSamples) + " levels");
     const bool integral =
         f.spec->type == ParamType::Int && first == std::trunc(first) && step == std::trunc(step);
     for (const double v : design::range(first, step, last)) {
       Value val = integral ? Value(static_cast<std::int64_t>(std::llround(v))) : Value(v);
-      check_value(key, val, f.where);
-      f.levels.push_back(std::move(val));
+      f.levels.push_back(check_value(key, val, f.where));
+      check_distinct(f, f.where, seen);  // a step below the 12 digits a level keeps
     }
     return f;
   }
@@ -116,9 +158,15 @@ Factor read_param_factor(const std::string& path, const std::string& key, const 
     f.low = number(t->get("low"), f.where, key, "low");
     f.high = number(t->get("high"), f.where, key, "high");
     if (!(f.low < f.high)) throw ConfigError(f.where, key, "low must be below high");
-    for (const double v : {f.low, f.high})
+    for (const double v : {f.low, f.high}) {
+      // An integer parameter's bound is range-checked as a number first: casting 1e300 to an integer is
+      // undefined behaviour.
+      if (f.spec->type == ParamType::Int && !(v >= f.spec->min && v <= f.spec->max && std::fabs(v) < 9.2e18))
+        throw ConfigError(f.where, key,
+                          "value " + to_toml_text(v) + " is out of range; allowed: " + allowed_text(*f.spec));
       check_value(key, f.spec->type == ParamType::Int ? Value(static_cast<std::int64_t>(v)) : Value(v),
                   f.where);
+    }
     return f;
   }
   throw ConfigError(f.where, key, "expected values = [...], first/step/last, or distribution/low/high");
@@ -130,6 +178,7 @@ Factor read_configs_factor(const std::string& path, const std::string& key, cons
   Factor f;
   f.key = key;
   f.where = at(path, node.source());
+  std::map<Value, std::size_t> seen;
   const toml::array* list = node.as_array();
   if (const auto* t = node.as_table()) list = t->get_as<toml::array>("values");
   if (list == nullptr) throw ConfigError(f.where, key, "expected a list of config files");
@@ -138,6 +187,7 @@ Factor read_configs_factor(const std::string& path, const std::string& key, cons
     if (!s) throw ConfigError(at(path, item.source()), key, "expected a config file path (a string)");
     f.labels.push_back(*s);
     f.levels.emplace_back((fs::path(path).parent_path() / *s).lexically_normal().string());
+    check_distinct(f, at(path, item.source()), seen);
   }
   if (f.levels.empty()) throw ConfigError(f.where, key, "empty design: no config files");
   return f;
@@ -161,14 +211,27 @@ void read_factors(const std::string& path, const toml::table& t, const std::stri
 }
 
 std::int64_t get_int(const toml::table& t, const std::string& path, const char* key, std::int64_t def,
-                     std::int64_t min) {
+                     std::int64_t min, std::int64_t max = std::numeric_limits<std::int64_t>::max()) {
   const toml::node* n = t.get(key);
   if (n == nullptr) return def;
   const auto v = n->value_exact<std::int64_t>();
-  if (!v || *v < min)
-    throw ConfigError(at(path, n->source()), std::string("sweep.") + key,
-                      "expected an integer >= " + std::to_string(min));
+  if (!v || *v < min || *v > max)
+    throw ConfigError(
+        at(path, n->source()), std::string("sweep.") + key,
+        "expected an integer >= " + std::to_string(min) +
+            (max < std::numeric_limits<std::int64_t>::max() ? " and at most " + std::to_string(max)
+                                                            : std::string()));
   return *v;
+}
+
+/// The node at `key` when it is there, checked to be of the kind `ok` accepts.
+template <class Ok>
+const toml::node* typed_node(const toml::table& t, const std::string& path, const char* key,
+                             const std::string& name, Ok ok, const char* expected) {
+  const toml::node* n = t.get(key);
+  if (n != nullptr && !ok(*n))
+    throw ConfigError(at(path, n->source()), name, std::string("expected ") + expected);
+  return n;
 }
 
 /// Level index of u in [0, 1) among n levels.
@@ -229,21 +292,41 @@ Params Plan::run_params(std::size_t run) const {
 }
 
 Plan load_plan(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw ConfigError(path, "", "cannot read sweep file: is a directory");
+  errno = 0;
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw ConfigError(path, "",
+                      "cannot read sweep file: " + std::generic_category().message(errno ? errno : EIO));
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw ConfigError(path, "", "cannot read sweep file: read error");
+  if (const std::size_t line = toml_key_too_deep(text))
+    throw ConfigError(path + ":" + std::to_string(line), "",
+                      "TOML syntax error: a key or table nested more than 64 levels deep");
   toml::table root;
   try {
-    root = toml::parse_file(path);
+    root = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     const auto& pos = e.source().begin;
-    const bool missing = pos.line == 0;
-    throw ConfigError(
-        missing ? path : path + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column), "",
-        missing ? "cannot read sweep file: " + std::string(e.description())
-                : "TOML syntax error: " + std::string(e.description()));
+    throw ConfigError(path + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column), "",
+                      "TOML syntax error: " + std::string(e.description()));
   }
+  if (root.empty())
+    throw ConfigError(path, "",
+                      "empty sweep file: nothing to run; a sweep names base = [...] configs and "
+                      "[factors] (docs/sweeps.md)");
   for (const auto& [k, node] : root)
     if (k.str() != "base" && k.str() != "sweep" && k.str() != "factors")
       throw ConfigError(at(path, node.source()), std::string(k.str()),
                         "unknown key in a sweep file; allowed: base, [sweep], [factors]");
+  const auto is_table = [](const toml::node& n) { return n.is_table(); };
+  const auto is_string = [](const toml::node& n) { return n.is_string(); };
+  typed_node(
+      root, path, "base", "base", [](const toml::node& n) { return n.is_string() || n.is_array(); },
+      "a config file path or a list of them");
+  typed_node(root, path, "sweep", "sweep", is_table, "a table: [sweep]");
+  typed_node(root, path, "factors", "factors", is_table, "a table: [factors]");
   const fs::path dir = fs::path(path).parent_path();
 
   // The base configs, in order, relative to the sweep file.
@@ -266,6 +349,14 @@ Plan load_plan(const std::string& path) {
     if (std::find(allowed.begin(), allowed.end(), k.str()) == allowed.end())
       throw ConfigError(at(path, node.source()), "sweep." + std::string(k.str()),
                         "unknown key; allowed: design, replicates, seed, samples, csv, set");
+  typed_node(*opts, path, "design", "sweep.design", is_string, "a string: factorial, lhs, saltelli or csv");
+  typed_node(*opts, path, "csv", "sweep.csv", is_string, "a file path (a string)");
+  if (const auto* set = typed_node(
+          *opts, path, "set", "sweep.set", [](const toml::node& n) { return n.is_array(); },
+          "a list of \"key=value\" strings"))
+    for (const auto& item : *set->as_array())
+      if (!item.is_string())
+        throw ConfigError(at(path, item.source()), "sweep.set", "expected \"key=value\" (a string)");
   Manifest m;
   m.source = path;
   m.design = opts->get_as<std::string>("design") ? opts->get_as<std::string>("design")->get() : "factorial";
@@ -273,15 +364,17 @@ Plan load_plan(const std::string& path) {
   if (std::find(designs.begin(), designs.end(), m.design) == designs.end())
     throw ConfigError(at(path, opts->get("design")->source()), "sweep.design",
                       "unknown design \"" + m.design + "\"; allowed: factorial, lhs, saltelli, csv");
-  m.replicates = get_int(*opts, path, "replicates", 1, 1);
+  if (opts->contains("csv") && m.design != "csv")
+    throw ConfigError(at(path, opts->get("csv")->source()), "sweep.csv",
+                      "a design CSV is read only with design = \"csv\" (the design is \"" + m.design + "\")");
+  m.replicates = get_int(*opts, path, "replicates", 1, 1, kMaxRuns);
   m.base_seed = get_int(*opts, path, "seed", base_params.get_int("run.seed"), 0);
-  const std::int64_t n_samples = get_int(*opts, path, "samples", 0, 1);
-  if (const auto* sets = opts->get_as<toml::array>("set"))
-    for (const auto& item : *sets) {
-      if (!item.is_string())
-        throw ConfigError(at(path, item.source()), "sweep.set", "expected \"key=value\"");
-      base_params.apply_override(*item.value<std::string>());
-    }
+  const std::int64_t n_samples = get_int(*opts, path, "samples", 0, 1, kMaxSamples);
+  const auto apply_sets = [&](Params& p) {
+    if (const auto* sets = opts->get_as<toml::array>("set"))
+      for (const auto& item : *sets) p.apply_override(*item.value<std::string>(), at(path, item.source()));
+  };
+  apply_sets(base_params);
 
   std::vector<Factor> factors;
   if (const auto* t = root.get_as<toml::table>("factors")) read_factors(path, *t, "", factors);
@@ -293,17 +386,38 @@ Plan load_plan(const std::string& path) {
     };
     return pos(a.where) < pos(b.where);
   });
+  // "cops.density" and [factors.cops] density are different TOML keys but the same factor.
+  for (std::size_t j = 0; j < factors.size(); ++j)
+    for (std::size_t i = 0; i < j; ++i)
+      if (factors[i].key == factors[j].key)
+        throw ConfigError(
+            factors[j].where, factors[j].key,
+            "factor given twice (first at " + factors[i].where + "); allowed: each factor once");
+  // Runs = samples x replicates, checked before any sample is made.
+  const auto too_many = [&](const std::string& where, const std::string& key, double samples) {
+    if (samples > static_cast<double>(kMaxSamples) ||
+        samples * static_cast<double>(m.replicates) > static_cast<double>(kMaxRuns))
+      throw ConfigError(where, key,
+                        "the design makes " + to_toml_text(samples) + " samples x " +
+                            std::to_string(m.replicates) + " replicates; allowed: at most " +
+                            std::to_string(kMaxSamples) + " samples and " + std::to_string(kMaxRuns) +
+                            " runs in one sweep");
+  };
 
   // The samples: per factor, a value (parameters) or a level (configs).
   std::vector<std::vector<Value>> rows;
+  std::vector<std::string> row_where;  // a CSV design: "path:line:" of each row, so errors name the row
   const std::string where_design = opts->get("design") ? at(path, opts->get("design")->source()) : path;
   if (m.design == "factorial") {
     std::vector<std::size_t> counts;
+    double total = 1;
     for (const auto& f : factors) {
       if (f.uniform)
         throw ConfigError(f.where, f.key,
                           "a distribution needs design = \"lhs\" or \"saltelli\"; use values");
       counts.push_back(f.levels.size());
+      total *= static_cast<double>(f.levels.size());
+      too_many(f.where, f.key, total);
     }
     for (const auto& idx : design::factorial(counts)) {
       auto& row = rows.emplace_back();
@@ -314,6 +428,9 @@ Plan load_plan(const std::string& path) {
       throw ConfigError(where_design, "sweep.samples", "empty design: " + m.design + " needs samples >= 1");
     if (factors.empty()) throw ConfigError(where_design, "factors", "empty design: no factors to sample");
     const auto n = static_cast<std::size_t>(n_samples);
+    too_many(
+        at(path, opts->get("samples")->source()), "sweep.samples",
+        static_cast<double>(n_samples) * (m.design == "lhs" ? 1.0 : static_cast<double>(factors.size() + 2)));
     const auto u = m.design == "lhs" ? design::latin_hypercube(n, factors.size(), m.base_seed)
                                      : design::saltelli(n, factors.size(), m.base_seed);
     for (const auto& point : u) {
@@ -327,6 +444,7 @@ Plan load_plan(const std::string& path) {
       throw ConfigError(factors[0].where, factors[0].key,
                         "design \"csv\" takes its factors from the CSV file");
     const CsvDesign d = read_design_csv((dir / csv->get()).lexically_normal().string(), full_schema());
+    too_many(d.path, "", static_cast<double>(d.rows.size()));
     for (const auto& col : d.columns) {
       Factor f;
       f.key = col;
@@ -335,6 +453,7 @@ Plan load_plan(const std::string& path) {
       factors.push_back(std::move(f));
     }
     rows = d.rows;
+    for (const int line : d.lines) row_where.push_back(d.path + ":" + std::to_string(line) + ":");
   }
   if (rows.empty()) throw ConfigError(where_design, "sweep.design", "empty design: no samples");
 
@@ -350,13 +469,14 @@ Plan load_plan(const std::string& path) {
     if (it == layered.end()) {
       Params p = base_params;
       for (const auto& config : configs) p.load_file(config);
-      if (const auto* sets = opts->get_as<toml::array>("set"))
-        for (const auto& item : *sets) p.apply_override(*item.value<std::string>());
+      apply_sets(p);
       it = layered.emplace(configs, std::move(p)).first;
     }
     Params p = it->second;
     for (std::size_t j = 0; j < factors.size(); ++j)
-      if (factors[j].spec != nullptr) p.set(factors[j].key, rows[s][j], factors[j].where);
+      if (factors[j].spec != nullptr)
+        p.set(factors[j].key, rows[s][j],
+              row_where.empty() ? factors[j].where : row_where[s] + std::to_string(j + 1));
     validate(p);
     plan.samples.push_back(std::move(p));
   }

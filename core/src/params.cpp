@@ -93,6 +93,11 @@ std::string problem(const ParamSpec& spec, Value& v) {
     case ParamType::Choice:
     case ParamType::String:
       if (!std::holds_alternative<std::string>(v)) return expected_got(spec, v);
+      if (const auto& s = std::get<std::string>(v); invalid_utf8_at(s) != std::string_view::npos)
+        return "value \"" + escape_invalid_utf8(s) + "\" is not UTF-8 text (byte " +
+               std::to_string(invalid_utf8_at(s) + 1) + ")";
+      else if (s.find('\0') != std::string::npos)
+        return "value " + to_toml_text(v) + " holds a NUL character";
       if (spec.type == ParamType::Choice &&
           std::find(spec.choices.begin(), spec.choices.end(), std::get<std::string>(v)) == spec.choices.end())
         return "value " + to_toml_text(v) + " is not allowed";
@@ -168,15 +173,16 @@ struct Leaf {
 
 // Flattens nested tables to dotted keys. A table with no entries is kept as a leaf so that an empty unknown
 // table ("[nothing]") is still reported; known empty tables are dropped by the caller.
-void flatten(const toml::table& table, const std::string& prefix, std::vector<Leaf>& out) {
+void flatten(const toml::table& table, const std::string& prefix, const Schema& schema,
+             std::vector<Leaf>& out) {
   for (const auto& [k, node] : table) {
     // A quoted key part holding a dot must not silently alias a nested key, so keep its quotes.
     const std::string part = k.str().find('.') == std::string_view::npos ? std::string(k.str())
                                                                          : "\"" + std::string(k.str()) + "\"";
     const std::string key = prefix.empty() ? part : prefix + "." + part;
     const auto* sub = node.as_table();
-    if (sub && !sub->empty())
-      flatten(*sub, key, out);
+    if (sub && !sub->empty() && schema.find(key) == nullptr)  // a table given for a parameter is a leaf
+      flatten(*sub, key, schema, out);
     else
       out.push_back({key, &node});
   }
@@ -234,6 +240,90 @@ std::string allowed_text(const ParamSpec& spec) {
     default:
       return "[" + bound_text(spec.min, spec.type) + ", " + bound_text(spec.max, spec.type) + "]";
   }
+}
+
+std::size_t invalid_utf8_at(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    std::size_t len = 0;
+    char32_t min = 0, cp = 0;
+    if (b < 0x80) {
+      ++i;
+      continue;
+    } else if ((b & 0xe0) == 0xc0) {
+      len = 2, min = 0x80, cp = b & 0x1f;
+    } else if ((b & 0xf0) == 0xe0) {
+      len = 3, min = 0x800, cp = b & 0x0f;
+    } else if ((b & 0xf8) == 0xf0) {
+      len = 4, min = 0x10000, cp = b & 0x07;
+    } else {
+      return i;
+    }
+    if (i + len > text.size()) return i;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto c = static_cast<unsigned char>(text[i + k]);
+      if ((c & 0xc0) != 0x80) return i;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+std::string escape_invalid_utf8(std::string_view text) {
+  std::string out;
+  while (!text.empty()) {
+    const std::size_t bad = invalid_utf8_at(text);
+    out += text.substr(0, bad);
+    if (bad == std::string_view::npos) break;
+    constexpr char hex[] = "0123456789ABCDEF";
+    const auto u = static_cast<unsigned char>(text[bad]);
+    out += "\\x";
+    out += hex[u >> 4];
+    out += hex[u & 0xf];
+    text.remove_prefix(bad + 1);
+  }
+  return out;
+}
+
+std::size_t toml_key_too_deep(std::string_view text, std::size_t max_dots) {
+  // A chain is tokens (bare key characters or quoted strings) joined by dots, spaces allowed around them; any
+  // other character ends it. Floats ("0.5") and dates make chains of one dot; string contents are skipped.
+  std::size_t line = 1, dots = 0;
+  const auto bare = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '+';
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"' || c == '\'') {
+      const bool multi = text.substr(i, 3) == std::string_view(c == '"' ? "\"\"\"" : "'''");
+      std::size_t j = i + (multi ? 3 : 1);
+      for (; j < text.size(); ++j) {
+        if (text[j] == '\n') {
+          if (!multi) break;  // a single-line string ends at the line (a syntax error toml++ reports)
+          ++line;
+        } else if (text[j] == '\\' && c == '"') {
+          if (j + 1 < text.size() && text[j + 1] == '\n') ++line;
+          ++j;
+        } else if (text[j] == c && (!multi || text.substr(j, 3) == text.substr(i, 3))) {
+          j += multi ? 2 : 0;
+          break;
+        }
+      }
+      i = j < text.size() && text[j] == '\n' ? j - 1 : j;  // the newline is counted below
+    } else if (c == '.') {
+      if (++dots > max_dots) return line;
+    } else if (c == '#') {
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+    } else if (!bare(c) && c != ' ' && c != '\t') {
+      dots = 0;
+      if (c == '\n') ++line;
+    }
+  }
+  return 0;
 }
 
 std::string to_toml_text(const Value& v) {
@@ -297,18 +387,29 @@ const ParamSpec* Schema::find(std::string_view key) const {
 std::string Schema::closest(std::string_view key) const {
   // Full keys catch typos anywhere; last components catch a bare "vison" and a key put in the wrong table
   // ("agents.vision"), the latter one edit worse so that a match in the right table wins.
+  // Ties go to a key in the same top-level table ("map.generator.seed": map.seed, not run.seed).
   std::string best;
   std::size_t best_d = std::string::npos;
+  bool best_same = false;
   const bool dotted = key.find('.') != std::string_view::npos;
+  const auto top = [](std::string_view k) { return k.substr(0, k.find('.')); };
+  const std::size_t limit = std::max<std::size_t>(2, key.size() / 3);
   for (const auto& spec : specs_) {
+    // The distance is at least the difference in length: a very long key is near nothing (and would cost
+    // seconds of edit distances).
+    if (key.size() > spec.key.size() + limit + 1 &&
+        last_part(key).size() > last_part(spec.key).size() + limit)
+      continue;
     std::size_t d = std::min(levenshtein(key, spec.key), levenshtein(key, last_part(spec.key)));
     if (dotted) d = std::min(d, levenshtein(last_part(key), last_part(spec.key)) + 1);
-    if (d < best_d) {
+    const bool same = dotted && top(key) == top(spec.key);
+    if (d < best_d || (d == best_d && same && !best_same)) {
       best_d = d;
       best = spec.key;
+      best_same = same;
     }
   }
-  return best_d <= std::max<std::size_t>(2, key.size() / 3) ? best : std::string();
+  return best_d <= limit ? best : std::string();
 }
 
 Params::Params(const Schema& schema) : schema_(&schema) {
@@ -332,6 +433,10 @@ void Params::load_file(const std::string& path) {
 }
 
 void Params::load_string(std::string_view toml_text, const std::string& origin) {
+  if (const std::size_t line = toml_key_too_deep(toml_text))
+    throw ConfigError(origin, "",
+                      "TOML syntax error at line " + std::to_string(line) +
+                          ": a key or table nested more than 64 levels deep");
   toml::table root;
   try {
     root = toml::parse(toml_text, origin);
@@ -342,7 +447,7 @@ void Params::load_string(std::string_view toml_text, const std::string& origin) 
                           std::to_string(pos.column) + ": " + std::string(e.description()));
   }
   std::vector<Leaf> leaves;
-  flatten(root, "", leaves);
+  flatten(root, "", *schema_, leaves);
   // toml++ tables are sorted by key; report problems in file order instead.
   std::stable_sort(leaves.begin(), leaves.end(), [](const Leaf& a, const Leaf& b) {
     const auto &pa = a.node->source().begin, &pb = b.node->source().begin;
@@ -378,8 +483,7 @@ void Params::load_string(std::string_view toml_text, const std::string& origin) 
   for (auto& [key, v] : staged) values_[key] = Entry{std::move(v), origin};
 }
 
-void Params::apply_override(std::string_view assignment) {
-  const std::string where = "--set";
+void Params::apply_override(std::string_view assignment, const std::string& where) {
   const auto eq = assignment.find('=');
   const std::string key(trim(assignment.substr(0, eq == std::string_view::npos ? 0 : eq)));
   if (eq == std::string_view::npos || key.empty())

@@ -390,8 +390,16 @@ Config read_config(const Params& p) {
     throw error_at(p, "mission.will_min", "must not exceed mission.will_initial");
   if (k.initial_skill > k.max_skill)
     throw error_at(p, "constabulary.initial_skill", "must not exceed constabulary.max_skill");
-  if (c.map_source == MapSource::File && c.map_file.empty())
-    throw error_at(p, "map.file", "map.source = file needs a map.file path");
+  if (c.map_source == MapSource::File && c.map_file.empty())  // named where map.source was set
+    throw ConfigError(p.origin("map.source"), "map.file", "map.source = file needs a map.file path");
+  if (c.map_source == MapSource::Generate) {
+    try {  // the generator's checks, reported at the file or --set that gave the key
+      check_map_params(c.map, c.base.width, c.base.height);
+    } catch (const ConfigError& e) {
+      const std::string key = p.schema().find(e.key()) != nullptr ? e.key() : "world.width";
+      throw error_at(p, key, e.message());
+    }
+  }
   if (l.local && c.base.legitimacy_schedule != epstein::LegitimacySchedule::Constant)
     throw error_at(
         p, "legitimacy.schedule",

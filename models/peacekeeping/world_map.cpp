@@ -78,7 +78,9 @@ Edges parse_border(const std::string& text) {
   return e;
 }
 
-void validate(const MapParams& p, int width, int height) {
+}  // namespace
+
+void check_map_params(const MapParams& p, int width, int height) {
   if (width < 1 || height < 1)
     throw ConfigError("map generator", "world",
                       "the map needs width and height of at least 1, got " + std::to_string(width) + "x" +
@@ -106,6 +108,8 @@ void validate(const MapParams& p, int width, int height) {
     bad_param("map.mixing", "must be between 0 (separated) and 1 (fully mixed), got " + num(p.mixing));
   parse_border(p.border);
 }
+
+namespace {
 
 std::int64_t below(Stream& s, std::int64_t n) {
   if (n <= std::numeric_limits<std::uint32_t>::max()) return s.below(static_cast<std::uint32_t>(n));
@@ -230,7 +234,7 @@ void place(WorldMap& m, Cell want, Installation kind) {
     const std::pair<int, std::int64_t> key{tier, dist2(here, want)};
     if (key < best_key) best_key = key, best = c;
   }
-  m.installation[best] = kind;  // validate() made sure there are enough cells
+  m.installation[best] = kind;  // check_map_params() made sure there are enough cells
 }
 
 }  // namespace
@@ -254,7 +258,7 @@ WorldMap WorldMap::plain(int width, int height) {
 }
 
 WorldMap generate_map(const MapParams& params, int width, int height) {
-  validate(params, width, height);
+  check_map_params(params, width, height);
   WorldMap m = WorldMap::plain(width, height);
   const auto at = [&](int x, int y) { return static_cast<std::size_t>(y) * width + x; };
 

@@ -47,6 +47,10 @@ struct WorldMap {
 /// the capital sits in the largest town, depots and training centres in other towns.
 WorldMap generate_map(const MapParams& params, int width, int height);
 
+/// The checks generate_map makes first: throws ConfigError("map generator", KEY, ...) when the parameters
+/// cannot make a width x height map (more regions than cells, an unknown border edge, ...).
+void check_map_params(const MapParams& params, int width, int height);
+
 /// Reads a raster file written by save_map (or by a user with h5py): datasets region, homeland, urban, road,
 /// border, installation, each of shape (height, width). Throws ConfigError naming the file and the layer when
 /// the file cannot be read, a layer is missing, has the wrong shape or holds values out of range.

@@ -585,3 +585,51 @@ TEST_CASE("describe_schema is an aligned table grouped by TOML table", "[params]
                        Contains("\n\ncops.vision ") && Contains("\n\ngrid.size.width "));
   CHECK_THAT(text, !Contains("\n\ncitizens.density "));
 }
+
+TEST_CASE("invalid_utf8_at finds the first byte that is not well-formed UTF-8", "[params]") {
+  const auto npos = std::string_view::npos;
+  CHECK(invalid_utf8_at("") == npos);
+  CHECK(invalid_utf8_at("plain ascii") == npos);
+  CHECK(invalid_utf8_at("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80") == npos);  // é, €, an emoji
+  CHECK(invalid_utf8_at("caf\xE9") == 3);                                       // Latin-1
+  CHECK(invalid_utf8_at("\xC0\xAF") == 0);                                      // overlong '/'
+  CHECK(invalid_utf8_at("a\xED\xA0\x80") == 1);                                 // a surrogate
+  CHECK(invalid_utf8_at("\xF4\x90\x80\x80") == 0);                              // above U+10FFFF
+  CHECK(invalid_utf8_at("ab\xE2\x82") == 2);                                    // cut short
+  CHECK(invalid_utf8_at("\xFF\xFE") == 0);                                      // a UTF-16 byte order mark
+  CHECK(escape_invalid_utf8("caf\xE9 \xC3\xA9\xFF") == "caf\\xE9 \xC3\xA9\\xFF");
+}
+
+TEST_CASE("strings that are not UTF-8 or hold NUL are refused with the key", "[params]") {
+  const Schema s = test_schema();
+  Params p(s);
+  const ConfigError e = config_error([&] { p.apply_override("output.label=caf\xE9"); });
+  CHECK(e.key() == "output.label");
+  CHECK_THAT(e.what(), Contains("not UTF-8") && Contains("caf\\xE9"));
+  CHECK_THAT(config_error([&] { p.set("output.label", std::string("a\0b", 3), "test"); }).what(),
+             Contains("NUL"));
+  p.apply_override("output.label=caf\xC3\xA9");
+  CHECK(p.get_string("output.label") == "caf\xC3\xA9");
+}
+
+TEST_CASE("a table given where a parameter is expected names the parameter", "[params]") {
+  const Schema s = test_schema();
+  Params p(s);
+  const ConfigError e = config_error([&] { p.load_string("[citizens.vision]\nradius = 7\n", "f.toml"); });
+  CHECK(e.key() == "citizens.vision");
+  CHECK_THAT(e.what(), Contains("got table"));
+}
+
+TEST_CASE("keys nested too deep for the TOML parser are refused before parsing", "[params]") {
+  CHECK(toml_key_too_deep("[a.b.c]\nx = 1.5\ny = [1.5, 2.5, 3.5]\n") == 0);
+  CHECK(toml_key_too_deep("title = \"a.b.c.d.e.f.g\"\n", 3) == 0);  // dots in strings do not count
+  CHECK(toml_key_too_deep("s = '''\n.\n.\n'''\na.b.c.d = 1\n", 2) == 5);
+  std::string deep = "x = 1\n[";
+  for (int i = 0; i < 100000; ++i) deep += "a.";
+  deep += "a]\n";
+  CHECK(toml_key_too_deep(deep) == 2);
+  const Schema s = test_schema();
+  Params p(s);
+  CHECK_THAT(config_error([&] { p.load_string(deep, "deep.toml"); }).what(),
+             Contains("deep.toml") && Contains("line 2") && Contains("64 levels"));
+}

@@ -11,9 +11,14 @@ namespace keepsim {
 class ConfigError : public std::runtime_error {
  public:
   ConfigError(std::string where, std::string key, const std::string& message)
-      : std::runtime_error(format(where, key, message)), where_(std::move(where)), key_(std::move(key)) {}
+      : std::runtime_error(format(where, key, message)),
+        where_(std::move(where)),
+        key_(std::move(key)),
+        message_(message) {}
   const std::string& where() const { return where_; }
   const std::string& key() const { return key_; }
+  /// The message without the place (to report it again at a better place).
+  const std::string& message() const { return message_; }
 
  private:
   static std::string format(const std::string& where, const std::string& key, const std::string& message) {
@@ -23,6 +28,7 @@ class ConfigError : public std::runtime_error {
   }
   std::string where_;
   std::string key_;
+  std::string message_;
 };
 
 /// A problem writing output (unwritable path, full disk). Also exit code 2 at the command line.

@@ -42,6 +42,15 @@ std::string_view type_name(ParamType t);
 std::string allowed_text(const ParamSpec& spec);
 /// A value as TOML source text ("0.7", "\"async\"", "inf", "true").
 std::string to_toml_text(const Value& v);
+/// The offset of the first byte of `text` that does not belong to well-formed UTF-8 (no overlong forms, no
+/// surrogates, nothing above U+10FFFF), or std::string_view::npos when all of it is well-formed.
+std::size_t invalid_utf8_at(std::string_view text);
+/// `text` with every byte that is not well-formed UTF-8 written as \xNN, for messages.
+std::string escape_invalid_utf8(std::string_view text);
+/// The line (1-based) of the first dotted key or table header in TOML `text` with more than `max_dots` dots,
+/// or 0 when there is none. toml++ recurses once per level of table nesting and overflows the stack on a key
+/// nested some 30000 deep, so callers refuse such text before they parse it.
+std::size_t toml_key_too_deep(std::string_view text, std::size_t max_dots = 64);
 
 class Schema {
  public:
@@ -70,7 +79,8 @@ class Params {
   /// Same, from text; `origin` names it in errors.
   void load_string(std::string_view toml_text, const std::string& origin);
   /// "key=value" from the command line, value parsed according to the key's type (strings may be unquoted).
-  void apply_override(std::string_view assignment);
+  /// `where` names the place in errors (a sweep file's `set` passes its file, line and column).
+  void apply_override(std::string_view assignment, const std::string& where = "--set");
   /// Sets a value programmatically (checked like any other).
   void set(const std::string& key, const Value& value, const std::string& origin);
 
