@@ -43,7 +43,9 @@ void validate(const Params& params) {
     return;
   }
   const peace::Config c = peace::read_config(params);
-  (void)world_map(c);  // a map file is checked here, before anything is written
+  // A map file is checked here, before anything is written. A generated map is not built: read_config checked
+  // the generator's parameters, and building the map of a large world would take the run's own memory.
+  if (c.map_source == peace::MapSource::File) (void)world_map(c);
 }
 
 std::unique_ptr<Model> make_model(const Params& params, int threads) {
@@ -51,6 +53,17 @@ std::unique_ptr<Model> make_model(const Params& params, int threads) {
     return std::make_unique<epstein::EpsteinModel>(epstein::read_config(params), threads);
   const peace::Config c = peace::read_config(params);
   return std::make_unique<peace::PeaceModel>(c, world_map(c), threads);
+}
+
+std::unique_ptr<Model> restore_model(const Params& params, int threads, const StateReader& state) {
+  std::unique_ptr<Model> model;
+  if (!is_peacekeeping(params))
+    model = std::make_unique<epstein::EpsteinModel>(epstein::read_config(params), threads);
+  else
+    model = std::make_unique<peace::PeaceModel>(peace::read_config(params), peace::map_from_state(state),
+                                                threads);
+  model->load_state(state);
+  return model;
 }
 
 peace::WorldMap scenario_map(const Params& params) {

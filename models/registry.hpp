@@ -20,6 +20,10 @@ void validate(const Params& params);
 /// Builds the model the parameters choose. `threads` changes speed only, never results.
 std::unique_ptr<Model> make_model(const Params& params, int threads);
 
+/// Builds the model a checkpoint's config chooses and loads the checkpoint's state into it (keepsim resume).
+/// A peacekeeping map comes from the checkpoint, not from the map file. Throws CheckpointError.
+std::unique_ptr<Model> restore_model(const Params& params, int threads, const StateReader& state);
+
 /// The map a peacekeeping config asks for (generated, loaded, or the plain Epstein world).
 }  // namespace keepsim
 namespace keepsim::peace {

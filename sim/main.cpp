@@ -7,25 +7,49 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 
+#include "keepsim/core/checkpoint.hpp"
 #include "keepsim/core/errors.hpp"
+#include "keepsim/core/output_guard.hpp"
+#include "keepsim/core/params.hpp"
 #include "keepsim/core/run.hpp"
 #include "models/peacekeeping/model.hpp"
 #include "models/peacekeeping/world_map.hpp"
 #include "models/registry.hpp"
+#include "sim/resources_cli.hpp"
 #include "sim/sweep_run.hpp"
 
 namespace {
 
 std::atomic<bool> g_stop{false};
 
-extern "C" void on_signal(int sig) {
-  if (g_stop.exchange(true)) {  // a second signal: stop now
-    std::signal(sig, SIG_DFL);
-    std::raise(sig);
+// The first SIGINT or SIGTERM asks for a stop at the next period boundary (the run then writes a checkpoint
+// and a valid file marked complete = 0). A second one ends the process at once, with only async-signal-safe
+// calls: the run file then stays under its .part name (never the final one), and the last checkpoint, renamed
+// into place whole, is intact.
+extern "C" void on_signal(int) {
+  if (g_stop.exchange(true)) {
+    static const char msg[] =
+        "\nkeepsim: second signal: stopped at once; an unfinished run file keeps its .part name, the last "
+        "checkpoint (if any) is intact\n";
+    [[maybe_unused]] const ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1);
+    _exit(130);
   }
+}
+
+/// `text` quoted for a POSIX shell when it needs to be.
+std::string shell_quote(const std::string& text) {
+  const bool plain = !text.empty() && text.find_first_not_of(
+                                          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                          "0123456789_-+=./:,@%") == std::string::npos;
+  if (plain) return text;
+  std::string out = "'";
+  for (const char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
 }
 
 keepsim::Params load(const std::vector<std::string>& configs, const std::vector<std::string>& sets) {
@@ -48,6 +72,26 @@ void check_output(const std::string& out, bool force) {
     throw keepsim::OutputError(out + ": directory " + dir.string() + " is not writable");
 }
 
+/// A checkpoint path a run may write to: not the output, in a writable directory, and not a checkpoint left
+/// by an unfinished run unless --force.
+void check_checkpoint(const std::string& checkpoint, const std::string& out, bool force) {
+  namespace fs = std::filesystem;
+  const fs::path p(checkpoint);
+  std::error_code ec1, ec2;
+  if (fs::weakly_canonical(p, ec1) == fs::weakly_canonical(fs::path(out), ec2) && !ec1 && !ec2)
+    throw keepsim::OutputError(checkpoint + ": the checkpoint cannot be the output file");
+  if (fs::is_directory(p)) throw keepsim::OutputError(checkpoint + ": checkpoint path is a directory");
+  if (fs::exists(p) && !force)
+    throw keepsim::OutputError(
+        checkpoint + ": a checkpoint of an unfinished run is there; continue that run with " +
+        "`keepsim resume " + shell_quote(checkpoint) + "`, or pass --force to start over");
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  if (!fs::is_directory(dir))
+    throw keepsim::OutputError(checkpoint + ": directory " + dir.string() + " does not exist");
+  if (access(dir.c_str(), W_OK) != 0)
+    throw keepsim::OutputError(checkpoint + ": directory " + dir.string() + " is not writable");
+}
+
 std::string format_value(const keepsim::AttrValue& v) {
   if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
   if (const auto* d = std::get_if<double>(&v)) {
@@ -58,14 +102,47 @@ std::string format_value(const keepsim::AttrValue& v) {
   return std::get<std::string>(v);
 }
 
+/// Says how the run ended (exit code 0 when complete, 130 when stopped, 74 when its file could not be written
+/// to the end) and prints the summary.
+int finish(const keepsim::RunOutcome& outcome, const keepsim::RunSpec& spec, const keepsim::Params& params,
+           double secs, bool quiet, const std::string& program, const std::string& verb) {
+  if (!outcome.complete || !outcome.write_error.empty()) {
+    if (!outcome.write_error.empty())  // says what is safe in the file, and where it is
+      std::fprintf(stderr, "keepsim: error: %s\n", outcome.write_error.c_str());
+    else
+      std::fprintf(stderr, "keepsim: interrupted after %lld periods; %s is valid and marked complete = 0\n",
+                   static_cast<long long>(outcome.steps_completed), spec.output.c_str());
+    if (outcome.checkpointed)
+      std::fprintf(stderr,
+                   "keepsim: checkpoint of period %lld in %s; continue the run with:\n  %s resume %s\n",
+                   static_cast<long long>(outcome.steps_completed), spec.checkpoint.c_str(),
+                   shell_quote(program).c_str(), shell_quote(spec.checkpoint).c_str());
+    else if (!outcome.checkpoint_error.empty())
+      std::fprintf(stderr, "keepsim: no checkpoint of period %lld: %s\n",
+                   static_cast<long long>(outcome.steps_completed), outcome.checkpoint_error.c_str());
+    return outcome.write_error.empty() ? 130 : keepsim::cli::kExitWriteError;
+  }
+  if (!quiet) {
+    std::printf("keepsim %s: %s, seed %lld, %lld periods in %.2f s -> %s\n", verb.c_str(),
+                params.get_string("title").c_str(), static_cast<long long>(params.get_int("run.seed")),
+                static_cast<long long>(outcome.steps_completed), secs, spec.output.c_str());
+    for (const auto& s : outcome.summary)
+      std::printf("  %-40s %s\n", s.spec.name.c_str(), format_value(s.value).c_str());
+  }
+  return 0;
+}
+
 int cmd_run(const std::vector<std::string>& configs, const std::vector<std::string>& sets,
             const std::string& out, std::optional<std::int64_t> seed, std::optional<std::int64_t> steps,
-            int threads, bool quiet, bool force) {
+            int threads, bool quiet, bool force, std::int64_t checkpoint_every, const std::string& checkpoint,
+            const std::string& program, const keepsim::cli::MemoryOptions& memory) {
   keepsim::Params params = load(configs, sets);
   if (seed) params.set("run.seed", *seed, "--seed");
   if (steps) params.set("run.steps", *steps, "--steps");
+  keepsim::cli::check_run_memory(params, threads, memory);  // before a map or a model is built
   keepsim::validate(params);
   check_output(out, force);
+  keepsim::cli::check_run_disk(params, threads, out, quiet);
 
   keepsim::RunSpec spec;
   spec.output = out;
@@ -73,6 +150,11 @@ int cmd_run(const std::vector<std::string>& configs, const std::vector<std::stri
   spec.attrs = keepsim::standard_attrs();
   for (auto& a : keepsim::run_attrs(params)) spec.attrs.push_back(std::move(a));
   spec.progress = !quiet && isatty(STDERR_FILENO) != 0;
+  // A checkpoint goes next to the output whether or not --checkpoint-every asks for them: a stop signal
+  // writes one, so a killed batch job can always be resumed.
+  spec.checkpoint = checkpoint.empty() ? out + ".ckpt" : checkpoint;
+  spec.checkpoint_every = checkpoint_every;
+  check_checkpoint(spec.checkpoint, out, force);
 
   auto model = keepsim::make_model(params, threads);
   std::signal(SIGINT, on_signal);
@@ -80,25 +162,55 @@ int cmd_run(const std::vector<std::string>& configs, const std::vector<std::stri
   const auto t0 = std::chrono::steady_clock::now();
   const keepsim::RunOutcome outcome = keepsim::run_model(*model, spec, &g_stop);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return finish(outcome, spec, params, secs, quiet, program, "run");
+}
 
-  if (!outcome.complete) {
-    std::fprintf(stderr, "keepsim: interrupted after %lld periods; %s is valid and marked complete = 0\n",
-                 static_cast<long long>(outcome.steps_completed), out.c_str());
-    return 130;
-  }
-  if (!quiet) {
-    std::printf("keepsim run: %s, seed %lld, %lld periods in %.2f s -> %s\n",
-                params.get_string("title").c_str(), static_cast<long long>(params.get_int("run.seed")),
-                static_cast<long long>(outcome.steps_completed), secs, out.c_str());
-    for (const auto& s : outcome.summary)
-      std::printf("  %-40s %s\n", s.spec.name.c_str(), format_value(s.value).c_str());
-  }
-  return 0;
+int cmd_resume(const std::string& path, int threads, bool quiet, std::optional<std::int64_t> checkpoint_every,
+               const std::string& program) {
+  keepsim::Checkpoint ck(path);
+  const keepsim::CheckpointHeader& h = ck.header();
+  // The run's full effective config travels in the checkpoint; no config file is read (nor a map file: the
+  // map is in the checkpoint too).
+  keepsim::Params params(keepsim::full_schema());
+  params.load_string(ck.run_attr("config"), path + " (the config it carries)");
+  if (params.get_int("run.steps") != h.steps)
+    throw keepsim::CheckpointError(path + ": its config and header disagree on the number of periods");
+  auto model = keepsim::restore_model(params, threads, ck.state());
+  ck.drop_state();
+  if (model->period() != h.period)
+    throw keepsim::CheckpointError(path + ": its model state is at period " +
+                                   std::to_string(model->period()) + ", its header at " +
+                                   std::to_string(h.period));
+  check_output(h.output, true);  // the stopped run's file is there; it is replaced when the run ends
+
+  char now[32];
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  keepsim::RunSpec spec;
+  spec.output = h.output;
+  spec.steps = h.steps;
+  spec.attrs = h.attrs;
+  spec.flush_every = h.flush_every;
+  spec.history = h.history + "; resumed_from " + path + " at period " + std::to_string(h.period) + " (" +
+                 now + ") by keepsim resume";
+  spec.progress = !quiet && isatty(STDERR_FILENO) != 0;
+  spec.checkpoint = path;
+  spec.checkpoint_every = checkpoint_every.value_or(h.checkpoint_every);
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const auto t0 = std::chrono::steady_clock::now();
+  const keepsim::RunOutcome outcome = keepsim::run_model(*model, spec, &g_stop, &ck);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return finish(outcome, spec, params, secs, quiet, program, "resume");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  keepsim::prepare_for_write_failures();  // a full disk or ulimit -f: an error message, not a crash
   CLI::App app{"keepsim: agent-based simulation of civil violence, peacekeeping and security-keeping"};
   app.require_subcommand(1);
   app.set_version_flag("--version",
@@ -118,7 +230,46 @@ int main(int argc, char** argv) {
   run->add_option("--threads", threads, "worker threads (0: all cores); never changes results");
   run->add_option("--set", sets, "override a parameter: --set key=value (dotted TOML key)");
   run->add_flag("-q,--quiet", quiet, "print nothing but errors");
-  run->add_flag("--force", force, "overwrite an existing output file");
+  keepsim::cli::MemoryOptions memory;
+  keepsim::cli::add_memory_options(run, memory);
+  run->add_flag("--force", force,
+                "overwrite an existing output file (and a checkpoint left by a stopped run)");
+  std::int64_t checkpoint_every = 0;
+  std::string checkpoint;
+  run->add_option(
+         "--checkpoint-every", checkpoint_every,
+         "write a checkpoint every N periods, replaced atomically each time (default: only when stopped)")
+      ->check(CLI::Range(std::int64_t{1}, std::numeric_limits<std::int64_t>::max()));
+  run->add_option("--checkpoint", checkpoint,
+                  "where the checkpoint goes (default: OUTPUT.ckpt); removed when the run completes");
+  run->footer(
+      "Ctrl-C or SIGTERM stops at the end of the current period: the output is left valid and marked "
+      "complete = 0, "
+      "a checkpoint is written (with or without --checkpoint-every), and the exit code is 130. "
+      "`keepsim resume CHECKPOINT` then finishes the run, bit for bit as if it had never stopped. A second "
+      "signal "
+      "stops at once: the output stays under OUTPUT.part and the last checkpoint is intact.");
+
+  CLI::App* resume = app.add_subcommand(
+      "resume",
+      "continue a stopped run from its checkpoint; the finished file equals the uninterrupted run's");
+  std::string resume_path;
+  std::optional<std::int64_t> resume_every;
+  resume
+      ->add_option("checkpoint", resume_path, "the checkpoint (OUTPUT.ckpt unless the run said --checkpoint)")
+      ->required();
+  resume->add_option("--threads", threads, "worker threads (0: all cores); never changes results");
+  resume
+      ->add_option("--checkpoint-every", resume_every,
+                   "write a checkpoint every N periods (default: as the run did)")
+      ->check(CLI::Range(std::int64_t{1}, std::numeric_limits<std::int64_t>::max()));
+  resume->add_flag("-q,--quiet", quiet, "print nothing but errors");
+  resume->footer(
+      "The checkpoint carries the full config, seed, steps and output path (found relative to the "
+      "checkpoint); "
+      "the output is rebuilt under OUTPUT.part and renamed when done, a stale .part is replaced. New "
+      "checkpoints "
+      "go to the same file, which is removed when the run completes.");
 
   CLI::App* describe =
       app.add_subcommand("describe", "list every parameter: type, default, unit, range, doc");
@@ -149,7 +300,10 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   try {
-    if (*run) return cmd_run(configs, sets, out, seed, steps, threads, quiet, force);
+    if (*run)
+      return cmd_run(configs, sets, out, seed, steps, threads, quiet, force, checkpoint_every, checkpoint,
+                     argv[0], memory);
+    if (*resume) return cmd_resume(resume_path, threads, quiet, resume_every, argv[0]);
     if (*sweep) {
       std::signal(SIGINT, on_signal);
       std::signal(SIGTERM, on_signal);
@@ -174,16 +328,27 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*validate) {
-      keepsim::validate(load(vconfigs, vsets));
-      std::printf("ok: %zu config file(s) valid\n", vconfigs.size());
+      const keepsim::Params p = load(vconfigs, vsets);
+      keepsim::validate(p);
+      std::printf("ok: %zu config file(s) valid\n  %s\n", vconfigs.size(),
+                  keepsim::cli::describe_needs(p, 0).c_str());
       return 0;
     }
-  } catch (const keepsim::ConfigError& e) {
-    std::fprintf(stderr, "keepsim: error: %s\n", e.what());
+  } catch (const keepsim::ConfigError& e) {  // messages quote input: bad bytes in it are shown as \xNN
+    std::fprintf(stderr, "keepsim: error: %s\n", keepsim::escape_invalid_utf8(e.what()).c_str());
     return 2;
   } catch (const keepsim::OutputError& e) {
-    std::fprintf(stderr, "keepsim: error: %s\n", e.what());
+    std::fprintf(stderr, "keepsim: error: %s\n", keepsim::escape_invalid_utf8(e.what()).c_str());
     return 2;
+  } catch (const keepsim::CheckpointError& e) {
+    std::fprintf(stderr, "keepsim: error: checkpoint %s\n", keepsim::escape_invalid_utf8(e.what()).c_str());
+    return 2;
+  } catch (const std::bad_alloc&) {  // not a bad input (those are ConfigErrors): exit 3, not 2, and no abort
+    std::fprintf(stderr, "keepsim: error: out of memory\n");
+    return 3;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "keepsim: internal error: %s\n", keepsim::escape_invalid_utf8(e.what()).c_str());
+    return 3;
   }
   return 0;
 }

@@ -6,9 +6,11 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -16,6 +18,7 @@
 
 #include "keepsim/core/errors.hpp"
 #include "keepsim/core/parallel.hpp"
+#include "keepsim/core/resources.hpp"
 #include "keepsim/core/run.hpp"
 #include "models/registry.hpp"
 #include "sim/sweep_plan.hpp"
@@ -133,6 +136,22 @@ std::optional<std::int64_t> env_int(const char* name) {
   return x;
 }
 
+/// The first run file a sweep could not write, and why (runs go on in parallel: guarded).
+std::mutex g_write_error_mutex;
+std::string g_write_error;
+
+/// The reason of a write error is a full disk (or a file size limit, or a quota).
+bool out_of_room(const std::string& text) {
+  for (const int e : {ENOSPC, EFBIG, EDQUOT})
+    if (text.find(std::strerror(e)) != std::string::npos) return true;
+  return false;
+}
+
+void note_write_error(const std::string& text) {
+  const std::lock_guard lock(g_write_error_mutex);
+  if (g_write_error.empty()) g_write_error = text;
+}
+
 int collect(const std::string& dir, bool quiet) {
   const fs::path manifest = fs::path(dir) / "manifest.toml";
   if (!fs::exists(manifest))
@@ -161,6 +180,7 @@ CLI::App* add_command(CLI::App& app, Options& o) {
   s->add_option("--task-count", o.task_count,
                 "Slurm array mode: of K shares (default $SLURM_ARRAY_TASK_COUNT)");
   s->add_flag("-q,--quiet", o.quiet, "print nothing but errors");
+  cli::add_memory_options(s, o.memory);
   return s;
 }
 
@@ -178,9 +198,18 @@ int execute_run(const Plan& plan, const std::string& dir, std::size_t run, int t
     spec.attrs.emplace_back("sweep_run", static_cast<std::int64_t>(run));
     spec.attrs.emplace_back("sample", plan.manifest.sample[run]);
     spec.attrs.emplace_back("replicate", plan.manifest.replicate[run]);
+    cli::check_run_disk(p, threads, spec.output, true);
     auto model = make_model(p, threads);
-    return run_model(*model, spec, stop).complete ? 0 : 2;
+    const RunOutcome outcome = run_model(*model, spec, stop);
+    if (!outcome.write_error.empty()) throw OutputError(outcome.write_error);
+    return outcome.complete ? 0 : 2;
   } catch (const std::exception& e) {
+    if (dynamic_cast<const OutputError*>(&e) != nullptr && out_of_room(e.what())) {
+      // A full disk is no fault of the run: no .error file; the run file, if any, is valid and incomplete.
+      fs::remove(run_path(dir, run) + ".part", ec);
+      note_write_error(e.what());
+      return 3;
+    }
     // Recorded, not fatal: the other runs go on and the table marks this one failed with this text.
     fs::remove(run_path(dir, run), ec);
     std::ofstream(error_path(dir, run)) << e.what() << "\n";
@@ -206,6 +235,16 @@ int main(const Options& o, const std::atomic<bool>* stop) {
           "task " + std::to_string(index) + " of " + std::to_string(count) + "; allowed: 0 <= index < count");
     if (root) {
       try {
+        // Before anything is written: the runs this machine will hold at once must fit in its memory.
+        std::vector<Params> mine;
+        for (std::size_t i = static_cast<std::size_t>(index); i < plan->manifest.runs();
+             i += static_cast<std::size_t>(count))
+          mine.push_back(plan->run_params(i));
+        const int at_once = mpi.size() > 1 ? 1
+                            : o.jobs > 0
+                                ? o.jobs
+                                : std::min<int>(Executor(0).threads(), static_cast<int>(mine.size()));
+        cli::check_sweep_memory(mine, at_once, o.threads > 0 ? o.threads : 1, o.memory, o.file);
         prepare(o, *plan, count > 1);
       } catch (...) {
         mpi.broadcast(0);  // the other ranks leave quietly; rank 0 reports
@@ -229,8 +268,10 @@ int main(const Options& o, const std::atomic<bool>* stop) {
                             : std::max(1, cores / jobs);
     Progress progress(root && !o.quiet && isatty(STDERR_FILENO) != 0, pending.size());
     std::atomic<int> interrupted{0};
+    std::atomic<bool> disk_full{false};
     auto done = [&](std::size_t, int status) {
       if (status == 2) interrupted = 1;
+      if (status == 3) disk_full = true;  // start no more runs: they would not fit either
       progress.tick(status);
     };
     auto one = [&](std::size_t i) { return execute_run(*plan, o.dir, i, threads, stop); };
@@ -241,13 +282,20 @@ int main(const Options& o, const std::atomic<bool>* stop) {
       pool.for_each(
           pending.size(),
           [&](std::size_t k) {
-            if (stop != nullptr && stop->load()) return;
+            if ((stop != nullptr && stop->load()) || disk_full) return;
             done(pending[k], one(pending[k]));
           },
           1);
     }
     progress.finish();
     if (!root) return 0;
+    if (disk_full) {
+      std::fprintf(stderr,
+                   "keepsim: error: %s; the sweep stopped: make room, then run it again with --resume to "
+                   "finish %s\n",
+                   g_write_error.c_str(), o.dir.c_str());
+      return cli::kExitWriteError;
+    }
     if ((stop != nullptr && stop->load()) || interrupted) {
       std::fprintf(stderr, "keepsim: sweep interrupted; run it again with --resume to finish %s\n",
                    o.dir.c_str());
@@ -262,7 +310,18 @@ int main(const Options& o, const std::atomic<bool>* stop) {
             progress.elapsed(), o.dir.c_str());
       return progress.failed() > 0 ? 1 : 0;
     }
-    const TableCounts c = write_table(o.dir, plan->manifest);
+    TableCounts c;
+    try {
+      c = write_table(o.dir, plan->manifest);
+    } catch (const OutputError& e) {
+      std::error_code ec;
+      fs::remove(fs::path(o.dir) / "sweep.h5.part", ec);
+      std::fprintf(stderr,
+                   "keepsim: error: %s; every run file is written: make room, then build the table with "
+                   "keepsim sweep --collect %s\n",
+                   e.what(), o.dir.c_str());
+      return cli::kExitWriteError;
+    }
     if (!o.quiet)
       std::printf(
           "keepsim sweep: %zu runs (%zu run now, %zu ok, %zu failed, %zu missing) in %.1f s with %d jobs x "

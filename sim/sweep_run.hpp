@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/resources_cli.hpp"
+
 namespace CLI {
 class App;
 }
@@ -24,16 +26,19 @@ struct Options {
   int jobs = 0;         ///< runs at once; 0: min(runs, cores)
   bool resume = false, force = false, quiet = false;
   std::optional<std::int64_t> task_index, task_count;
+  cli::MemoryOptions memory;  ///< --memory-limit, --no-memory-check: for the runs at once together
 };
 
 /// Declares `keepsim sweep` and its options on `app`.
 CLI::App* add_command(CLI::App& app, Options& o);
 
 /// Runs the subcommand; `stop` is set by SIGINT/SIGTERM. Returns the exit code (0, 1 if any run failed,
-/// 130 if interrupted); user errors throw ConfigError or OutputError.
+/// 130 if interrupted, 74 if a run file or the table could not be written: a full disk); user errors throw
+/// ConfigError or OutputError.
 int main(const Options& o, const std::atomic<bool>* stop);
 
-/// Runs one run of the plan into DIR/runs; 0 complete, 1 failed (text in the .error file), 2 interrupted.
+/// Runs one run of the plan into DIR/runs; 0 complete, 1 failed (text in the .error file), 2 interrupted, 3
+/// its file could not be written (a full disk: no .error file, --resume runs it again).
 int execute_run(const Plan& plan, const std::string& dir, std::size_t run, int threads,
                 const std::atomic<bool>* stop);
 

@@ -12,8 +12,12 @@
 //    `snapshot_step` and the maps grow along it, the maps one snapshot per chunk.
 #include "keepsim/core/h5file.hpp"
 
+#include <fcntl.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -237,8 +241,10 @@ struct RunFile::Impl {
   std::map<std::string, Map> maps;
   std::set<std::string> names;  ///< every dataset in the root group
   Id utf8;                      ///< scalar variable-length UTF-8 string type
+  mutable bool failed = false;  ///< an HDF5 call failed: the file cannot be trusted to close cleanly
 
   [[noreturn]] void fail(const std::string& what) const {
+    failed = true;
     const std::string detail = hdf5_detail();
     throw OutputError("cannot write output file '" + path + "': " + what +
                       (detail.empty() ? std::string() : ": " + detail));
@@ -465,6 +471,33 @@ struct RunFile::Impl {
     mp.rows = snapshots;
   }
 
+  /// Reads map `name` of snapshot `index` back into `out`.
+  template <class T>
+  void read_map(const std::string& name, std::size_t index, std::span<T> out, DType dtype,
+                hid_t mtype) const {
+    require_open();
+    const auto it = maps.find(name);
+    if (it == maps.end()) throw std::logic_error("RunFile::read_map: no map '" + name + "'");
+    const Map& mp = it->second;
+    if (mp.dtype != dtype || out.size() != map_height * map_width || index >= snapshots)
+      throw std::logic_error("RunFile::read_map: wrong type, size or snapshot for map '" + name + "'");
+    if (index >= mp.rows) {  // not written in this snapshot (nor later): the fill value
+      const Fill fill(dtype);
+      T value;
+      std::memcpy(&value, fill.bytes, sizeof value);
+      std::fill(out.begin(), out.end(), value);
+      return;
+    }
+    const std::string what = "cannot read back map '" + name + "'";
+    const Id fspace = hold(H5Dget_space(mp.ds.get()), H5Sclose, what);
+    const hsize_t offset[3] = {index, 0, 0};
+    const hsize_t count[3] = {1, map_height, map_width};
+    check(H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, offset, nullptr, count, nullptr), what);
+    const hsize_t total = out.size();
+    const Id mspace = hold(H5Screate_simple(1, &total, nullptr), H5Sclose, what);
+    check(H5Dread(mp.ds.get(), mtype, mspace.get(), fspace.get(), H5P_DEFAULT, out.data()), what);
+  }
+
   /// Closes every id; returns false if any close failed.
   bool close_all() {
     bool ok = true;
@@ -475,6 +508,38 @@ struct RunFile::Impl {
     ok = utf8.reset() >= 0 && ok;
     ok = file.reset() >= 0 && ok;
     return ok;
+  }
+
+  /// Closes the file without writing to it again: its descriptor is pointed at a memory file first, so what
+  /// HDF5 still holds (dirty metadata, cached chunks) goes nowhere. After a failed write (a full disk), a
+  /// plain close would try those writes again, fail, and leave HDF5 a file it cannot close, on which the
+  /// library's exit handler crashes.
+  void abandon() {
+    // The memory file takes the writes and the truncation HDF5 does when closing (/dev/null, the fallback,
+    // cannot be truncated). Past RLIMIT_FSIZE a memory file refuses them too: the soft limit is raised to the
+    // hard one meanwhile. When the close fails even so (soft = hard), keepsim's main() has told HDF5 not to
+    // close files at exit (prepare_for_write_failures), where it would crash.
+    if (file.valid()) {
+      void* handle = nullptr;
+      if (H5Fget_vfd_handle(file.get(), H5P_DEFAULT, &handle) >= 0 && handle != nullptr) {
+        int sink = ::memfd_create("keepsim-abandoned", MFD_CLOEXEC);
+        if (sink < 0) sink = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (sink >= 0) {
+          ::dup2(sink, *static_cast<int*>(handle));
+          ::close(sink);
+        }
+      }
+    }
+    rlimit old{};
+    const bool raise = getrlimit(RLIMIT_FSIZE, &old) == 0 && old.rlim_cur != old.rlim_max;
+    if (raise) {
+      rlimit wide = old;
+      wide.rlim_cur = old.rlim_max;
+      setrlimit(RLIMIT_FSIZE, &wide);
+    }
+    close_all();
+    if (raise) setrlimit(RLIMIT_FSIZE, &old);
+    H5Eclear2(H5E_DEFAULT);
   }
 };
 
@@ -489,7 +554,16 @@ RunFile::RunFile(std::string path) : impl_(std::make_unique<Impl>()), path_(std:
   m.check(H5Pset_attr_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), what);
   const Id fapl = m.hold(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, what);
   m.check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), what);
-  m.file = m.hold(H5Fcreate(m.part.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose, what);
+  const hid_t created = H5Fcreate(m.part.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get());
+  if (created < 0) {  // what H5Fcreate may have left (an empty file on a full disk) is of no use
+    const std::string detail = hdf5_detail();
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(m.part, ec) && std::filesystem::file_size(m.part, ec) == 0)
+      std::filesystem::remove(m.part, ec);
+    throw OutputError("cannot write output file '" + m.path + "': " + what +
+                      (detail.empty() ? std::string() : ": " + detail));
+  }
+  m.file = Id(created, H5Fclose);
   m.utf8 = m.hold(H5Tcopy(H5T_C_S1), H5Tclose, what);
   m.check(H5Tset_size(m.utf8.get(), H5T_VARIABLE), what);
   m.check(H5Tset_cset(m.utf8.get(), H5T_CSET_UTF8), what);
@@ -499,8 +573,23 @@ RunFile::~RunFile() {
   if (!impl_) return;
   try {
     const QuietErrors quiet;
-    impl_->close_all();
+    if (impl_->failed)
+      impl_->abandon();  // the .part file stays as it was on disk when the write failed
+    else
+      impl_->close_all();
   } catch (...) {  // never throw from a destructor; the ids are released either way
+  }
+}
+
+bool RunFile::is_open() const {
+  return impl_->file.valid();
+}
+
+void RunFile::abandon() noexcept {
+  try {
+    const QuietErrors quiet;
+    impl_->abandon();
+  } catch (...) {  // the ids are released either way
   }
 }
 
@@ -769,8 +858,13 @@ void RunFile::define_map(const VarSpec& spec) {
   const hsize_t maxshape[3] = {H5S_UNLIMITED, m.map_height, m.map_width};
   const Id space = m.hold(H5Screate_simple(3, shape, maxshape), H5Sclose, what);
   const Id plist = m.growing_dcpl({1, m.map_height, m.map_width}, spec.dtype, what);
+  // Each chunk (one snapshot) is written once: no chunk cache, so it goes to disk at once rather than at the
+  // next flush, and the run's disk-space checks (output_guard.hpp) see it go.
+  const Id access = m.hold(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose, what);
+  m.check(H5Pset_chunk_cache(access.get(), H5D_CHUNK_CACHE_NSLOTS_DEFAULT, 0, H5D_CHUNK_CACHE_W0_DEFAULT),
+          what);
   mp.ds = m.hold(H5Dcreate2(m.file.get(), spec.name.c_str(), file_type(spec.dtype), space.get(), H5P_DEFAULT,
-                            plist.get(), H5P_DEFAULT),
+                            plist.get(), access.get()),
                  H5Dclose, what);
   const std::size_t ids[3] = {*m.snapshot_dim, m.dim_index.at("y"), m.dim_index.at("x")};
   for (unsigned axis = 0; axis < 3; ++axis)
@@ -804,6 +898,35 @@ void RunFile::write_map(const std::string& name, std::span<const std::int32_t> v
 void RunFile::write_map(const std::string& name, std::span<const float> values) {
   const QuietErrors quiet;
   impl_->write_map(name, values, DType::Float32, H5T_NATIVE_FLOAT, "float");
+}
+
+std::vector<std::int64_t> RunFile::snapshot_steps() const {
+  const QuietErrors quiet;
+  const Impl& m = *impl_;
+  m.require_open();
+  std::vector<std::int64_t> steps(m.snapshots);
+  if (steps.empty()) return steps;
+  const std::string what = "cannot read back 'snapshot_step'";
+  const hsize_t n = steps.size();
+  const Id mspace = m.hold(H5Screate_simple(1, &n, nullptr), H5Sclose, what);
+  m.check(H5Dread(m.snapshot_step.get(), H5T_NATIVE_INT64, mspace.get(), H5S_ALL, H5P_DEFAULT, steps.data()),
+          what);
+  return steps;
+}
+
+void RunFile::read_map(const std::string& name, std::size_t index, std::span<std::uint8_t> out) const {
+  const QuietErrors quiet;
+  impl_->read_map(name, index, out, DType::UInt8, H5T_NATIVE_UINT8);
+}
+
+void RunFile::read_map(const std::string& name, std::size_t index, std::span<std::int32_t> out) const {
+  const QuietErrors quiet;
+  impl_->read_map(name, index, out, DType::Int32, H5T_NATIVE_INT32);
+}
+
+void RunFile::read_map(const std::string& name, std::size_t index, std::span<float> out) const {
+  const QuietErrors quiet;
+  impl_->read_map(name, index, out, DType::Float32, H5T_NATIVE_FLOAT);
 }
 
 void RunFile::flush() {

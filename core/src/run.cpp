@@ -6,7 +6,12 @@
 #include <cstdio>
 #include <ctime>
 
+#include <filesystem>
+
+#include "keepsim/core/checkpoint.hpp"
+#include "keepsim/core/errors.hpp"
 #include "keepsim/core/h5file.hpp"
+#include "keepsim/core/output_guard.hpp"
 
 namespace keepsim {
 namespace {
@@ -84,12 +89,13 @@ std::vector<std::pair<std::string, AttrValue>> standard_attrs() {
           {"created", std::string(created)}};
 }
 
-RunOutcome run_model(Model& model, const RunSpec& spec, const std::atomic<bool>* stop) {
+RunOutcome run_model(Model& model, const RunSpec& spec, const std::atomic<bool>* stop,
+                     const Checkpoint* resume) {
   RunFile file(spec.output);
   for (const auto& [name, value] : spec.attrs) file.set_attr(name, value);
   file.set_attr("complete", std::int64_t{0});
-  file.set_attr("steps_completed", std::int64_t{0});
-  file.set_attr("history", std::string("created by keepsim run"));
+  file.set_attr("steps_completed", model.period());
+  file.set_attr("history", spec.history);
 
   file.define_step_axis();
   for (const Coordinate& c : model.coordinates()) file.define_coordinate(c.name, c.values, c.long_name);
@@ -109,39 +115,114 @@ RunOutcome run_model(Model& model, const RunSpec& spec, const std::atomic<bool>*
     model.write_maps(sink);
   };
 
-  rec.begin_step(model.period());
-  model.observe(rec);
-  snapshot();
-
-  ProgressBar bar(spec.progress, spec.steps);
-  std::size_t written = 0;
   RunOutcome out;
-  for (std::int64_t t = 0; t < spec.steps; ++t) {
-    if (stop != nullptr && stop->load()) break;
-    model.step();
-    rec.begin_step(model.period());
-    model.observe(rec);
-    snapshot();
-    ++out.steps_completed;
-    bar.update(out.steps_completed);
-    if (static_cast<std::int64_t>(rec.rows() - written) >= spec.flush_every) {
-      write_rows(file, rec, written, rec.rows());
+  out.steps_completed = model.period();
+  std::size_t written = 0;
+  std::int64_t checkpointed = -1;  // the period of the last checkpoint written
+  ProgressBar bar(spec.progress, spec.steps);
+  try {  // a write failing (a full disk) is recovered from below
+    if (resume != nullptr) {
+      // The rows and maps up to the checkpoint's period, as the interrupted run wrote them.
+      resume->restore_rows(rec);
+      const auto cells =
+          static_cast<std::size_t>(model.map_height()) * static_cast<std::size_t>(model.map_width());
+      resume->restore_maps(file, maps, cells);
+      write_rows(file, rec, 0, rec.rows());
       written = rec.rows();
-      file.set_attr("steps_completed", out.steps_completed);
-      file.flush();
+      checkpointed = model.period();
+    } else {
+      rec.begin_step(model.period());
+      model.observe(rec);
+      snapshot();
     }
-  }
-  write_rows(file, rec, written, rec.rows());
-  file.set_attr("steps_completed", out.steps_completed);
-  out.complete = out.steps_completed == spec.steps;
-  if (out.complete) {
-    out.summary = model.summary(rec);
-    for (const Scalar& s : out.summary) file.write_scalar(s.spec, s.value);
-    file.set_attr("complete", std::int64_t{1});
-  } else {
+    const auto checkpoint = [&] {
+      CheckpointHeader h;
+      h.period = model.period();
+      h.steps = spec.steps;
+      h.checkpoint_every = spec.checkpoint_every;
+      h.flush_every = spec.flush_every;
+      h.output = spec.output;
+      h.history = spec.history;
+      h.attrs = spec.attrs;
+      try {
+        write_checkpoint(spec.checkpoint, h, model, rec, maps.empty() ? nullptr : &file);
+        checkpointed = model.period();
+        out.checkpoint_error.clear();
+      } catch (const OutputError& e) {  // the previous checkpoint, if any, is still whole
+        out.checkpoint_error = e.what();
+      }
+    };
+
+    // A full disk stops the run while the file can still be closed.
+    OutputGuard guard(
+        file, rec, maps,
+        static_cast<std::size_t>(model.map_height()) * static_cast<std::size_t>(model.map_width()),
+        spec.flush_every, written);
+    for (std::int64_t t = out.steps_completed; t < spec.steps; ++t) {
+      if (stop != nullptr && stop->load()) break;
+      model.step();
+      rec.begin_step(model.period());
+      model.observe(rec);
+      const auto due =
+          static_cast<std::int64_t>(rec.rows() - written) >= spec.flush_every ? rec.rows() - written : 0;
+      if (!guard.fits(due, !maps.empty() && model.map_due())) {
+        out.write_error = guard.reason();  // this period's row is recorded; it goes to the file below
+        ++out.steps_completed;
+        break;
+      }
+      snapshot();
+      ++out.steps_completed;
+      bar.update(out.steps_completed);
+      if (static_cast<std::int64_t>(rec.rows() - written) >= spec.flush_every) {
+        write_rows(file, rec, written, rec.rows());
+        written = rec.rows();
+        file.set_attr("steps_completed", out.steps_completed);
+        file.flush();
+      }
+      if (!spec.checkpoint.empty() && spec.checkpoint_every > 0 && out.steps_completed < spec.steps &&
+          out.steps_completed % spec.checkpoint_every == 0) {
+        checkpoint();
+        if (!out.checkpoint_error.empty())
+          std::fprintf(stderr, "%skeepsim: warning: %s; the run goes on\n", spec.progress ? "\n" : "",
+                       out.checkpoint_error.c_str());
+      }
+    }
+    out.complete = out.steps_completed == spec.steps && out.write_error.empty();
+    // Stopped: a checkpoint of the last period completed, before the file closes (its maps are read back).
+    // Not when the disk is full: the run file must be closed first, and a checkpoint might take its last
+    // room.
+    if (!out.complete && !spec.checkpoint.empty() && checkpointed != model.period() &&
+        out.write_error.empty())
+      checkpoint();
+    out.checkpointed = !out.complete && checkpointed == model.period();
+    // The rows since the last flush, unless the disk has no room left for them: the file then ends there.
+    const std::size_t keep = guard.final_rows(written, rec.rows());
+    write_rows(file, rec, written, keep);
+    if (keep < rec.rows()) {
+      out.complete = false;
+      out.steps_completed = rec.steps()[keep - 1];
+      out.write_error = guard.reason();
+    }
+    file.set_attr("steps_completed", out.steps_completed);
+    if (out.complete) {
+      out.summary = model.summary(rec);
+      for (const Scalar& s : out.summary) file.write_scalar(s.spec, s.value);
+      file.set_attr("complete", std::int64_t{1});
+    } else {
+      bar.finish();
+    }
+    file.close();
+  } catch (const OutputError& e) {
+    out.write_error = recover_run_file(file, spec, model, rec, e.what(), out);
     bar.finish();
+    return out;
   }
-  file.close();
+  if (!out.write_error.empty()) out.write_error = stopped_message(out.write_error, spec, out);
+  if (out.complete && !spec.checkpoint.empty()) {  // a finished run needs no checkpoint
+    std::error_code ec;
+    std::filesystem::remove(spec.checkpoint, ec);
+    std::filesystem::remove(spec.checkpoint + ".tmp", ec);
+  }
   return out;
 }
 

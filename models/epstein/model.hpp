@@ -13,6 +13,7 @@
 #include "keepsim/core/parallel.hpp"
 #include "keepsim/core/rng.hpp"
 #include "models/epstein/params.hpp"
+#include "models/epstein/rules.hpp"
 
 namespace keepsim::epstein {
 
@@ -90,6 +91,8 @@ class EpsteinModel : public Model {
   void observe(Recorder& rec) override;
   std::int64_t period() const override { return period_; }
   std::vector<Scalar> summary(const Recorder& rec) const override;
+  void save_state(StateWriter& w) const override;  // state.cpp
+  void load_state(const StateReader& r) override;
 
   // Read access for tests and invariants.
   const Agents& agents() const { return agents_; }
@@ -142,6 +145,7 @@ class EpsteinModel : public Model {
   std::int64_t cops_on_grid_ = 0;
   std::int64_t initial_cops_ = 0;
   std::unique_ptr<Executor> exec_;
+  ArrestTable arrest_table_;
   // Scratch space of the sync schedule, kept between periods.
   std::vector<Status> next_status_;
   std::vector<std::uint64_t> claim_;       ///< per agent: best priority claiming it (arrest or kill)

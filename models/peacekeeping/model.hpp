@@ -107,6 +107,10 @@ enum Purpose : std::uint32_t {  // the Epstein purposes first, in the same numbe
 /// Every output variable of a peacekeeping run with its meaning, unit and dimensions (describe --outputs).
 std::vector<std::pair<std::string, std::string>> output_catalogue();
 
+/// The map a checkpoint carries (PeaceModel::save_state writes it), so a run resumes on the map it started
+/// with even if the map file changed or is gone. Throws CheckpointError.
+WorldMap map_from_state(const StateReader& r);
+
 class PeaceModel : public Model {
  public:
   PeaceModel(const Config& config, WorldMap map, int threads);
@@ -122,6 +126,8 @@ class PeaceModel : public Model {
   int map_width() const override { return grid_.width(); }
   bool map_due() const override;
   void write_maps(MapSink& sink) override;
+  void save_state(StateWriter& w) const override;  // state.cpp
+  void load_state(const StateReader& r) override;
 
   const Agents& agents() const { return agents_; }
   const Events& events() const { return events_; }

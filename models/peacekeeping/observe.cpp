@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "models/memory.hpp"
 #include "models/peacekeeping/model.hpp"
 
 namespace keepsim::peace {
@@ -124,6 +125,19 @@ std::vector<std::pair<std::string, std::string>> output_catalogue() {
   out.emplace_back("map_legitimacy",
                    "legitimacy of the citizen in each cell, NaN elsewhere (snapshot, y, x)");
   return out;
+}
+
+std::size_t series_width(int groups) {
+  std::size_t total = 0;
+  for (const auto& s : kSeries) {
+    const std::string d = s.dim ? s.dim : "";
+    total += d.empty()        ? 1
+             : d == "group"   ? static_cast<std::size_t>(groups)
+             : d == "faction" ? 3
+             : d == "decile"  ? 9
+                              : static_cast<std::size_t>(kMaxContingents);
+  }
+  return total;
 }
 
 std::vector<Coordinate> PeaceModel::coordinates() const {

@@ -94,12 +94,25 @@ class RunFile {
   void write_map(const std::string& name, std::span<const std::int32_t> values);
   void write_map(const std::string& name, std::span<const float> values);
 
+  /// Reading back what was written, for checkpoints: the period of every snapshot so far, and map `name` of
+  /// snapshot `index` (height*width values of the map's dtype; the fill value where it was not written).
+  std::vector<std::int64_t> snapshot_steps() const;
+  void read_map(const std::string& name, std::size_t index, std::span<std::uint8_t> out) const;
+  void read_map(const std::string& name, std::size_t index, std::span<std::int32_t> out) const;
+  void read_map(const std::string& name, std::size_t index, std::span<float> out) const;
+
   /// Flushes HDF5 buffers to disk (the file stays valid if the process dies after this).
   void flush();
   /// Closes the file and renames `<path>.part` to `<path>`. Throws OutputError on failure.
   void close();
 
   const std::string& path() const { return path_; }
+  /// False after close() (or abandon()) closed the file, whether or not the rename then worked.
+  bool is_open() const;
+  /// After a write failed: closes the file without writing anything more to it (HDF5 could neither finish
+  /// those writes nor close the file cleanly, and would crash at exit). `<path>.part` stays as it was on
+  /// disk, which HDF5 may well not be able to open. The destructor does this too after a failure.
+  void abandon() noexcept;
 
  private:
   struct Impl;

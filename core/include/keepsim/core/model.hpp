@@ -8,6 +8,7 @@
 
 #include "keepsim/core/h5file.hpp"
 #include "keepsim/core/recorder.hpp"
+#include "keepsim/core/state.hpp"
 
 namespace keepsim {
 
@@ -51,6 +52,16 @@ class Model {
   virtual int map_width() const { return 0; }
   virtual bool map_due() const { return false; }
   virtual void write_maps(MapSink& /*sink*/) {}
+
+  // Checkpoints (keepsim resume). save_state writes everything that affects future periods (agents, cells,
+  // counters, credits, queues, schedules' scratch that carries over); load_state is called on a model freshly
+  // built from the same config and makes it the saved model, so that stepping it gives bit for bit what
+  // stepping the saved one would have. Random draws need no state: streams are pure functions of (seed,
+  // purpose, id, period). A model without checkpoints keeps these defaults, which throw CheckpointError.
+  virtual void save_state(StateWriter& /*w*/) const {
+    throw CheckpointError("this model cannot write checkpoints");
+  }
+  virtual void load_state(const StateReader& r) { r.fail("this model cannot be resumed from a checkpoint"); }
 };
 
 }  // namespace keepsim

@@ -1,0 +1,87 @@
+// The memory a peacekeeping run needs (models/memory.hpp), term by term from the arrays of PeaceModel
+// (model.hpp) and WorldMap (world_map.hpp): whoever adds an array there adds its term here, and
+// test_memory_estimate.cpp checks the sum against what a real model allocates.
+#include <algorithm>
+#include <cmath>
+
+#include "models/memory.hpp"
+#include "models/peacekeeping/model.hpp"
+#include "models/peacekeeping/params.hpp"
+
+namespace keepsim::peace {
+
+MemoryEstimate estimate_memory(const Config& c, int threads) {
+  using estimate::grown;
+  const epstein::Config& b = c.base;
+  MemoryEstimate m;
+  const double cells = static_cast<double>(b.width) * b.height;
+  const auto icells = static_cast<std::int64_t>(b.width) * b.height;
+
+  // People placed at the start: exactly round(density * cells) without a map; on a map each cell is settled
+  // with a probability, of mean citizens.density + cops.density (less where towns cap it at 1).
+  double citizens = 0, cops = 0;
+  if (c.map_source == MapSource::None) {
+    citizens = static_cast<double>(std::llround(b.citizen_density * cells));
+    cops = static_cast<double>(std::min<std::int64_t>(icells - std::llround(b.citizen_density * cells),
+                                                      std::llround(b.cop_density * cells)));
+  } else {
+    citizens = std::min(1.0, b.citizen_density) * cells;
+    cops = std::min(b.cop_density, std::max(0.0, 1.0 - b.citizen_density)) * cells;
+  }
+  // Agents arriving later are new slots: Epstein cops added by a schedule, contingents, international police.
+  double arriving = 0;
+  if (b.cop_schedule != epstein::CopSchedule::Constant)
+    arriving += std::max(0.0, static_cast<double>(std::llround(b.cop_target_density * cells)) - cops);
+  if (c.mission.enabled)
+    for (const Contingent& k : c.mission.contingents) arriving += static_cast<double>(k.size);
+  if (c.constabulary.enabled) arriving += static_cast<double>(c.constabulary.police_count);
+  const double born = estimate::births(citizens, cells - cops - arriving, b.clone_probability, b.max_age,
+                                       b.violence == epstein::Violence::InterGroup, b.steps);
+  const double agents = citizens + cops + arriving + born;
+  const int workers = estimate::thread_count(threads);
+
+  // Cells: code, occupant, killings in the last days, killings since the last snapshot; the map's six layers
+  // (region, homeland, urban, road, border, installation); 19 bit layers.
+  const double words = std::ceil(static_cast<double>(b.width) / 64.0) * b.height;
+  m.state += cells * (1 + 4 + 2 + 4) + cells * (2 + 1 + 4 + 1 + 1 + 1) + 19 * 8 * words;
+  // Border cells, grown one at a time.
+  m.state += 4 * grown(2.0 * (b.width + b.height));
+  if (c.aid.enabled) {
+    // Convoys per cell, and a road search tree (a parent per cell) from every depot.
+    const double depots = c.map_source == MapSource::Generate ? c.map.depots : 1;
+    m.state += 2 * cells + 4 * cells * depots;
+    // Every convoy sent stays in the list, with its route (about half the map across, 4 bytes a cell).
+    const double convoys = std::ceil(c.aid.convoys_per_day * static_cast<double>(b.steps));
+    m.state += static_cast<double>(sizeof(Convoy)) * grown(convoys) +
+               convoys * (4 * (b.width + b.height) / 2.0 + 16);
+  }
+  // Agents: 26 arrays grown one push_back at a time, so to the next power of two.
+  constexpr double per_agent =
+      sizeof(Kind) + sizeof(Status) + 1 + 4 + 5 * 4 + 3 * 4 + 3 * 4 + 6 + 1 + 4 + 4 + 2 + 1;
+  m.state += per_agent * grown(agents);
+  m.state += 8 * grown(static_cast<double>(b.steps));  // killings day by day
+  m.transient += 4 * agents;                           // the day's activation order
+  m.transient += 4 * grown(agents) / 2;  // an agent array being moved to a buffer twice its size
+
+  const double rows = grown(static_cast<double>(b.steps) + 1);
+  m.recorder = 8 * (static_cast<double>(series_width(b.groups)) + 1) * rows;
+
+  m.overhead = 24.0 * 1024 * 1024 + 1024.0 * 1024 * workers +
+               8.0 * 1024 * (static_cast<double>(series_width(b.groups)) + 1);
+  if (c.map_every > 0) {
+    // A snapshot's occupancy and legitimacy layers, and HDF5's buffers for a compressed chunk (one snapshot
+    // of one map); up to a 1 MiB chunk cache per map.
+    m.transient += 5 * cells + 2 * 4 * cells;
+    m.overhead += 3 * std::min(1024.0 * 1024, 4 * cells);
+  }
+  m.address_space = 68.0 * 1024 * 1024 * (workers - 1);
+
+  m.what = "world " + std::to_string(b.width) + "x" + std::to_string(b.height) + ", " +
+           estimate::count_text(agents) + " agents, " + std::to_string(b.steps) + " days";
+  m.advice = "reduce world.width/height or citizens.density";
+  if (born > 0.2 * agents) m.advice += ", demography.clone_probability or demography.max_age";
+  if (m.recorder > 0.2 * m.total()) m.advice += ", or run.steps";
+  return m;
+}
+
+}  // namespace keepsim::peace

@@ -1,0 +1,399 @@
+// The peacekeeping model's checkpoint state (Model::save_state, load_state). Random draws need none (streams
+// are pure functions of seed, purpose, id and day), but much else carries over from day to day and is saved:
+// the agents and cells with their bit layers; the day's marks (killings, victims, abuse) and the K-day
+// killing log behind "secure"; per-region jails, arrest memory, development, legitimacy, deployment and last
+// killing; installations' downtime; arms stocks and the convoy credit, convoys under way and their escorts;
+// the mission's phase, political will, arrival and departure days, calm-day run, expansion day, contingents'
+// losses and presence, draw-down and recruitment credits, police arrival, trainers, the aggregates the
+// mission reads tomorrow and the day-by-day killings; killings per cell since the last map snapshot;
+// population accounting. The map is saved too (map_from_state), so constructor-derived layout (region
+// centres, border cells, installations, towns, road trees) is rebuilt from the same map. Event counters are
+// zeroed at the start of each day; they are saved anyway, so that a loaded model is the saved one field for
+// field.
+#include <stdexcept>
+#include <string>
+
+#include "models/peacekeeping/model.hpp"
+
+namespace keepsim::peace {
+namespace {
+
+constexpr std::int64_t kStateVersion = 1;
+
+void put_layer(StateWriter& w, const std::string& name, const BitLayer& layer, std::int64_t cells) {
+  std::vector<std::uint8_t> packed(static_cast<std::size_t>((cells + 7) / 8), 0);
+  for (std::int64_t c = 0; c < cells; ++c)
+    if (layer.test(c)) packed[static_cast<std::size_t>(c >> 3)] |= static_cast<std::uint8_t>(1u << (c & 7));
+  w.put(name, packed);
+}
+
+/// Sets every cell of `layer` (as the constructor left it: padding bits keep their value) from the saved
+/// bits.
+void get_layer(const StateReader& r, const std::string& name, BitLayer& layer, std::int64_t cells) {
+  const auto packed = r.get<std::uint8_t>(name, static_cast<std::size_t>((cells + 7) / 8));
+  for (std::int64_t c = 0; c < cells; ++c)
+    layer.assign(c, ((packed[static_cast<std::size_t>(c >> 3)] >> (c & 7)) & 1u) != 0);
+}
+
+// The event counters, by name.
+constexpr std::pair<const char*, std::int64_t Events::*> kEventCounts[] = {
+    {"arrests", &Events::arrests},
+    {"releases", &Events::releases},
+    {"early_releases", &Events::early_releases},
+    {"births", &Events::births},
+    {"deaths_of_age", &Events::deaths_of_age},
+    {"civ_by_spoilers", &Events::civ_by_spoilers},
+    {"civ_by_citizens", &Events::civ_by_citizens},
+    {"civ_by_security", &Events::civ_by_security},
+    {"spoilers_killed", &Events::spoilers_killed},
+    {"peacekeepers_killed", &Events::peacekeepers_killed},
+    {"constables_killed", &Events::constables_killed},
+    {"recruits", &Events::recruits},
+    {"demobilised", &Events::demobilised},
+    {"rearmed", &Events::rearmed},
+    {"defections", &Events::defections},
+    {"new_constables", &Events::new_constables},
+    {"convoys_sent", &Events::convoys_sent},
+    {"convoys_delivered", &Events::convoys_delivered},
+    {"convoys_raided", &Events::convoys_raided},
+    {"installation_attacks", &Events::installation_attacks},
+    {"lethal_uses", &Events::lethal_uses},
+    {"withdrawals", &Events::withdrawals},
+};
+
+}  // namespace
+
+WorldMap map_from_state(const StateReader& r) {
+  WorldMap m;
+  m.width = static_cast<int>(r.value<std::int64_t>("map.width"));
+  m.height = static_cast<int>(r.value<std::int64_t>("map.height"));
+  if (m.width <= 0 || m.height <= 0) r.fail("the saved map has no cells");
+  const auto cells = static_cast<std::size_t>(m.cells());
+  m.region = r.get<std::uint16_t>("map.region", cells);
+  m.homeland = r.get<std::uint8_t>("map.homeland", cells);
+  m.urban = r.get<float>("map.urban", cells);
+  m.road = r.get<std::uint8_t>("map.road", cells);
+  m.border = r.get<std::uint8_t>("map.border", cells);
+  m.installation = r.get<std::uint8_t>("map.installation", cells);
+  try {
+    check_map(m, r.where());
+  } catch (const std::exception& e) {
+    r.fail(std::string("the saved map is invalid: ") + e.what());
+  }
+  return m;
+}
+
+void PeaceModel::save_state(StateWriter& w) const {
+  w.put_string("model", "peacekeeping");
+  w.put("state_version", kStateVersion);
+  w.put("map.width", std::int64_t{map_.width});
+  w.put("map.height", std::int64_t{map_.height});
+  w.put("map.region", map_.region);
+  w.put("map.homeland", map_.homeland);
+  w.put("map.urban", map_.urban);
+  w.put("map.road", map_.road);
+  w.put("map.border", map_.border);
+  w.put("map.installation", map_.installation);
+
+  w.put("day", day_);
+  w.put("legitimacy", legitimacy_);
+  w.put("cops_on_grid", cops_on_grid_);
+  w.put("initial_cops", initial_cops_);
+  w.put("initial_people", initial_people_);
+  w.put("births_total", births_total_);
+  w.put("dead_people", dead_people_);
+  for (const auto& [name, member] : kEventCounts) w.put(std::string("events.") + name, events_.*member);
+  w.put("events.killed", std::span<const std::int64_t>(events_.killed, 2));
+  w.put("events.arms_inflow", events_.arms_inflow);
+  w.put("events.arms_interdicted", events_.arms_interdicted);
+
+  const Agents& a = agents_;
+  w.put("agents.kind", a.kind);
+  w.put("agents.status", a.status);
+  w.put("agents.group", a.group);
+  w.put("agents.cell", a.cell);
+  w.put("agents.hardship", a.hardship);
+  w.put("agents.base_hardship", a.base_hardship);
+  w.put("agents.risk", a.risk);
+  w.put("agents.legitimacy", a.legitimacy);
+  w.put("agents.legitimacy0", a.legitimacy0);
+  w.put("agents.jail_left", a.jail_left);
+  w.put("agents.age", a.age);
+  w.put("agents.death_age", a.death_age);
+  w.put("agents.home", a.home);
+  w.put("agents.last_victim", a.last_victim);
+  w.put("agents.exposed_until", a.exposed_until);
+  w.put("agents.faction", a.faction);
+  w.put("agents.armed", a.armed);
+  w.put("agents.demobilised", a.demobilised);
+  w.put("agents.foreign", a.foreign);
+  w.put("agents.on_duty", a.on_duty);
+  w.put("agents.task", a.task);
+  w.put("agents.contingent", a.contingent);
+  w.put("agents.target", a.target);
+  w.put("agents.skill", a.skill);
+  w.put("agents.jail_region", a.jail_region);
+  w.put("agents.aided", a.aided);
+
+  const std::int64_t cells = grid_.cells();
+  w.put("cells.code", code_);
+  w.put("cells.occupant", occupant_);
+  w.put("cells.kill_count", kill_count_);
+  w.put("cells.convoy_count", convoy_count_);
+  w.put("cells.map_killings", map_killings_);
+  put_layer(w, "layer.peacekeepers", peacekeepers_, cells);
+  put_layer(w, "layer.constables", constables_, cells);
+  put_layer(w, "layer.actives", actives_, cells);
+  put_layer(w, "layer.empties", empties_, cells);
+  put_layer(w, "layer.exposed", exposed_, cells);
+  put_layer(w, "layer.convoys", convoys_, cells);
+  put_layer(w, "layer.kill_recent", kill_recent_, cells);
+  put_layer(w, "layer.kill_today", kill_today_, cells);
+  put_layer(w, "layer.abuse_today", abuse_today_, cells);
+  for (int g = 0; g < 2; ++g) {
+    put_layer(w, "layer.members" + std::to_string(g), members_[g], cells);
+    put_layer(w, "layer.victim_today" + std::to_string(g), victim_today_[g], cells);
+  }
+  for (int f = 0; f < kFactions; ++f) {
+    put_layer(w, "layer.spoilers" + std::to_string(f), spoilers_[f], cells);
+    put_layer(w, "layer.armed" + std::to_string(f), armed_[f], cells);
+  }
+
+  std::vector<std::int64_t> log_day;
+  std::vector<std::int32_t> log_cell;
+  for (const auto& [d, c] : kill_log_) {
+    log_day.push_back(d);
+    log_cell.push_back(c);
+  }
+  w.put("kill_log.day", log_day);
+  w.put("kill_log.cell", log_cell);
+  w.put("today_cells", today_cells_);
+
+  w.put("region.pop0", region_pop0_);
+  w.put("region.jailed", region_jailed_);
+  w.put("region.last_kill", region_last_kill_);
+  w.put("region.served", region_served_);
+  w.put("region.arrests", region_arrests_);
+  w.put("region.development", development_);
+  w.put("region.legitimacy", region_legitimacy_);
+  w.put("region.deployed", deployed_);
+  w.put("region.actives", region_actives_);
+  w.put("region.recent_kills", region_recent_kills_);
+  w.put("installation_down_until", installation_down_until_);
+
+  w.put("arms", std::span<const double>(arms_, kFactions));
+  w.put("arms_credit", arms_credit_);
+  w.put("convoy_credit", convoy_credit_);
+  // Convoys: their paths end to end, with each convoy's offset into them.
+  std::vector<std::int32_t> paths;
+  std::vector<std::int64_t> offsets{0}, at, escorts;
+  std::vector<std::uint8_t> alive;
+  for (const Convoy& cv : convoys_list_) {
+    paths.insert(paths.end(), cv.path.begin(), cv.path.end());
+    offsets.push_back(static_cast<std::int64_t>(paths.size()));
+    at.push_back(static_cast<std::int64_t>(cv.at));
+    escorts.push_back(cv.escorts);
+    alive.push_back(cv.alive ? 1 : 0);
+  }
+  w.put("convoys.paths", paths);
+  w.put("convoys.offsets", offsets);
+  w.put("convoys.at", at);
+  w.put("convoys.escorts", escorts);
+  w.put("convoys.alive", alive);
+
+  w.put("mission.phase", std::int64_t{phase_});
+  w.put("mission.will", will_);
+  w.put("mission.first_arrival", first_arrival_);
+  w.put("mission.departure", departure_);
+  w.put("mission.calm_run", calm_run_);
+  w.put("mission.last_expand", last_expand_);
+  w.put("mission.contingent_killed", contingent_killed_);
+  w.put("mission.contingent_present", contingent_present_);
+  w.put("mission.contingent_gone", contingent_gone_);
+  w.put("mission.force_initial", force_initial_);
+  w.put("mission.drawdown_credit", drawdown_credit_);
+  w.put("mission.recruit_credit", recruit_credit_);
+  w.put("mission.police_arrived", std::int64_t{police_arrived_ ? 1 : 0});
+  w.put("mission.trainers", trainers_);
+  w.put("mission.yesterday_peacekeepers_killed", yesterday_peacekeepers_killed_);
+  w.put("mission.yesterday_killings", yesterday_killings_);
+  w.put("mission.population", population_);
+  w.put("mission.domestic_constables", domestic_constables_);
+  w.put("mission.mean_legitimacy", mean_legitimacy_);
+  w.put("mission.killings_by_day", killings_by_day_);
+}
+
+void PeaceModel::load_state(const StateReader& r) {
+  if (const std::string m = r.string("model"); m != "peacekeeping")
+    r.fail("holds the state of a '" + m + "' model, but its config is a peacekeeping run");
+  if (const auto v = r.value<std::int64_t>("state_version"); v != kStateVersion)
+    r.fail("peacekeeping state version " + std::to_string(v) + ", this keepsim reads " +
+           std::to_string(kStateVersion));
+  // The model was built on map_from_state(r); anything else is a programming error of the caller.
+  if (r.get<std::uint16_t>("map.region") != map_.region || r.get<float>("map.urban") != map_.urban ||
+      r.get<std::uint8_t>("map.installation") != map_.installation)
+    r.fail("the model was not built on the checkpoint's map");
+
+  day_ = r.value<std::int64_t>("day");
+  legitimacy_ = r.value<double>("legitimacy");
+  cops_on_grid_ = r.value<std::int64_t>("cops_on_grid");
+  initial_cops_ = r.value<std::int64_t>("initial_cops");
+  initial_people_ = r.value<std::int64_t>("initial_people");
+  births_total_ = r.value<std::int64_t>("births_total");
+  dead_people_ = r.value<std::int64_t>("dead_people");
+  for (const auto& [name, member] : kEventCounts)
+    events_.*member = r.value<std::int64_t>(std::string("events.") + name);
+  r.get_into("events.killed", std::span<std::int64_t>(events_.killed, 2));
+  events_.arms_inflow = r.value<double>("events.arms_inflow");
+  events_.arms_interdicted = r.value<double>("events.arms_interdicted");
+
+  Agents& a = agents_;
+  a.kind = r.get<Kind>("agents.kind");
+  const std::size_t n = a.kind.size();
+  a.status = r.get<Status>("agents.status", n);
+  a.group = r.get<std::uint8_t>("agents.group", n);
+  a.cell = r.get<std::int32_t>("agents.cell", n);
+  a.hardship = r.get<float>("agents.hardship", n);
+  a.base_hardship = r.get<float>("agents.base_hardship", n);
+  a.risk = r.get<float>("agents.risk", n);
+  a.legitimacy = r.get<float>("agents.legitimacy", n);
+  a.legitimacy0 = r.get<float>("agents.legitimacy0", n);
+  a.jail_left = r.get<std::int32_t>("agents.jail_left", n);
+  a.age = r.get<std::int32_t>("agents.age", n);
+  a.death_age = r.get<std::int32_t>("agents.death_age", n);
+  a.home = r.get<std::int32_t>("agents.home", n);
+  a.last_victim = r.get<std::int32_t>("agents.last_victim", n);
+  a.exposed_until = r.get<std::int32_t>("agents.exposed_until", n);
+  a.faction = r.get<std::uint8_t>("agents.faction", n);
+  a.armed = r.get<std::uint8_t>("agents.armed", n);
+  a.demobilised = r.get<std::uint8_t>("agents.demobilised", n);
+  a.foreign = r.get<std::uint8_t>("agents.foreign", n);
+  a.on_duty = r.get<std::uint8_t>("agents.on_duty", n);
+  a.task = r.get<std::uint8_t>("agents.task", n);
+  a.contingent = r.get<std::int8_t>("agents.contingent", n);
+  a.target = r.get<std::int32_t>("agents.target", n);
+  a.skill = r.get<float>("agents.skill", n);
+  a.jail_region = r.get<std::uint16_t>("agents.jail_region", n);
+  a.aided = r.get<std::uint8_t>("agents.aided", n);
+
+  const std::int64_t cells = grid_.cells();
+  const auto ucells = static_cast<std::size_t>(cells);
+  const auto regions = static_cast<std::size_t>(regions_);
+  code_ = r.get<std::uint8_t>("cells.code", ucells);
+  occupant_ = r.get<std::int32_t>("cells.occupant", ucells);
+  kill_count_ = r.get<std::int16_t>("cells.kill_count", ucells);
+  convoy_count_ = r.get<std::int16_t>("cells.convoy_count", convoy_count_.size());
+  map_killings_ = r.get<std::int32_t>("cells.map_killings", ucells);
+  // Indices are checked before anything uses them, so a checkpoint written by another build cannot make the
+  // model read out of bounds.
+  const auto in_cells = [&](std::int64_t c) { return c >= -1 && c < cells; };
+  const auto contingents = static_cast<std::int64_t>(cfg_.mission.contingents.size());
+  for (std::size_t i = 0; i < n; ++i)
+    if (!in_cells(a.cell[i]) || !in_cells(a.home[i]) || a.group[i] > 1 || a.faction[i] >= kFactions ||
+        a.jail_region[i] >= regions || a.contingent[i] < -1 || a.contingent[i] >= contingents ||
+        a.task[i] >= kTasks || a.target[i] < -1 ||
+        (a.target[i] >= cells && !(a.kind[i] == Kind::Peacekeeper && a.task[i] == kEscort)))
+      r.fail("agent " + std::to_string(i) +
+             " has a cell, group, faction, region, contingent or task out of range");
+  for (std::size_t c = 0; c < ucells; ++c)
+    if (occupant_[c] < -1 || occupant_[c] >= static_cast<std::int64_t>(n))
+      r.fail("cell " + std::to_string(c) + " has an occupant out of range");
+  get_layer(r, "layer.peacekeepers", peacekeepers_, cells);
+  get_layer(r, "layer.constables", constables_, cells);
+  get_layer(r, "layer.actives", actives_, cells);
+  get_layer(r, "layer.empties", empties_, cells);
+  get_layer(r, "layer.exposed", exposed_, cells);
+  get_layer(r, "layer.convoys", convoys_, cells);
+  get_layer(r, "layer.kill_recent", kill_recent_, cells);
+  get_layer(r, "layer.kill_today", kill_today_, cells);
+  get_layer(r, "layer.abuse_today", abuse_today_, cells);
+  for (int g = 0; g < 2; ++g) {
+    get_layer(r, "layer.members" + std::to_string(g), members_[g], cells);
+    get_layer(r, "layer.victim_today" + std::to_string(g), victim_today_[g], cells);
+  }
+  for (int f = 0; f < kFactions; ++f) {
+    get_layer(r, "layer.spoilers" + std::to_string(f), spoilers_[f], cells);
+    get_layer(r, "layer.armed" + std::to_string(f), armed_[f], cells);
+  }
+
+  const auto log_day = r.get<std::int64_t>("kill_log.day");
+  const auto log_cell = r.get<std::int32_t>("kill_log.cell", log_day.size());
+  kill_log_.clear();
+  for (std::size_t k = 0; k < log_day.size(); ++k) {
+    if (!in_cells(log_cell[k]) || log_cell[k] < 0) r.fail("the killing log has a cell out of range");
+    kill_log_.emplace_back(log_day[k], log_cell[k]);
+  }
+  today_cells_ = r.get<std::int32_t>("today_cells");
+  for (const std::int32_t c : today_cells_)
+    if (c < 0 || c >= cells) r.fail("today's marks have a cell out of range");
+
+  region_pop0_ = r.get<std::int64_t>("region.pop0", regions);
+  region_jailed_ = r.get<std::int64_t>("region.jailed", regions);
+  region_last_kill_ = r.get<std::int64_t>("region.last_kill", regions);
+  region_served_ = r.get<double>("region.served", regions);
+  region_arrests_ = r.get<double>("region.arrests", regions);
+  development_ = r.get<double>("region.development", regions);
+  region_legitimacy_ = r.get<double>("region.legitimacy", regions);
+  deployed_ = r.get<std::uint8_t>("region.deployed", regions);
+  region_actives_ = r.get<std::int64_t>("region.actives");
+  region_recent_kills_ = r.get<double>("region.recent_kills");
+  if (!region_actives_.empty() &&
+      (region_actives_.size() != regions || region_recent_kills_.size() != regions))
+    r.fail("the per-region task needs have the wrong length");
+  installation_down_until_ = r.get<std::int64_t>("installation_down_until", installations_.size());
+
+  r.get_into("arms", std::span<double>(arms_, kFactions));
+  arms_credit_ = r.value<double>("arms_credit");
+  convoy_credit_ = r.value<double>("convoy_credit");
+  const auto paths = r.get<std::int32_t>("convoys.paths");
+  const auto offsets = r.get<std::int64_t>("convoys.offsets");
+  if (offsets.empty()) r.fail("convoy offsets are missing");
+  const std::size_t convoys = offsets.size() - 1;
+  const auto at = r.get<std::int64_t>("convoys.at", convoys);
+  const auto escorts = r.get<std::int64_t>("convoys.escorts", convoys);
+  const auto alive = r.get<std::uint8_t>("convoys.alive", convoys);
+  convoys_list_.clear();
+  for (std::size_t k = 0; k < convoys; ++k) {
+    Convoy cv;
+    if (offsets[k] < 0 || offsets[k + 1] <= offsets[k] ||
+        offsets[k + 1] > static_cast<std::int64_t>(paths.size()) || at[k] < 0 ||
+        at[k] >= offsets[k + 1] - offsets[k])
+      r.fail("convoy " + std::to_string(k) + " has a path out of range");
+    cv.path.assign(paths.begin() + offsets[k], paths.begin() + offsets[k + 1]);
+    for (const std::int32_t c : cv.path)
+      if (c < 0 || c >= cells) r.fail("convoy " + std::to_string(k) + " has a cell out of range");
+    cv.at = static_cast<std::size_t>(at[k]);
+    cv.escorts = static_cast<int>(escorts[k]);
+    cv.alive = alive[k] != 0;
+    convoys_list_.push_back(std::move(cv));
+  }
+
+  phase_ = static_cast<int>(r.value<std::int64_t>("mission.phase"));
+  will_ = r.value<double>("mission.will");
+  first_arrival_ = r.value<std::int64_t>("mission.first_arrival");
+  departure_ = r.value<std::int64_t>("mission.departure");
+  calm_run_ = r.value<std::int64_t>("mission.calm_run");
+  last_expand_ = r.value<std::int64_t>("mission.last_expand");
+  const auto ucontingents = static_cast<std::size_t>(contingents);
+  contingent_killed_ = r.get<std::int64_t>("mission.contingent_killed", ucontingents);
+  contingent_present_ = r.get<std::int64_t>("mission.contingent_present", ucontingents);
+  contingent_gone_ = r.get<std::uint8_t>("mission.contingent_gone", ucontingents);
+  force_initial_ = r.value<std::int64_t>("mission.force_initial");
+  drawdown_credit_ = r.value<double>("mission.drawdown_credit");
+  recruit_credit_ = r.value<double>("mission.recruit_credit");
+  police_arrived_ = r.value<std::int64_t>("mission.police_arrived") != 0;
+  trainers_ = r.value<std::int64_t>("mission.trainers");
+  yesterday_peacekeepers_killed_ = r.value<std::int64_t>("mission.yesterday_peacekeepers_killed");
+  yesterday_killings_ = r.value<std::int64_t>("mission.yesterday_killings");
+  population_ = r.value<std::int64_t>("mission.population");
+  domestic_constables_ = r.value<std::int64_t>("mission.domestic_constables");
+  mean_legitimacy_ = r.value<double>("mission.mean_legitimacy");
+  killings_by_day_ = r.get<std::int64_t>("mission.killings_by_day");
+  try {
+    check_invariants();
+  } catch (const std::logic_error& e) {
+    r.fail(std::string("inconsistent peacekeeping state: ") + e.what());
+  }
+}
+
+}  // namespace keepsim::peace
