@@ -10,6 +10,11 @@ if(KEEPSIM_SANITIZE)
     -fno-sanitize-recover=all)
   target_link_options(keepsim_options INTERFACE -fsanitize=${KEEPSIM_SANITIZE})
 endif()
+if(KEEPSIM_FUZZ)
+  # Coverage feedback for libFuzzer in every keepsim object; fuzz/ links the fuzzer's main into its targets.
+  target_compile_options(keepsim_options INTERFACE -fsanitize=fuzzer-no-link
+    -fsanitize-coverage-ignorelist=${CMAKE_SOURCE_DIR}/fuzz/coverage_ignore.txt)
+endif()
 if(KEEPSIM_SANITIZE MATCHES "thread")
   # TSan cannot see inside Debian's uninstrumented libtbb; parallel.hpp switches to std::thread for this build.
   target_compile_definitions(keepsim_options INTERFACE KEEPSIM_STD_THREADS)

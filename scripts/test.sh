@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The README's second command (and CI's): install what is missing, build with warnings as errors, and run the
 # whole suite through CTest: unit tests, end-to-end CLI tests, Python reader tests, and the sanitizer builds
-# (address+undefined, thread), which CTest builds and runs as tests of their own.
+# (address+undefined, thread) and a short fuzzing run (clang, libFuzzer), which CTest builds and runs as tests
+# of their own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKEEPSIM_WERROR=ON -DKEEPSIM_SANITIZER_TESTS=ON \
-  > build-test.log 2>&1 || { cat build-test.log; exit 1; }
+  -DKEEPSIM_FUZZ_TESTS=ON > build-test.log 2>&1 || { cat build-test.log; exit 1; }
 cmake --build build-test -j "$(nproc)" >> build-test.log 2>&1 || { tail -80 build-test.log; exit 1; }
 cd build-test
 ctest --output-on-failure --timeout 2400 "$@"
