@@ -29,7 +29,8 @@ EpsteinModel::EpsteinModel(const Config& c, int threads)
       citizen_vision_(c.metric, c.citizen_vision),
       cop_vision_(c.metric, c.cop_vision),
       neighbours_(Metric::Moore, 1.0),
-      exec_(std::make_unique<Executor>(threads)) {
+      exec_(std::make_unique<Executor>(threads)),
+      arrest_table_(c.ratio, c.arrest_constant, citizen_vision_.size()) {
   const std::int64_t cells = grid_.cells();
   code_.assign(static_cast<std::size_t>(cells), cell::kEmpty);
   occupant_.assign(static_cast<std::size_t>(cells), -1);
@@ -207,7 +208,7 @@ void EpsteinModel::apply_cop_schedule() {
 }
 
 bool EpsteinModel::decides_active(std::size_t id, int cops, int actives) const {
-  const double p = arrest_probability(cfg_.ratio, cfg_.arrest_constant, cops, actives);
+  const double p = arrest_table_(cops, actives);
   return goes_active(agents_.hardship[id], legitimacy_, agents_.risk[id], p, cfg_.threshold);
 }
 

@@ -13,6 +13,7 @@
 #include "keepsim/core/parallel.hpp"
 #include "keepsim/core/rng.hpp"
 #include "models/epstein/params.hpp"
+#include "models/epstein/rules.hpp"
 
 namespace keepsim::epstein {
 
@@ -142,6 +143,7 @@ class EpsteinModel : public Model {
   std::int64_t cops_on_grid_ = 0;
   std::int64_t initial_cops_ = 0;
   std::unique_ptr<Executor> exec_;
+  ArrestTable arrest_table_;
   // Scratch space of the sync schedule, kept between periods.
   std::vector<Status> next_status_;
   std::vector<std::uint64_t> claim_;       ///< per agent: best priority claiming it (arrest or kill)

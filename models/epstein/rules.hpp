@@ -31,6 +31,37 @@ inline double arrest_probability(Ratio rule, double k, int cops, int actives) {
   return 1.0 - std::exp(-k * vision_ratio(rule, cops, actives));
 }
 
+/// The integer value of ratio(C, A) under the floor and round readings, by integer arithmetic: exactly what
+/// vision_ratio() returns for them (C/A is never within an ulp of a half or a whole it is not equal to).
+inline int integer_ratio(Ratio rule, int cops, int actives) {
+  const int q = cops / actives;
+  if (rule != Ratio::Round) return q;
+  const int twice_rest = 2 * (cops % actives);
+  return q + (twice_rest > actives || (twice_rest == actives && (q & 1) != 0) ? 1 : 0);
+}
+
+/// P for every (C, A) a vision can see, computed once: under the floor and round readings P depends only on
+/// the integer ratio, so it is a table of max_cops + 1 values holding exactly arrest_probability()'s bits;
+/// the literal reading computes it each time.
+class ArrestTable {
+ public:
+  ArrestTable() = default;
+  ArrestTable(Ratio rule, double k, int max_cops) : rule_(rule), k_(k) {
+    if (rule == Ratio::Literal) return;
+    p_.resize(static_cast<std::size_t>(max_cops) + 1);
+    for (int q = 0; q <= max_cops; ++q) p_[static_cast<std::size_t>(q)] = arrest_probability(rule, k, q, 1);
+  }
+  double operator()(int cops, int actives) const {
+    if (rule_ == Ratio::Literal) return arrest_probability(rule_, k_, cops, actives);
+    return p_[static_cast<std::size_t>(integer_ratio(rule_, cops, actives))];
+  }
+
+ private:
+  Ratio rule_ = Ratio::Literal;
+  double k_ = 0;
+  std::vector<double> p_;
+};
+
 /// Rule A: G = H (1 - L), N = R P; active when G - N > T.
 inline bool goes_active(double hardship, double legitimacy, double risk, double p_arrest, double threshold) {
   return hardship * (1.0 - legitimacy) - risk * p_arrest > threshold;

@@ -56,3 +56,17 @@ TEST_CASE("grid scans wrap on a torus and clip when bounded", "[epstein][grid]")
   bounded.for_each_in(0, v, [&](std::int64_t) { ++seen; });
   CHECK(seen == 3);
 }
+
+TEST_CASE("the arrest table holds arrest_probability's exact bits for every count a vision can see") {
+  // Exhaustive over C in [0, 300], A in [1, 301]: the integer ratio equals vision_ratio, and the table equals
+  // the direct formula bit for bit, so the tabled engine's results are unchanged.
+  for (const Ratio rule : {Ratio::Floor, Ratio::Round, Ratio::Literal}) {
+    const ArrestTable table(rule, 2.3, 300);
+    for (int c = 0; c <= 300; ++c)
+      for (int a = 1; a <= 301; ++a) {
+        if (rule != Ratio::Literal)
+          REQUIRE(static_cast<double>(integer_ratio(rule, c, a)) == vision_ratio(rule, c, a));
+        REQUIRE(table(c, a) == arrest_probability(rule, 2.3, c, a));
+      }
+  }
+}
