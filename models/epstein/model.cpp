@@ -2,8 +2,12 @@
 // schedules share (MODEL.md section 3).
 #include "models/epstein/model.hpp"
 #include "models/epstein/rules.hpp"
+#include "models/epstein/window.hpp"
 
 #include <algorithm>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -68,6 +72,7 @@ EpsteinModel::EpsteinModel(const Config& c, int threads)
     place(id, static_cast<std::int32_t>(cl));
   }
   initial_cops_ = n_cop;
+  window_ = MooreWindow<1>::usable(citizen_vision_);
   legitimacy_ = legitimacy_at(0);
 }
 
@@ -238,6 +243,69 @@ void EpsteinModel::set_code(std::size_t c, std::uint8_t code) {
     const bool is = cell::is_citizen(code) && cell::group(code) == g;
     if (was != is) members_[g].assign(cell, is);
   }
+}
+
+namespace {
+
+/// Bits of the five layers for up to 64 cells of one row: cops, actives, empties, group 0, group 1.
+struct LayerBits {
+  std::uint64_t cop = 0, active = 0, empty = 0, member[2] = {0, 0};
+};
+
+LayerBits layer_bits(const std::uint8_t* c, int n) {
+  LayerBits b;
+  int x = 0;
+#if defined(__SSE2__)
+  const __m128i k_cop = _mm_set1_epi8(static_cast<char>(cell::kCop));
+  const __m128i k_act = _mm_set1_epi8(static_cast<char>(cell::kCitizen | cell::kActiveBit));
+  const __m128i k_cit = _mm_set1_epi8(static_cast<char>(cell::kCitizen | 1));
+  const __m128i k_g0 = _mm_set1_epi8(static_cast<char>(cell::kCitizen));
+  const __m128i zero = _mm_setzero_si128();
+  for (; x + 16 <= n; x += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(c + x));
+    const auto bits = [x](__m128i m) {
+      return static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(m))) << x;
+    };
+    b.cop |= bits(_mm_cmpeq_epi8(v, k_cop));
+    b.active |= bits(_mm_cmpeq_epi8(_mm_and_si128(v, k_act), k_act));
+    b.empty |= bits(_mm_cmpeq_epi8(v, zero));
+    const __m128i g = _mm_and_si128(v, k_cit);
+    b.member[0] |= bits(_mm_cmpeq_epi8(g, k_g0));
+    b.member[1] |= bits(_mm_cmpeq_epi8(g, k_cit));
+  }
+#endif
+  for (; x < n; ++x) {
+    const std::uint8_t v = c[x];
+    const std::uint64_t bit = std::uint64_t{1} << x;
+    if (v == cell::kCop) b.cop |= bit;
+    if (cell::is_active(v)) b.active |= bit;
+    if (v == cell::kEmpty) b.empty |= bit;
+    if (cell::is_citizen(v)) b.member[cell::group(v)] |= bit;
+  }
+  return b;
+}
+
+}  // namespace
+
+void EpsteinModel::rebuild_layers() {
+  // Row by row, each row's words written by one thread: no atomics, one read of each code byte.
+  const int w = grid_.width();
+  const int words = cops_.words_per_row();
+  exec_->for_ranges(static_cast<std::size_t>(grid_.height()), 16, [&](std::size_t y0, std::size_t y1) {
+    for (auto y = static_cast<int>(y0); y < static_cast<int>(y1); ++y) {
+      const std::uint8_t* row = &code_[static_cast<std::size_t>(y) * static_cast<std::size_t>(w)];
+      std::uint64_t* out[5] = {cops_.row_words(y), actives_.row_words(y), empties_.row_words(y),
+                               members_[0].row_words(y), members_[1].row_words(y)};
+      for (int i = 0; i < words; ++i) {
+        const LayerBits b = layer_bits(row + i * 64, std::min(64, w - i * 64));
+        out[0][i] = b.cop;
+        out[1][i] = b.active;
+        out[2][i] = b.empty;
+        out[3][i] = b.member[0];
+        out[4][i] = b.member[1];
+      }
+    }
+  });
 }
 
 void EpsteinModel::place(std::size_t id, std::int32_t c) {

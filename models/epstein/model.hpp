@@ -118,6 +118,10 @@ class EpsteinModel : public Model {
   std::int32_t random_empty_cell(Stream& s) const;
   std::uint8_t code_of(std::size_t id) const;
   void set_code(std::size_t c, std::uint8_t code);
+  void rebuild_layers();
+  void count_seen();
+  void choose_moves(std::uint64_t t);
+  void apply_moves();
 
   // Schedules (async.cpp, sync.cpp).
   void step_async();
@@ -149,6 +153,9 @@ class EpsteinModel : public Model {
   std::vector<std::uint64_t> claim_;       ///< per agent: best priority claiming it (arrest or kill)
   std::vector<std::uint64_t> cell_claim_;  ///< per cell: best priority claiming it (move or clone)
   std::vector<std::int32_t> target_;       ///< per agent: chosen target (agent or cell), -1 none
+  std::vector<std::int32_t> cell_target_;  ///< per cell: the cell its occupant moves to, -1 none
+  std::vector<std::uint32_t> seen_;        ///< per cell: cops (low 16 bits) and actives within vision
+  bool window_ = false;                    ///< the citizens' vision is a square: count it by sliding sums
   // Handles of the recorded series.
   Recorder::Handle h_quiet_{}, h_active_{}, h_jailed_{}, h_cops_{}, h_alive_{}, h_killed_{}, h_arrests_{},
       h_releases_{}, h_births_{}, h_deaths_{}, h_legitimacy_{}, h_near_{}, h_near_active_{};

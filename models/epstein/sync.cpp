@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/epstein/model.hpp"
+#include "models/epstein/window.hpp"
 
 namespace keepsim::epstein {
 namespace {
@@ -37,12 +38,21 @@ void EpsteinModel::step_sync() {
 
   // 1. Every citizen on the grid decides from the start state (Rule A); in Model II an active one picks a
   // victim. Nothing is written in this phase, so every citizen sees the same snapshot.
+  if (window_) count_seen();
   exec_->for_each(n, [&](std::size_t i) {
     next_status_[i] = agents_.status[i];
     if (agents_.kind[i] != Kind::Citizen || !on_grid(i)) return;
     const std::int64_t here = agents_.cell[i];
-    const auto [cops, seen_active] = query_.count2(cops_, actives_, here, citizen_vision_);
-    const int actives = 1 + seen_active;
+    int cops = 0, actives = 1;
+    if (window_) {
+      const std::uint32_t seen = seen_[static_cast<std::size_t>(here)];
+      cops = static_cast<int>(seen & 0xffffu);
+      actives += static_cast<int>(seen >> 16) - (agents_.status[i] == Status::Active ? 1 : 0);
+    } else {
+      const auto [c, a] = query_.count2(cops_, actives_, here, citizen_vision_);
+      cops = c;
+      actives += a;
+    }
     bool active = decides_active(i, cops, actives);
     if (killing && active) {
       const BitLayer& others = members_[1 - agents_.group[i]];
@@ -84,28 +94,8 @@ void EpsteinModel::step_sync() {
     if (claim_[i] != kNoClaim) jail(i);
 
   // 4. Moves (Rule M) to cells empty after the arrests; one mover per cell, the others stay.
-  exec_->for_each(n, [&](std::size_t i) {
-    target_[i] = -1;
-    if (!on_grid(i) || !(agents_.kind[i] == Kind::Cop ? cfg_.cops_move : cfg_.citizens_move)) return;
-    const Vision& v = agents_.kind[i] == Kind::Cop ? cop_vision_ : citizen_vision_;
-    Stream s(seed, kMove, i, t);
-    const std::int64_t c =
-        query_.choose(empties_, agents_.cell[i], v, [&s](std::uint32_t m) { return s.below(m); });
-    if (c < 0) return;
-    target_[i] = static_cast<std::int32_t>(c);
-    claim_min(cell_claim_[static_cast<std::size_t>(target_[i])], priority(i));
-  });
-  // Winners' old cells are all distinct and occupied, their new cells distinct and empty: no two writes meet.
-  exec_->for_each(n, [&](std::size_t i) {
-    if (target_[i] < 0 || cell_claim_[static_cast<std::size_t>(target_[i])] != priority(i)) return;
-    vacate(i);
-    place(i, target_[i]);
-  });
-  exec_->for_each(n, [&](std::size_t i) {
-    if (target_[i] >= 0)
-      std::atomic_ref<std::uint64_t>(cell_claim_[static_cast<std::size_t>(target_[i])])
-          .store(kNoClaim, std::memory_order_relaxed);
-  });
+  choose_moves(t);
+  apply_moves();
 
   // 5. Model II births onto empty neighbouring cells, one per cell; children get ids in their parents' order.
   if (cfg_.clone_probability <= 0) return;
@@ -128,6 +118,107 @@ void EpsteinModel::step_sync() {
     if (!won) continue;
     spawn(i, c);
   }
+}
+
+}  // namespace keepsim::epstein
+
+namespace keepsim::epstein {
+
+void EpsteinModel::count_seen() {
+  // Cops and actives within every cell's vision, centre included, from the codes at the start of the period.
+  const int w = grid_.width();
+  const std::size_t rows_per_part =
+      std::max<std::size_t>(64, static_cast<std::size_t>(grid_.height()) / (4 * exec_->threads()) + 1);
+  seen_.resize(code_.size());
+  exec_->for_ranges(
+      static_cast<std::size_t>(grid_.height()), rows_per_part, [&](std::size_t y0, std::size_t y1) {
+        thread_local MooreWindow<2> win;
+        win.reset(grid_, citizen_vision_.reach());
+        const auto member = [](std::uint8_t c) {
+          return (c == cell::kCop ? 1u : 0u) | (cell::is_active(c) ? 2u : 0u);
+        };
+        win.start(static_cast<int>(y0), code_.data(), member);
+        for (auto y = static_cast<int>(y0); y < static_cast<int>(y1); ++y) {
+          if (y > static_cast<int>(y0)) win.advance(code_.data(), member);
+          std::uint32_t* out = &seen_[static_cast<std::size_t>(y) * static_cast<std::size_t>(w)];
+          for (int x = 0; x < w; ++x)
+            out[x] = static_cast<std::uint32_t>(win.count(0, x)) |
+                     (static_cast<std::uint32_t>(win.count(1, x)) << 16);
+        }
+      });
+}
+
+void EpsteinModel::choose_moves(std::uint64_t t) {
+  // In cell order, a band of rows per task: a mover's target lies within its vision, so the claims of a band
+  // stay in cache. With a square vision the empties are counted by sliding sums; otherwise by span walks.
+  const int w = grid_.width();
+  const std::uint64_t seed = cfg_.seed;
+  if (cell_target_.size() != code_.size()) cell_target_.assign(code_.size(), -1);
+  const bool citizen_window = window_;
+  const bool cop_window =
+      window_ && cop_vision_.reach() == citizen_vision_.reach() && MooreWindow<1>::usable(cop_vision_);
+  const std::size_t rows_per_part =
+      std::max<std::size_t>(64, static_cast<std::size_t>(grid_.height()) / (4 * exec_->threads()) + 1);
+  exec_->for_ranges(
+      static_cast<std::size_t>(grid_.height()), rows_per_part, [&](std::size_t y0, std::size_t y1) {
+        thread_local MooreWindow<1> win;
+        const auto member = [](std::uint8_t c) { return c == cell::kEmpty ? 1u : 0u; };
+        if (citizen_window) {
+          win.reset(grid_, citizen_vision_.reach());
+          win.start(static_cast<int>(y0), code_.data(), member);
+        }
+        for (auto y = static_cast<int>(y0); y < static_cast<int>(y1); ++y) {
+          if (citizen_window && y > static_cast<int>(y0)) win.advance(code_.data(), member);
+          const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(w);
+          for (int x = 0; x < w; ++x) {
+            const std::size_t c = row + static_cast<std::size_t>(x);
+            const std::uint8_t code = code_[c];
+            if (code == cell::kEmpty || code == cell::kJailed) continue;
+            const bool cop = code == cell::kCop;
+            if (!(cop ? cfg_.cops_move : cfg_.citizens_move)) continue;
+            const auto i = static_cast<std::size_t>(occupant_[c]);
+            Stream s(seed, kMove, i, t);
+            std::int64_t to = -1;
+            if (cop ? cop_window : citizen_window) {
+              const int total = win.count(0, x);
+              if (total > 0)
+                to = win.kth(0, empties_, x, static_cast<int>(s.below(static_cast<std::uint32_t>(total))));
+            } else {
+              to = query_.choose(empties_, static_cast<std::int64_t>(c), cop ? cop_vision_ : citizen_vision_,
+                                 [&s](std::uint32_t m) { return s.below(m); });
+            }
+            if (to < 0) continue;
+            cell_target_[c] = static_cast<std::int32_t>(to);
+            claim_min(cell_claim_[static_cast<std::size_t>(to)],
+                      (std::uint64_t{hash32(seed, kPriority, i, t)} << 32) | i);
+          }
+        }
+      });
+}
+
+void EpsteinModel::apply_moves() {
+  // A claim's low 32 bits are the winner's id. Winners' old cells are distinct and occupied, their new cells
+  // distinct and empty, and a cell with a target is never a target: no two writes meet. The layers are
+  // rebuilt from the codes afterwards rather than updated bit by bit with atomics.
+  exec_->for_each(
+      code_.size(),
+      [&](std::size_t c) {
+        const std::int32_t to = cell_target_[c];
+        if (to < 0) return;
+        cell_target_[c] = -1;
+        const std::int32_t i = occupant_[c];
+        const auto tc = static_cast<std::size_t>(to);
+        if (static_cast<std::uint32_t>(cell_claim_[tc]) != static_cast<std::uint32_t>(i)) return;
+        agents_.cell[static_cast<std::size_t>(i)] = to;
+        occupant_[tc] = i;
+        occupant_[c] = -1;
+        code_[tc] = code_[c];
+        code_[c] = cell::kEmpty;
+      },
+      4096);
+  rebuild_layers();
+  exec_->for_each(
+      cell_claim_.size(), [&](std::size_t c) { cell_claim_[c] = kNoClaim; }, 16384);
 }
 
 }  // namespace keepsim::epstein

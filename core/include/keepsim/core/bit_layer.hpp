@@ -111,6 +111,13 @@ class BitLayer {
     }
   }
 
+  /// The words of row y (words_per_row() of them), for rebuilding a layer a row at a time without atomics
+  /// when each row belongs to one thread.
+  std::uint64_t* row_words(int y) {
+    return &bits_[static_cast<std::size_t>(y) * static_cast<std::size_t>(words_)];
+  }
+  int words_per_row() const { return words_; }
+
   bool any() const {
     return std::any_of(bits_.begin(), bits_.end(), [](std::uint64_t w) { return w != 0; });
   }
