@@ -230,18 +230,25 @@ std::uint8_t EpsteinModel::code_of(std::size_t id) const {
   return cell::citizen(agents_.group[id], agents_.status[id] == Status::Active);
 }
 
-void EpsteinModel::set_code(std::size_t c, std::uint8_t code) {
+void EpsteinModel::set_code(std::size_t c, std::uint8_t code, bool concurrent) {
   const std::uint8_t old = code_[c];
   if (old == code) return;
   code_[c] = code;
   const auto cell = static_cast<std::int64_t>(c);
-  if ((old == cell::kCop) != (code == cell::kCop)) cops_.assign(cell, code == cell::kCop);
-  if (cell::is_active(old) != cell::is_active(code)) actives_.assign(cell, cell::is_active(code));
-  if ((old == cell::kEmpty) != (code == cell::kEmpty)) empties_.assign(cell, code == cell::kEmpty);
+  // Atomic bit updates only where other threads change neighbouring cells at the same time.
+  const auto assign = [cell, concurrent](BitLayer& layer, bool on) {
+    if (concurrent)
+      layer.assign(cell, on);
+    else
+      layer.assign_plain(cell, on);
+  };
+  if ((old == cell::kCop) != (code == cell::kCop)) assign(cops_, code == cell::kCop);
+  if (cell::is_active(old) != cell::is_active(code)) assign(actives_, cell::is_active(code));
+  if ((old == cell::kEmpty) != (code == cell::kEmpty)) assign(empties_, code == cell::kEmpty);
   for (int g = 0; g < 2; ++g) {
     const bool was = cell::is_citizen(old) && cell::group(old) == g;
     const bool is = cell::is_citizen(code) && cell::group(code) == g;
-    if (was != is) members_[g].assign(cell, is);
+    if (was != is) assign(members_[g], is);
   }
 }
 

@@ -117,7 +117,8 @@ class EpsteinModel : public Model {
   void age_and_release();
   std::int32_t random_empty_cell(Stream& s) const;
   std::uint8_t code_of(std::size_t id) const;
-  void set_code(std::size_t c, std::uint8_t code);
+  /// Writes a cell's code and its bits in the layers; `concurrent`: other threads are writing other cells.
+  void set_code(std::size_t c, std::uint8_t code, bool concurrent = false);
   void rebuild_layers();
   void count_seen();
   void choose_moves(std::uint64_t t);

@@ -22,6 +22,27 @@ void claim_min(std::uint64_t& slot, std::uint64_t priority) {
   }
 }
 
+/// Calls visit(y, window) for every row y, in bands of rows run in parallel; `window` counts the cells that
+/// `member` selects within a square vision of `reach` around the cells of row y (when `windowed`).
+template <class Member, class Visit>
+void scan_rows(Executor& exec, const Grid& grid, const std::vector<std::uint8_t>& code, int reach,
+               bool windowed, Member member, Visit visit) {
+  const auto h = static_cast<std::size_t>(grid.height());
+  const std::size_t rows_per_part =
+      std::max<std::size_t>(64, h / (4 * static_cast<std::size_t>(exec.threads())) + 1);
+  exec.for_ranges(h, rows_per_part, [&](std::size_t y0, std::size_t y1) {
+    thread_local MooreWindow<1> win;
+    if (windowed) {
+      win.reset(grid, reach);
+      win.start(static_cast<int>(y0), code.data(), member);
+    }
+    for (auto y = static_cast<int>(y0); y < static_cast<int>(y1); ++y) {
+      if (windowed && y > static_cast<int>(y0)) win.advance(code.data(), member);
+      visit(y, win);
+    }
+  });
+}
+
 }  // namespace
 
 void EpsteinModel::step_sync() {
@@ -29,8 +50,7 @@ void EpsteinModel::step_sync() {
   const auto t = static_cast<std::uint64_t>(period_);
   const std::uint64_t seed = cfg_.seed;
   next_status_.resize(n);
-  claim_.assign(n, kNoClaim);
-  target_.assign(n, -1);
+  claim_.resize(n, kNoClaim);  // every claim is cleared where it is used
   if (cell_claim_.size() != code_.size()) cell_claim_.assign(code_.size(), kNoClaim);
   auto priority = [&](std::size_t i) { return (std::uint64_t{hash32(seed, kPriority, i, t)} << 32) | i; };
   auto on_grid = [&](std::size_t i) { return agents_.cell[i] >= 0 && agents_.status[i] != Status::Jailed; };
@@ -70,7 +90,7 @@ void EpsteinModel::step_sync() {
   exec_->for_each(n, [&](std::size_t i) {
     if (agents_.kind[i] != Kind::Citizen || !on_grid(i) || agents_.status[i] == next_status_[i]) return;
     agents_.status[i] = next_status_[i];
-    set_code(static_cast<std::size_t>(agents_.cell[i]), code_of(i));
+    set_code(static_cast<std::size_t>(agents_.cell[i]), code_of(i), true);
   });
   if (killing)
     for (std::size_t i = 0; i < n; ++i)
@@ -79,19 +99,38 @@ void EpsteinModel::step_sync() {
         claim_[i] = kNoClaim;
       }
 
-  // 3. Each cop picks a random active citizen within vision (Rule C); one arrest per citizen.
-  exec_->for_each(n, [&](std::size_t i) {
-    target_[i] = -1;
-    if (agents_.kind[i] != Kind::Cop || agents_.cell[i] < 0) return;
-    Stream s(seed, kArrest, i, t);
-    const std::int64_t c =
-        query_.choose(actives_, agents_.cell[i], cop_vision_, [&s](std::uint32_t m) { return s.below(m); });
-    if (c < 0) return;
-    target_[i] = occupant_[static_cast<std::size_t>(c)];
-    claim_min(claim_[static_cast<std::size_t>(target_[i])], priority(i));
-  });
+  // 3. Each cop picks a random active citizen within vision (Rule C); one arrest per citizen. Cops are found
+  // in cell order, with the actives around them counted by sliding sums when the vision is a square.
+  const bool cop_window = MooreWindow<1>::usable(cop_vision_);
+  const int w = grid_.width();
+  scan_rows(
+      *exec_, grid_, code_, cop_vision_.reach(), cop_window,
+      [](std::uint8_t c) { return cell::is_active(c) ? 1u : 0u; },
+      [&](int y, const MooreWindow<1>& win) {
+        const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(w);
+        for (int x = 0; x < w; ++x) {
+          const std::size_t c = row + static_cast<std::size_t>(x);
+          if (code_[c] != cell::kCop) continue;
+          const auto i = static_cast<std::size_t>(occupant_[c]);
+          Stream s(seed, kArrest, i, t);
+          std::int64_t to = -1;
+          if (cop_window) {
+            const int total = win.count(0, x);
+            if (total > 0)
+              to = win.kth(0, actives_, x, static_cast<int>(s.below(static_cast<std::uint32_t>(total))));
+          } else {
+            to = query_.choose(actives_, static_cast<std::int64_t>(c), cop_vision_,
+                               [&s](std::uint32_t m) { return s.below(m); });
+          }
+          if (to >= 0)
+            claim_min(claim_[static_cast<std::size_t>(occupant_[static_cast<std::size_t>(to)])], priority(i));
+        }
+      });
   for (std::size_t i = 0; i < n; ++i)
-    if (claim_[i] != kNoClaim) jail(i);
+    if (claim_[i] != kNoClaim) {
+      claim_[i] = kNoClaim;
+      jail(i);
+    }
 
   // 4. Moves (Rule M) to cells empty after the arrests; one mover per cell, the others stay.
   choose_moves(t);
@@ -99,6 +138,7 @@ void EpsteinModel::step_sync() {
 
   // 5. Model II births onto empty neighbouring cells, one per cell; children get ids in their parents' order.
   if (cfg_.clone_probability <= 0) return;
+  target_.resize(n);
   exec_->for_each(n, [&](std::size_t i) {
     target_[i] = -1;
     if (agents_.kind[i] != Kind::Citizen || !on_grid(i)) return;
@@ -157,41 +197,32 @@ void EpsteinModel::choose_moves(std::uint64_t t) {
   const bool citizen_window = window_;
   const bool cop_window =
       window_ && cop_vision_.reach() == citizen_vision_.reach() && MooreWindow<1>::usable(cop_vision_);
-  const std::size_t rows_per_part =
-      std::max<std::size_t>(64, static_cast<std::size_t>(grid_.height()) / (4 * exec_->threads()) + 1);
-  exec_->for_ranges(
-      static_cast<std::size_t>(grid_.height()), rows_per_part, [&](std::size_t y0, std::size_t y1) {
-        thread_local MooreWindow<1> win;
-        const auto member = [](std::uint8_t c) { return c == cell::kEmpty ? 1u : 0u; };
-        if (citizen_window) {
-          win.reset(grid_, citizen_vision_.reach());
-          win.start(static_cast<int>(y0), code_.data(), member);
-        }
-        for (auto y = static_cast<int>(y0); y < static_cast<int>(y1); ++y) {
-          if (citizen_window && y > static_cast<int>(y0)) win.advance(code_.data(), member);
-          const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(w);
-          for (int x = 0; x < w; ++x) {
-            const std::size_t c = row + static_cast<std::size_t>(x);
-            const std::uint8_t code = code_[c];
-            if (code == cell::kEmpty || code == cell::kJailed) continue;
-            const bool cop = code == cell::kCop;
-            if (!(cop ? cfg_.cops_move : cfg_.citizens_move)) continue;
-            const auto i = static_cast<std::size_t>(occupant_[c]);
-            Stream s(seed, kMove, i, t);
-            std::int64_t to = -1;
-            if (cop ? cop_window : citizen_window) {
-              const int total = win.count(0, x);
-              if (total > 0)
-                to = win.kth(0, empties_, x, static_cast<int>(s.below(static_cast<std::uint32_t>(total))));
-            } else {
-              to = query_.choose(empties_, static_cast<std::int64_t>(c), cop ? cop_vision_ : citizen_vision_,
-                                 [&s](std::uint32_t m) { return s.below(m); });
-            }
-            if (to < 0) continue;
-            cell_target_[c] = static_cast<std::int32_t>(to);
-            claim_min(cell_claim_[static_cast<std::size_t>(to)],
-                      (std::uint64_t{hash32(seed, kPriority, i, t)} << 32) | i);
+  scan_rows(
+      *exec_, grid_, code_, citizen_vision_.reach(), citizen_window,
+      [](std::uint8_t c) { return c == cell::kEmpty ? 1u : 0u; },
+      [&](int y, const MooreWindow<1>& win) {
+        const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(w);
+        for (int x = 0; x < w; ++x) {
+          const std::size_t c = row + static_cast<std::size_t>(x);
+          const std::uint8_t code = code_[c];
+          if (code == cell::kEmpty || code == cell::kJailed) continue;
+          const bool cop = code == cell::kCop;
+          if (!(cop ? cfg_.cops_move : cfg_.citizens_move)) continue;
+          const auto i = static_cast<std::size_t>(occupant_[c]);
+          Stream s(seed, kMove, i, t);
+          std::int64_t to = -1;
+          if (cop ? cop_window : citizen_window) {
+            const int total = win.count(0, x);
+            if (total > 0)
+              to = win.kth(0, empties_, x, static_cast<int>(s.below(static_cast<std::uint32_t>(total))));
+          } else {
+            to = query_.choose(empties_, static_cast<std::int64_t>(c), cop ? cop_vision_ : citizen_vision_,
+                               [&s](std::uint32_t m) { return s.below(m); });
           }
+          if (to < 0) continue;
+          cell_target_[c] = static_cast<std::int32_t>(to);
+          claim_min(cell_claim_[static_cast<std::size_t>(to)],
+                    (std::uint64_t{hash32(seed, kPriority, i, t)} << 32) | i);
         }
       });
 }
