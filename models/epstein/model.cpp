@@ -22,9 +22,25 @@ std::size_t Agents::add(Kind k, std::uint8_t g, float h, float r, std::int32_t d
   hardship.push_back(h);
   risk.push_back(r);
   jail_left.push_back(0);
-  age.push_back(0);
-  death_age.push_back(death);
+  if (ages) {
+    age.push_back(0);
+    death_age.push_back(death);
+  }
   return kind.size() - 1;
+}
+
+void Agents::reserve(std::size_t n) {
+  kind.reserve(n);
+  status.reserve(n);
+  group.reserve(n);
+  cell.reserve(n);
+  hardship.reserve(n);
+  risk.reserve(n);
+  jail_left.reserve(n);
+  if (ages) {
+    age.reserve(n);
+    death_age.reserve(n);
+  }
 }
 
 EpsteinModel::EpsteinModel(const Config& c, int threads)
@@ -48,6 +64,8 @@ EpsteinModel::EpsteinModel(const Config& c, int threads)
   const std::int64_t n_cop = std::min(
       cells - n_cit, static_cast<std::int64_t>(std::llround(cfg_.cop_density * static_cast<double>(cells))));
   std::int64_t need = n_cit + n_cop;
+  agents_.ages = cfg_.max_age > 0;
+  agents_.reserve(static_cast<std::size_t>(need));
   std::int64_t cops_left = n_cop;
   for (std::int64_t cl = 0; cl < cells && need > 0; ++cl) {
     Stream s(cfg_.seed, kPlace, static_cast<std::uint64_t>(cl), 0);
@@ -367,7 +385,7 @@ void EpsteinModel::age_and_release() {
   // In id order, so the result does not depend on the schedule's order or on threads.
   for (std::size_t i = 0; i < agents_.size(); ++i) {
     if (agents_.kind[i] != Kind::Citizen || agents_.status[i] == Status::Dead) continue;
-    if (agents_.death_age[i] > 0 && ++agents_.age[i] >= agents_.death_age[i]) {
+    if (agents_.ages && agents_.death_age[i] > 0 && ++agents_.age[i] >= agents_.death_age[i]) {
       agents_.status[i] = Status::Dead;
       ++events_.deaths_of_age;
       vacate(i);

@@ -53,7 +53,9 @@ struct Agents {
   std::vector<std::int32_t> jail_left;  ///< periods of jail left; kLife for a life term
   std::vector<std::int32_t> age;
   std::vector<std::int32_t> death_age;  ///< 0: never dies of age
+  bool ages = false;  ///< age and death_age are kept (Model II with a maximum age); empty otherwise
   std::size_t size() const { return kind.size(); }
+  void reserve(std::size_t n);
   std::size_t add(Kind k, std::uint8_t g, float h, float r, std::int32_t death);
   static constexpr std::int32_t kLife = INT32_MAX;
 };
@@ -151,8 +153,7 @@ class EpsteinModel : public Model {
   ArrestTable arrest_table_;
   // Scratch space of the sync schedule, kept between periods.
   std::vector<Status> next_status_;
-  std::vector<std::uint64_t> claim_;       ///< per agent: best priority claiming it (arrest or kill)
-  std::vector<std::uint64_t> cell_claim_;  ///< per cell: best priority claiming it (move or clone)
+  std::vector<std::uint64_t> cell_claim_;  ///< per cell: best priority claiming it or its occupant
   std::vector<std::int32_t> target_;       ///< per agent: chosen target (agent or cell), -1 none
   std::vector<std::int32_t> cell_target_;  ///< per cell: the cell its occupant moves to, -1 none
   std::vector<std::uint32_t> seen_;        ///< per cell: cops (low 16 bits) and actives within vision

@@ -50,7 +50,6 @@ void EpsteinModel::step_sync() {
   const auto t = static_cast<std::uint64_t>(period_);
   const std::uint64_t seed = cfg_.seed;
   next_status_.resize(n);
-  claim_.resize(n, kNoClaim);  // every claim is cleared where it is used
   if (cell_claim_.size() != code_.size()) cell_claim_.assign(code_.size(), kNoClaim);
   auto priority = [&](std::size_t i) { return (std::uint64_t{hash32(seed, kPriority, i, t)} << 32) | i; };
   auto on_grid = [&](std::size_t i) { return agents_.cell[i] >= 0 && agents_.status[i] != Status::Jailed; };
@@ -80,8 +79,7 @@ void EpsteinModel::step_sync() {
       const std::int64_t c =
           query_.choose(others, here, citizen_vision_, [&s](std::uint32_t m) { return s.below(m); });
       active = c >= 0;
-      if (active)
-        claim_min(claim_[static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)])], priority(i));
+      if (active) claim_min(cell_claim_[static_cast<std::size_t>(c)], priority(i));
     }
     next_status_[i] = active ? Status::Active : Status::Quiet;
   });
@@ -92,11 +90,13 @@ void EpsteinModel::step_sync() {
     agents_.status[i] = next_status_[i];
     set_code(static_cast<std::size_t>(agents_.cell[i]), code_of(i), true);
   });
+  // Claims on agents are made on their cells (victims and suspects are on distinct cells), so one per-cell
+  // array serves every phase; the order of kills and arrests does not change their outcome.
   if (killing)
-    for (std::size_t i = 0; i < n; ++i)
-      if (claim_[i] != kNoClaim) {
-        kill(i);
-        claim_[i] = kNoClaim;
+    for (std::size_t c = 0; c < cell_claim_.size(); ++c)
+      if (cell_claim_[c] != kNoClaim) {
+        cell_claim_[c] = kNoClaim;
+        kill(static_cast<std::size_t>(occupant_[c]));
       }
 
   // 3. Each cop picks a random active citizen within vision (Rule C); one arrest per citizen. Cops are found
@@ -122,14 +122,13 @@ void EpsteinModel::step_sync() {
             to = query_.choose(actives_, static_cast<std::int64_t>(c), cop_vision_,
                                [&s](std::uint32_t m) { return s.below(m); });
           }
-          if (to >= 0)
-            claim_min(claim_[static_cast<std::size_t>(occupant_[static_cast<std::size_t>(to)])], priority(i));
+          if (to >= 0) claim_min(cell_claim_[static_cast<std::size_t>(to)], priority(i));
         }
       });
-  for (std::size_t i = 0; i < n; ++i)
-    if (claim_[i] != kNoClaim) {
-      claim_[i] = kNoClaim;
-      jail(i);
+  for (std::size_t c = 0; c < cell_claim_.size(); ++c)
+    if (cell_claim_[c] != kNoClaim) {
+      cell_claim_[c] = kNoClaim;
+      jail(static_cast<std::size_t>(occupant_[c]));
     }
 
   // 4. Moves (Rule M) to cells empty after the arrests; one mover per cell, the others stay.
