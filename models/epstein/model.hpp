@@ -155,9 +155,16 @@ class EpsteinModel : public Model {
   std::vector<Status> next_status_;
   std::vector<std::uint64_t> cell_claim_;  ///< per cell: best priority claiming it or its occupant
   std::vector<std::int32_t> target_;       ///< per agent: chosen target (agent or cell), -1 none
-  std::vector<std::int32_t> cell_target_;  ///< per cell: the cell its occupant moves to, -1 none
-  std::vector<std::uint32_t> seen_;        ///< per cell: cops (low 16 bits) and actives within vision
-  bool window_ = false;                    ///< the citizens' vision is a square: count it by sliding sums
+  /// Per cell: where its occupant moves this period, as (dy + 128) << 8 | (dx + 128), 0 none, when every
+  /// vision reaches at most kMoveReach cells; otherwise as a cell index in cell_target_ (-1 none).
+  std::vector<std::uint16_t> move_;
+  std::vector<std::int32_t> cell_target_;
+  static constexpr int kMoveReach = 127;
+  /// Per cell: cops (low byte) and actives (high byte) within the citizens' vision, centre included, when
+  /// the vision is a square of reach <= kSeenReach (at most 224 other cells: each count fits a byte).
+  std::vector<std::uint16_t> seen_;
+  static constexpr int kSeenReach = 7;
+  bool window_ = false;  ///< the citizens' vision is a square: count it by sliding sums
   // Handles of the recorded series.
   Recorder::Handle h_quiet_{}, h_active_{}, h_jailed_{}, h_cops_{}, h_alive_{}, h_killed_{}, h_arrests_{},
       h_releases_{}, h_births_{}, h_deaths_{}, h_legitimacy_{}, h_near_{}, h_near_active_{};

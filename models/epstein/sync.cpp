@@ -57,16 +57,17 @@ void EpsteinModel::step_sync() {
 
   // 1. Every citizen on the grid decides from the start state (Rule A); in Model II an active one picks a
   // victim. Nothing is written in this phase, so every citizen sees the same snapshot.
-  if (window_) count_seen();
+  const bool counted = window_ && citizen_vision_.reach() <= kSeenReach;
+  if (counted) count_seen();
   exec_->for_each(n, [&](std::size_t i) {
     next_status_[i] = agents_.status[i];
     if (agents_.kind[i] != Kind::Citizen || !on_grid(i)) return;
     const std::int64_t here = agents_.cell[i];
     int cops = 0, actives = 1;
-    if (window_) {
-      const std::uint32_t seen = seen_[static_cast<std::size_t>(here)];
-      cops = static_cast<int>(seen & 0xffffu);
-      actives += static_cast<int>(seen >> 16) - (agents_.status[i] == Status::Active ? 1 : 0);
+    if (counted) {
+      const std::uint16_t seen = seen_[static_cast<std::size_t>(here)];
+      cops = seen & 0xff;
+      actives += (seen >> 8) - (agents_.status[i] == Status::Active ? 1 : 0);
     } else {
       const auto [c, a] = query_.count2(cops_, actives_, here, citizen_vision_);
       cops = c;
@@ -168,7 +169,6 @@ void EpsteinModel::count_seen() {
   const int w = grid_.width();
   const std::size_t rows_per_part =
       std::max<std::size_t>(64, static_cast<std::size_t>(grid_.height()) / (4 * exec_->threads()) + 1);
-  seen_.resize(code_.size());
   exec_->for_ranges(
       static_cast<std::size_t>(grid_.height()), rows_per_part, [&](std::size_t y0, std::size_t y1) {
         thread_local MooreWindow<2> win;
@@ -179,10 +179,9 @@ void EpsteinModel::count_seen() {
         win.start(static_cast<int>(y0), code_.data(), member);
         for (auto y = static_cast<int>(y0); y < static_cast<int>(y1); ++y) {
           if (y > static_cast<int>(y0)) win.advance(code_.data(), member);
-          std::uint32_t* out = &seen_[static_cast<std::size_t>(y) * static_cast<std::size_t>(w)];
+          std::uint16_t* out = &seen_[static_cast<std::size_t>(y) * static_cast<std::size_t>(w)];
           for (int x = 0; x < w; ++x)
-            out[x] = static_cast<std::uint32_t>(win.count(0, x)) |
-                     (static_cast<std::uint32_t>(win.count(1, x)) << 16);
+            out[x] = static_cast<std::uint16_t>(win.count(0, x) | (win.count(1, x) << 8));
         }
       });
 }
@@ -192,7 +191,9 @@ void EpsteinModel::choose_moves(std::uint64_t t) {
   // stay in cache. With a square vision the empties are counted by sliding sums; otherwise by span walks.
   const int w = grid_.width();
   const std::uint64_t seed = cfg_.seed;
-  if (cell_target_.size() != code_.size()) cell_target_.assign(code_.size(), -1);
+  const int h = grid_.height();
+  const bool torus = grid_.topology() == Topology::Torus;
+  const bool narrow = !move_.empty();
   const bool citizen_window = window_;
   const bool cop_window =
       window_ && cop_vision_.reach() == citizen_vision_.reach() && MooreWindow<1>::usable(cop_vision_);
@@ -219,7 +220,16 @@ void EpsteinModel::choose_moves(std::uint64_t t) {
                                [&s](std::uint32_t m) { return s.below(m); });
           }
           if (to < 0) continue;
-          cell_target_[c] = static_cast<std::int32_t>(to);
+          if (narrow) {  // the move as an offset of at most 127 cells each way, in two bytes
+            int dy = static_cast<int>(to / w) - y, dx = static_cast<int>(to % w) - x;
+            if (torus) {
+              dy += dy > kMoveReach ? -h : (dy < -kMoveReach ? h : 0);
+              dx += dx > kMoveReach ? -w : (dx < -kMoveReach ? w : 0);
+            }
+            move_[c] = static_cast<std::uint16_t>(((dy + 128) << 8) | (dx + 128));
+          } else {
+            cell_target_[c] = static_cast<std::int32_t>(to);
+          }
           claim_min(cell_claim_[static_cast<std::size_t>(to)],
                     (std::uint64_t{hash32(seed, kPriority, i, t)} << 32) | i);
         }
@@ -230,22 +240,40 @@ void EpsteinModel::apply_moves() {
   // A claim's low 32 bits are the winner's id. Winners' old cells are distinct and occupied, their new cells
   // distinct and empty, and a cell with a target is never a target: no two writes meet. The layers are
   // rebuilt from the codes afterwards rather than updated bit by bit with atomics.
-  exec_->for_each(
-      code_.size(),
-      [&](std::size_t c) {
-        const std::int32_t to = cell_target_[c];
-        if (to < 0) return;
-        cell_target_[c] = -1;
+  const int w = grid_.width(), h = grid_.height();
+  const bool torus = grid_.topology() == Topology::Torus;
+  const bool narrow = !move_.empty();
+  exec_->for_ranges(static_cast<std::size_t>(h), 16, [&](std::size_t y0, std::size_t y1) {
+    for (auto y = static_cast<int>(y0); y < static_cast<int>(y1); ++y)
+      for (int x = 0; x < w; ++x) {
+        const std::size_t c =
+            static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x);
+        std::int32_t to = -1;
+        if (narrow) {
+          const std::uint16_t m = move_[c];
+          if (m == 0) continue;
+          move_[c] = 0;
+          int ty = y + (m >> 8) - 128, tx = x + (m & 0xff) - 128;
+          if (torus) {
+            ty += ty < 0 ? h : (ty >= h ? -h : 0);
+            tx += tx < 0 ? w : (tx >= w ? -w : 0);
+          }
+          to = ty * w + tx;
+        } else {
+          to = cell_target_[c];
+          if (to < 0) continue;
+          cell_target_[c] = -1;
+        }
         const std::int32_t i = occupant_[c];
         const auto tc = static_cast<std::size_t>(to);
-        if (static_cast<std::uint32_t>(cell_claim_[tc]) != static_cast<std::uint32_t>(i)) return;
+        if (static_cast<std::uint32_t>(cell_claim_[tc]) != static_cast<std::uint32_t>(i)) continue;
         agents_.cell[static_cast<std::size_t>(i)] = to;
         occupant_[tc] = i;
         occupant_[c] = -1;
         code_[tc] = code_[c];
         code_[c] = cell::kEmpty;
-      },
-      4096);
+      }
+  });
   rebuild_layers();
   exec_->for_each(
       cell_claim_.size(), [&](std::size_t c) { cell_claim_[c] = kNoClaim; }, 16384);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "keepsim/core/grid.hpp"
+#include "keepsim/core/huge_pages.hpp"
 
 namespace keepsim {
 
@@ -21,7 +22,9 @@ class BitLayer {
   void reset(const Grid& grid) {
     w_ = grid.width();
     words_ = (w_ + 63) / 64;
-    bits_.assign(static_cast<std::size_t>(words_) * static_cast<std::size_t>(grid.height()), 0);
+    const std::size_t n = static_cast<std::size_t>(words_) * static_cast<std::size_t>(grid.height());
+    reserve_huge(bits_, n);
+    bits_.assign(n, 0);
   }
 
   /// Sets every bit (padding bits too: queries never look past a row's last column).
