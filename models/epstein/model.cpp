@@ -9,6 +9,7 @@
 #include <emmintrin.h>
 #endif
 #include <cmath>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -402,17 +403,35 @@ std::int32_t EpsteinModel::random_empty_cell(Stream& s) const {
 }
 
 void EpsteinModel::age_and_release() {
-  // In id order, so the result does not depend on the schedule's order or on threads.
-  for (std::size_t i = 0; i < agents_.size(); ++i) {
-    if (agents_.kind[i] != Kind::Citizen || agents_.status[i] == Status::Dead) continue;
-    if (agents_.ages && agents_.death_age[i] > 0 && ++agents_.age[i] >= agents_.death_age[i]) {
+  // Counting down ages and jail terms is per agent and runs in parallel; the few agents who die or leave jail
+  // this period are then handled in id order, as one loop over every agent would, so that where released
+  // agents land does not depend on threads.
+  std::vector<std::uint32_t> due;
+  std::mutex due_mutex;
+  exec_->for_ranges(agents_.size(), 4096, [&](std::size_t b, std::size_t e) {
+    std::vector<std::uint32_t> mine;
+    for (std::size_t i = b; i < e; ++i) {
+      if (agents_.kind[i] != Kind::Citizen || agents_.status[i] == Status::Dead) continue;
+      if (agents_.ages && agents_.death_age[i] > 0 && ++agents_.age[i] >= agents_.death_age[i]) {
+        mine.push_back(static_cast<std::uint32_t>(i));
+        continue;
+      }
+      if (agents_.status[i] != Status::Jailed || agents_.jail_left[i] == Agents::kLife) continue;
+      if (--agents_.jail_left[i] == 0) mine.push_back(static_cast<std::uint32_t>(i));
+    }
+    if (mine.empty()) return;
+    const std::lock_guard<std::mutex> lock(due_mutex);
+    due.insert(due.end(), mine.begin(), mine.end());
+  });
+  std::sort(due.begin(), due.end());
+  for (const std::uint32_t id : due) {
+    const std::size_t i = id;
+    if (agents_.ages && agents_.death_age[i] > 0 && agents_.age[i] >= agents_.death_age[i]) {
       agents_.status[i] = Status::Dead;
       ++events_.deaths_of_age;
       vacate(i);
       continue;
     }
-    if (agents_.status[i] != Status::Jailed || agents_.jail_left[i] == Agents::kLife) continue;
-    if (--agents_.jail_left[i] > 0) continue;
     agents_.status[i] = Status::Quiet;  // released exactly as aggrieved as before
     ++events_.releases;
     if (cfg_.jailed == Jailed::KeepCell) {
