@@ -2,10 +2,13 @@
 // under the `sync` schedule with the same number of agents on the same grid (issue 3 asks for at most 3x).
 // Both are timed in the same process, so the ratio stays meaningful on a noisy machine.
 //
-//   keepsim_bench_peace [--size 300] [--periods 200] [--threads 1] [--doctrine security_keeping]
+//   keepsim_bench_peace [--size 300] [--periods 200] [--threads 1] [--doctrine security_keeping] [--json
+//   FILE]
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <fstream>
 #include <string>
 
 #include "keepsim/core/params.hpp"
@@ -43,12 +46,28 @@ Timing time_model(keepsim::Params& p, std::int64_t periods, int threads) {
 int main(int argc, char** argv) {
   int size = 300, threads = 1;
   std::int64_t periods = 200;
-  std::string doctrine = "security_keeping";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--size")) size = std::stoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--periods")) periods = std::stoll(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--doctrine")) doctrine = argv[i + 1];
+  std::string doctrine = "security_keeping", json;
+  for (int i = 1; i < argc; i += 2) {
+    if (i + 1 >= argc) {
+      std::fprintf(stderr,
+                   "usage: keepsim_bench_peace [--size 300] [--periods 200] [--threads 1] "
+                   "[--doctrine security_keeping] [--json FILE]\n");
+      return 2;
+    }
+    if (!std::strcmp(argv[i], "--size"))
+      size = std::stoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--periods"))
+      periods = std::stoll(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--threads"))
+      threads = std::stoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--doctrine"))
+      doctrine = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--json"))
+      json = argv[i + 1];
+    else {
+      std::fprintf(stderr, "keepsim_bench_peace: unknown option %s\n", argv[i]);
+      return 2;
+    }
   }
   const std::string src = KEEPSIM_SOURCE_DIR;
   const std::string dims = "world.width=" + std::to_string(size);
@@ -78,5 +97,25 @@ int main(int argc, char** argv) {
   std::printf("  epstein sync      %.3f ms/period  %.3g agent-updates/s\n", 1e3 * e_day, eu);
   std::printf("  peacekeeping (%s)  %.3f ms/day  %.3g agent-updates/s\n", doctrine.c_str(), 1e3 * p_day, pu);
   std::printf("  cost per agent-update: peacekeeping / epstein sync = %.2f\n", eu / pu);
+  if (!json.empty()) {
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char date[32];
+    std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    std::ofstream f(json);
+    f << "{\"benchmark\": \"keepsim_bench_peace\", \"commit\": \"" << KEEPSIM_GIT_COMMIT << "\", \"date\": \""
+      << date << "\", \"size\": " << size << ", \"periods\": " << periods << ", \"threads\": " << threads
+      << ", \"doctrine\": \"" << doctrine << "\",\n \"epstein_sync\": {\"seconds_per_period\": " << e_day
+      << ", \"agent_periods\": " << e.agent_periods << ", \"updates_per_s\": " << eu
+      << "},\n \"peacekeeping\": {\"seconds_per_period\": " << p_day
+      << ", \"agent_periods\": " << p.agent_periods << ", \"updates_per_s\": " << pu
+      << "},\n \"cost_ratio_per_agent_update\": " << eu / pu << ", \"period_ratio\": " << p_day / e_day
+      << "}\n";
+    if (!f) {
+      std::fprintf(stderr, "keepsim_bench_peace: could not write %s\n", json.c_str());
+      return 1;
+    }
+  }
   return 0;
 }

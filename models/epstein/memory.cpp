@@ -42,19 +42,26 @@ MemoryEstimate estimate_memory(const Config& c, int threads) {
   // Cells: the code and occupant layers, five bit layers (cops, actives, empties, members of each group).
   const double words = std::ceil(static_cast<double>(c.width) / 64.0) * c.height;
   m.state += cells * (sizeof(std::uint8_t) + sizeof(std::int32_t)) + 5 * 8 * words;
-  // Agents: nine arrays grown one push_back at a time, so to the next power of two.
-  constexpr double per_agent = sizeof(Kind) + sizeof(Status) + 1 + 4 + 4 + 4 + 4 + 4 + 4;
-  m.state += per_agent * grown(agents);
+  // Agents: seven arrays (nine when citizens die of age) reserved at the initial count, then doubling from it
+  // as births and added cops come.
+  const double initial = n_cit + n_cop;
+  const double capacity = initial > 0 ? initial * grown(agents / initial) : agents;
+  const double per_agent = sizeof(Kind) + sizeof(Status) + 1 + 4 + 4 + 4 + 4 + (c.max_age > 0 ? 8 : 0);
+  m.state += per_agent * capacity;
   if (c.schedule == Schedule::Sync) {
-    // Scratch kept between periods: a claim per cell; per agent a claim and a target (assigned, so exactly
-    // as many as there are agents) and the next status (resized, so doubling from the initial count).
-    const double initial = n_cit + n_cop;
-    const double status = initial > 0 ? initial * grown(agents / initial) : agents;
-    m.state += sizeof(Status) * status + (8 + 4) * agents + 8 * cells;
+    // Scratch kept between periods: a claim per cell; a move per cell (two bytes while every vision reaches
+    // at most 127 cells, else four); decision counts per cell (two bytes, a square vision of reach <= 7); the
+    // next status per agent and, with births, a target per agent (both resized, so doubling).
+    const auto reach = [](double radius) { return static_cast<int>(std::floor(radius + 1e-9)); };
+    const int widest = std::max(reach(c.citizen_vision), reach(c.cop_vision));
+    const int citizen_reach = reach(c.citizen_vision);
+    const bool counted = c.metric == Metric::Moore && citizen_reach >= 1 && citizen_reach <= 7;
+    m.state += cells * (8.0 + (widest <= 127 ? 2.0 : 4.0) + (counted ? 2.0 : 0.0));
+    m.state += sizeof(Status) * capacity + (c.clone_probability > 0 ? 4 * capacity : 0.0);
   } else {
     m.transient += 4 * agents;  // the activation order, built each period
   }
-  m.transient += 4 * grown(agents) / 2;  // an agent array being moved to a buffer twice its size
+  if (agents > initial) m.transient += per_agent * capacity / 2;  // an agent array moving to a larger buffer
 
   // Every row of every series stays in memory for the whole run (Recorder), each array doubling as it grows.
   const double rows = grown(static_cast<double>(c.steps) + 1);

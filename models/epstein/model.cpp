@@ -2,9 +2,14 @@
 // schedules share (MODEL.md section 3).
 #include "models/epstein/model.hpp"
 #include "models/epstein/rules.hpp"
+#include "models/epstein/window.hpp"
 
 #include <algorithm>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <cmath>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -18,9 +23,25 @@ std::size_t Agents::add(Kind k, std::uint8_t g, float h, float r, std::int32_t d
   hardship.push_back(h);
   risk.push_back(r);
   jail_left.push_back(0);
-  age.push_back(0);
-  death_age.push_back(death);
+  if (ages) {
+    age.push_back(0);
+    death_age.push_back(death);
+  }
   return kind.size() - 1;
+}
+
+void Agents::reserve(std::size_t n) {
+  reserve_huge(kind, n);
+  reserve_huge(status, n);
+  reserve_huge(group, n);
+  reserve_huge(cell, n);
+  reserve_huge(hardship, n);
+  reserve_huge(risk, n);
+  reserve_huge(jail_left, n);
+  if (ages) {
+    reserve_huge(age, n);
+    reserve_huge(death_age, n);
+  }
 }
 
 EpsteinModel::EpsteinModel(const Config& c, int threads)
@@ -32,7 +53,9 @@ EpsteinModel::EpsteinModel(const Config& c, int threads)
       exec_(std::make_unique<Executor>(threads)),
       arrest_table_(c.ratio, c.arrest_constant, citizen_vision_.size()) {
   const std::int64_t cells = grid_.cells();
+  reserve_huge(code_, static_cast<std::size_t>(cells));
   code_.assign(static_cast<std::size_t>(cells), cell::kEmpty);
+  reserve_huge(occupant_, static_cast<std::size_t>(cells));
   occupant_.assign(static_cast<std::size_t>(cells), -1);
   for (BitLayer* layer : {&cops_, &actives_, &empties_, &members_[0], &members_[1]}) layer->reset(grid_);
   empties_.fill();
@@ -44,6 +67,8 @@ EpsteinModel::EpsteinModel(const Config& c, int threads)
   const std::int64_t n_cop = std::min(
       cells - n_cit, static_cast<std::int64_t>(std::llround(cfg_.cop_density * static_cast<double>(cells))));
   std::int64_t need = n_cit + n_cop;
+  agents_.ages = cfg_.max_age > 0;
+  agents_.reserve(static_cast<std::size_t>(need));
   std::int64_t cops_left = n_cop;
   for (std::int64_t cl = 0; cl < cells && need > 0; ++cl) {
     Stream s(cfg_.seed, kPlace, static_cast<std::uint64_t>(cl), 0);
@@ -68,6 +93,25 @@ EpsteinModel::EpsteinModel(const Config& c, int threads)
     place(id, static_cast<std::int32_t>(cl));
   }
   initial_cops_ = n_cop;
+  window_ = MooreWindow<1>::usable(citizen_vision_);
+  // The sync schedule's per-cell scratch is allocated here, so that it too can live on huge pages; the async
+  // schedule needs none.
+  if (cfg_.schedule == Schedule::Sync) {
+    const auto ucells = static_cast<std::size_t>(cells);
+    reserve_huge(cell_claim_, ucells);
+    cell_claim_.assign(ucells, ~std::uint64_t{0});
+    if (std::max(citizen_vision_.reach(), cop_vision_.reach()) <= kMoveReach) {
+      reserve_huge(move_, ucells);
+      move_.assign(ucells, 0);
+    } else {
+      reserve_huge(cell_target_, ucells);
+      cell_target_.assign(ucells, -1);
+    }
+    if (window_ && citizen_vision_.reach() <= kSeenReach) {
+      reserve_huge(seen_, ucells);
+      seen_.assign(ucells, 0);
+    }
+  }
   legitimacy_ = legitimacy_at(0);
 }
 
@@ -225,19 +269,89 @@ std::uint8_t EpsteinModel::code_of(std::size_t id) const {
   return cell::citizen(agents_.group[id], agents_.status[id] == Status::Active);
 }
 
-void EpsteinModel::set_code(std::size_t c, std::uint8_t code) {
+void EpsteinModel::set_code(std::size_t c, std::uint8_t code, bool concurrent) {
   const std::uint8_t old = code_[c];
   if (old == code) return;
   code_[c] = code;
   const auto cell = static_cast<std::int64_t>(c);
-  if ((old == cell::kCop) != (code == cell::kCop)) cops_.assign(cell, code == cell::kCop);
-  if (cell::is_active(old) != cell::is_active(code)) actives_.assign(cell, cell::is_active(code));
-  if ((old == cell::kEmpty) != (code == cell::kEmpty)) empties_.assign(cell, code == cell::kEmpty);
+  // Atomic bit updates only where other threads change neighbouring cells at the same time.
+  const auto assign = [cell, concurrent](BitLayer& layer, bool on) {
+    if (concurrent)
+      layer.assign(cell, on);
+    else
+      layer.assign_plain(cell, on);
+  };
+  if ((old == cell::kCop) != (code == cell::kCop)) assign(cops_, code == cell::kCop);
+  if (cell::is_active(old) != cell::is_active(code)) assign(actives_, cell::is_active(code));
+  if ((old == cell::kEmpty) != (code == cell::kEmpty)) assign(empties_, code == cell::kEmpty);
   for (int g = 0; g < 2; ++g) {
     const bool was = cell::is_citizen(old) && cell::group(old) == g;
     const bool is = cell::is_citizen(code) && cell::group(code) == g;
-    if (was != is) members_[g].assign(cell, is);
+    if (was != is) assign(members_[g], is);
   }
+}
+
+namespace {
+
+/// Bits of the five layers for up to 64 cells of one row: cops, actives, empties, group 0, group 1.
+struct LayerBits {
+  std::uint64_t cop = 0, active = 0, empty = 0, member[2] = {0, 0};
+};
+
+LayerBits layer_bits(const std::uint8_t* c, int n) {
+  LayerBits b;
+  int x = 0;
+#if defined(__SSE2__)
+  const __m128i k_cop = _mm_set1_epi8(static_cast<char>(cell::kCop));
+  const __m128i k_act = _mm_set1_epi8(static_cast<char>(cell::kCitizen | cell::kActiveBit));
+  const __m128i k_cit = _mm_set1_epi8(static_cast<char>(cell::kCitizen | 1));
+  const __m128i k_g0 = _mm_set1_epi8(static_cast<char>(cell::kCitizen));
+  const __m128i zero = _mm_setzero_si128();
+  for (; x + 16 <= n; x += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(c + x));
+    const auto bits = [x](__m128i m) {
+      return static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(m))) << x;
+    };
+    b.cop |= bits(_mm_cmpeq_epi8(v, k_cop));
+    b.active |= bits(_mm_cmpeq_epi8(_mm_and_si128(v, k_act), k_act));
+    b.empty |= bits(_mm_cmpeq_epi8(v, zero));
+    const __m128i g = _mm_and_si128(v, k_cit);
+    b.member[0] |= bits(_mm_cmpeq_epi8(g, k_g0));
+    b.member[1] |= bits(_mm_cmpeq_epi8(g, k_cit));
+  }
+#endif
+  for (; x < n; ++x) {
+    const std::uint8_t v = c[x];
+    const std::uint64_t bit = std::uint64_t{1} << x;
+    if (v == cell::kCop) b.cop |= bit;
+    if (cell::is_active(v)) b.active |= bit;
+    if (v == cell::kEmpty) b.empty |= bit;
+    if (cell::is_citizen(v)) b.member[cell::group(v)] |= bit;
+  }
+  return b;
+}
+
+}  // namespace
+
+void EpsteinModel::rebuild_layers() {
+  // Row by row, each row's words written by one thread: no atomics, one read of each code byte.
+  const int w = grid_.width();
+  const int words = cops_.words_per_row();
+  exec_->for_ranges(static_cast<std::size_t>(grid_.height()), 16, [&](std::size_t y0, std::size_t y1) {
+    for (auto y = static_cast<int>(y0); y < static_cast<int>(y1); ++y) {
+      const std::uint8_t* row = &code_[static_cast<std::size_t>(y) * static_cast<std::size_t>(w)];
+      std::uint64_t* out[5] = {cops_.row_words(y), actives_.row_words(y), empties_.row_words(y),
+                               members_[0].row_words(y), members_[1].row_words(y)};
+      for (int i = 0; i < words; ++i) {
+        const LayerBits b = layer_bits(row + i * 64, std::min(64, w - i * 64));
+        out[0][i] = b.cop;
+        out[1][i] = b.active;
+        out[2][i] = b.empty;
+        out[3][i] = b.member[0];
+        out[4][i] = b.member[1];
+      }
+    }
+  });
 }
 
 void EpsteinModel::place(std::size_t id, std::int32_t c) {
@@ -289,17 +403,35 @@ std::int32_t EpsteinModel::random_empty_cell(Stream& s) const {
 }
 
 void EpsteinModel::age_and_release() {
-  // In id order, so the result does not depend on the schedule's order or on threads.
-  for (std::size_t i = 0; i < agents_.size(); ++i) {
-    if (agents_.kind[i] != Kind::Citizen || agents_.status[i] == Status::Dead) continue;
-    if (agents_.death_age[i] > 0 && ++agents_.age[i] >= agents_.death_age[i]) {
+  // Counting down ages and jail terms is per agent and runs in parallel; the few agents who die or leave jail
+  // this period are then handled in id order, as one loop over every agent would, so that where released
+  // agents land does not depend on threads.
+  std::vector<std::uint32_t> due;
+  std::mutex due_mutex;
+  exec_->for_ranges(agents_.size(), 4096, [&](std::size_t b, std::size_t e) {
+    std::vector<std::uint32_t> mine;
+    for (std::size_t i = b; i < e; ++i) {
+      if (agents_.kind[i] != Kind::Citizen || agents_.status[i] == Status::Dead) continue;
+      if (agents_.ages && agents_.death_age[i] > 0 && ++agents_.age[i] >= agents_.death_age[i]) {
+        mine.push_back(static_cast<std::uint32_t>(i));
+        continue;
+      }
+      if (agents_.status[i] != Status::Jailed || agents_.jail_left[i] == Agents::kLife) continue;
+      if (--agents_.jail_left[i] == 0) mine.push_back(static_cast<std::uint32_t>(i));
+    }
+    if (mine.empty()) return;
+    const std::lock_guard<std::mutex> lock(due_mutex);
+    due.insert(due.end(), mine.begin(), mine.end());
+  });
+  std::sort(due.begin(), due.end());
+  for (const std::uint32_t id : due) {
+    const std::size_t i = id;
+    if (agents_.ages && agents_.death_age[i] > 0 && agents_.age[i] >= agents_.death_age[i]) {
       agents_.status[i] = Status::Dead;
       ++events_.deaths_of_age;
       vacate(i);
       continue;
     }
-    if (agents_.status[i] != Status::Jailed || agents_.jail_left[i] == Agents::kLife) continue;
-    if (--agents_.jail_left[i] > 0) continue;
     agents_.status[i] = Status::Quiet;  // released exactly as aggrieved as before
     ++events_.releases;
     if (cfg_.jailed == Jailed::KeepCell) {

@@ -53,7 +53,9 @@ struct Agents {
   std::vector<std::int32_t> jail_left;  ///< periods of jail left; kLife for a life term
   std::vector<std::int32_t> age;
   std::vector<std::int32_t> death_age;  ///< 0: never dies of age
+  bool ages = false;  ///< age and death_age are kept (Model II with a maximum age); empty otherwise
   std::size_t size() const { return kind.size(); }
+  void reserve(std::size_t n);
   std::size_t add(Kind k, std::uint8_t g, float h, float r, std::int32_t death);
   static constexpr std::int32_t kLife = INT32_MAX;
 };
@@ -119,7 +121,12 @@ class EpsteinModel : public Model {
   void age_and_release();
   std::int32_t random_empty_cell(Stream& s) const;
   std::uint8_t code_of(std::size_t id) const;
-  void set_code(std::size_t c, std::uint8_t code);
+  /// Writes a cell's code and its bits in the layers; `concurrent`: other threads are writing other cells.
+  void set_code(std::size_t c, std::uint8_t code, bool concurrent = false);
+  void rebuild_layers();
+  void count_seen();
+  void choose_moves(std::uint64_t t);
+  void apply_moves();
 
   // Schedules (async.cpp, sync.cpp).
   void step_async();
@@ -148,9 +155,18 @@ class EpsteinModel : public Model {
   ArrestTable arrest_table_;
   // Scratch space of the sync schedule, kept between periods.
   std::vector<Status> next_status_;
-  std::vector<std::uint64_t> claim_;       ///< per agent: best priority claiming it (arrest or kill)
-  std::vector<std::uint64_t> cell_claim_;  ///< per cell: best priority claiming it (move or clone)
+  std::vector<std::uint64_t> cell_claim_;  ///< per cell: best priority claiming it or its occupant
   std::vector<std::int32_t> target_;       ///< per agent: chosen target (agent or cell), -1 none
+  /// Per cell: where its occupant moves this period, as (dy + 128) << 8 | (dx + 128), 0 none, when every
+  /// vision reaches at most kMoveReach cells; otherwise as a cell index in cell_target_ (-1 none).
+  std::vector<std::uint16_t> move_;
+  std::vector<std::int32_t> cell_target_;
+  static constexpr int kMoveReach = 127;
+  /// Per cell: cops (low byte) and actives (high byte) within the citizens' vision, centre included, when
+  /// the vision is a square of reach <= kSeenReach (at most 224 other cells: each count fits a byte).
+  std::vector<std::uint16_t> seen_;
+  static constexpr int kSeenReach = 7;
+  bool window_ = false;  ///< the citizens' vision is a square: count it by sliding sums
   // Handles of the recorded series.
   Recorder::Handle h_quiet_{}, h_active_{}, h_jailed_{}, h_cops_{}, h_alive_{}, h_killed_{}, h_arrests_{},
       h_releases_{}, h_births_{}, h_deaths_{}, h_legitimacy_{}, h_near_{}, h_near_active_{};

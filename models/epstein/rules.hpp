@@ -41,8 +41,8 @@ inline int integer_ratio(Ratio rule, int cops, int actives) {
 }
 
 /// P for every (C, A) a vision can see, computed once: under the floor and round readings P depends only on
-/// the integer ratio, so it is a table of max_cops + 1 values holding exactly arrest_probability()'s bits; the
-/// literal reading computes it each time.
+/// the integer ratio, so it is a table of max_cops + 1 values holding exactly arrest_probability()'s bits;
+/// the literal reading computes it each time.
 class ArrestTable {
  public:
   ArrestTable() = default;

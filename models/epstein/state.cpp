@@ -2,7 +2,8 @@
 // is a pure function of (seed, purpose, id, period). What is not a function of the period, and so is saved:
 // the agents (born, killed, jailed, aged, moved), the cells and the bit layers derived from them, the cop
 // count, the cops' initial count the cop schedule scales from, and the period. The sync schedule's scratch
-// (next_status_, claim_, cell_claim_, target_) is rebuilt or reset every period before it is read, and the
+// (next_status_, cell_claim_, move_, cell_target_, seen_, target_) is reset after use or rebuilt every period
+// before it is read, and the
 // event counters are zeroed at the start of each period; they are saved anyway, so that a loaded model is the
 // saved one field for field.
 #include <stdexcept>
@@ -91,8 +92,9 @@ void EpsteinModel::load_state(const StateReader& r) {
   agents_.hardship = r.get<float>("agents.hardship", n);
   agents_.risk = r.get<float>("agents.risk", n);
   agents_.jail_left = r.get<std::int32_t>("agents.jail_left", n);
-  agents_.age = r.get<std::int32_t>("agents.age", n);
-  agents_.death_age = r.get<std::int32_t>("agents.death_age", n);
+  // Ages are kept only when citizens die of age (Agents::ages, set from the config by the constructor).
+  agents_.age = r.get<std::int32_t>("agents.age", agents_.ages ? n : 0);
+  agents_.death_age = r.get<std::int32_t>("agents.death_age", agents_.ages ? n : 0);
 
   const std::int64_t cells = grid_.cells();
   const auto ucells = static_cast<std::size_t>(cells);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/epstein/model.hpp"
+#include "models/epstein/window.hpp"
 
 namespace keepsim::epstein {
 namespace {
@@ -21,6 +22,27 @@ void claim_min(std::uint64_t& slot, std::uint64_t priority) {
   }
 }
 
+/// Calls visit(y, window) for every row y, in bands of rows run in parallel; `window` counts the cells that
+/// `member` selects within a square vision of `reach` around the cells of row y (when `windowed`).
+template <class Member, class Visit>
+void scan_rows(Executor& exec, const Grid& grid, const std::vector<std::uint8_t>& code, int reach,
+               bool windowed, Member member, Visit visit) {
+  const auto h = static_cast<std::size_t>(grid.height());
+  const std::size_t rows_per_part =
+      std::max<std::size_t>(64, h / (4 * static_cast<std::size_t>(exec.threads())) + 1);
+  exec.for_ranges(h, rows_per_part, [&](std::size_t y0, std::size_t y1) {
+    thread_local MooreWindow<1> win;
+    if (windowed) {
+      win.reset(grid, reach);
+      win.start(static_cast<int>(y0), code.data(), member);
+    }
+    for (auto y = static_cast<int>(y0); y < static_cast<int>(y1); ++y) {
+      if (windowed && y > static_cast<int>(y0)) win.advance(code.data(), member);
+      visit(y, win);
+    }
+  });
+}
+
 }  // namespace
 
 void EpsteinModel::step_sync() {
@@ -28,8 +50,6 @@ void EpsteinModel::step_sync() {
   const auto t = static_cast<std::uint64_t>(period_);
   const std::uint64_t seed = cfg_.seed;
   next_status_.resize(n);
-  claim_.assign(n, kNoClaim);
-  target_.assign(n, -1);
   if (cell_claim_.size() != code_.size()) cell_claim_.assign(code_.size(), kNoClaim);
   auto priority = [&](std::size_t i) { return (std::uint64_t{hash32(seed, kPriority, i, t)} << 32) | i; };
   auto on_grid = [&](std::size_t i) { return agents_.cell[i] >= 0 && agents_.status[i] != Status::Jailed; };
@@ -37,12 +57,22 @@ void EpsteinModel::step_sync() {
 
   // 1. Every citizen on the grid decides from the start state (Rule A); in Model II an active one picks a
   // victim. Nothing is written in this phase, so every citizen sees the same snapshot.
+  const bool counted = window_ && citizen_vision_.reach() <= kSeenReach;
+  if (counted) count_seen();
   exec_->for_each(n, [&](std::size_t i) {
     next_status_[i] = agents_.status[i];
     if (agents_.kind[i] != Kind::Citizen || !on_grid(i)) return;
     const std::int64_t here = agents_.cell[i];
-    const auto [cops, seen_active] = query_.count2(cops_, actives_, here, citizen_vision_);
-    const int actives = 1 + seen_active;
+    int cops = 0, actives = 1;
+    if (counted) {
+      const std::uint16_t seen = seen_[static_cast<std::size_t>(here)];
+      cops = seen & 0xff;
+      actives += (seen >> 8) - (agents_.status[i] == Status::Active ? 1 : 0);
+    } else {
+      const auto [c, a] = query_.count2(cops_, actives_, here, citizen_vision_);
+      cops = c;
+      actives += a;
+    }
     bool active = decides_active(i, cops, actives);
     if (killing && active) {
       const BitLayer& others = members_[1 - agents_.group[i]];
@@ -50,8 +80,7 @@ void EpsteinModel::step_sync() {
       const std::int64_t c =
           query_.choose(others, here, citizen_vision_, [&s](std::uint32_t m) { return s.below(m); });
       active = c >= 0;
-      if (active)
-        claim_min(claim_[static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)])], priority(i));
+      if (active) claim_min(cell_claim_[static_cast<std::size_t>(c)], priority(i));
     }
     next_status_[i] = active ? Status::Active : Status::Quiet;
   });
@@ -60,55 +89,56 @@ void EpsteinModel::step_sync() {
   exec_->for_each(n, [&](std::size_t i) {
     if (agents_.kind[i] != Kind::Citizen || !on_grid(i) || agents_.status[i] == next_status_[i]) return;
     agents_.status[i] = next_status_[i];
-    set_code(static_cast<std::size_t>(agents_.cell[i]), code_of(i));
+    set_code(static_cast<std::size_t>(agents_.cell[i]), code_of(i), true);
   });
+  // Claims on agents are made on their cells (victims and suspects are on distinct cells), so one per-cell
+  // array serves every phase; the order of kills and arrests does not change their outcome.
   if (killing)
-    for (std::size_t i = 0; i < n; ++i)
-      if (claim_[i] != kNoClaim) {
-        kill(i);
-        claim_[i] = kNoClaim;
+    for (std::size_t c = 0; c < cell_claim_.size(); ++c)
+      if (cell_claim_[c] != kNoClaim) {
+        cell_claim_[c] = kNoClaim;
+        kill(static_cast<std::size_t>(occupant_[c]));
       }
 
-  // 3. Each cop picks a random active citizen within vision (Rule C); one arrest per citizen.
-  exec_->for_each(n, [&](std::size_t i) {
-    target_[i] = -1;
-    if (agents_.kind[i] != Kind::Cop || agents_.cell[i] < 0) return;
-    Stream s(seed, kArrest, i, t);
-    const std::int64_t c =
-        query_.choose(actives_, agents_.cell[i], cop_vision_, [&s](std::uint32_t m) { return s.below(m); });
-    if (c < 0) return;
-    target_[i] = occupant_[static_cast<std::size_t>(c)];
-    claim_min(claim_[static_cast<std::size_t>(target_[i])], priority(i));
-  });
-  for (std::size_t i = 0; i < n; ++i)
-    if (claim_[i] != kNoClaim) jail(i);
+  // 3. Each cop picks a random active citizen within vision (Rule C); one arrest per citizen. Cops are found
+  // in cell order, with the actives around them counted by sliding sums when the vision is a square.
+  const bool cop_window = MooreWindow<1>::usable(cop_vision_);
+  const int w = grid_.width();
+  scan_rows(
+      *exec_, grid_, code_, cop_vision_.reach(), cop_window,
+      [](std::uint8_t c) { return cell::is_active(c) ? 1u : 0u; },
+      [&](int y, const MooreWindow<1>& win) {
+        const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(w);
+        for (int x = 0; x < w; ++x) {
+          const std::size_t c = row + static_cast<std::size_t>(x);
+          if (code_[c] != cell::kCop) continue;
+          const auto i = static_cast<std::size_t>(occupant_[c]);
+          Stream s(seed, kArrest, i, t);
+          std::int64_t to = -1;
+          if (cop_window) {
+            const int total = win.count(0, x);
+            if (total > 0)
+              to = win.kth(0, actives_, x, static_cast<int>(s.below(static_cast<std::uint32_t>(total))));
+          } else {
+            to = query_.choose(actives_, static_cast<std::int64_t>(c), cop_vision_,
+                               [&s](std::uint32_t m) { return s.below(m); });
+          }
+          if (to >= 0) claim_min(cell_claim_[static_cast<std::size_t>(to)], priority(i));
+        }
+      });
+  for (std::size_t c = 0; c < cell_claim_.size(); ++c)
+    if (cell_claim_[c] != kNoClaim) {
+      cell_claim_[c] = kNoClaim;
+      jail(static_cast<std::size_t>(occupant_[c]));
+    }
 
   // 4. Moves (Rule M) to cells empty after the arrests; one mover per cell, the others stay.
-  exec_->for_each(n, [&](std::size_t i) {
-    target_[i] = -1;
-    if (!on_grid(i) || !(agents_.kind[i] == Kind::Cop ? cfg_.cops_move : cfg_.citizens_move)) return;
-    const Vision& v = agents_.kind[i] == Kind::Cop ? cop_vision_ : citizen_vision_;
-    Stream s(seed, kMove, i, t);
-    const std::int64_t c =
-        query_.choose(empties_, agents_.cell[i], v, [&s](std::uint32_t m) { return s.below(m); });
-    if (c < 0) return;
-    target_[i] = static_cast<std::int32_t>(c);
-    claim_min(cell_claim_[static_cast<std::size_t>(target_[i])], priority(i));
-  });
-  // Winners' old cells are all distinct and occupied, their new cells distinct and empty: no two writes meet.
-  exec_->for_each(n, [&](std::size_t i) {
-    if (target_[i] < 0 || cell_claim_[static_cast<std::size_t>(target_[i])] != priority(i)) return;
-    vacate(i);
-    place(i, target_[i]);
-  });
-  exec_->for_each(n, [&](std::size_t i) {
-    if (target_[i] >= 0)
-      std::atomic_ref<std::uint64_t>(cell_claim_[static_cast<std::size_t>(target_[i])])
-          .store(kNoClaim, std::memory_order_relaxed);
-  });
+  choose_moves(t);
+  apply_moves();
 
   // 5. Model II births onto empty neighbouring cells, one per cell; children get ids in their parents' order.
   if (cfg_.clone_probability <= 0) return;
+  target_.resize(n);
   exec_->for_each(n, [&](std::size_t i) {
     target_[i] = -1;
     if (agents_.kind[i] != Kind::Citizen || !on_grid(i)) return;
@@ -128,6 +158,125 @@ void EpsteinModel::step_sync() {
     if (!won) continue;
     spawn(i, c);
   }
+}
+
+}  // namespace keepsim::epstein
+
+namespace keepsim::epstein {
+
+void EpsteinModel::count_seen() {
+  // Cops and actives within every cell's vision, centre included, from the codes at the start of the period.
+  const int w = grid_.width();
+  const std::size_t rows_per_part =
+      std::max<std::size_t>(64, static_cast<std::size_t>(grid_.height()) / (4 * exec_->threads()) + 1);
+  exec_->for_ranges(
+      static_cast<std::size_t>(grid_.height()), rows_per_part, [&](std::size_t y0, std::size_t y1) {
+        thread_local MooreWindow<2> win;
+        win.reset(grid_, citizen_vision_.reach());
+        const auto member = [](std::uint8_t c) {
+          return (c == cell::kCop ? 1u : 0u) | (cell::is_active(c) ? 2u : 0u);
+        };
+        win.start(static_cast<int>(y0), code_.data(), member);
+        for (auto y = static_cast<int>(y0); y < static_cast<int>(y1); ++y) {
+          if (y > static_cast<int>(y0)) win.advance(code_.data(), member);
+          std::uint16_t* out = &seen_[static_cast<std::size_t>(y) * static_cast<std::size_t>(w)];
+          for (int x = 0; x < w; ++x)
+            out[x] = static_cast<std::uint16_t>(win.count(0, x) | (win.count(1, x) << 8));
+        }
+      });
+}
+
+void EpsteinModel::choose_moves(std::uint64_t t) {
+  // In cell order, a band of rows per task: a mover's target lies within its vision, so the claims of a band
+  // stay in cache. With a square vision the empties are counted by sliding sums; otherwise by span walks.
+  const int w = grid_.width();
+  const std::uint64_t seed = cfg_.seed;
+  const int h = grid_.height();
+  const bool torus = grid_.topology() == Topology::Torus;
+  const bool narrow = !move_.empty();
+  const bool citizen_window = window_;
+  const bool cop_window =
+      window_ && cop_vision_.reach() == citizen_vision_.reach() && MooreWindow<1>::usable(cop_vision_);
+  scan_rows(
+      *exec_, grid_, code_, citizen_vision_.reach(), citizen_window,
+      [](std::uint8_t c) { return c == cell::kEmpty ? 1u : 0u; },
+      [&](int y, const MooreWindow<1>& win) {
+        const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(w);
+        for (int x = 0; x < w; ++x) {
+          const std::size_t c = row + static_cast<std::size_t>(x);
+          const std::uint8_t code = code_[c];
+          if (code == cell::kEmpty || code == cell::kJailed) continue;
+          const bool cop = code == cell::kCop;
+          if (!(cop ? cfg_.cops_move : cfg_.citizens_move)) continue;
+          const auto i = static_cast<std::size_t>(occupant_[c]);
+          Stream s(seed, kMove, i, t);
+          std::int64_t to = -1;
+          if (cop ? cop_window : citizen_window) {
+            const int total = win.count(0, x);
+            if (total > 0)
+              to = win.kth(0, empties_, x, static_cast<int>(s.below(static_cast<std::uint32_t>(total))));
+          } else {
+            to = query_.choose(empties_, static_cast<std::int64_t>(c), cop ? cop_vision_ : citizen_vision_,
+                               [&s](std::uint32_t m) { return s.below(m); });
+          }
+          if (to < 0) continue;
+          if (narrow) {  // the move as an offset of at most 127 cells each way, in two bytes
+            int dy = static_cast<int>(to / w) - y, dx = static_cast<int>(to % w) - x;
+            if (torus) {
+              dy += dy > kMoveReach ? -h : (dy < -kMoveReach ? h : 0);
+              dx += dx > kMoveReach ? -w : (dx < -kMoveReach ? w : 0);
+            }
+            move_[c] = static_cast<std::uint16_t>(((dy + 128) << 8) | (dx + 128));
+          } else {
+            cell_target_[c] = static_cast<std::int32_t>(to);
+          }
+          claim_min(cell_claim_[static_cast<std::size_t>(to)],
+                    (std::uint64_t{hash32(seed, kPriority, i, t)} << 32) | i);
+        }
+      });
+}
+
+void EpsteinModel::apply_moves() {
+  // A claim's low 32 bits are the winner's id. Winners' old cells are distinct and occupied, their new cells
+  // distinct and empty, and a cell with a target is never a target: no two writes meet. The layers are
+  // rebuilt from the codes afterwards rather than updated bit by bit with atomics.
+  const int w = grid_.width(), h = grid_.height();
+  const bool torus = grid_.topology() == Topology::Torus;
+  const bool narrow = !move_.empty();
+  exec_->for_ranges(static_cast<std::size_t>(h), 16, [&](std::size_t y0, std::size_t y1) {
+    for (auto y = static_cast<int>(y0); y < static_cast<int>(y1); ++y)
+      for (int x = 0; x < w; ++x) {
+        const std::size_t c =
+            static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x);
+        std::int32_t to = -1;
+        if (narrow) {
+          const std::uint16_t m = move_[c];
+          if (m == 0) continue;
+          move_[c] = 0;
+          int ty = y + (m >> 8) - 128, tx = x + (m & 0xff) - 128;
+          if (torus) {
+            ty += ty < 0 ? h : (ty >= h ? -h : 0);
+            tx += tx < 0 ? w : (tx >= w ? -w : 0);
+          }
+          to = ty * w + tx;
+        } else {
+          to = cell_target_[c];
+          if (to < 0) continue;
+          cell_target_[c] = -1;
+        }
+        const std::int32_t i = occupant_[c];
+        const auto tc = static_cast<std::size_t>(to);
+        if (static_cast<std::uint32_t>(cell_claim_[tc]) != static_cast<std::uint32_t>(i)) continue;
+        agents_.cell[static_cast<std::size_t>(i)] = to;
+        occupant_[tc] = i;
+        occupant_[c] = -1;
+        code_[tc] = code_[c];
+        code_[c] = cell::kEmpty;
+      }
+  });
+  rebuild_layers();
+  exec_->for_each(
+      cell_claim_.size(), [&](std::size_t c) { cell_claim_[c] = kNoClaim; }, 16384);
 }
 
 }  // namespace keepsim::epstein

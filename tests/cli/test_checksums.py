@@ -38,6 +38,9 @@ CASES = [
     ("model2_async", "configs/epstein/run5.toml", ["--steps", "150"]),
     ("model2_sync", "configs/epstein/run5.toml", ["--steps", "150", "--set", "rules.schedule=sync"]),
     ("model2_sync_moore", "configs/epstein/run7.toml", ["--steps", "150", "--set", "rules.schedule=sync"] + MOORE),
+    ("wide_vision_sync", "configs/epstein/run2.toml",
+     ["--steps", "3", "--set", "world.width=258", "--set", "world.height=258", "--set", "citizens.vision=128",
+      "--set", "cops.vision=128", "--set", "rules.schedule=sync"] + MOORE),
     ("withdrawal_sync", "configs/epstein/withdrawal.toml", ["--steps", "150", "--set", "rules.schedule=sync"]),
 ]
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "keepsim/core/grid.hpp"
+#include "keepsim/core/huge_pages.hpp"
 
 namespace keepsim {
 
@@ -21,7 +22,9 @@ class BitLayer {
   void reset(const Grid& grid) {
     w_ = grid.width();
     words_ = (w_ + 63) / 64;
-    bits_.assign(static_cast<std::size_t>(words_) * static_cast<std::size_t>(grid.height()), 0);
+    const std::size_t n = static_cast<std::size_t>(words_) * static_cast<std::size_t>(grid.height());
+    reserve_huge(bits_, n);
+    bits_.assign(n, 0);
   }
 
   /// Sets every bit (padding bits too: queries never look past a row's last column).
@@ -41,6 +44,13 @@ class BitLayer {
   void clear(std::int64_t cell) {
     std::atomic_ref<std::uint64_t>(word(cell))
         .fetch_and(~(std::uint64_t{1} << bit(cell)), std::memory_order_relaxed);
+  }
+  /// Sets or clears one bit with a plain read-modify-write, for phases where no other thread touches the
+  /// layer.
+  void assign_plain(std::int64_t cell, bool on) {
+    std::uint64_t& w = word(cell);
+    const std::uint64_t m = std::uint64_t{1} << bit(cell);
+    w = on ? (w | m) : (w & ~m);
   }
   /// Sets or clears one bit with one atomic operation and no plain read: other threads may be changing other
   /// bits of the same word in the same phase (ThreadSanitizer caught a read-then-write version of this).
@@ -111,6 +121,13 @@ class BitLayer {
     }
   }
 
+  /// The words of row y (words_per_row() of them), for rebuilding a layer a row at a time without atomics
+  /// when each row belongs to one thread.
+  std::uint64_t* row_words(int y) {
+    return &bits_[static_cast<std::size_t>(y) * static_cast<std::size_t>(words_)];
+  }
+  int words_per_row() const { return words_; }
+
   bool any() const {
     return std::any_of(bits_.begin(), bits_.end(), [](std::uint64_t w) { return w != 0; });
   }
@@ -136,27 +153,34 @@ class VisionQuery {
   explicit VisionQuery(const Grid& grid) : grid_(&grid) {}
 
   int count(const BitLayer& layer, std::int64_t centre, const Vision& vision) const {
-    int n = 0;
-    grid_->for_each_span(centre, vision, [&](int y, int x0, int x1, int skip) {
-      n += layer.count(y, x0, x1);
-      if (skip >= x0 && skip <= x1) n -= layer.test(y, skip);
-    });
+    const int cx = grid_->x(centre), cy = grid_->y(centre), r = vision.reach();
+    int n = -static_cast<int>(layer.test(cy, cx));
+    for (int dy = -r; dy <= r; ++dy) {
+      const Grid::RowPart p = grid_->row_part(cx, cy, vision, dy);
+      if (p.y < 0) continue;
+      n += layer.count(p.y, p.a0, p.b0);
+      if (p.b1 >= p.a1) n += layer.count(p.y, p.a1, p.b1);
+    }
     return n;
   }
 
   /// Counts of two layers in one walk over the vision (a decision needs both cops and actives).
   std::pair<int, int> count2(const BitLayer& a, const BitLayer& b, std::int64_t centre,
                              const Vision& vision) const {
-    int na = 0, nb = 0;
-    grid_->for_each_span(centre, vision, [&](int y, int x0, int x1, int skip) {
-      const auto [ca, cb] = a.count_pair(b, y, x0, x1);
+    const int cx = grid_->x(centre), cy = grid_->y(centre), r = vision.reach();
+    int na = -static_cast<int>(a.test(cy, cx)), nb = -static_cast<int>(b.test(cy, cx));
+    for (int dy = -r; dy <= r; ++dy) {
+      const Grid::RowPart p = grid_->row_part(cx, cy, vision, dy);
+      if (p.y < 0) continue;
+      auto [ca, cb] = a.count_pair(b, p.y, p.a0, p.b0);
+      if (p.b1 >= p.a1) {
+        const auto [da, db] = a.count_pair(b, p.y, p.a1, p.b1);
+        ca += da;
+        cb += db;
+      }
       na += ca;
       nb += cb;
-      if (skip >= x0 && skip <= x1) {
-        na -= a.test(y, skip);
-        nb -= b.test(y, skip);
-      }
-    });
+    }
     return {na, nb};
   }
 
@@ -178,30 +202,49 @@ class VisionQuery {
   /// and the chosen span is then searched.
   template <class Draw>
   std::int64_t choose(const BitLayer& layer, std::int64_t centre, const Vision& vision, Draw&& draw) const {
-    struct Span {
-      int y, x0, x1, skip, n;
-    };
-    thread_local std::vector<Span> spans;
-    spans.clear();
+    const int cx = grid_->x(centre), cy = grid_->y(centre), r = vision.reach();
+    const bool centre_set = layer.test(cy, cx);
+    // Candidates per row (rows of a vision of reach <= 127 on the stack, wider ones on the heap).
+    constexpr int kStackRows = 255;
+    int stack_rows[kStackRows];
+    std::vector<int> heap_rows;
+    int* per_row = stack_rows;
+    if (2 * r + 1 > kStackRows) {
+      heap_rows.resize(static_cast<std::size_t>(2 * r + 1));
+      per_row = heap_rows.data();
+    }
     int total = 0;
-    grid_->for_each_span(centre, vision, [&](int y, int x0, int x1, int skip) {
-      const bool skip_set = skip >= x0 && skip <= x1 && layer.test(y, skip);
-      const int n = layer.count(y, x0, x1) - (skip_set ? 1 : 0);
-      if (n == 0) return;
-      spans.push_back({y, x0, x1, skip_set ? skip : -1, n});
+    for (int dy = -r; dy <= r; ++dy) {
+      const Grid::RowPart p = grid_->row_part(cx, cy, vision, dy);
+      int n = 0;
+      if (p.y >= 0) {
+        n = layer.count(p.y, p.a0, p.b0);
+        if (p.b1 >= p.a1) n += layer.count(p.y, p.a1, p.b1);
+        if (dy == 0 && centre_set) --n;
+      }
+      per_row[dy + r] = n;
       total += n;
-    });
+    }
     if (total == 0) return -1;
     int k = static_cast<int>(draw(static_cast<std::uint32_t>(total)));
-    for (const Span& sp : spans) {
-      if (k >= sp.n) {
-        k -= sp.n;
+    int dy = -r;
+    for (; k >= per_row[dy + r]; ++dy) k -= per_row[dy + r];
+    const Grid::RowPart p = grid_->row_part(cx, cy, vision, dy);
+    const int skip = dy == 0 && centre_set ? cx : -1;
+    const std::int64_t base = static_cast<std::int64_t>(p.y) * grid_->width();
+    for (int part = 0; part < 2; ++part) {
+      const int x0 = part == 0 ? p.a0 : p.a1, x1 = part == 0 ? p.b0 : p.b1;
+      if (x1 < x0) continue;
+      const bool skips = skip >= x0 && skip <= x1;
+      const int n = layer.count(p.y, x0, x1) - (skips ? 1 : 0);
+      if (k >= n) {
+        k -= n;
         continue;
       }
       // A set centre is not a candidate: if it lies at or before the k-th set bit, take the next one.
-      int x = layer.kth(sp.y, sp.x0, sp.x1, k);
-      if (sp.skip >= 0 && x >= sp.skip) x = layer.kth(sp.y, sp.x0, sp.x1, k + 1);
-      return static_cast<std::int64_t>(sp.y) * grid_->width() + x;
+      int x = layer.kth(p.y, x0, x1, k);
+      if (skips && x >= skip) x = layer.kth(p.y, x0, x1, k + 1);
+      return base + x;
     }
     return -1;
   }

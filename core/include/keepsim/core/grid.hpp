@@ -78,6 +78,26 @@ class Grid {
     }
   }
 
+  /// One row of a vision: row y, columns [a0, b0] then [a1, b1] (the second empty, b1 < a1, unless the row
+  /// wraps around a torus); the same cells in the same order as for_each_span's spans of that row. `y` is -1
+  /// for a row off a bounded grid.
+  struct RowPart {
+    int y, a0, b0, a1, b1;
+  };
+  RowPart row_part(int cx, int cy, const Vision& vision, int dy) const {
+    int ny = cy + dy;
+    if (ny < 0 || ny >= h_) {
+      if (topo_ == Topology::Bounded) return {-1, 0, -1, 0, -1};
+      ny = ny < 0 ? ny + h_ : ny - h_;
+    }
+    const int hw = vision.half_width(dy);
+    const int x0 = cx - hw, x1 = cx + hw;
+    if (topo_ == Topology::Bounded) return {ny, std::max(x0, 0), std::min(x1, w_ - 1), 0, -1};
+    if (x0 < 0) return {ny, x0 + w_, w_ - 1, 0, x1};
+    if (x1 >= w_) return {ny, x0, w_ - 1, 0, x1 - w_};
+    return {ny, x0, x1, 0, -1};
+  }
+
   /// Calls f(cell) for every cell within `vision` of `centre`, excluding the centre, in span order.
   template <class F>
   void for_each_in(std::int64_t centre, const Vision& vision, F&& f) const {

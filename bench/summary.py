@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""The issue's table of targets next to what bench/run.sh measured: reads DIR/epstein.json, DIR/peace.json and
+DIR/sweep.json, prints case | measured | must | aim | met?, and writes DIR/summary.json.
+
+    python3 bench/summary.py DIR [--commit C] [--dirty true|false]
+
+Only the targets are written here; every measured value comes from the files. A case without a measurement is
+reported as not measured, with the reason.
+"""
+import argparse
+import json
+import os
+
+GIB = 1024**3
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            return json.load(f), None
+    except (OSError, ValueError) as e:
+        return None, f"{os.path.basename(path)}: {e}"
+
+
+def fmt_rate(x):
+    return f"{x:.3g}/s"
+
+
+class Row:
+    def __init__(self, case, must, aim):
+        self.case, self.must, self.aim = case, must, aim
+        self.measured, self.met, self.value, self.detail = "-", "not measured", None, {}
+
+    def set(self, measured, value, must_ok, aim_ok, **detail):
+        self.measured, self.value, self.detail = measured, value, detail
+        self.met = "yes, aim too" if aim_ok else "yes" if must_ok else "NO"
+
+    def missing(self, why):
+        self.measured, self.met = f"not measured: {why}", "not measured"
+
+
+def find_case(ep, **want):
+    for c in ep["cases"]:
+        if all(c.get(k) == v for k, v in want.items()):
+            return c
+    return None
+
+
+def why_missing(ep, ep_err, size, **want):
+    """Why no measurement of this case: the benchmark did not run, the size was not in the run, or the case
+    failed or was skipped (with its note)."""
+    if ep is None:
+        return ep_err or "keepsim_bench gave no results"
+    c = find_case(ep, kind="keepsim", size=size, **want)
+    if c is None:
+        s = ep.get("settings", {})
+        if size not in s.get("sizes", []):
+            return f"size {size} not in this run" + (" (--quick)" if s.get("quick") else "")
+        return "case not in this run"
+    return f"{c['status']}: {c.get('note', '')}"
+
+
+def rate_row(row, ep, ep_err, must, aim, **want):
+    c = find_case(ep, kind="keepsim", status="ok", **want) if ep else None
+    if c is None:
+        row.missing(why_missing(ep, ep_err, **want))
+        return None
+    r = c["updates_per_s"]
+    ratio = c.get("ratio_to_reference")
+    text = fmt_rate(r)
+    if ratio is not None:
+        text += f" ({ratio:.1f}x reference at {c['reference_size']})"
+    row.set(text, r, r >= must, r >= aim, updates_per_s=r, ratio_to_reference=ratio,
+            reference_size=c.get("reference_size"), periods=c["periods"], agents=c["agents"])
+    return c
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dir")
+    ap.add_argument("--commit", default="unknown")
+    ap.add_argument("--dirty", default="unknown")
+    a = ap.parse_args()
+    ep, ep_err = load(os.path.join(a.dir, "epstein.json"))
+    pk, pk_err = load(os.path.join(a.dir, "peace.json"))
+    sw, sw_err = load(os.path.join(a.dir, "sweep.json"))
+    rows = []
+
+    r = Row("sync, 1000x1000, 2 threads", ">= 3e7/s", ">= 1e8/s")
+    rate_row(r, ep, ep_err, 3e7, 1e8, model="I", schedule="sync", size=1000, threads=2)
+    rows.append(r)
+
+    r = Row("sync, 1 thread to 2 threads (1000x1000)", ">= 1.7x", ">= 1.9x")
+    s = None
+    if ep:
+        s = next((x for x in ep.get("speedups", []) if x["model"] == "I" and x["size"] == 1000
+                  and x["threads_from"] == 1 and x["threads_to"] == 2), None)
+    if s:
+        r.set(f"{s['speedup']:.2f}x", s["speedup"], s["speedup"] >= 1.7, s["speedup"] >= 1.9)
+    else:
+        r.missing(why_missing(ep, ep_err, 1000, model="I", schedule="sync", threads=2))
+    rows.append(r)
+
+    r = Row("async (exact), 1000x1000", ">= 5e6/s", ">= 2e7/s")
+    rate_row(r, ep, ep_err, 5e6, 2e7, model="I", schedule="async", size=1000, threads=1)
+    rows.append(r)
+
+    r = Row("sync, 10000x10000, 2 threads", "in 24 GiB, >= 2e7/s", ">= 5e7/s")
+    c = find_case(ep, kind="keepsim", status="ok", model="I", schedule="sync", size=10000, threads=2) if ep else None
+    if c:
+        rate, peak = c["updates_per_s"], c["rss_peak_bytes"]
+        fits = peak <= 24 * GIB
+        text = f"{fmt_rate(rate)}, peak resident {peak / GIB:.2f} GiB"
+        if c.get("ratio_to_reference") is not None:
+            text += f" ({c['ratio_to_reference']:.1f}x reference at {c['reference_size']})"
+        r.set(text, rate, fits and rate >= 2e7, fits and rate >= 5e7, updates_per_s=rate, rss_peak_bytes=peak,
+              agents=c["agents"], periods=c["periods"], ratio_to_reference=c.get("ratio_to_reference"),
+              reference_size=c.get("reference_size"))
+    else:
+        r.missing(why_missing(ep, ep_err, 10000, model="I", schedule="sync", threads=2))
+    rows.append(r)
+
+    r = Row("memory at 10000x10000 (Model I, worst case)", "<= 48 B/agent + 4 B/cell", "<= 24 + 2")
+    ms = [c for c in (ep or {}).get("cases", []) if c["kind"] == "keepsim" and c["model"] == "I"
+          and c["size"] == 10000 and c["status"] == "ok"]
+    if ms:
+        c = max(ms, key=lambda x: x["memory_growth_bytes"])
+        g, agents, cells = c["memory_growth_bytes"], c["agents"], c["cells"]
+        must_b, aim_b = 48 * agents + 4 * cells, 24 * agents + 2 * cells
+        r.set(f"{g / GIB:.2f} GiB = {g / agents:.1f} B/agent ({c['schedule']}, {c['threads']} thr; "
+              f"bound {must_b / agents:.1f}, aim {aim_b / agents:.1f} B/agent)",
+              g, g <= must_b, g <= aim_b, memory_growth_bytes=g, agents=agents, cells=cells, schedule=c["schedule"],
+              threads=c["threads"], bound_bytes=must_b, aim_bytes=aim_b)
+    else:
+        r.missing(why_missing(ep, ep_err, 10000, model="I", schedule="sync", threads=2))
+    rows.append(r)
+
+    r = Row("small runs: Epstein run 2 sweep, 2 cores", ">= 10 runs/s", ">= 30 runs/s")
+    if sw and sw.get("exit_code") == 0 and sw.get("failed_runs") == 0:
+        x = sw["runs_per_s"]
+        r.set(f"{x:.1f} runs/s ({sw['runs']} runs in {sw['seconds']:.1f} s)", x, x >= 10, x >= 30,
+              runs=sw["runs"], seconds=sw["seconds"])
+    elif sw:
+        r.missing(f"the sweep failed (exit code {sw.get('exit_code')}, {sw.get('failed_runs')} failed runs)")
+    else:
+        r.missing(sw_err)
+    rows.append(r)
+
+    r = Row("peacekeeping day / sync Epstein period, per agent", "<= 3x", "<= 1.5x")
+    if pk:
+        x = pk["cost_ratio_per_agent_update"]
+        r.set(f"{x:.2f}x ({pk['size']}x{pk['size']}, {pk['threads']} thr, {pk['doctrine']})", x, x <= 3, x <= 1.5,
+              period_ratio=pk.get("period_ratio"))
+    else:
+        r.missing(pk_err)
+    rows.append(r)
+
+    w = [max(len(x) for x in col) for col in zip(*[(r.case, r.measured, r.must, r.aim, r.met) for r in rows],
+                                                  ("case", "measured", "must reach", "aim", "met?"))]
+    line = lambda cells: "| " + " | ".join(c.ljust(n) for c, n in zip(cells, w)) + " |"
+    print(line(("case", "measured", "must reach", "aim", "met?")))
+    print("|" + "|".join("-" * (n + 2) for n in w) + "|")
+    for r in rows:
+        print(line((r.case, r.measured, r.must, r.aim, r.met)))
+    tree = " (working tree differs from it)" if a.dirty == "true" else ""
+    print(f"commit {a.commit}{tree}; " + (f"{ep['machine']['cpu']}, {ep['machine']['cpus_available']} CPUs available"
+                                          if ep else "machine: unknown"))
+
+    summary = {"commit": a.commit, "working_tree_dirty": a.dirty == "true",
+               "date": ep["date"] if ep else None, "machine": ep["machine"] if ep else None,
+               "targets": [{"case": r.case, "measured": r.measured, "value": r.value, "must": r.must, "aim": r.aim,
+                            "met": r.met, **r.detail} for r in rows],
+               "files": {"epstein": "epstein.json", "peace": "peace.json", "sweep": "sweep.json"}}
+    with open(os.path.join(a.dir, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
