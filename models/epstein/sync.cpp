@@ -5,6 +5,7 @@
 // is the same for any thread count.
 #include <atomic>
 #include <limits>
+#include <tuple>
 #include <vector>
 
 #include "models/epstein/model.hpp"
@@ -194,6 +195,7 @@ void EpsteinModel::choose_moves(std::uint64_t t) {
   const int h = grid_.height();
   const bool torus = grid_.topology() == Topology::Torus;
   const bool narrow = !move_.empty();
+  const int reach = std::max(citizen_vision_.reach(), cop_vision_.reach());
   const bool citizen_window = window_;
   const bool cop_window =
       window_ && cop_vision_.reach() == citizen_vision_.reach() && MooreWindow<1>::usable(cop_vision_);
@@ -202,6 +204,13 @@ void EpsteinModel::choose_moves(std::uint64_t t) {
       [](std::uint8_t c) { return c == cell::kEmpty ? 1u : 0u; },
       [&](int y, const MooreWindow<1>& win) {
         const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(w);
+        {  // the claims of the row that enters the reach of the next row's movers
+          int ahead = y + reach + 1;
+          ahead -= ahead >= h ? h : 0;
+          const std::uint64_t* claims =
+              &cell_claim_[static_cast<std::size_t>(ahead) * static_cast<std::size_t>(w)];
+          for (int x = 0; x < w; x += 8) __builtin_prefetch(claims + x, 1);
+        }
         for (int x = 0; x < w; ++x) {
           const std::size_t c = row + static_cast<std::size_t>(x);
           const std::uint8_t code = code_[c];
@@ -211,25 +220,31 @@ void EpsteinModel::choose_moves(std::uint64_t t) {
           const auto i = static_cast<std::size_t>(occupant_[c]);
           Stream s(seed, kMove, i, t);
           std::int64_t to = -1;
+          int dy = 0, dx = 0;
           if (cop ? cop_window : citizen_window) {
             const int total = win.count(0, x);
-            if (total > 0)
-              to = win.kth(0, empties_, x, static_cast<int>(s.below(static_cast<std::uint32_t>(total))));
+            if (total == 0) continue;
+            std::tie(dy, dx) =
+                win.kth_offset(0, empties_, x, static_cast<int>(s.below(static_cast<std::uint32_t>(total))));
+            int ty = y + dy, tx = x + dx;
+            ty += ty < 0 ? h : (ty >= h ? -h : 0);
+            tx += tx < 0 ? w : (tx >= w ? -w : 0);
+            to = static_cast<std::int64_t>(ty) * w + tx;
           } else {
             to = query_.choose(empties_, static_cast<std::int64_t>(c), cop ? cop_vision_ : citizen_vision_,
                                [&s](std::uint32_t m) { return s.below(m); });
-          }
-          if (to < 0) continue;
-          if (narrow) {  // the move as an offset of at most 127 cells each way, in two bytes
-            int dy = static_cast<int>(to / w) - y, dx = static_cast<int>(to % w) - x;
+            if (to < 0) continue;
+            dy = static_cast<int>(to / w) - y;
+            dx = static_cast<int>(to % w) - x;
             if (torus) {
               dy += dy > kMoveReach ? -h : (dy < -kMoveReach ? h : 0);
               dx += dx > kMoveReach ? -w : (dx < -kMoveReach ? w : 0);
             }
-            move_[c] = static_cast<std::uint16_t>(((dy + 128) << 8) | (dx + 128));
-          } else {
-            cell_target_[c] = static_cast<std::int32_t>(to);
           }
+          if (narrow)  // the move as an offset of at most 127 cells each way, in two bytes
+            move_[c] = static_cast<std::uint16_t>(((dy + 128) << 8) | (dx + 128));
+          else
+            cell_target_[c] = static_cast<std::int32_t>(to);
           claim_min(cell_claim_[static_cast<std::size_t>(to)],
                     (std::uint64_t{hash32(seed, kPriority, i, t)} << 32) | i);
         }

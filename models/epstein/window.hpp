@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "keepsim/core/bit_layer.hpp"
@@ -64,36 +65,48 @@ class MooreWindow {
 
   /// The k-th (from 0) set cell of `layer` (whose bits are layer l of this window) within the vision of
   /// (current row, x), in Grid::for_each_span order; the centre must not be set. Requires k < count(l, x).
-  std::int64_t kth(int l, const BitLayer& layer, int x, int k) const {
-    const int h = grid_->height();
+  /// The offset (dy, dx) from (current row, x) of the k-th (from 0) set cell of `layer` (whose bits are layer
+  /// l of this window) within the vision, in Grid::for_each_span order; the centre must not be set. Requires
+  /// k < count(l, x).
+  std::pair<int, int> kth_offset(int l, const BitLayer& layer, int x, int k) const {
     // Down the ring's column x from row y-r, without a division per row.
     const std::uint8_t* const begin = ring_[l].data() + x;
     const std::uint8_t* const end = begin + static_cast<std::size_t>(side_) * static_cast<std::size_t>(w_);
     const std::uint8_t* p = begin + static_cast<std::size_t>(slot_of(y_ - r_)) * static_cast<std::size_t>(w_);
-    int yy = y_ - r_;
-    for (;; ++yy) {
+    int dy = -r_;
+    for (;; ++dy) {
       if (k < *p) break;
       k -= *p;
       p += w_;
       if (p == end) p = begin;
     }
-    const int ny = (yy % h + h) % h;
-    const std::int64_t base = static_cast<std::int64_t>(ny) * w_;
+    const int h = grid_->height();
+    int ny = y_ + dy;
+    ny += ny < 0 ? h : (ny >= h ? -h : 0);
     const int x0 = x - r_, x1 = x + r_;
     if (grid_->topology() == Topology::Bounded)
-      return base + layer.kth(ny, std::max(x0, 0), std::min(x1, w_ - 1), k);
-    int a0 = x0, b0 = x1, a1 = 0, b1 = -1;  // the span, or its two pieces when it wraps
-    if (x0 < 0) {
-      a0 = x0 + w_;
-      b0 = w_ - 1;
-      b1 = x1;
-    } else if (x1 >= w_) {
-      b0 = w_ - 1;
-      b1 = x1 - w_;
+      return {dy, layer.kth(ny, std::max(x0, 0), std::min(x1, w_ - 1), k) - x};
+    if (x0 < 0) {  // wraps on the left: [x0 + w, w - 1], then [0, x1]
+      const int first = layer.count(ny, x0 + w_, w_ - 1);
+      if (k < first) return {dy, layer.kth(ny, x0 + w_, w_ - 1, k) - w_ - x};
+      return {dy, layer.kth(ny, 0, x1, k - first) - x};
     }
-    const int first = layer.count(ny, a0, b0);
-    if (k < first) return base + layer.kth(ny, a0, b0, k);
-    return base + layer.kth(ny, a1, b1, k - first);
+    if (x1 >= w_) {  // wraps on the right: [x0, w - 1], then [0, x1 - w]
+      const int first = layer.count(ny, x0, w_ - 1);
+      if (k < first) return {dy, layer.kth(ny, x0, w_ - 1, k) - x};
+      return {dy, layer.kth(ny, 0, x1 - w_, k - first) + w_ - x};
+    }
+    return {dy, layer.kth(ny, x0, x1, k) - x};
+  }
+
+  /// The cell of kth_offset().
+  std::int64_t kth(int l, const BitLayer& layer, int x, int k) const {
+    const auto [dy, dx] = kth_offset(l, layer, x, k);
+    const int h = grid_->height();
+    int ny = y_ + dy, nx = x + dx;
+    ny += ny < 0 ? h : (ny >= h ? -h : 0);
+    nx += nx < 0 ? w_ : (nx >= w_ ? -w_ : 0);
+    return static_cast<std::int64_t>(ny) * w_ + nx;
   }
 
  private:
