@@ -261,9 +261,13 @@ Measure run_isolated(const std::function<void(Measure&)>& body, bool mem_limit, 
       m.vm_peak = proc_status_bytes("VmPeak");
       m.ok = 1;
     } catch (const std::exception& e) {
-      std::snprintf(
-          m.error, sizeof m.error, "%s%s", e.what(),
-          m.as_limit > 0 ? " (under an address-space limit of the memory available at its start)" : "");
+      if (m.as_limit > 0)
+        std::snprintf(m.error, sizeof m.error,
+                      "%s (under an address-space limit of %.1f GiB: the memory available at its start plus "
+                      "what it mapped)",
+                      e.what(), static_cast<double>(m.as_limit) / (1024.0 * 1024 * 1024));
+      else
+        std::snprintf(m.error, sizeof m.error, "%s", e.what());
     }
     const bool sent = write_all(fd[1], &m, sizeof m);
     close(fd[1]);
@@ -372,9 +376,9 @@ void print_case(const Case& c) {
               growth / static_cast<double>(c.cells()), bound);
 }
 
-void usage() {
+void usage(std::FILE* to) {
   std::fprintf(
-      stderr,
+      to,
       "usage: keepsim_bench [--quick] [--sizes 40,200,1000,4000,10000] [--max-size N] [--threads 1,2]\n"
       "                     [--schedules sync,async] [--models I,II] [--updates N] [--periods N]\n"
       "                     [--reference-max-size 1000] [--reference-updates N] [--no-reference]\n"
@@ -396,7 +400,10 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
       const std::string a = argv[i];
       const bool has_value = i + 1 < argc;
-      if (a == "--quick") {
+      if (a == "--help" || a == "-h") {
+        usage(stdout);
+        return 0;
+      } else if (a == "--quick") {
         quick = true;
         sizes = {40, 200, 1000};
       } else if (a == "--sizes" && has_value) {
@@ -424,12 +431,12 @@ int main(int argc, char** argv) {
       } else if (a == "--json" && has_value) {
         json = argv[++i];
       } else {
-        usage();
+        usage(stderr);
         return 2;
       }
     }
   } catch (const std::exception&) {
-    usage();
+    usage(stderr);
     return 2;
   }
   for (const std::string& s : schedules)
@@ -443,7 +450,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   if (sizes.empty() || threads.empty()) {
-    usage();
+    usage(stderr);
     return 2;
   }
 
