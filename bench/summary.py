@@ -18,6 +18,8 @@ def load(path):
     try:
         with open(path) as f:
             return json.load(f), None
+    except FileNotFoundError:
+        return None, f"no {os.path.basename(path)} (that step did not finish)"
     except (OSError, ValueError) as e:
         return None, f"{os.path.basename(path)}: {e}"
 
