@@ -23,6 +23,20 @@
 #include "sim/resources_cli.hpp"
 #include "sim/sweep_run.hpp"
 
+#if defined(__SANITIZE_ADDRESS__)
+// Address-sanitizer builds only: after a write fails (a full disk), libhdf5 1.10 loses its metadata
+// accumulator's buffer on its own error path (allocated in H5F__accum_write, never freed once the flush has
+// failed). Debian's libhdf5 has no frame pointers, so the fast unwinder sees only the library in such a
+// stack: allocations made inside libhdf5 are not reported. Memory keepsim allocates is still checked, and an
+// HDF5 id keepsim forgot to close would not show up as a leak either way (the library keeps it reachable).
+extern "C" const char* __lsan_default_suppressions() {
+  return "leak:libhdf5_serial.so\n";
+}
+extern "C" const char* __lsan_default_options() {
+  return "print_suppressions=0";  // stderr keeps the one-line error the CLI tests check
+}
+#endif
+
 namespace {
 
 std::atomic<bool> g_stop{false};

@@ -84,11 +84,14 @@ def stopped_run(config, steps, every, extra=(), signals=(signal.SIGTERM,)):
     raise AssertionError("every run finished before it could be signalled")
 
 
-def check_stopped(out, rc, err, steps):
+def check_stopped(out, rc, err, steps, first=1):
+    """A clean stop: exit 130, a valid file with complete = 0 after `first` or more periods, a checkpoint, and
+    the message that says how to resume."""
     check(rc == 130, f"exit code {rc}: {err}")
     check(os.path.exists(out) and not os.path.exists(out + ".part"), "the stopped run's file is under its name")
     a = attrs(out)
-    check(int(a["complete"]) == 0 and 0 < int(a["steps_completed"]) < steps, f"complete/steps_completed: {a}")
+    done = (int(a["complete"]), int(a["steps_completed"]))
+    check(done[0] == 0 and first <= done[1] < steps, f"complete, steps_completed = {done} of {steps} periods")
     check(os.path.exists(out + ".ckpt"), "a checkpoint is there")
     check(f"resume {out}.ckpt" in err and "complete = 0" in err, f"message: {err}")
     return int(a["steps_completed"])
@@ -153,7 +156,9 @@ def test_sigterm_always_writes_a_checkpoint():
         if rc != 0:
             break
         steps *= 2
-    check_stopped(out, rc, err, steps)
+    # Under a sanitizer on a loaded machine the first period may not be over when the signal lands: a stop
+    # after period 0 is a valid stop too, and its resume must match just the same.
+    check_stopped(out, rc, err, steps, first=0)
     lines = err.strip().splitlines()
     command = shlex.split(lines[-1])
     check(command == [KEEPSIM, "resume", out + ".ckpt"], f"the resume command: {lines[-1]}")

@@ -175,11 +175,6 @@ def test_file_size_limit_stops_cleanly_at_each_point():
 
 
 def test_write_failure_rebuilds_the_file_from_memory():
-    if "ASAN_OPTIONS" in os.environ:
-        # Known defect, open in issue 5: under AddressSanitizer, libhdf5's close callback (H5F__close_cb) still
-        # dereferences the abandoned file at exit after a failed flush; the plain and ThreadSanitizer builds pass.
-        print("skip test_write_failure_rebuilds_the_file_from_memory under AddressSanitizer (known HDF5 exit crash)")
-        return
     env = {"KEEPSIM_NO_ROOM_CHECK": "1"}
     for name, args, limits in [
             ("epstein, during series", EPSTEIN, fsize(150_000)),
