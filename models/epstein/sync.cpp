@@ -211,6 +211,21 @@ void EpsteinModel::choose_moves(std::uint64_t t) {
               &cell_claim_[static_cast<std::size_t>(ahead) * static_cast<std::size_t>(w)];
           for (int x = 0; x < w; x += 8) __builtin_prefetch(claims + x, 1);
         }
+        // Movers whose empties are counted by the window are gathered first; their two random words (the
+        // move draw and the priority) are then computed for the whole row at once, which overlaps the
+        // Philox blocks of different movers; the others choose at once by span walks.
+        thread_local std::vector<std::uint32_t> xs, ids, totals, draws, priorities;
+        xs.clear();
+        ids.clear();
+        totals.clear();
+        const auto store = [&](std::size_t c, int dy, int dx, std::int64_t to, std::size_t i,
+                               std::uint32_t prio) {
+          if (narrow)  // the move as an offset of at most 127 cells each way, in two bytes
+            move_[c] = static_cast<std::uint16_t>(((dy + 128) << 8) | (dx + 128));
+          else
+            cell_target_[c] = static_cast<std::int32_t>(to);
+          claim_min(cell_claim_[static_cast<std::size_t>(to)], (std::uint64_t{prio} << 32) | i);
+        };
         for (int x = 0; x < w; ++x) {
           const std::size_t c = row + static_cast<std::size_t>(x);
           const std::uint8_t code = code_[c];
@@ -218,35 +233,42 @@ void EpsteinModel::choose_moves(std::uint64_t t) {
           const bool cop = code == cell::kCop;
           if (!(cop ? cfg_.cops_move : cfg_.citizens_move)) continue;
           const auto i = static_cast<std::size_t>(occupant_[c]);
-          Stream s(seed, kMove, i, t);
-          std::int64_t to = -1;
-          int dy = 0, dx = 0;
           if (cop ? cop_window : citizen_window) {
             const int total = win.count(0, x);
             if (total == 0) continue;
-            std::tie(dy, dx) =
-                win.kth_offset(0, empties_, x, static_cast<int>(s.below(static_cast<std::uint32_t>(total))));
-            int ty = y + dy, tx = x + dx;
-            ty += ty < 0 ? h : (ty >= h ? -h : 0);
-            tx += tx < 0 ? w : (tx >= w ? -w : 0);
-            to = static_cast<std::int64_t>(ty) * w + tx;
-          } else {
-            to = query_.choose(empties_, static_cast<std::int64_t>(c), cop ? cop_vision_ : citizen_vision_,
-                               [&s](std::uint32_t m) { return s.below(m); });
-            if (to < 0) continue;
-            dy = static_cast<int>(to / w) - y;
-            dx = static_cast<int>(to % w) - x;
-            if (torus) {
-              dy += dy > kMoveReach ? -h : (dy < -kMoveReach ? h : 0);
-              dx += dx > kMoveReach ? -w : (dx < -kMoveReach ? w : 0);
-            }
+            xs.push_back(static_cast<std::uint32_t>(x));
+            ids.push_back(static_cast<std::uint32_t>(i));
+            totals.push_back(static_cast<std::uint32_t>(total));
+            continue;
           }
-          if (narrow)  // the move as an offset of at most 127 cells each way, in two bytes
-            move_[c] = static_cast<std::uint16_t>(((dy + 128) << 8) | (dx + 128));
-          else
-            cell_target_[c] = static_cast<std::int32_t>(to);
-          claim_min(cell_claim_[static_cast<std::size_t>(to)],
-                    (std::uint64_t{hash32(seed, kPriority, i, t)} << 32) | i);
+          Stream s(seed, kMove, i, t);
+          const std::int64_t to =
+              query_.choose(empties_, static_cast<std::int64_t>(c), cop ? cop_vision_ : citizen_vision_,
+                            [&s](std::uint32_t m) { return s.below(m); });
+          if (to < 0) continue;
+          int dy = static_cast<int>(to / w) - y;
+          int dx = static_cast<int>(to % w) - x;
+          if (torus) {
+            dy += dy > kMoveReach ? -h : (dy < -kMoveReach ? h : 0);
+            dx += dx > kMoveReach ? -w : (dx < -kMoveReach ? w : 0);
+          }
+          store(c, dy, dx, to, i, hash32(seed, kPriority, i, t));
+        }
+        const std::size_t movers = ids.size();
+        draws.resize(movers);
+        priorities.resize(movers);
+        first_words(seed, kMove, t, ids.data(), movers, draws.data());
+        first_words(seed, kPriority, t, ids.data(), movers, priorities.data());
+        for (std::size_t k = 0; k < movers; ++k) {
+          const int x = static_cast<int>(xs[k]);
+          std::int64_t draw = below_from_first(draws[k], totals[k]);
+          if (draw < 0) draw = Stream(seed, kMove, ids[k], t).below(totals[k]);  // rare: the stream goes on
+          const auto [dy, dx] = win.kth_offset(0, empties_, x, static_cast<int>(draw));
+          int ty = y + dy, tx = x + dx;
+          ty += ty < 0 ? h : (ty >= h ? -h : 0);
+          tx += tx < 0 ? w : (tx >= w ? -w : 0);
+          store(row + static_cast<std::size_t>(x), dy, dx, static_cast<std::int64_t>(ty) * w + tx, ids[k],
+                priorities[k]);
         }
       });
 }

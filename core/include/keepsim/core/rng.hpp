@@ -5,6 +5,7 @@
 #pragma once
 #include <Random123/philox.h>
 
+#include <cstddef>
 #include <cstdint>
 
 namespace keepsim {
@@ -57,6 +58,23 @@ class Stream {
   r123::Philox4x32::ctr_type block_{};
   int used_ = 4;
 };
+
+/// The first word of Stream(seed, purpose, ids[k], period) for every k < n, computed for eight ids at a time
+/// in lockstep, with AVX2 where the processor has it (core/src/rng.cpp). Ids are below 2^32.
+void first_words(std::uint64_t seed, std::uint32_t purpose, std::uint64_t period, const std::uint32_t* ids,
+                 std::size_t n, std::uint32_t* out);
+/// first_words without vector instructions, whatever the processor (what other processors run; tests).
+void first_words_portable(std::uint64_t seed, std::uint32_t purpose, std::uint64_t period,
+                          const std::uint32_t* ids, std::size_t n, std::uint32_t* out);
+
+/// The draw Stream::below(n) makes first when `word` is the stream's first word, or -1 in the rare case
+/// (probability below n / 2^32) where Lemire's method rejects it and the stream has to go on.
+inline std::int64_t below_from_first(std::uint32_t word, std::uint32_t n) {
+  const std::uint64_t m = static_cast<std::uint64_t>(word) * n;
+  if (static_cast<std::uint32_t>(m) < n && static_cast<std::uint32_t>(m) < static_cast<std::uint32_t>(-n) % n)
+    return -1;
+  return static_cast<std::int64_t>(m >> 32);
+}
 
 /// One 32-bit hash of (seed, purpose, id, period): the first word of the stream. Used for priorities.
 inline std::uint32_t hash32(std::uint64_t seed, std::uint32_t purpose, std::uint64_t id,
