@@ -158,6 +158,12 @@ Factor read_param_factor(const std::string& path, const std::string& key, const 
     f.low = number(t->get("low"), f.where, key, "low");
     f.high = number(t->get("high"), f.where, key, "high");
     if (!(f.low < f.high)) throw ConfigError(f.where, key, "low must be below high");
+    if (f.spec->type == ParamType::Int && std::floor(f.high) < std::ceil(f.low))
+      throw ConfigError(f.where, key,
+                        "no whole number lies between low " + to_toml_text(f.low) + " and high " +
+                            to_toml_text(f.high) +
+                            " for this integer parameter; allowed: bounds with at least "
+                            "one integer between them");
     for (const double v : {f.low, f.high}) {
       // An integer parameter's bound is range-checked as a number first: casting 1e300 to an integer is
       // undefined behaviour.

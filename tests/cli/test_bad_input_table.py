@@ -170,6 +170,9 @@ sweep("out of range", "distribution over -inf..inf",
 sweep("out of range", "distribution low nan",
       '[sweep]\ndesign = "lhs"\nsamples = 4\n[factors]\n"cops.density" = {distribution = "uniform", '
       'low = nan, high = 0.1}\n', ["s.toml:6:", "cops.density"])
+sweep("out of range", "integer distribution with no whole number",
+      '[sweep]\ndesign = "lhs"\nsamples = 4\n[factors]\n"world.width" = {distribution = "uniform", '
+      'low = 20.2, high = 20.8}\n', ["s.toml:6:", "world.width", "no whole number"])
 sweep("out of range", "sample breaks a cross-parameter rule", S + '[factors]\n"cops.density" = [0.1, 0.5]\n',
       ["s.toml:5:", "at most 1"])
 sweep("unknown key", "misspelt top-level table", S + '[factor]\n"cops.density" = [0.1]\n',
