@@ -38,6 +38,11 @@ ParamSpec string_param(std::string key, std::string def, std::string doc) {
   const double inf = std::numeric_limits<double>::infinity();
   return {std::move(key), ParamType::String, std::move(def), "", -inf, inf, {}, std::move(doc)};
 }
+ParamSpec path_param(std::string key, std::string def, std::string doc) {
+  ParamSpec spec = string_param(std::move(key), std::move(def), std::move(doc));
+  spec.path = true;
+  return spec;
+}
 
 namespace {
 
@@ -430,6 +435,18 @@ void Params::load_file(const std::string& path) {
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw ConfigError(path, "", "cannot read file: read error");
   load_string(text, path);
+  // File paths this file set are taken from its folder, so a config and its map travel together; the value
+  // is stored resolved, so the config a run records names the file that was read.
+  const std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  if (folder.empty()) return;
+  for (auto& [key, e] : values_) {
+    const ParamSpec* spec = schema_->find(key);
+    const auto* text_value = std::get_if<std::string>(&e.value);
+    if (spec == nullptr || !spec->path || e.origin != path || text_value == nullptr || text_value->empty())
+      continue;
+    if (std::filesystem::path(*text_value).is_relative())
+      e.value = (folder / *text_value).lexically_normal().string();
+  }
 }
 
 void Params::load_string(std::string_view toml_text, const std::string& origin) {

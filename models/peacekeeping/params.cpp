@@ -25,8 +25,7 @@ void declare_params(Schema& s) {
   // Section 1: the world's static layers.
   s.add(choice_param("map.source", {"none", "generate", "file"},
                      "none: one featureless region (Epstein); generate: procedural map; file: HDF5 raster"));
-  s.add(
-      string_param("map.file", "", "HDF5 raster with the layers of MODEL.md section 1 (map.source = file)"));
+  s.add(path_param("map.file", "", "HDF5 raster with the layers of MODEL.md section 1 (map.source = file)"));
   s.add(int_param("map.seed", 1, "1", 0, 9.0e18, "seed of the map generator (separate from run.seed)"));
   s.add(int_param("map.regions", 6, "1", 1, 65534, "provinces (Voronoi cells)"));
   s.add(int_param("map.towns", 8, "1", 0, 10000, "towns (settlement clusters)"));

@@ -2,11 +2,12 @@
 command line; the map exports, edits in Python and loads back; runs are identical on 1 and 2 threads; and
 inconsistent levers or a broken raster give one clear error naming the file and key, exit 2, no output."""
 import os
+import subprocess
 
 import h5py
 import numpy as np
 
-from cli_common import SOURCE, assert_same_datasets, check, keepsim, main, tmpdir
+from cli_common import KEEPSIM, SOURCE, assert_same_datasets, check, keepsim, main, tmpdir
 
 SCENARIO = os.path.join(SOURCE, "configs", "scenarios", "default.toml")
 DOCTRINES = os.path.join(SOURCE, "configs", "doctrines")
@@ -56,6 +57,29 @@ def test_map_exports_edits_and_loads_back():
             "--set", f"map.file={raster}", *SMALL)
     with h5py.File(out, "r") as f:
         check(f["quiet"][0] > 0, "citizens placed on the loaded map")
+
+
+def test_map_file_relative_to_its_config():
+    """map.file = "map.h5" in a config under d/ reads d/map.h5 from any working directory (and the run's
+    recorded config names that file); given with --set, a relative path is taken from the working directory."""
+    d = tmpdir()
+    os.makedirs(os.path.join(d, "cases"))
+    raster = os.path.join(d, "cases", "map.h5")
+    keepsim("map", SCENARIO, "-o", raster, "--set", "world.width=50", "--set", "world.height=50")
+    case = os.path.join(d, "cases", "from_file.toml")
+    with open(case, "w") as f:
+        f.write('[map]\nsource = "file"\nfile = "map.h5"\n')
+    out = os.path.join(d, "run.h5")
+    p = subprocess.run([os.path.abspath(KEEPSIM), "run", SCENARIO, doctrine("security_keeping"), case, "-o", out, *map(str, SMALL)],
+                       capture_output=True, text=True, cwd=tmpdir(), timeout=600)
+    check(p.returncode == 0, f"run from another folder: {p.stderr}")
+    with h5py.File(out, "r") as f:
+        config = f.attrs["config"]
+        check(f'file = "{raster}"' in config, f"the recorded config names the file read: {config}")
+    p = subprocess.run([os.path.abspath(KEEPSIM), "run", SCENARIO, doctrine("security_keeping"), "-o", os.path.join(d, "r2.h5"),
+                        *map(str, SMALL), "--set", "map.source=file", "--set", "map.file=cases/map.h5"],
+                       capture_output=True, text=True, cwd=d, timeout=600)
+    check(p.returncode == 0, f"--set map.file relative to the working directory: {p.stderr}")
 
 
 def expect_error(args, *needles):
@@ -130,7 +154,8 @@ def test_describe_outputs_lists_every_series():
 
 if __name__ == "__main__":
     main([test_both_doctrines_run_and_name_themselves, test_threads_do_not_change_results,
-          test_map_exports_edits_and_loads_back, test_task_weights_must_sum_to_one,
+          test_map_exports_edits_and_loads_back, test_map_file_relative_to_its_config,
+          test_task_weights_must_sum_to_one,
           test_contingent_after_exit_date, test_unknown_caveat, test_unknown_doctrine_file,
           test_raster_wrong_shape_and_missing_layer, test_maps_open_in_xarray_and_render,
           test_describe_outputs_lists_every_series])

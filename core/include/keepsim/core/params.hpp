@@ -26,6 +26,7 @@ struct ParamSpec {
   double max = std::numeric_limits<double>::infinity();   ///< inclusive, Int and Real only
   std::vector<std::string> choices;                       ///< allowed values of a Choice
   std::string doc;                                        ///< one line
+  bool path = false;  ///< a file path: a relative one in a config file is relative to that file's folder
 };
 
 /// Short constructors for declarations, so a model's parameter list reads as a table.
@@ -36,6 +37,9 @@ ParamSpec bool_param(std::string key, bool def, std::string doc);
 /// A choice whose default is the first of `choices`.
 ParamSpec choice_param(std::string key, std::vector<std::string> choices, std::string doc);
 ParamSpec string_param(std::string key, std::string def, std::string doc);
+/// A string naming a file; written in a config file, a relative path is taken from that file's folder (on the
+/// command line, from the working directory).
+ParamSpec path_param(std::string key, std::string def, std::string doc);
 
 std::string_view type_name(ParamType t);
 /// "[0, 1]", "one of: a, b", "true or false", ...
