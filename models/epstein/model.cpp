@@ -273,13 +273,13 @@ void EpsteinModel::set_code(std::size_t c, std::uint8_t code, bool concurrent) {
   const std::uint8_t old = code_[c];
   if (old == code) return;
   code_[c] = code;
-  const auto cell = static_cast<std::int64_t>(c);
+  const BitLayer::Spot spot = cops_.spot(static_cast<std::int64_t>(c));  // the same in every layer
   // Atomic bit updates only where other threads change neighbouring cells at the same time.
-  const auto assign = [cell, concurrent](BitLayer& layer, bool on) {
+  const auto assign = [spot, concurrent](BitLayer& layer, bool on) {
     if (concurrent)
-      layer.assign(cell, on);
+      layer.assign(spot, on);
     else
-      layer.assign_plain(cell, on);
+      layer.assign_plain(spot, on);
   };
   if ((old == cell::kCop) != (code == cell::kCop)) assign(cops_, code == cell::kCop);
   if (cell::is_active(old) != cell::is_active(code)) assign(actives_, cell::is_active(code));

@@ -30,36 +30,49 @@ class BitLayer {
   /// Sets every bit (padding bits too: queries never look past a row's last column).
   void fill() { std::fill(bits_.begin(), bits_.end(), ~std::uint64_t{0}); }
 
-  bool test(std::int64_t cell) const { return (word(cell) >> bit(cell)) & 1u; }
+  bool test(std::int64_t cell) const {
+    const Spot s = spot(cell);
+    return (bits_[s.word] & s.mask) != 0;
+  }
   bool test(int y, int x) const {
     return (bits_[static_cast<std::size_t>(y) * static_cast<std::size_t>(words_) +
                   static_cast<std::size_t>(x >> 6)] >>
             (x & 63)) &
            1u;
   }
-  void set(std::int64_t cell) {
-    std::atomic_ref<std::uint64_t>(word(cell))
-        .fetch_or(std::uint64_t{1} << bit(cell), std::memory_order_relaxed);
+  void set(std::int64_t cell) { assign(spot(cell), true); }
+  void clear(std::int64_t cell) { assign(spot(cell), false); }
+  /// Where a cell's bit is: its word and mask, the same in every layer of one grid, so a cell that changes in
+  /// several layers costs one division.
+  struct Spot {
+    std::size_t word;
+    std::uint64_t mask;
+  };
+  Spot spot(std::int64_t cell) const {
+    const auto c = static_cast<std::uint32_t>(cell);  // a grid has fewer than 2^32 cells (sides <= 65535)
+    const auto w = static_cast<std::uint32_t>(w_);
+    const std::uint32_t y = c / w, x = c - y * w;
+    return {static_cast<std::size_t>(y) * static_cast<std::size_t>(words_) + (x >> 6),
+            std::uint64_t{1} << (x & 63)};
   }
-  void clear(std::int64_t cell) {
-    std::atomic_ref<std::uint64_t>(word(cell))
-        .fetch_and(~(std::uint64_t{1} << bit(cell)), std::memory_order_relaxed);
+  void assign_plain(Spot s, bool on) {
+    std::uint64_t& w = bits_[s.word];
+    w = on ? (w | s.mask) : (w & ~s.mask);
   }
+  void assign(Spot s, bool on) {
+    std::atomic_ref<std::uint64_t> w(bits_[s.word]);
+    if (on)
+      w.fetch_or(s.mask, std::memory_order_relaxed);
+    else
+      w.fetch_and(~s.mask, std::memory_order_relaxed);
+  }
+
   /// Sets or clears one bit with a plain read-modify-write, for phases where no other thread touches the
   /// layer.
-  void assign_plain(std::int64_t cell, bool on) {
-    std::uint64_t& w = word(cell);
-    const std::uint64_t m = std::uint64_t{1} << bit(cell);
-    w = on ? (w | m) : (w & ~m);
-  }
+  void assign_plain(std::int64_t cell, bool on) { assign_plain(spot(cell), on); }
   /// Sets or clears one bit with one atomic operation and no plain read: other threads may be changing other
   /// bits of the same word in the same phase (ThreadSanitizer caught a read-then-write version of this).
-  void assign(std::int64_t cell, bool on) {
-    if (on)
-      set(cell);
-    else
-      clear(cell);
-  }
+  void assign(std::int64_t cell, bool on) { assign(spot(cell), on); }
 
   /// Set bits of row y in columns [x0, x1].
   int count(int y, int x0, int x1) const {
@@ -135,13 +148,6 @@ class BitLayer {
   std::size_t bytes() const { return bits_.capacity() * sizeof(std::uint64_t); }
 
  private:
-  std::uint64_t& word(std::int64_t cell) {
-    return bits_[static_cast<std::size_t>(cell / w_ * words_ + (cell % w_) / 64)];
-  }
-  std::uint64_t word(std::int64_t cell) const {
-    return bits_[static_cast<std::size_t>(cell / w_ * words_ + (cell % w_) / 64)];
-  }
-  int bit(std::int64_t cell) const { return static_cast<int>((cell % w_) & 63); }
   int w_ = 1, words_ = 1;
   std::vector<std::uint64_t> bits_;
 };
