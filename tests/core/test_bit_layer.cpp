@@ -12,7 +12,10 @@ TEST_CASE("vision queries over bit layers agree with a scan of every cell", "[gr
   const auto topology = GENERATE(Topology::Torus, Topology::Bounded);
   const auto metric = GENERATE(Metric::Euclidean, Metric::Moore, Metric::VonNeumann);
   const double radius = GENERATE(1.0, 1.7, 3.0, 7.0);
-  const Grid grid(70, 23, topology);  // rows of two words, one of them partial; a narrow height
+  // Rows of two words, one of them partial; rows of one word (the masks of narrow grids), full or not, down
+  // to a vision as wide as the grid; a narrow height.
+  const int width = GENERATE(70, 64, 40, 15);
+  const Grid grid(width, 23, topology);
   const Vision vision(metric, radius);
   BitLayer a, b;
   a.reset(grid);

@@ -139,6 +139,9 @@ class BitLayer {
   std::uint64_t* row_words(int y) {
     return &bits_[static_cast<std::size_t>(y) * static_cast<std::size_t>(words_)];
   }
+  const std::uint64_t* row_words(int y) const {
+    return &bits_[static_cast<std::size_t>(y) * static_cast<std::size_t>(words_)];
+  }
   int words_per_row() const { return words_; }
 
   bool any() const {
@@ -160,6 +163,14 @@ class VisionQuery {
 
   int count(const BitLayer& layer, std::int64_t centre, const Vision& vision) const {
     const int cx = grid_->x(centre), cy = grid_->y(centre), r = vision.reach();
+    if (narrow(vision)) {
+      int n = -static_cast<int>(layer.test(cy, cx));
+      for (int dy = -r; dy <= r; ++dy) {
+        const Masks m = masks(cx, cy, vision, dy);
+        if (m.y >= 0) n += std::popcount(*layer.row_words(m.y) & (m.first | m.second));
+      }
+      return n;
+    }
     int n = -static_cast<int>(layer.test(cy, cx));
     for (int dy = -r; dy <= r; ++dy) {
       const Grid::RowPart p = grid_->row_part(cx, cy, vision, dy);
@@ -175,6 +186,16 @@ class VisionQuery {
                              const Vision& vision) const {
     const int cx = grid_->x(centre), cy = grid_->y(centre), r = vision.reach();
     int na = -static_cast<int>(a.test(cy, cx)), nb = -static_cast<int>(b.test(cy, cx));
+    if (narrow(vision)) {
+      for (int dy = -r; dy <= r; ++dy) {
+        const Masks m = masks(cx, cy, vision, dy);
+        if (m.y < 0) continue;
+        const std::uint64_t both = m.first | m.second;
+        na += std::popcount(*a.row_words(m.y) & both);
+        nb += std::popcount(*b.row_words(m.y) & both);
+      }
+      return {na, nb};
+    }
     for (int dy = -r; dy <= r; ++dy) {
       const Grid::RowPart p = grid_->row_part(cx, cy, vision, dy);
       if (p.y < 0) continue;
@@ -209,6 +230,7 @@ class VisionQuery {
   template <class Draw>
   std::int64_t choose(const BitLayer& layer, std::int64_t centre, const Vision& vision, Draw&& draw) const {
     const int cx = grid_->x(centre), cy = grid_->y(centre), r = vision.reach();
+    if (narrow(vision)) return choose_narrow(layer, cx, cy, vision, draw);
     const bool centre_set = layer.test(cy, cx);
     // Candidates per row (rows of a vision of reach <= 127 on the stack, wider ones on the heap).
     constexpr int kStackRows = 255;
@@ -256,6 +278,63 @@ class VisionQuery {
   }
 
  private:
+  /// Grids whose rows are one word (width <= 64) and visions no wider than the grid: a row's cells within
+  /// vision are two masks of that word, the span walked first and the one walked second (Grid::row_part), so
+  /// a row costs a popcount or two instead of a walk over words.
+  bool narrow(const Vision& vision) const {
+    return grid_->width() <= 64 && 2 * vision.reach() + 1 <= grid_->width();
+  }
+  struct Masks {
+    int y;
+    std::uint64_t first, second;
+  };
+  static std::uint64_t span(int a, int b) { return b < a ? 0 : (~std::uint64_t{0} >> (63 - (b - a))) << a; }
+  Masks masks(int cx, int cy, const Vision& vision, int dy) const {
+    const Grid::RowPart p = grid_->row_part(cx, cy, vision, dy);
+    if (p.y < 0) return {-1, 0, 0};
+    return {p.y, span(p.a0, p.b0), span(p.a1, p.b1)};
+  }
+  static int kth_bit(std::uint64_t v, int k) {
+    for (; k > 0; --k) v &= v - 1;
+    return std::countr_zero(v);
+  }
+
+  /// choose() on a narrow grid: the centre is taken out of its row's masks, then the same walk.
+  template <class Draw>
+  std::int64_t choose_narrow(const BitLayer& layer, int cx, int cy, const Vision& vision, Draw&& draw) const {
+    const int r = vision.reach();
+    constexpr int kRows = 65;  // 2 * reach + 1 <= width <= 64
+    std::uint64_t first[kRows], second[kRows];
+    int rows[kRows];
+    int total = 0;
+    for (int dy = -r; dy <= r; ++dy) {
+      Masks m = masks(cx, cy, vision, dy);
+      const auto i = static_cast<std::size_t>(dy + r);
+      rows[i] = m.y;
+      if (m.y < 0) {
+        first[i] = second[i] = 0;
+        continue;
+      }
+      const std::uint64_t word = *layer.row_words(m.y);
+      if (dy == 0) {
+        m.first &= ~(std::uint64_t{1} << cx);
+        m.second &= ~(std::uint64_t{1} << cx);
+      }
+      first[i] = word & m.first;
+      second[i] = word & m.second;
+      total += std::popcount(first[i]) + std::popcount(second[i]);
+    }
+    if (total == 0) return -1;
+    int k = static_cast<int>(draw(static_cast<std::uint32_t>(total)));
+    for (std::size_t i = 0;; ++i) {
+      for (const std::uint64_t part : {first[i], second[i]}) {
+        const int n = std::popcount(part);
+        if (k < n) return static_cast<std::int64_t>(rows[i]) * grid_->width() + kth_bit(part, k);
+        k -= n;
+      }
+    }
+  }
+
   const Grid* grid_;
 };
 
