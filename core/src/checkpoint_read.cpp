@@ -12,8 +12,8 @@
 #include <set>
 
 #include "checkpoint_format.hpp"
-#include "h5util.hpp"
 #include "keepsim/core/checkpoint.hpp"
+#include "keepsim/core/h5util.hpp"
 
 namespace keepsim {
 

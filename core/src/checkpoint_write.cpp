@@ -11,9 +11,9 @@
 #include <filesystem>
 
 #include "checkpoint_format.hpp"
-#include "h5util.hpp"
 #include "keepsim/core/checkpoint.hpp"
 #include "keepsim/core/errors.hpp"
+#include "keepsim/core/h5util.hpp"
 
 namespace keepsim {
 namespace {

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "keepsim/core/errors.hpp"
+#include "keepsim/core/h5util.hpp"
 #include "keepsim/core/rng.hpp"
 
 namespace keepsim::peace {
@@ -349,61 +350,12 @@ void check_map(const WorldMap& m, const std::string& where) {
 
 namespace {
 
-/// An HDF5 id closed by its close function when it goes out of scope.
-class Id {
- public:
-  using Closer = herr_t (*)(hid_t);
-  Id(hid_t id, Closer closer) : id_(id), closer_(closer) {}
-  Id(Id&& other) noexcept : id_(std::exchange(other.id_, H5I_INVALID_HID)), closer_(other.closer_) {}
-  Id& operator=(Id&&) = delete;
-  Id(const Id&) = delete;
-  Id& operator=(const Id&) = delete;
-  ~Id() {
-    if (id_ >= 0) closer_(id_);
-  }
-  hid_t get() const { return id_; }
-  bool valid() const { return id_ >= 0; }
-
- private:
-  hid_t id_;
-  Closer closer_;
-};
-
-/// Turns off HDF5's error-stack printing for its lifetime: failures become exceptions with one clear message.
-class QuietErrors {
- public:
-  QuietErrors() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  QuietErrors(const QuietErrors&) = delete;
-  QuietErrors& operator=(const QuietErrors&) = delete;
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
+using h5util::Id;
+using h5util::QuietErrors;
 
 /// The most specific message on HDF5's error stack, then cleared ("" when empty).
 std::string hdf5_detail() {
-  std::string detail;
-  H5Ewalk2(
-      H5E_DEFAULT, H5E_WALK_UPWARD,
-      [](unsigned n, const H5E_error2_t* err, void* data) -> herr_t {
-        if (n == 0 && err != nullptr && err->desc != nullptr) *static_cast<std::string*>(data) = err->desc;
-        return 0;
-      },
-      &detail);
-  H5Eclear2(H5E_DEFAULT);
-  // File-driver errors carry the system's message ("... error message = 'No such file or directory', ..."),
-  // which is the part a user needs.
-  const std::string key = "error message = '";
-  if (const auto from = detail.find(key); from != std::string::npos) {
-    const auto to = detail.find('\'', from + key.size());
-    if (to != std::string::npos) return detail.substr(from + key.size(), to - from - key.size());
-  }
-  return detail;
+  return h5util::detail();
 }
 
 /// Writes one map file; every failure throws OutputError naming `path` and the step.

@@ -1,6 +1,5 @@
-// Small helpers over the HDF5 C API for the checkpoint reader and writer: ids closed on scope exit, HDF5's
-// error printing turned off, and the most useful line of its error stack. (h5file.cpp has its own copies in
-// an anonymous namespace.)
+// Small helpers over the HDF5 C API for the run file, the checkpoints and the map rasters: ids closed on
+// scope exit, HDF5's error printing turned off, and the most useful line of its error stack.
 #pragma once
 #include <hdf5.h>
 
@@ -30,6 +29,7 @@ class Id {
 
   hid_t get() const { return id_; }
   bool valid() const { return id_ >= 0; }
+  /// Closes the id; returns the close function's status (0 when there was nothing to close).
   herr_t reset() {
     herr_t status = 0;
     if (id_ >= 0 && closer_ != nullptr) status = closer_(id_);
@@ -69,6 +69,8 @@ inline std::string detail() {
       },
       &text);
   H5Eclear2(H5E_DEFAULT);
+  // File-driver errors carry the system's message: "unable to open file: name = ..., errno = 2, error message
+  // = 'No such file or directory', flags = ..."; that message is what a user needs.
   const std::string key = "error message = '";
   if (const auto from = text.find(key); from != std::string::npos) {
     const auto to = text.find('\'', from + key.size());
