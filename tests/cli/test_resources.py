@@ -189,9 +189,15 @@ def test_write_failure_rebuilds_the_file_from_memory():
         check(check_valid_partial(out, p.stderr) > 0, f"{name}: some periods kept")
         check(files(d) == ["o.h5"], f"{name}: nothing else left: {files(d)}")
     # No room even to create the file: exit 2 and nothing left behind.
+    if "TSAN_OPTIONS" in os.environ:
+        # ThreadSanitizer's runtime writes a file of its own (/tmp/tsan.rodata.PID) before main; under a
+        # file-size limit of 0 the kernel kills it there, before keepsim can ignore SIGXFSZ.
+        print("skip the no-room-to-create case under ThreadSanitizer (its runtime writes a file before main)")
+        return
     d = tmpdir()
     p = run(["run", *EPSTEIN, "-o", os.path.join(d, "o.h5")], limits=fsize(0), env=env)
-    check(p.returncode == 2 and "File too large" in p.stderr and "HDF5" not in p.stderr, p.stderr)
+    check(p.returncode == 2 and "File too large" in p.stderr and "HDF5" not in p.stderr,
+          f"no room to create the file: exit {p.returncode}: {p.stderr}")
     check(files(d) == [], f"nothing left behind: {files(d)}")
 
 
