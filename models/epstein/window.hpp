@@ -8,14 +8,39 @@
 #pragma once
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <utility>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "keepsim/core/bit_layer.hpp"
 #include "keepsim/core/grid.hpp"
 
 namespace keepsim::epstein {
+
+/// kSelect.pos[b][k]: the position of the k-th (from 0) set bit of byte b (0 where b has fewer bits).
+struct SelectTable {
+  std::uint8_t pos[256][8];
+  constexpr SelectTable() : pos{} {
+    for (int b = 0; b < 256; ++b)
+      for (int i = 0, k = 0; i < 8; ++i)
+        if ((b >> i) & 1) pos[b][k++] = static_cast<std::uint8_t>(i);
+  }
+};
+inline constexpr SelectTable kSelect{};
+
+/// Position of the k-th (from 0) set bit of a 16-bit value; requires k < popcount(v). One table read, no
+/// branch on the data (the byte is chosen by conditional moves).
+inline int select16(std::uint32_t v, int k) {
+  const int in_lo = std::popcount(v & 0xffu);
+  const auto high = static_cast<std::uint32_t>(k >= in_lo);  // 0 or 1, used as a number, not a branch
+  const std::uint32_t byte = (v >> (8 * high)) & 0xffu;
+  return kSelect.pos[byte][k - (in_lo & -static_cast<int>(high))] + 8 * static_cast<int>(high);
+}
 
 template <int Layers>
 class MooreWindow {
@@ -38,6 +63,11 @@ class MooreWindow {
       sum_[l].assign(w, 0);
     }
     prefix_.assign(static_cast<std::size_t>(Layers) * (w + 1), 0);
+#if defined(__SSE2__)
+    columns_ = Layers == 1 && side_ <= kColumnRows;
+    row_mask_ = columns_ ? (1u << side_) - 1 : 0;
+    if (columns_) columns_ring_.assign(w * kColumnStride, 0);
+#endif
   }
 
   /// Fills the ring for the rows around y0 (unwrapped rows y0-r..y0+r) and their column sums.
@@ -49,6 +79,7 @@ class MooreWindow {
       for (int l = 0; l < Layers; ++l) add_row(l, yy, +1);
     }
     y_ = y0;
+    top_slot_ = slot_of(y_ - r_);
   }
 
   /// Moves the window from row y to y + 1.
@@ -58,17 +89,23 @@ class MooreWindow {
     horizontal(y_ + r_ + 1, code, member);
     for (int l = 0; l < Layers; ++l) add_row(l, y_ + r_ + 1, +1);
     ++y_;
+    top_slot_ = slot_of(y_ - r_);
   }
 
   /// Cells of layer l within the vision of (current row, x), centre included.
-  int count(int l, int x) const { return sum_[l][static_cast<std::size_t>(x)]; }
+  int count(int l, int x) const {
+    return sum_[l][static_cast<std::size_t>(x)];
+  }
 
   /// The k-th (from 0) set cell of `layer` (whose bits are layer l of this window) within the vision of
   /// (current row, x), in Grid::for_each_span order; the centre must not be set. Requires k < count(l, x).
   /// The offset (dy, dx) from (current row, x) of the k-th (from 0) set cell of `layer` (whose bits are layer
   /// l of this window) within the vision, in Grid::for_each_span order; the centre must not be set. Requires
   /// k < count(l, x).
-  std::pair<int, int> kth_offset(int l, const BitLayer& layer, int x, int k) const {
+  [[gnu::always_inline]] std::pair<int, int> kth_offset(int l, const BitLayer& layer, int x, int k) const {
+#if defined(__SSE2__)
+    if (columns_ && x >= r_ && x + r_ < w_) return kth_offset_columns(layer, x, k);
+#endif
     // Down the ring's column x from row y-r, without a division per row.
     const std::uint8_t* const begin = ring_[l].data() + x;
     const std::uint8_t* const end = begin + static_cast<std::size_t>(side_) * static_cast<std::size_t>(w_);
@@ -110,7 +147,38 @@ class MooreWindow {
   }
 
  private:
-  int slot_of(int yy) const { return (yy + r_ + side_ * 4) % side_; }
+#if defined(__SSE2__)
+  /// kth_offset() for layer 0 away from the left and right edges, when the ring has at most 15 rows: the
+  /// column's counts, in row order, are one 16-byte load; their running sums (at most 15 x 15, a byte each)
+  /// are compared with k all at once, and the row's span is one word of bits. No branch depends on the data,
+  /// and the cell chosen is the one the row-by-row walk below would choose.
+  [[gnu::always_inline]] std::pair<int, int> kth_offset_columns(const BitLayer& layer, int x, int k) const {
+    const std::uint8_t* col = columns_ring_.data() + static_cast<std::size_t>(x) * kColumnStride + top_slot_;
+    const __m128i counts = _mm_loadu_si128(reinterpret_cast<const __m128i*>(col));
+    __m128i sums = _mm_add_epi8(counts, _mm_slli_si128(counts, 1));
+    sums = _mm_add_epi8(sums, _mm_slli_si128(sums, 2));
+    sums = _mm_add_epi8(sums, _mm_slli_si128(sums, 4));
+    sums = _mm_add_epi8(sums, _mm_slli_si128(sums, 8));
+    const __m128i kv = _mm_set1_epi8(static_cast<char>(k));
+    // Rows whose running sum is at most k come before the chosen row (sums <= k: max(sums, k) == k).
+    const auto before =
+        static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(sums, kv), kv))) & row_mask_;
+    const int i = std::popcount(before);
+    alignas(16) std::uint8_t earlier[16];  // running sums of the rows before each row
+    _mm_store_si128(reinterpret_cast<__m128i*>(earlier), _mm_sub_epi8(sums, counts));
+    k -= earlier[i];
+    const int dy = i - r_;
+    const int h = grid_->height();
+    int ny = y_ + dy;
+    ny += ny < 0 ? h : (ny >= h ? -h : 0);
+    const auto span = static_cast<std::uint32_t>(layer.bits(ny, x - r_, side_));
+    return {dy, select16(span, k) - r_};
+  }
+#endif
+
+  int slot_of(int yy) const {
+    return (yy + r_ + side_ * 4) % side_;
+  }
   std::uint8_t* row(int l, int yy) {
     return &ring_[l][static_cast<std::size_t>(slot_of(yy)) * static_cast<std::size_t>(w_)];
   }
@@ -131,6 +199,7 @@ class MooreWindow {
     const bool bounded = grid_->topology() == Topology::Bounded;
     if (bounded && (yy < 0 || yy >= h)) {
       for (int l = 0; l < Layers; ++l) std::fill_n(row(l, yy), w_, std::uint8_t{0});
+      to_columns(yy);
       return;
     }
     const int ny = (yy % h + h) % h;
@@ -174,10 +243,29 @@ class MooreWindow {
         out[x] = static_cast<std::uint8_t>(n);
       }
     }
+    to_columns(yy);
   }
 
+  /// Copies layer 0's counts of unwrapped row yy into the column-major ring, twice (at its slot and at its
+  /// slot + side), so that the 16 bytes from any top slot hold the ring's rows in order.
+  void to_columns(int yy) {
+    if (!columns_) return;
+    const std::uint8_t* in = row(0, yy);
+    const auto s = static_cast<std::size_t>(slot_of(yy));
+    std::uint8_t* out = columns_ring_.data();
+    for (int x = 0; x < w_; ++x, out += kColumnStride) {
+      out[s] = in[x];
+      out[s + static_cast<std::size_t>(side_)] = in[x];
+    }
+  }
+
+  static constexpr int kColumnRows = 15;            ///< the column ring holds rings of at most 15 rows
+  static constexpr std::size_t kColumnStride = 32;  ///< bytes per column: the ring twice, padded
   const Grid* grid_ = nullptr;
-  int r_ = 0, w_ = 0, side_ = 1, y_ = 0;
+  int r_ = 0, w_ = 0, side_ = 1, y_ = 0, top_slot_ = 0;
+  bool columns_ = false;        ///< the column-major ring of layer 0 is kept (kth_offset_columns)
+  std::uint32_t row_mask_ = 0;  ///< the low side_ bits: the ring's rows within a 16-byte load
+  std::vector<std::uint8_t> columns_ring_;
   std::array<std::vector<std::uint8_t>, Layers> ring_;
   std::array<std::vector<std::uint16_t>, Layers> sum_;
   std::vector<std::uint16_t> prefix_;

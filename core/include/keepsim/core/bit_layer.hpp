@@ -22,7 +22,8 @@ class BitLayer {
   void reset(const Grid& grid) {
     w_ = grid.width();
     words_ = (w_ + 63) / 64;
-    const std::size_t n = static_cast<std::size_t>(words_) * static_cast<std::size_t>(grid.height());
+    // One word more than the rows need, so that bits() may read the word after a row's last.
+    const std::size_t n = static_cast<std::size_t>(words_) * static_cast<std::size_t>(grid.height()) + 1;
     reserve_huge(bits_, n);
     bits_.assign(n, 0);
   }
@@ -120,6 +121,16 @@ class BitLayer {
       return i * 64 + std::countr_zero(v);
     }
     return -1;
+  }
+
+  /// Bits x0 .. x0 + n - 1 of row y as the low n bits of a word (bit 0: column x0); requires 0 <= x0,
+  /// x0 + n <= width and n <= 57. Two word reads and shifts, no branch.
+  std::uint64_t bits(int y, int x0, int n) const {
+    const std::uint64_t* p = &bits_[static_cast<std::size_t>(y) * static_cast<std::size_t>(words_) +
+                                    static_cast<std::size_t>(x0 >> 6)];
+    const unsigned sh = static_cast<unsigned>(x0) & 63u;
+    const std::uint64_t v = (p[0] >> sh) | ((p[1] << 1) << (63u - sh));  // no shift by 64 when sh = 0
+    return v & ((std::uint64_t{1} << n) - 1);
   }
 
   /// Calls f(x) for each set bit of row y in [x0, x1], in ascending x.
