@@ -49,14 +49,13 @@ MemoryEstimate estimate_memory(const Config& c, int threads) {
   const double per_agent = sizeof(Kind) + sizeof(Status) + 1 + 4 + 4 + 4 + 4 + (c.max_age > 0 ? 8 : 0);
   m.state += per_agent * capacity;
   if (c.schedule == Schedule::Sync) {
-    // Scratch kept between periods: a claim per cell; a move per cell (two bytes while every vision reaches
-    // at most 127 cells, else four); decision counts per cell (two bytes, a square vision of reach <= 7); the
-    // next status per agent and, with births, a target per agent (both resized, so doubling).
+    // Scratch kept between periods: a claim per cell; decision counts per cell (two bytes, a square vision
+    // of reach <= 7); the next status per agent and, with births, a target per agent (both resized, so
+    // doubling).
     const auto reach = [](double radius) { return static_cast<int>(std::floor(radius + 1e-9)); };
-    const int widest = std::max(reach(c.citizen_vision), reach(c.cop_vision));
     const int citizen_reach = reach(c.citizen_vision);
     const bool counted = c.metric == Metric::Moore && citizen_reach >= 1 && citizen_reach <= 7;
-    m.state += cells * (8.0 + (widest <= 127 ? 2.0 : 4.0) + (counted ? 2.0 : 0.0));
+    m.state += cells * (8.0 + (counted ? 2.0 : 0.0));
     m.state += sizeof(Status) * capacity + (c.clone_probability > 0 ? 4 * capacity : 0.0);
   } else {
     m.transient += 4 * agents;  // the activation order, built each period

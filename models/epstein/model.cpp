@@ -100,13 +100,6 @@ EpsteinModel::EpsteinModel(const Config& c, int threads)
     const auto ucells = static_cast<std::size_t>(cells);
     reserve_huge(cell_claim_, ucells);
     cell_claim_.assign(ucells, ~std::uint64_t{0});
-    if (std::max(citizen_vision_.reach(), cop_vision_.reach()) <= kMoveReach) {
-      reserve_huge(move_, ucells);
-      move_.assign(ucells, 0);
-    } else {
-      reserve_huge(cell_target_, ucells);
-      cell_target_.assign(ucells, -1);
-    }
     if (window_ && citizen_vision_.reach() <= kSeenReach) {
       reserve_huge(seen_, ucells);
       seen_.assign(ucells, 0);
@@ -473,6 +466,10 @@ void EpsteinModel::check_invariants() const {
     if (occupant_[c] >= 0) ++occupied;
   }
   if (cops != cops_on_grid_) fail("cop count");
+  // Claims are cleared by the phase that reads them (kills, arrests, moves, births), never by a pass of its
+  // own: one left over would decide a conflict of the next period.
+  for (std::size_t c = 0; c < cell_claim_.size(); ++c)
+    if (cell_claim_[c] != ~std::uint64_t{0}) fail("claim left on cell " + std::to_string(c));
   std::int64_t on_grid = 0;
   for (std::size_t i = 0; i < agents_.size(); ++i) on_grid += agents_.cell[i] >= 0;
   if (on_grid != occupied) fail("two agents share a cell");

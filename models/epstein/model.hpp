@@ -155,13 +155,9 @@ class EpsteinModel : public Model {
   ArrestTable arrest_table_;
   // Scratch space of the sync schedule, kept between periods.
   std::vector<Status> next_status_;
-  std::vector<std::uint64_t> cell_claim_;  ///< per cell: best priority claiming it or its occupant
-  std::vector<std::int32_t> target_;       ///< per agent: chosen target (agent or cell), -1 none
-  /// Per cell: where its occupant moves this period, as (dy + 128) << 8 | (dx + 128), 0 none, when every
-  /// vision reaches at most kMoveReach cells; otherwise as a cell index in cell_target_ (-1 none).
-  std::vector<std::uint16_t> move_;
-  std::vector<std::int32_t> cell_target_;
-  static constexpr int kMoveReach = 127;
+  /// Per cell: the best (priority << 32 | id) claiming it or its occupant; all kNoClaim between phases.
+  std::vector<std::uint64_t> cell_claim_;
+  std::vector<std::int32_t> target_;  ///< per agent: chosen target (agent or cell), -1 none
   /// Per cell: cops (low byte) and actives (high byte) within the citizens' vision, centre included, when
   /// the vision is a square of reach <= kSeenReach (at most 224 other cells: each count fits a byte).
   std::vector<std::uint16_t> seen_;

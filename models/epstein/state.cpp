@@ -2,10 +2,9 @@
 // is a pure function of (seed, purpose, id, period). What is not a function of the period, and so is saved:
 // the agents (born, killed, jailed, aged, moved), the cells and the bit layers derived from them, the cop
 // count, the cops' initial count the cop schedule scales from, and the period. The sync schedule's scratch
-// (next_status_, cell_claim_, move_, cell_target_, seen_, target_) is reset after use or rebuilt every period
-// before it is read, and the
-// event counters are zeroed at the start of each period; they are saved anyway, so that a loaded model is the
-// saved one field for field.
+// (next_status_, cell_claim_, seen_, target_) is reset after use or rebuilt every period before it is read,
+// and the event counters are zeroed at the start of each period; they are saved anyway, so that a loaded
+// model is the saved one field for field.
 #include <stdexcept>
 #include <string>
 

@@ -223,8 +223,6 @@ void EpsteinModel::choose_moves(std::uint64_t t) {
   const int w = grid_.width();
   const std::uint64_t seed = cfg_.seed;
   const int h = grid_.height();
-  const bool torus = grid_.topology() == Topology::Torus;
-  const bool narrow = !move_.empty();
   const int reach = std::max(citizen_vision_.reach(), cop_vision_.reach());
   const bool citizen_window = window_;
   const bool cop_window =
@@ -249,12 +247,7 @@ void EpsteinModel::choose_moves(std::uint64_t t) {
         xs.clear();
         ids.clear();
         totals.clear();
-        const auto store = [&](std::size_t c, int dy, int dx, std::int64_t to, std::size_t i,
-                               std::uint32_t prio) {
-          if (narrow)  // the move as an offset of at most 127 cells each way, in two bytes
-            move_[c] = static_cast<std::uint16_t>(((dy + 128) << 8) | (dx + 128));
-          else
-            cell_target_[c] = static_cast<std::int32_t>(to);
+        const auto claim = [&](std::int64_t to, std::size_t i, std::uint32_t prio) {
           claim_min(cell_claim_[static_cast<std::size_t>(to)], (std::uint64_t{prio} << 32) | i);
         };
         if (all_window) {  // every mover counts its empties by the window
@@ -291,13 +284,7 @@ void EpsteinModel::choose_moves(std::uint64_t t) {
               query_.choose(empties_, static_cast<std::int64_t>(c), cop ? cop_vision_ : citizen_vision_,
                             [&s](std::uint32_t m) { return s.below(m); });
           if (to < 0) continue;
-          int dy = static_cast<int>(to / w) - y;
-          int dx = static_cast<int>(to % w) - x;
-          if (torus) {
-            dy += dy > kMoveReach ? -h : (dy < -kMoveReach ? h : 0);
-            dx += dx > kMoveReach ? -w : (dx < -kMoveReach ? w : 0);
-          }
-          store(c, dy, dx, to, i, hash32(seed, kPriority, i, t));
+          claim(to, i, hash32(seed, kPriority, i, t));
         }
         const std::size_t movers = ids.size();
         draws.resize(movers);
@@ -312,53 +299,43 @@ void EpsteinModel::choose_moves(std::uint64_t t) {
           int ty = y + dy, tx = x + dx;
           ty += ty < 0 ? h : (ty >= h ? -h : 0);
           tx += tx < 0 ? w : (tx >= w ? -w : 0);
-          store(row + static_cast<std::size_t>(x), dy, dx, static_cast<std::int64_t>(ty) * w + tx, ids[k],
-                priorities[k]);
+          claim(static_cast<std::int64_t>(ty) * w + tx, ids[k], priorities[k]);
         }
       });
 }
 
 void EpsteinModel::apply_moves() {
-  // A claim's low 32 bits are the winner's id. Winners' old cells are distinct and occupied, their new cells
-  // distinct and empty, and a cell with a target is never a target: no two writes meet. The layers are
-  // rebuilt from the codes afterwards rather than updated bit by bit with atomics.
+  // Moves claim only cells empty at the start of the phase, and a claim's low 32 bits are the winner's id:
+  // so the moves are read from the claims, row by row over the empty cells, and the claims cleared on the
+  // way. Winners' old cells are distinct and occupied, their new cells distinct and empty: no two writes
+  // meet. The layers are rebuilt from the codes afterwards rather than updated bit by bit with atomics.
   const int w = grid_.width(), h = grid_.height();
-  const bool torus = grid_.topology() == Topology::Torus;
-  const bool narrow = !move_.empty();
+  const int words = empties_.words_per_row();
+  const std::uint64_t last = w % 64 == 0 ? ~std::uint64_t{0} : (std::uint64_t{1} << (w % 64)) - 1;
   exec_->for_ranges(static_cast<std::size_t>(h), 16, [&](std::size_t y0, std::size_t y1) {
-    for (auto y = static_cast<int>(y0); y < static_cast<int>(y1); ++y)
-      for (int x = 0; x < w; ++x) {
-        const std::size_t c =
-            static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x);
-        std::int32_t to = -1;
-        if (narrow) {
-          const std::uint16_t m = move_[c];
-          if (m == 0) continue;
-          move_[c] = 0;
-          int ty = y + (m >> 8) - 128, tx = x + (m & 0xff) - 128;
-          if (torus) {
-            ty += ty < 0 ? h : (ty >= h ? -h : 0);
-            tx += tx < 0 ? w : (tx >= w ? -w : 0);
-          }
-          to = ty * w + tx;
-        } else {
-          to = cell_target_[c];
-          if (to < 0) continue;
-          cell_target_[c] = -1;
+    for (auto y = static_cast<int>(y0); y < static_cast<int>(y1); ++y) {
+      const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(w);
+      const std::uint64_t* empty = empties_.row_words(y);
+      for (int k = 0; k < words; ++k) {
+        std::uint64_t bits = empty[k] & (k == words - 1 ? last : ~std::uint64_t{0});  // not the padding
+        for (; bits != 0; bits &= bits - 1) {
+          const std::size_t to =
+              row + static_cast<std::size_t>(k) * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+          const std::uint64_t claim = cell_claim_[to];
+          if (claim == kNoClaim) continue;
+          cell_claim_[to] = kNoClaim;
+          const auto i = static_cast<std::uint32_t>(claim);
+          const auto from = static_cast<std::size_t>(agents_.cell[i]);
+          agents_.cell[i] = static_cast<std::int32_t>(to);
+          occupant_[to] = static_cast<std::int32_t>(i);
+          occupant_[from] = -1;
+          code_[to] = code_[from];
+          code_[from] = cell::kEmpty;
         }
-        const std::int32_t i = occupant_[c];
-        const auto tc = static_cast<std::size_t>(to);
-        if (static_cast<std::uint32_t>(cell_claim_[tc]) != static_cast<std::uint32_t>(i)) continue;
-        agents_.cell[static_cast<std::size_t>(i)] = to;
-        occupant_[tc] = i;
-        occupant_[c] = -1;
-        code_[tc] = code_[c];
-        code_[c] = cell::kEmpty;
       }
+    }
   });
   rebuild_layers();
-  exec_->for_each(
-      cell_claim_.size(), [&](std::size_t c) { cell_claim_[c] = kNoClaim; }, 16384);
 }
 
 }  // namespace keepsim::epstein
