@@ -50,13 +50,15 @@ MemoryEstimate estimate_memory(const Config& c, int threads) {
   m.state += per_agent * capacity;
   if (c.schedule == Schedule::Sync) {
     // Scratch kept between periods: a claim per cell; decision counts per cell (two bytes, a square vision
-    // of reach <= 7); the next status per agent and, with births, a target per agent (both resized, so
-    // doubling).
+    // of reach <= 7); the next status per agent unless statuses change as citizens decide (counted, no
+    // killing) and, with births, a target per agent (both resized, so doubling).
     const auto reach = [](double radius) { return static_cast<int>(std::floor(radius + 1e-9)); };
     const int citizen_reach = reach(c.citizen_vision);
     const bool counted = c.metric == Metric::Moore && citizen_reach >= 1 && citizen_reach <= 7;
     m.state += cells * (8.0 + (counted ? 2.0 : 0.0));
-    m.state += sizeof(Status) * capacity + (c.clone_probability > 0 ? 4 * capacity : 0.0);
+    const bool killing = c.violence == Violence::InterGroup;
+    m.state += (counted && !killing ? 0.0 : sizeof(Status) * capacity) +
+               (c.clone_probability > 0 ? 4 * capacity : 0.0);
   } else {
     m.transient += 4 * agents;  // the activation order, built each period
   }

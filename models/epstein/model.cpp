@@ -244,11 +244,6 @@ void EpsteinModel::apply_cop_schedule() {
   }
 }
 
-bool EpsteinModel::decides_active(std::size_t id, int cops, int actives) const {
-  const double p = arrest_table_(cops, actives);
-  return goes_active(agents_.hardship[id], legitimacy_, agents_.risk[id], p, cfg_.threshold);
-}
-
 std::int32_t EpsteinModel::draw_jail_term(std::size_t id) {
   if (std::isinf(cfg_.max_jail_term)) return Agents::kLife;
   Stream s(cfg_.seed, kJail, id, static_cast<std::uint64_t>(period_));
@@ -353,31 +348,31 @@ void EpsteinModel::place(std::size_t id, std::int32_t c) {
   set_code(static_cast<std::size_t>(c), code_of(id));
 }
 
-void EpsteinModel::vacate(std::size_t id) {
+void EpsteinModel::vacate(std::size_t id, bool concurrent) {
   const std::int32_t c = agents_.cell[id];
   if (c < 0) return;
   occupant_[static_cast<std::size_t>(c)] = -1;
-  set_code(static_cast<std::size_t>(c), cell::kEmpty);
+  set_code(static_cast<std::size_t>(c), cell::kEmpty, concurrent);
   agents_.cell[id] = -1;
 }
 
-void EpsteinModel::jail(std::size_t id) {
+void EpsteinModel::jail(std::size_t id, bool concurrent) {
   // Rule C: the arrested citizen serves a term drawn once; it counts down at the end of every period
   // including this one (age_and_release), so a term of j keeps the citizen out of the next j periods.
   agents_.status[id] = Status::Jailed;
   const std::int32_t term = draw_jail_term(id);
   agents_.jail_left[id] = term == Agents::kLife ? term : term + 1;
-  ++events_.arrests;
+  if (!concurrent) ++events_.arrests;
   if (cfg_.jailed == Jailed::OffGrid)
-    vacate(id);
+    vacate(id, concurrent);
   else
-    set_code(static_cast<std::size_t>(agents_.cell[id]), cell::kJailed);
+    set_code(static_cast<std::size_t>(agents_.cell[id]), cell::kJailed, concurrent);
 }
 
-void EpsteinModel::kill(std::size_t id) {
-  ++events_.killed[agents_.group[id]];
+void EpsteinModel::kill(std::size_t id, bool concurrent) {
+  if (!concurrent) ++events_.killed[agents_.group[id]];
   agents_.status[id] = Status::Dead;
-  vacate(id);
+  vacate(id, concurrent);
 }
 
 void EpsteinModel::spawn(std::size_t parent, std::int32_t c) {
@@ -403,7 +398,17 @@ void EpsteinModel::age_and_release() {
   std::mutex due_mutex;
   exec_->for_ranges(agents_.size(), 4096, [&](std::size_t b, std::size_t e) {
     std::vector<std::uint32_t> mine;
-    for (std::size_t i = b; i < e; ++i) {
+    if (!agents_.ages) {
+      // Without ages only jail terms count down: one pass with no branch (vectorised), then a pass for the
+      // few whose term ended. Only citizens are ever jailed.
+      const Status* status = agents_.status.data();
+      std::int32_t* left = agents_.jail_left.data();
+      for (std::size_t i = b; i < e; ++i)
+        left[i] -= static_cast<std::int32_t>((status[i] == Status::Jailed) & (left[i] != Agents::kLife));
+      for (std::size_t i = b; i < e; ++i)
+        if (left[i] == 0 && status[i] == Status::Jailed) mine.push_back(static_cast<std::uint32_t>(i));
+    }
+    for (std::size_t i = agents_.ages ? b : e; i < e; ++i) {
       if (agents_.kind[i] != Kind::Citizen || agents_.status[i] == Status::Dead) continue;
       if (agents_.ages && agents_.death_age[i] > 0 && ++agents_.age[i] >= agents_.death_age[i]) {
         mine.push_back(static_cast<std::uint32_t>(i));

@@ -112,12 +112,21 @@ class EpsteinModel : public Model {
   double legitimacy_at(std::int64_t t) const;
   std::int64_t cop_target_at(std::int64_t t) const;
   void apply_cop_schedule();
-  bool decides_active(std::size_t id, int cops, int actives) const;
+  bool decides_active(std::size_t id, int cops, int actives) const {
+    const double p = arrest_table_(cops, actives);
+    return goes_active(agents_.hardship[id], legitimacy_, agents_.risk[id], p, cfg_.threshold);
+  }
   std::int32_t draw_jail_term(std::size_t id);
   void place(std::size_t id, std::int32_t c);
-  void vacate(std::size_t id);
-  void jail(std::size_t id);
-  void kill(std::size_t id);
+  /// `concurrent`: other threads are changing other cells at the same time (set_code); the caller then
+  /// counts the events.
+  void vacate(std::size_t id, bool concurrent = false);
+  void jail(std::size_t id, bool concurrent = false);
+  void kill(std::size_t id, bool concurrent = false);
+  /// For every cell in `a` or `b` whose claim is set, in parallel by rows: clears the claim and calls
+  /// settle(occupant) (which may change that cell, concurrently with other rows); returns how many.
+  template <class Settle>
+  std::int64_t settle_claims(const BitLayer& a, const BitLayer& b, Settle&& settle);
   void age_and_release();
   std::int32_t random_empty_cell(Stream& s) const;
   std::uint8_t code_of(std::size_t id) const;

@@ -76,22 +76,55 @@ std::uint64_t mover_bits(const std::uint8_t* c, int n, bool citizens, bool cops)
 
 }  // namespace
 
+template <class Settle>
+std::int64_t EpsteinModel::settle_claims(const BitLayer& a, const BitLayer& b, Settle&& settle) {
+  // Only cells in the layers can hold a claim of this phase, so only their bits are visited. A row's words
+  // are read before its cells change, and only this row's task changes them.
+  const int w = grid_.width(), words = a.words_per_row();
+  const std::uint64_t last = w % 64 == 0 ? ~std::uint64_t{0} : (std::uint64_t{1} << (w % 64)) - 1;
+  std::atomic<std::int64_t> settled{0};
+  exec_->for_ranges(static_cast<std::size_t>(grid_.height()), 16, [&](std::size_t y0, std::size_t y1) {
+    std::int64_t mine = 0;
+    for (auto y = static_cast<int>(y0); y < static_cast<int>(y1); ++y) {
+      const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(w);
+      const std::uint64_t* wa = a.row_words(y);
+      const std::uint64_t* wb = b.row_words(y);
+      for (int k = 0; k < words; ++k) {
+        std::uint64_t bits = (wa[k] | wb[k]) & (k == words - 1 ? last : ~std::uint64_t{0});
+        for (; bits != 0; bits &= bits - 1) {
+          const std::size_t c =
+              row + static_cast<std::size_t>(k) * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+          if (cell_claim_[c] == kNoClaim) continue;
+          cell_claim_[c] = kNoClaim;
+          settle(static_cast<std::size_t>(occupant_[c]));
+          ++mine;
+        }
+      }
+    }
+    settled.fetch_add(mine, std::memory_order_relaxed);
+  });
+  return settled.load();
+}
+
 void EpsteinModel::step_sync() {
   const std::size_t n = agents_.size();
   const auto t = static_cast<std::uint64_t>(period_);
   const std::uint64_t seed = cfg_.seed;
-  next_status_.resize(n);
   if (cell_claim_.size() != code_.size()) cell_claim_.assign(code_.size(), kNoClaim);
   auto priority = [&](std::size_t i) { return (std::uint64_t{hash32(seed, kPriority, i, t)} << 32) | i; };
   auto on_grid = [&](std::size_t i) { return agents_.cell[i] >= 0 && agents_.status[i] != Status::Jailed; };
   const bool killing = cfg_.violence == Violence::InterGroup;
 
   // 1. Every citizen on the grid decides from the start state (Rule A); in Model II an active one picks a
-  // victim. Nothing is written in this phase, so every citizen sees the same snapshot.
+  // victim. Every citizen sees the same snapshot: when the counts were taken beforehand (count_seen) and
+  // nobody kills, a citizen's decision reads nothing another citizen writes, so statuses change at once;
+  // otherwise they are kept aside and change together in phase 2.
   const bool counted = window_ && citizen_vision_.reach() <= kSeenReach;
   if (counted) count_seen();
-  exec_->for_each(n, [&](std::size_t i) {
-    next_status_[i] = agents_.status[i];
+  const bool at_once = counted && !killing;
+  if (!at_once) next_status_.resize(n);
+  const auto decide = [&](std::size_t i) {
+    if (!at_once) next_status_[i] = agents_.status[i];
     if (agents_.kind[i] != Kind::Citizen || !on_grid(i)) return;
     const std::int64_t here = agents_.cell[i];
     int cops = 0, actives = 1;
@@ -113,23 +146,33 @@ void EpsteinModel::step_sync() {
       active = c >= 0;
       if (active) claim_min(cell_claim_[static_cast<std::size_t>(c)], priority(i));
     }
-    next_status_[i] = active ? Status::Active : Status::Quiet;
-  });
+    const Status next = active ? Status::Active : Status::Quiet;
+    if (!at_once) {
+      next_status_[i] = next;
+    } else if (next != agents_.status[i]) {
+      agents_.status[i] = next;
+      set_code(static_cast<std::size_t>(here), code_of(i), true);
+    }
+  };
+  exec_->for_each(n, decide);
 
   // 2. Statuses change together; then the victims die (a killer can be killed in the same period).
-  exec_->for_each(n, [&](std::size_t i) {
-    if (agents_.kind[i] != Kind::Citizen || !on_grid(i) || agents_.status[i] == next_status_[i]) return;
-    agents_.status[i] = next_status_[i];
-    set_code(static_cast<std::size_t>(agents_.cell[i]), code_of(i), true);
-  });
+  if (!at_once)
+    exec_->for_each(n, [&](std::size_t i) {
+      if (agents_.kind[i] != Kind::Citizen || !on_grid(i) || agents_.status[i] == next_status_[i]) return;
+      agents_.status[i] = next_status_[i];
+      set_code(static_cast<std::size_t>(agents_.cell[i]), code_of(i), true);
+    });
   // Claims on agents are made on their cells (victims and suspects are on distinct cells), so one per-cell
   // array serves every phase; the order of kills and arrests does not change their outcome.
-  if (killing)
-    for (std::size_t c = 0; c < cell_claim_.size(); ++c)
-      if (cell_claim_[c] != kNoClaim) {
-        cell_claim_[c] = kNoClaim;
-        kill(static_cast<std::size_t>(occupant_[c]));
-      }
+  if (killing) {
+    std::atomic<std::int64_t> killed[2] = {0, 0};
+    settle_claims(members_[0], members_[1], [&](std::size_t victim) {
+      killed[agents_.group[victim]].fetch_add(1, std::memory_order_relaxed);
+      kill(victim, true);
+    });
+    for (int g = 0; g < 2; ++g) events_.killed[g] += killed[g].load();
+  }
 
   // 3. Each cop picks a random active citizen within vision (Rule C); one arrest per citizen. Cops are found
   // in cell order, with the actives around them counted by sliding sums when the vision is a square.
@@ -157,11 +200,7 @@ void EpsteinModel::step_sync() {
           if (to >= 0) claim_min(cell_claim_[static_cast<std::size_t>(to)], priority(i));
         }
       });
-  for (std::size_t c = 0; c < cell_claim_.size(); ++c)
-    if (cell_claim_[c] != kNoClaim) {
-      cell_claim_[c] = kNoClaim;
-      jail(static_cast<std::size_t>(occupant_[c]));
-    }
+  events_.arrests += settle_claims(actives_, actives_, [&](std::size_t suspect) { jail(suspect, true); });
 
   // 4. Moves (Rule M) to cells empty after the arrests; one mover per cell, the others stay.
   choose_moves(t);
