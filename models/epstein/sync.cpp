@@ -30,13 +30,12 @@ void claim_min(std::uint64_t& slot, std::uint64_t priority) {
 
 /// Calls visit(y, window) for every row y, in bands of rows run in parallel; `window` counts the cells that
 /// `member` selects within a square vision of `reach` around the cells of row y (when `windowed`).
+/// With `waves` (from wave_bands()) the bands run in two waves, even bands and then odd ones.
 template <class Member, class Visit>
 void scan_rows(Executor& exec, const Grid& grid, const std::vector<std::uint8_t>& code, int reach,
-               bool windowed, Member member, Visit visit) {
+               bool windowed, Member member, Visit visit, std::size_t waves = 0) {
   const auto h = static_cast<std::size_t>(grid.height());
-  const std::size_t rows_per_part =
-      std::max<std::size_t>(64, h / (4 * static_cast<std::size_t>(exec.threads())) + 1);
-  exec.for_ranges(h, rows_per_part, [&](std::size_t y0, std::size_t y1) {
+  const auto band = [&](std::size_t y0, std::size_t y1) {
     thread_local MooreWindow<1> win;
     if (windowed) {
       win.reset(grid, reach);
@@ -46,11 +45,34 @@ void scan_rows(Executor& exec, const Grid& grid, const std::vector<std::uint8_t>
       if (windowed && y > static_cast<int>(y0)) win.advance(code.data(), member);
       visit(y, win);
     }
-  });
+  };
+  if (waves >= 4) {
+    for (std::size_t wave = 0; wave < 2; ++wave)
+      exec.for_ranges(waves / 2, 1, [&](std::size_t j0, std::size_t j1) {
+        for (std::size_t j = j0; j < j1; ++j) {
+          const std::size_t b = 2 * j + wave;
+          band(b * h / waves, (b + 1) * h / waves);
+        }
+      });
+    return;
+  }
+  exec.for_ranges(h, std::max<std::size_t>(64, h / (4 * static_cast<std::size_t>(exec.threads())) + 1), band);
 }
 
-/// Bit x set: cell x of the (at most 64) codes holds an agent that moves, a citizen on the grid (not jailed)
-/// when `citizens`, a cop when `cops`. Sixteen cells per compare, so that finding the movers of a row costs
+/// How many bands scan_rows() should run in two waves so that bands running at the same time are at least
+/// `apart` rows apart (an even number, each band at least max(apart, 64) rows, two or more per wave); 0 when
+/// the grid is too short for that. What a band then writes within apart / 2 rows of its own rows is written
+/// by no other band at the same time.
+std::size_t wave_bands(int threads, int height, int apart) {
+  const auto h = static_cast<std::size_t>(height);
+  std::size_t bands = 4 * static_cast<std::size_t>(threads);
+  const auto tall = static_cast<std::size_t>(std::max(apart, 64));
+  while (bands >= 4 && h / bands < tall) bands -= 2;
+  return bands >= 4 ? bands : 0;
+}
+
+/// Bit x set: cell x of the (at most 64) codes holds a citizen on the grid (not jailed) when `citizens`, a
+/// cop when `cops`. Sixteen cells per compare, so that finding the movers of a row costs
 /// no branch per cell.
 std::uint64_t mover_bits(const std::uint8_t* c, int n, bool citizens, bool cops) {
   std::uint64_t bits = 0;
@@ -183,22 +205,25 @@ void EpsteinModel::step_sync() {
       [](std::uint8_t c) { return cell::is_active(c) ? 1u : 0u; },
       [&](int y, const MooreWindow<1>& win) {
         const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(w);
-        for (int x = 0; x < w; ++x) {
-          const std::size_t c = row + static_cast<std::size_t>(x);
-          if (code_[c] != cell::kCop) continue;
-          const auto i = static_cast<std::size_t>(occupant_[c]);
-          Stream s(seed, kArrest, i, t);
-          std::int64_t to = -1;
-          if (cop_window) {
-            const int total = win.count(0, x);
-            if (total > 0)
-              to = win.kth(0, actives_, x, static_cast<int>(s.below(static_cast<std::uint32_t>(total))));
-          } else {
-            to = query_.choose(actives_, static_cast<std::int64_t>(c), cop_vision_,
-                               [&s](std::uint32_t m) { return s.below(m); });
+        for (int x0 = 0; x0 < w; x0 += 64)
+          for (std::uint64_t cops =
+                   mover_bits(&code_[row + static_cast<std::size_t>(x0)], std::min(64, w - x0), false, true);
+               cops != 0; cops &= cops - 1) {
+            const int x = x0 + std::countr_zero(cops);
+            const std::size_t c = row + static_cast<std::size_t>(x);
+            const auto i = static_cast<std::size_t>(occupant_[c]);
+            Stream s(seed, kArrest, i, t);
+            std::int64_t to = -1;
+            if (cop_window) {
+              const int total = win.count(0, x);
+              if (total > 0)
+                to = win.kth(0, actives_, x, static_cast<int>(s.below(static_cast<std::uint32_t>(total))));
+            } else {
+              to = query_.choose(actives_, static_cast<std::int64_t>(c), cop_vision_,
+                                 [&s](std::uint32_t m) { return s.below(m); });
+            }
+            if (to >= 0) claim_min(cell_claim_[static_cast<std::size_t>(to)], priority(i));
           }
-          if (to >= 0) claim_min(cell_claim_[static_cast<std::size_t>(to)], priority(i));
-        }
       });
   events_.arrests += settle_claims(actives_, actives_, [&](std::size_t suspect) { jail(suspect, true); });
 
@@ -267,6 +292,9 @@ void EpsteinModel::choose_moves(std::uint64_t t) {
   const bool cop_window =
       window_ && cop_vision_.reach() == citizen_vision_.reach() && MooreWindow<1>::usable(cop_vision_);
   const bool all_window = (citizen_window || !cfg_.citizens_move) && (cop_window || !cfg_.cops_move);
+  // A target lies within `reach` rows of its mover: with bands 2 * reach apart, claims need no atomics.
+  const std::size_t waves = exec_->threads() > 1 ? wave_bands(exec_->threads(), h, 2 * reach) : 0;
+  const bool plain = exec_->threads() == 1 || waves > 0;
   scan_rows(
       *exec_, grid_, code_, citizen_vision_.reach(), citizen_window,
       [](std::uint8_t c) { return c == cell::kEmpty ? 1u : 0u; },
@@ -287,7 +315,12 @@ void EpsteinModel::choose_moves(std::uint64_t t) {
         ids.clear();
         totals.clear();
         const auto claim = [&](std::int64_t to, std::size_t i, std::uint32_t prio) {
-          claim_min(cell_claim_[static_cast<std::size_t>(to)], (std::uint64_t{prio} << 32) | i);
+          std::uint64_t& slot = cell_claim_[static_cast<std::size_t>(to)];
+          const std::uint64_t mine = (std::uint64_t{prio} << 32) | i;
+          if (plain)  // no other band writes this claim now (scan_rows' waves)
+            slot = std::min(slot, mine);
+          else
+            claim_min(slot, mine);
         };
         if (all_window) {  // every mover counts its empties by the window
           for (int x0 = 0; x0 < w; x0 += 64) {
@@ -340,7 +373,8 @@ void EpsteinModel::choose_moves(std::uint64_t t) {
           tx += tx < 0 ? w : (tx >= w ? -w : 0);
           claim(static_cast<std::int64_t>(ty) * w + tx, ids[k], priorities[k]);
         }
-      });
+      },
+      waves);
 }
 
 void EpsteinModel::apply_moves() {

@@ -119,6 +119,31 @@ TEST_CASE("the sync schedule gives identical states on 1, 2 and 4 threads", "[ep
   CHECK(one.agents().jail_left == four.agents().jail_left);
 }
 
+TEST_CASE("the sync schedule's bands in two waves (plain claims) give the states of one thread",
+          "[epstein][determinism]") {
+  // Tall enough (300 rows) that with 2 and 4 threads choose_moves runs its bands in two waves and claims
+  // without atomics; a Moore vision so that moves are chosen by the sliding-sum window; Model I and II.
+  const std::string moore = "[rules]\nschedule = \"sync\"\nvision_metric = \"moore\"\n";
+  const std::string base = GENERATE_COPY(as<std::string>{}, small_model_i(moore), small_model_ii(moore));
+  auto tall = [&](int threads) {
+    std::string t = base;
+    t.replace(t.find("width = 20\nheight = 20"), 22, "width = 70\nheight = 300");
+    return model_from(t, threads);
+  };
+  auto one = tall(1), two = tall(2), four = tall(4);
+  for (int t = 0; t < 20; ++t) {
+    one.step();
+    two.step();
+    four.step();
+    REQUIRE_NOTHROW(four.check_invariants());
+  }
+  CHECK(one.cells() == two.cells());
+  CHECK(one.cells() == four.cells());
+  CHECK(one.occupants() == four.occupants());
+  CHECK(one.agents().status == two.agents().status);
+  CHECK(one.agents().cell == four.agents().cell);
+}
+
 TEST_CASE("with no cops, the active share is the share with grievance above the threshold",
           "[epstein][stats]") {
   // Hypothesis: with C = 0 the arrest probability is 0, so a citizen is active iff H (1 - L) > T. With
