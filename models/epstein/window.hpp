@@ -22,26 +22,6 @@
 
 namespace keepsim::epstein {
 
-/// kSelect.pos[b][k]: the position of the k-th (from 0) set bit of byte b (0 where b has fewer bits).
-struct SelectTable {
-  std::uint8_t pos[256][8];
-  constexpr SelectTable() : pos{} {
-    for (int b = 0; b < 256; ++b)
-      for (int i = 0, k = 0; i < 8; ++i)
-        if ((b >> i) & 1) pos[b][k++] = static_cast<std::uint8_t>(i);
-  }
-};
-inline constexpr SelectTable kSelect{};
-
-/// Position of the k-th (from 0) set bit of a 16-bit value; requires k < popcount(v). One table read, no
-/// branch on the data (the byte is chosen by conditional moves).
-inline int select16(std::uint32_t v, int k) {
-  const int in_lo = std::popcount(v & 0xffu);
-  const auto high = static_cast<std::uint32_t>(k >= in_lo);  // 0 or 1, used as a number, not a branch
-  const std::uint32_t byte = (v >> (8 * high)) & 0xffu;
-  return kSelect.pos[byte][k - (in_lo & -static_cast<int>(high))] + 8 * static_cast<int>(high);
-}
-
 template <int Layers>
 class MooreWindow {
  public:

@@ -1,5 +1,6 @@
 // Bit layers and vision queries against a plain scan of every cell (core/bit_layer.hpp): the model's results
 // depend on count2/choose giving exactly the scan's counts and the scan's k-th cell.
+#include <bit>
 #include <catch2/catch.hpp>
 #include <vector>
 
@@ -7,6 +8,30 @@
 #include "keepsim/core/rng.hpp"
 
 using namespace keepsim;
+
+TEST_CASE("select16 and select64 find the k-th set bit", "[bits]") {
+  // Every 16-bit value with every k; for 64 bits, words of every density (seeded) and edge cases, every k.
+  for (std::uint32_t v = 0; v < (1u << 16); ++v) {
+    std::uint32_t rest = v;
+    for (int k = 0; rest != 0; ++k, rest &= rest - 1)
+      if (select16(v, k) != std::countr_zero(rest)) FAIL("select16 v " << v << " k " << k);
+  }
+  std::vector<std::uint64_t> words = {~std::uint64_t{0}, std::uint64_t{1} << 63, 1, 0x8000000000000001,
+                                      0x00ff00000000ff00};
+  Stream s(5, 3, 0, 0);
+  for (int i = 0; i < 4000; ++i) {
+    std::uint64_t v = 0;
+    const double density = (i % 10 + 0.5) / 10;
+    for (int b = 0; b < 64; ++b)
+      if (s.bernoulli(density)) v |= std::uint64_t{1} << b;
+    words.push_back(v);
+  }
+  for (const std::uint64_t v : words) {
+    std::uint64_t rest = v;
+    for (int k = 0; rest != 0; ++k, rest &= rest - 1)
+      if (select64(v, k) != std::countr_zero(rest)) FAIL("select64 v " << v << " k " << k);
+  }
+}
 
 TEST_CASE("vision queries over bit layers agree with a scan of every cell", "[grid][bits]") {
   const auto topology = GENERATE(Topology::Torus, Topology::Bounded);

@@ -15,14 +15,6 @@
 using namespace keepsim;
 using keepsim::epstein::MooreWindow;
 
-TEST_CASE("select16 finds the k-th set bit of every 16-bit value", "[window]") {
-  for (std::uint32_t v = 0; v < (1u << 16); ++v) {
-    std::uint32_t rest = v;
-    for (int k = 0; rest != 0; ++k, rest &= rest - 1)
-      if (epstein::select16(v, k) != std::countr_zero(rest)) FAIL("v " << v << " k " << k);
-  }
-}
-
 TEST_CASE("the sliding-sum window counts and chooses as a scan of the vision does", "[window]") {
   const auto topology = GENERATE(Topology::Torus, Topology::Bounded);
   const int reach = GENERATE(1, 3, 7, 8, 10);

@@ -17,6 +17,41 @@
 
 namespace keepsim {
 
+/// kSelect.pos[b][k]: the position of the k-th (from 0) set bit of byte b (0 where b has fewer bits).
+struct SelectTable {
+  std::uint8_t pos[256][8];
+  constexpr SelectTable() : pos{} {
+    for (int b = 0; b < 256; ++b)
+      for (int i = 0, k = 0; i < 8; ++i)
+        if ((b >> i) & 1) pos[b][k++] = static_cast<std::uint8_t>(i);
+  }
+};
+inline constexpr SelectTable kSelect{};
+
+/// Position of the k-th (from 0) set bit of a 16-bit value; requires k < popcount(v). One table read, no
+/// branch on the data (the byte is chosen by conditional moves).
+inline int select16(std::uint32_t v, int k) {
+  const int in_lo = std::popcount(v & 0xffu);
+  const auto high = static_cast<std::uint32_t>(k >= in_lo);  // 0 or 1, used as a number, not a branch
+  const std::uint32_t byte = (v >> (8 * high)) & 0xffu;
+  return kSelect.pos[byte][k - (in_lo & -static_cast<int>(high))] + 8 * static_cast<int>(high);
+}
+
+/// Position of the k-th (from 0) set bit of v; requires k < popcount(v). Broadword: the bytes' running
+/// popcounts are compared with k all at once to find the byte, then a table gives the bit; no branch.
+inline int select64(std::uint64_t v, int k) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101, kHigh = 0x8080808080808080;
+  std::uint64_t s = v - ((v >> 1) & 0x5555555555555555);
+  s = (s & 0x3333333333333333) + ((s >> 2) & 0x3333333333333333);
+  s = (s + (s >> 4)) & 0x0f0f0f0f0f0f0f0f;
+  const std::uint64_t running = s * kOnes;  // byte i: set bits in bytes 0..i (at most 64)
+  // High bit of byte i set when running_i > k (no borrow between bytes: 128 + running_i > k + 1).
+  const std::uint64_t above = ((running | kHigh) - static_cast<std::uint64_t>(k + 1) * kOnes) & kHigh;
+  const int byte = std::countr_zero(above) >> 3;
+  const auto before = static_cast<int>(((running << 8) >> (8 * byte)) & 0xff);  // running of byte - 1
+  return 8 * byte + kSelect.pos[(v >> (8 * byte)) & 0xff][k - before];
+}
+
 class BitLayer {
  public:
   void reset(const Grid& grid) {
@@ -117,8 +152,7 @@ class BitLayer {
         k -= n;
         continue;
       }
-      for (; k > 0; --k) v &= v - 1;
-      return i * 64 + std::countr_zero(v);
+      return i * 64 + select64(v, k);
     }
     return -1;
   }
@@ -305,10 +339,7 @@ class VisionQuery {
     if (p.y < 0) return {-1, 0, 0};
     return {p.y, span(p.a0, p.b0), span(p.a1, p.b1)};
   }
-  static int kth_bit(std::uint64_t v, int k) {
-    for (; k > 0; --k) v &= v - 1;
-    return std::countr_zero(v);
-  }
+  static int kth_bit(std::uint64_t v, int k) { return select64(v, k); }
 
   /// choose() on a narrow grid: the centre is taken out of its row's masks, then the same walk.
   template <class Draw>
