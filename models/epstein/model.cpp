@@ -422,8 +422,22 @@ void EpsteinModel::age_and_release() {
     due.insert(due.end(), mine.begin(), mine.end());
   });
   std::sort(due.begin(), due.end());
-  for (const std::uint32_t id : due) {
-    const std::size_t i = id;
+  // Released citizens land on random empty cells, each seeing the cells taken by those before it. Without
+  // deaths, cells only fill up in this loop, so every search can be run first against the grid as it is, in
+  // parallel, and then only checked in id order: resumed where its cell was taken meanwhile
+  // (EmptyCellSearch).
+  std::vector<EmptyCellSearch> search;
+  std::vector<std::int32_t> found;
+  if (!agents_.ages && cfg_.jailed == Jailed::OffGrid && due.size() >= 64) {
+    search.reserve(due.size());
+    for (const std::uint32_t id : due)
+      search.emplace_back(Stream(cfg_.seed, kRelease, id, static_cast<std::uint64_t>(period_)));
+    found.resize(due.size());
+    exec_->for_each(
+        due.size(), [&](std::size_t k) { found[k] = search[k].next(code_); }, 64);
+  }
+  for (std::size_t k = 0; k < due.size(); ++k) {
+    const std::size_t i = due[k];
     if (agents_.ages && agents_.death_age[i] > 0 && agents_.age[i] >= agents_.death_age[i]) {
       agents_.status[i] = Status::Dead;
       ++events_.deaths_of_age;
@@ -436,8 +450,14 @@ void EpsteinModel::age_and_release() {
       set_code(static_cast<std::size_t>(agents_.cell[i]), code_of(i));
       continue;
     }
-    Stream s(cfg_.seed, kRelease, i, static_cast<std::uint64_t>(period_));
-    const std::int32_t c = random_empty_cell(s);
+    std::int32_t c = -1;
+    if (search.empty()) {
+      Stream s(cfg_.seed, kRelease, i, static_cast<std::uint64_t>(period_));
+      c = random_empty_cell(s);
+    } else {
+      c = found[k];
+      while (c >= 0 && code_[static_cast<std::size_t>(c)] != cell::kEmpty) c = search[k].next(code_);
+    }
     if (c < 0) {  // no room anywhere: stays in jail one more period
       agents_.status[i] = Status::Jailed;
       agents_.jail_left[i] = 1;

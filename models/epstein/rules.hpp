@@ -91,20 +91,42 @@ inline std::int64_t scheduled_cops(const Config& c, double cells, std::int64_t i
   return std::llround(d * cells);
 }
 
+/// The search of random_empty_cell() as an object that can go on: next() returns the next cell of the search
+/// that is empty now. When cells only fill up between two calls, every cell the search passed is still full,
+/// so going on gives exactly what one search run at the later time would: the cell found early can be checked
+/// and, if it was taken meanwhile, the search resumed.
+struct EmptyCellSearch {
+  explicit EmptyCellSearch(const Stream& stream) : s(stream) {}
+  std::int32_t next(const std::vector<std::uint8_t>& code) {
+    const auto cells = static_cast<std::uint32_t>(code.size());
+    while (tries < 64) {
+      ++tries;
+      const std::uint32_t c = s.below(cells);
+      if (code[c] == 0) return static_cast<std::int32_t>(c);
+    }
+    if (!scanning) {
+      start = s.below(cells);
+      scanning = true;
+    }
+    while (k < cells) {
+      const std::uint32_t c = (start + k++) % cells;
+      if (code[c] == 0) return static_cast<std::int32_t>(c);
+    }
+    return -1;
+  }
+  Stream s;
+  int tries = 0;
+  bool scanning = false;
+  std::uint32_t start = 0, k = 0;
+};
+
 /// A uniformly random cell whose code is 0 (empty): up to 64 random tries, then the first empty cell from a
 /// random start (a crowded grid); -1 when none is empty. Both engines draw through here, so they agree.
 inline std::int32_t random_empty_cell(const std::vector<std::uint8_t>& code, Stream& s) {
-  const auto cells = static_cast<std::uint32_t>(code.size());
-  for (int tries = 0; tries < 64; ++tries) {
-    const std::uint32_t c = s.below(cells);
-    if (code[c] == 0) return static_cast<std::int32_t>(c);
-  }
-  const std::uint32_t start = s.below(cells);
-  for (std::uint32_t k = 0; k < cells; ++k) {
-    const std::uint32_t c = (start + k) % cells;
-    if (code[c] == 0) return static_cast<std::int32_t>(c);
-  }
-  return -1;
+  EmptyCellSearch search(s);
+  const std::int32_t c = search.next(code);
+  s = search.s;
+  return c;
 }
 
 }  // namespace keepsim::epstein

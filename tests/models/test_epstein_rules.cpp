@@ -1,6 +1,7 @@
 // Rule A and the vision shapes, against hand-computed values (MODEL.md section 3).
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <vector>
 
 #include "keepsim/core/grid.hpp"
 #include "models/epstein/rules.hpp"
@@ -69,4 +70,49 @@ TEST_CASE("the arrest table holds arrest_probability's exact bits for every coun
         REQUIRE(table(c, a) == arrest_probability(rule, 2.3, c, a));
       }
   }
+}
+
+TEST_CASE("empty-cell searches run early and resumed land where searches run one after another do",
+          "[epstein][rules]") {
+  // The sync schedule places released citizens by running every search against the grid as it is, then, in
+  // id order, resuming a search whose cell an earlier one took. That must give exactly the cells of running
+  // random_empty_cell() one release after another. Grids from roomy to crowded (the 64 random tries fail
+  // and the scan from a random start takes over) to full (-1).
+  const int empties = GENERATE(400, 40, 6, 0);
+  constexpr std::uint32_t kCells = 2000;
+  constexpr int kReleases = 120;
+  std::vector<std::uint8_t> start(kCells, 4);
+  Stream pick(3, 9, static_cast<std::uint64_t>(empties), 0);
+  for (int e = 0; e < empties; ++e) start[pick.below(kCells)] = 0;
+  std::vector<std::uint8_t> one_by_one = start, early = start;
+  std::vector<EmptyCellSearch> search;
+  std::vector<std::int32_t> found;
+  for (int r = 0; r < kReleases; ++r) {
+    search.emplace_back(Stream(11, 8, static_cast<std::uint64_t>(r), 5));
+    found.push_back(search.back().next(early));  // the grid before any release
+  }
+  // The rule as documented: up to 64 uniform tries, then the first empty cell from a uniform start.
+  const auto defined = [](const std::vector<std::uint8_t>& code, Stream& s) -> std::int32_t {
+    const auto cells = static_cast<std::uint32_t>(code.size());
+    for (int tries = 0; tries < 64; ++tries)
+      if (const std::uint32_t c = s.below(cells); code[c] == 0) return static_cast<std::int32_t>(c);
+    const std::uint32_t from = s.below(cells);
+    for (std::uint32_t k = 0; k < cells; ++k)
+      if (code[(from + k) % cells] == 0) return static_cast<std::int32_t>((from + k) % cells);
+    return -1;
+  };
+  int resumed = 0;
+  for (int r = 0; r < kReleases; ++r) {
+    Stream s(11, 8, static_cast<std::uint64_t>(r), 5), d = s;
+    const std::int32_t want = random_empty_cell(one_by_one, s);
+    REQUIRE(want == defined(one_by_one, d));
+    std::int32_t got = found[static_cast<std::size_t>(r)];
+    while (got >= 0 && early[static_cast<std::size_t>(got)] != 0) {
+      got = search[static_cast<std::size_t>(r)].next(early);
+      ++resumed;
+    }
+    REQUIRE(got == want);
+    if (want >= 0) one_by_one[static_cast<std::size_t>(want)] = early[static_cast<std::size_t>(got)] = 4;
+  }
+  if (empties == 6 || empties == 40) CHECK(resumed > 0);  // the resuming path was taken
 }
