@@ -1,4 +1,5 @@
-// Batched first words of Philox streams (core/rng.hpp first_words), with a runtime choice of AVX2.
+// Batched first words of Philox streams (core/rng.hpp first_words), with a runtime choice of AVX2 or
+// AVX-512.
 #include "keepsim/core/rng.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -76,22 +77,80 @@ namespace {
   }
   first_words_lanes(seed, purpose, period, ids + whole, n - whole, out + whole);
 }
+
+// GCC 12 reports the undefined vectors its own AVX-512 intrinsics start from as maybe uninitialised.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+/// mulhilo8 on sixteen lanes.
+[[gnu::target("avx512f")]] inline void mulhilo16(__m512i x, __m512i m, __m512i& hi, __m512i& lo) {
+  const __m512i even = _mm512_mul_epu32(x, m);
+  const __m512i odd = _mm512_mul_epu32(_mm512_srli_epi64(x, 32), m);
+  lo = _mm512_mask_blend_epi32(0xaaaa, even, _mm512_slli_epi64(odd, 32));
+  hi = _mm512_mask_blend_epi32(0xaaaa, _mm512_srli_epi64(even, 32), odd);
+}
+
+[[gnu::target("avx512f,avx2")]] void first_words_avx512(std::uint64_t seed, std::uint32_t purpose,
+                                                        std::uint64_t period, const std::uint32_t* ids,
+                                                        std::size_t n, std::uint32_t* out) {
+  const std::size_t whole = n / 16 * 16;
+  const __m512i m0 = _mm512_set1_epi32(static_cast<int>(PHILOX_M4x32_0));
+  const __m512i m1 = _mm512_set1_epi32(static_cast<int>(PHILOX_M4x32_1));
+  for (std::size_t b = 0; b < whole; b += 16) {
+    __m512i x0 = _mm512_setzero_si512();
+    __m512i x1 = _mm512_loadu_si512(ids + b);
+    __m512i x2 = _mm512_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(period)));
+    __m512i x3 = _mm512_set1_epi32(static_cast<int>(purpose));
+    auto k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
+    for (int round = 0; round < 10; ++round) {
+      __m512i hi0, lo0, hi1, lo1;
+      mulhilo16(x0, m0, hi0, lo0);
+      mulhilo16(x2, m1, hi1, lo1);
+      x0 = _mm512_xor_si512(_mm512_xor_si512(hi1, x1), _mm512_set1_epi32(static_cast<int>(k0)));
+      x1 = lo1;
+      x2 = _mm512_xor_si512(_mm512_xor_si512(hi0, x3), _mm512_set1_epi32(static_cast<int>(k1)));
+      x3 = lo0;
+      k0 += PHILOX_W32_0;
+      k1 += PHILOX_W32_1;
+    }
+    _mm512_storeu_si512(out + b, x0);
+  }
+  first_words_avx2(seed, purpose, period, ids + whole, n - whole, out + whole);
+}
+#pragma GCC diagnostic pop
 #endif
 
 }  // namespace
 
-void first_words(std::uint64_t seed, std::uint32_t purpose, std::uint64_t period, const std::uint32_t* ids,
-                 std::size_t n, std::uint32_t* out) {
+bool lanes_available(Lanes lanes) {
+  switch (lanes) {
+    case Lanes::Portable:
+      return true;
 #if defined(__x86_64__) && defined(__GNUC__)
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  if (avx2) return first_words_avx2(seed, purpose, period, ids, n, out);
+    case Lanes::Avx2:
+      return __builtin_cpu_supports("avx2");
+    case Lanes::Avx512:
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2");
+#endif
+    default:
+      return false;
+  }
+}
+
+void first_words_with(Lanes lanes, std::uint64_t seed, std::uint32_t purpose, std::uint64_t period,
+                      const std::uint32_t* ids, std::size_t n, std::uint32_t* out) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (lanes == Lanes::Avx512) return first_words_avx512(seed, purpose, period, ids, n, out);
+  if (lanes == Lanes::Avx2) return first_words_avx2(seed, purpose, period, ids, n, out);
 #endif
   first_words_lanes(seed, purpose, period, ids, n, out);
 }
 
-void first_words_portable(std::uint64_t seed, std::uint32_t purpose, std::uint64_t period,
-                          const std::uint32_t* ids, std::size_t n, std::uint32_t* out) {
-  first_words_lanes(seed, purpose, period, ids, n, out);
+void first_words(std::uint64_t seed, std::uint32_t purpose, std::uint64_t period, const std::uint32_t* ids,
+                 std::size_t n, std::uint32_t* out) {
+  static const Lanes widest = lanes_available(Lanes::Avx512) ? Lanes::Avx512
+                              : lanes_available(Lanes::Avx2) ? Lanes::Avx2
+                                                             : Lanes::Portable;
+  first_words_with(widest, seed, purpose, period, ids, n, out);
 }
 
 }  // namespace keepsim

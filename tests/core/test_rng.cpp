@@ -14,16 +14,20 @@ TEST_CASE("first_words gives each stream's first word, for any count of ids", "[
     const std::uint64_t seed = (std::uint64_t{pick.next_u32()} << 32) | pick.next_u32();
     const std::uint32_t purpose = pick.below(16);
     const std::uint64_t period = pick.next_u32();
-    const std::size_t n = pick.below(40);  // counts around and between multiples of the eight lanes
+    const std::size_t n = pick.below(70);  // counts around and between multiples of 8 and 16 lanes
     std::vector<std::uint32_t> ids(n), out(n, 0xdeadbeef);
     for (auto& id : ids) id = trial % 4 == 0 ? pick.below(1000) : pick.next_u32();
-    std::vector<std::uint32_t> portable(n, 0xdeadbeef);
-    first_words(seed, purpose, period, ids.data(), n, out.data());  // AVX2 where the processor has it
-    first_words_portable(seed, purpose, period, ids.data(), n, portable.data());
+    first_words(seed, purpose, period, ids.data(), n, out.data());  // the widest lanes the processor has
     for (std::size_t k = 0; k < n; ++k) {
       INFO("seed " << seed << " purpose " << purpose << " period " << period << " id " << ids[k]);
       REQUIRE(out[k] == Stream(seed, purpose, ids[k], period).next_u32());
-      REQUIRE(portable[k] == out[k]);
+    }
+    for (const Lanes lanes : {Lanes::Portable, Lanes::Avx2, Lanes::Avx512}) {
+      if (!lanes_available(lanes)) continue;
+      std::vector<std::uint32_t> with(n, 0xdeadbeef);
+      first_words_with(lanes, seed, purpose, period, ids.data(), n, with.data());
+      INFO("lanes " << static_cast<int>(lanes));
+      REQUIRE(with == out);
     }
   }
 }

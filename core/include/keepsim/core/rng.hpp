@@ -59,13 +59,20 @@ class Stream {
   int used_ = 4;
 };
 
-/// The first word of Stream(seed, purpose, ids[k], period) for every k < n, computed for eight ids at a time
-/// in lockstep, with AVX2 where the processor has it (core/src/rng.cpp). Ids are below 2^32.
+/// The ways first_words() can compute: eight lanes in plain code (any processor), eight with AVX2, sixteen
+/// with AVX-512.
+enum class Lanes { Portable, Avx2, Avx512 };
+/// Whether this processor (and build) can compute first words with `lanes`.
+bool lanes_available(Lanes lanes);
+
+/// The first word of Stream(seed, purpose, ids[k], period) for every k < n, computed for many ids at a time
+/// in lockstep, with the widest vector instructions the processor has (core/src/rng.cpp). Ids are below
+/// 2^32.
 void first_words(std::uint64_t seed, std::uint32_t purpose, std::uint64_t period, const std::uint32_t* ids,
                  std::size_t n, std::uint32_t* out);
-/// first_words without vector instructions, whatever the processor (what other processors run; tests).
-void first_words_portable(std::uint64_t seed, std::uint32_t purpose, std::uint64_t period,
-                          const std::uint32_t* ids, std::size_t n, std::uint32_t* out);
+/// first_words with the given lanes, which must be available (tests compare every way).
+void first_words_with(Lanes lanes, std::uint64_t seed, std::uint32_t purpose, std::uint64_t period,
+                      const std::uint32_t* ids, std::size_t n, std::uint32_t* out);
 
 /// The draw Stream::below(n) makes first when `word` is the stream's first word, or -1 in the rare case
 /// (probability below n / 2^32) where Lemire's method rejects it and the stream has to go on.
