@@ -161,6 +161,7 @@ class EpsteinModel : public Model {
   std::int64_t cops_on_grid_ = 0;
   std::int64_t initial_cops_ = 0;
   std::unique_ptr<Executor> exec_;
+  static constexpr std::int64_t kFewCells = 64 * 64;  ///< grids with fewer cells run on one thread
   ArrestTable arrest_table_;
   // Scratch space of the sync schedule, kept between periods.
   std::vector<Status> next_status_;
