@@ -487,6 +487,21 @@ std::vector<double> read_layer(hid_t file, const std::string& path, const char* 
   }
   const Id type(H5Dget_type(ds.get()), H5Tclose);
   const H5T_class_t cls = H5Tget_class(type.get());
+  // HDF5 allocates what the file says a value and the stored chunks take before it can check them; a corrupt
+  // size would have it ask for gigabytes. Numbers take at most 16 bytes, and stored data is not much larger
+  // than the values themselves (compressed, or in chunks reaching past the layer's edges: the 256 MiB).
+  const std::size_t value_size = type.valid() ? H5Tget_size(type.get()) : 0;
+  const auto cells = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height);
+  if (value_size == 0 || value_size > 16)
+    throw ConfigError(path, name,
+                      "layer values of " + std::to_string(value_size) +
+                          " bytes each; layers are integer or floating-point arrays (corrupt file?)");
+  if (const hsize_t stored = H5Dget_storage_size(ds.get());
+      stored > 2 * cells * value_size + (hsize_t{256} << 20))
+    throw ConfigError(path, name,
+                      "layer claims " + std::to_string(stored) + " bytes of storage for " +
+                          std::to_string(cells) + " values of " + std::to_string(value_size) +
+                          " bytes (truncated or corrupt file?)");
   std::vector<double> values(static_cast<std::size_t>(width) * height);
   herr_t status = -1;
   if (cls == H5T_INTEGER || cls == H5T_FLOAT) {
