@@ -28,6 +28,7 @@ double ratio(epstein::Ratio rule, double cops, int actives) {
 }  // namespace
 
 void PeaceModel::act_all() {
+  if (cfg_.control || cfg_.spoilers.political) compute_control();
   std::vector<std::uint32_t> order;
   order.reserve(agents_.size());
   for (std::size_t i = 0; i < agents_.size(); ++i)
@@ -65,6 +66,7 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
     if (x.bernoulli(cfg_.displacement.flee_probability * agents_.risk[id])) {
       flee(id, x);
       fled = true;
+      if (agents_.cell[id] < 0) return;  // gone abroad (ODD 7.16)
     }
   }
   if (moves && !fled && b.order == epstein::Order::MoveFirst) move_random(id, citizen_vision_, s);
@@ -74,7 +76,7 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
   // Rule A with C weighted by constable skill (4.8) and deterrence scaled by justice (4.3).
   const auto [pk, seen_active] = query_.count2(peacekeepers_, actives_, here, citizen_vision_);
   double cops = pk;
-  if (constables_.any())
+  if (constable_cells_ > 0)
     query_.for_each(constables_, here, citizen_vision_, [&](std::int64_t at) {
       cops += agents_.skill[static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)])];
     });
@@ -99,12 +101,16 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
 
   // 4.4 recruitment: an aggrieved active citizen who sees its group's militia may join it, more readily when
   // the militia has arms to hand out.
+  // With political spoilers (ODD 7.14) any aggrieved citizen may join, not only one who riots today, and
+  // the more readily the less it cooperates with the government and the mission.
   const int g = agents_.group[id];
-  if (cfg_.spoilers.enabled && active && grievance > cfg_.spoilers.recruit_grievance &&
+  const bool political = cfg_.spoilers.political;
+  if (cfg_.spoilers.enabled && (active || political) && grievance > cfg_.spoilers.recruit_grievance &&
       query_.count(spoilers_[g], here, citizen_vision_) > 0) {
     Stream x(b.seed, kRecruitSpoiler, id, static_cast<std::uint64_t>(day_));
     const double availability = arms_[g] / (arms_[g] + cfg_.spoilers.arms_half_saturation);
-    if (x.bernoulli(cfg_.spoilers.recruit_probability * availability)) {
+    const double support = political ? 1.0 - cooperation(id) : 1.0;
+    if (x.bernoulli(cfg_.spoilers.recruit_probability * availability * support)) {
       agents_.kind[id] = Kind::Spoiler;
       agents_.faction[id] = static_cast<std::uint8_t>(g);
       agents_.status[id] = Status::Quiet;
@@ -144,10 +150,71 @@ void PeaceModel::act_spoiler(std::size_t id, Stream& s) {
     if (nearest >= 0) move_toward(id, static_cast<std::int32_t>(nearest), spoiler_vision_, true);
     return;
   }
-  if (agents_.armed[id] && x.bernoulli(sp.attack_probability)) {
+  // ODD 7.14: a political spoiler attacks as often as the people around it support it, and lies low while
+  // a mission that has announced its departure date is there to be waited out.
+  double p_attack = sp.attack_probability;
+  if (sp.political) {
+    p_attack *= support_around(here, spoiler_vision_, f == kBandits ? -1 : f);
+    if (mission_present() && cfg_.mission.exit == ExitRule::Date) p_attack *= 1.0 - sp.wait_out;
+  }
+  if (agents_.armed[id] && x.bernoulli(p_attack)) {
     auto draw = [&x](std::uint32_t n) { return x.below(n); };
     bool attacked = false;
-    if (f != kBandits) {  // militias kill civilians of the other group
+    if (sp.political && sp.rival_attack_share > 0 && x.bernoulli(sp.rival_attack_share)) {
+      // Rival armed groups fight each other.
+      int n_rivals = 0;
+      for (int r = 0; r < kFactions; ++r)
+        if (r != f) n_rivals += query_.count(armed_[r], here, spoiler_vision_);
+      if (n_rivals > 0) {
+        auto k = static_cast<int>(x.below(static_cast<std::uint32_t>(n_rivals)));
+        for (int r = 0; r < kFactions && !attacked; ++r) {
+          if (r == f) continue;
+          const int nr = query_.count(armed_[r], here, spoiler_vision_);
+          if (k < nr) {
+            const std::int64_t c = query_.choose(armed_[r], here, spoiler_vision_, [k](std::uint32_t) {
+              return static_cast<std::uint32_t>(k);
+            });
+            kill(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)]),
+                 static_cast<int>(Kind::Spoiler));
+            ++events_.rival_killings;
+            attacked = true;
+          }
+          k -= nr;
+        }
+      }
+    }
+    if (attacked) {
+    } else if (f != kBandits && sp.political) {
+      // ODD 7.15 (Kalyvas 2006): where the spoiler controls the area, civilians' denunciations reach it and
+      // it kills selectively: the most cooperative civilian in sight, of either group, if any cooperates at
+      // all. Where it lacks control it has no such information and kills at random among the other group.
+      const double insurgent = 1.0 - incumbent_share(here);
+      if (x.bernoulli(insurgent)) {
+        std::int64_t best = -1;
+        double best_coop = 0.5;
+        for (int gg = 0; gg < 2; ++gg)
+          query_.for_each(members_[gg], here, spoiler_vision_, [&](std::int64_t at) {
+            const double c = cooperation(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)]));
+            if (c > best_coop) best_coop = c, best = at;
+          });
+        if (best >= 0) {
+          ++events_.selective;
+          ++events_.zone_killings[control_zone(incumbent_share(static_cast<std::int32_t>(best)))];
+          kill(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(best)]),
+               static_cast<int>(Kind::Spoiler));
+        }
+        attacked = best >= 0;  // with no collaborator in sight it turns to other targets
+      } else {
+        const std::int64_t c = query_.choose(members_[1 - f], here, spoiler_vision_, draw);
+        if (c >= 0) {
+          ++events_.indiscriminate;
+          ++events_.zone_killings[control_zone(incumbent_share(static_cast<std::int32_t>(c)))];
+          kill(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)]),
+               static_cast<int>(Kind::Spoiler));
+          attacked = true;
+        }
+      }
+    } else if (f != kBandits) {  // militias kill civilians of the other group
       const std::int64_t c = query_.choose(members_[1 - f], here, spoiler_vision_, draw);
       if (c >= 0) {
         kill(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)]),
@@ -268,7 +335,109 @@ void PeaceModel::act_security(std::size_t id, Stream& s) {
   } else {
     move_random(id, v, s);
   }
+  if (cfg_.spoilers.political && engage_spoiler(id, v, s)) return;
   arrest_in_vision(id, v, s, false);
+}
+
+bool PeaceModel::engage_spoiler(std::size_t id, const Vision& v, Stream&) {
+  // ODD 7.14: a security unit finds an armed spoiler in its vision only through what civilians tell it
+  // (Kalyvas 2006): the chance is the incumbent's share of control here times the mean cooperation of the
+  // civilians it sees. A located spoiler is engaged, and killed or captured.
+  const std::int32_t here = agents_.cell[id];
+  int n_armed = 0;
+  for (int f = 0; f < kFactions; ++f) n_armed += query_.count(armed_[f], here, v);
+  if (n_armed == 0) return false;
+  Stream x(cfg_.base.seed, kEngage, id, static_cast<std::uint64_t>(day_));
+  double coop = 0;
+  int n = 0;
+  for (int g = 0; g < 2; ++g)
+    query_.for_each(members_[g], here, v, [&](std::int64_t at) {
+      coop += cooperation(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)]));
+      ++n;
+    });
+  // Spoilers who wait out a mission with an announced exit date also lie low: arms cached, fighters blended
+  // in, so that they are found less often in the same proportion (Marten).
+  const bool waiting = mission_present() && cfg_.mission.exit == ExitRule::Date;
+  const double info =
+      incumbent_share(here) * (n > 0 ? coop / n : 0.0) * (waiting ? 1.0 - cfg_.spoilers.wait_out : 1.0);
+  if (!x.bernoulli(info * cfg_.spoilers.engage_probability)) return false;
+  auto k = static_cast<int>(x.below(static_cast<std::uint32_t>(n_armed)));
+  std::int64_t c = -1;
+  for (int f = 0; f < kFactions && c < 0; ++f) {
+    const int nf = query_.count(armed_[f], here, v);
+    if (k < nf)
+      c = query_.choose(armed_[f], here, v, [k](std::uint32_t) { return static_cast<std::uint32_t>(k); });
+    k -= nf;
+  }
+  if (c < 0) return false;
+  const auto target = static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)]);
+  if (x.bernoulli(cfg_.spoilers.engage_kill_share)) {
+    kill(target, static_cast<int>(agents_.kind[id]));
+  } else {
+    ++events_.spoilers_captured;
+    jail(target);
+  }
+  return true;
+}
+
+double PeaceModel::cooperation(std::size_t id) const {
+  // ODD 7.13: how far a civilian sides with the government and, while it is there, the mission.
+  const double l = legitimacy_of(id);
+  if (!cfg_.legitimacy.mission_separate || !mission_present()) return l;
+  return 0.5 * (l + static_cast<double>(agents_.mission_legitimacy[id]));
+}
+
+double PeaceModel::support_around(std::int32_t centre, const Vision& v, int group) const {
+  // Mean refusal to cooperate (1 - cooperation) among the civilians a spoiler sees: its own group's for a
+  // militia (group >= 0), everyone's for bandits. No one in sight: no support.
+  double sum = 0;
+  int n = 0;
+  for (int g = 0; g < 2; ++g) {
+    if (group >= 0 && g != group) continue;
+    query_.for_each(members_[g], centre, v, [&](std::int64_t at) {
+      sum += 1.0 - cooperation(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)]));
+      ++n;
+    });
+  }
+  return n > 0 ? sum / n : 0.0;
+}
+
+void PeaceModel::compute_control() {
+  // ODD 7.15: the incumbent's share of armed presence within control.radius (a square window), from
+  // yesterday's end positions: security units count 1 (constables and police their skill q), every armed
+  // spoiler 1, and the state's ordinary presence 1 everywhere, so that a place no one contests is the
+  // government's. Summed-area tables make it linear in the number of cells.
+  const int w = grid_.width(), h = grid_.height();
+  const int r = static_cast<int>(std::floor(cfg_.control_radius + 1e-9));
+  const auto W = static_cast<std::size_t>(w + 1);
+  std::vector<double> sec(W * static_cast<std::size_t>(h + 1), 0), arm(sec.size(), 0);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      const auto c = static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x);
+      const std::uint8_t k = cell::kind(code_[c]);
+      double s = 0, a = 0;
+      if (k == cell::kPeacekeeper) s = 1;
+      if (k == cell::kConstable) s = agents_.skill[static_cast<std::size_t>(occupant_[c])];
+      if (k == cell::kSpoiler && (code_[c] & 4)) a = 1;
+      const std::size_t i = static_cast<std::size_t>(y + 1) * W + static_cast<std::size_t>(x + 1);
+      sec[i] = s + sec[i - 1] + sec[i - W] - sec[i - W - 1];
+      arm[i] = a + arm[i - 1] + arm[i - W] - arm[i - W - 1];
+    }
+  control_.resize(static_cast<std::size_t>(grid_.cells()));
+  auto box = [&](const std::vector<double>& t, int y0, int y1, int x0, int x1) {
+    return t[static_cast<std::size_t>(y1) * W + static_cast<std::size_t>(x1)] -
+           t[static_cast<std::size_t>(y0) * W + static_cast<std::size_t>(x1)] -
+           t[static_cast<std::size_t>(y1) * W + static_cast<std::size_t>(x0)] +
+           t[static_cast<std::size_t>(y0) * W + static_cast<std::size_t>(x0)];
+  };
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      const int y0 = std::max(0, y - r), y1 = std::min(h, y + r + 1), x0 = std::max(0, x - r),
+                x1 = std::min(w, x + r + 1);
+      const double s = 1.0 + box(sec, y0, y1, x0, x1), a = box(arm, y0, y1, x0, x1);
+      control_[static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x)] =
+          static_cast<float>(s / (s + a));
+    }
 }
 
 bool PeaceModel::arrest_in_vision(std::size_t id, const Vision& v, Stream& s, bool lethal) {
@@ -346,9 +515,19 @@ void PeaceModel::flee(std::size_t id, Stream& x) {
   const std::int32_t here = agents_.cell[id];
   std::int64_t best = -1;
   double best_score = -1e300;
+  // ODD 7.16: some of those who flee leave the country, where it has a border to cross.
+  if (cfg_.displacement.refugee_probability > 0 && !border_cells_.empty()) {
+    Stream r(cfg_.base.seed, kRefuge, id, static_cast<std::uint64_t>(day_));
+    if (r.bernoulli(cfg_.displacement.refugee_probability)) {
+      vacate(id);
+      agents_.abroad[id] = 1;
+      ++events_.refugees_out;
+      return;
+    }
+  }
   for (int k = 0; k < 4; ++k) {
     const std::int64_t c =
-        query_.choose(empties_, here, citizen_vision_, [&x](std::uint32_t n) { return x.below(n); });
+        query_.choose(empties_, here, flight_vision_, [&x](std::uint32_t n) { return x.below(n); });
     if (c < 0) return;
     const double hostile =
         query_.count(spoilers_[1 - g], c, near_) + query_.count(spoilers_[kBandits], c, near_);

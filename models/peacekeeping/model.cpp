@@ -16,11 +16,13 @@ std::size_t Agents::add(Kind k, std::uint8_t g) {
   status.push_back(Status::Quiet);
   group.push_back(g);
   cell.push_back(-1);
-  for (auto* v : {&hardship, &base_hardship, &risk, &legitimacy, &legitimacy0, &skill}) v->push_back(0.f);
+  for (auto* v : {&hardship, &base_hardship, &risk, &legitimacy, &legitimacy0, &skill, &mission_legitimacy})
+    v->push_back(0.f);
   for (auto* v : {&jail_left, &age, &death_age, &exposed_until}) v->push_back(0);
   home.push_back(-1);
   last_victim.push_back(-1);
-  for (auto* v : {&faction, &armed, &demobilised, &foreign, &on_duty, &task, &aided}) v->push_back(0);
+  for (auto* v : {&faction, &armed, &demobilised, &foreign, &on_duty, &task, &aided, &abroad})
+    v->push_back(0);
   contingent.push_back(-1);
   target.push_back(-1);
   jail_region.push_back(0);
@@ -38,6 +40,10 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
       constable_vision_(c.base.metric, c.constabulary.vision),
       neighbours_(Metric::Moore, 1.0),
       near_(Metric::Moore, 2.0),
+      flight_vision_(c.base.metric,
+                     c.displacement.flight_radius > 0 ? c.displacement.flight_radius : c.base.citizen_vision),
+      fear_vision_(c.base.metric,
+                   c.displacement.fear_radius > 0 ? c.displacement.fear_radius : c.base.citizen_vision),
       exec_(std::make_unique<Executor>(threads)) {
   const auto cells = static_cast<std::size_t>(grid_.cells());
   code_.assign(cells, cell::kEmpty);
@@ -102,6 +108,17 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   populate();
   legitimacy_ = cfg_.base.legitimacy;
   mean_legitimacy_ = cfg_.base.legitimacy;
+  // ODD 7.12: a post-conflict start. The pre-mission dynamics run for burn_in_days (days -B+1 .. 0, before
+  // any mission: arrival days are >= 1) so that day 0 is a state the dynamics keep, not a transient; nothing
+  // of them is recorded, and the day's counters start afresh.
+  if (cfg_.burn_in_days > 0) {
+    day_ = -cfg_.burn_in_days;
+    while (day_ < 0) step();
+    events_ = Events{};
+    killings_by_day_.clear();
+    calm_run_ = 0;
+    std::fill(map_killings_.begin(), map_killings_.end(), 0);
+  }
 }
 
 void PeaceModel::populate() {
@@ -217,7 +234,10 @@ void PeaceModel::set_code(std::size_t c, std::uint8_t code) {
   const std::uint8_t ko = cell::kind(old), kn = cell::kind(code);
   if ((ko == cell::kPeacekeeper) != (kn == cell::kPeacekeeper))
     peacekeepers_.assign(at, kn == cell::kPeacekeeper);
-  if ((ko == cell::kConstable) != (kn == cell::kConstable)) constables_.assign(at, kn == cell::kConstable);
+  if ((ko == cell::kConstable) != (kn == cell::kConstable)) {
+    constables_.assign(at, kn == cell::kConstable);
+    constable_cells_ += kn == cell::kConstable ? 1 : -1;
+  }
   if (cell::is_active(old) != cell::is_active(code)) actives_.assign(at, cell::is_active(code));
   if ((old == cell::kEmpty) != (code == cell::kEmpty)) empties_.assign(at, code == cell::kEmpty);
   for (int g = 0; g < 2; ++g) {
@@ -352,7 +372,7 @@ std::int32_t PeaceModel::empty_cell_near(std::int32_t centre, double radius, Str
 double PeaceModel::security_seen(std::int32_t centre, const Vision& v) const {
   // C of MODEL.md 4.8: peacekeepers count 1, constables their skill q.
   double c = query_.count(peacekeepers_, centre, v);
-  if (constables_.any())
+  if (constable_cells_ > 0)
     query_.for_each(constables_, centre, v, [&](std::int64_t at) {
       c += agents_.skill[static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)])];
     });

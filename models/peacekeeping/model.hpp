@@ -50,7 +50,9 @@ struct Agents {
   std::vector<std::int32_t> target;     ///< task target: a cell, or a convoy index for escorts
   std::vector<float> skill;             ///< constables
   std::vector<std::uint16_t> jail_region;
-  std::vector<std::uint8_t> aided;  ///< received aid today
+  std::vector<std::uint8_t> aided;        ///< received aid today
+  std::vector<float> mission_legitimacy;  ///< M_i, the mission's popular legitimacy (ODD 7.13)
+  std::vector<std::uint8_t> abroad;       ///< a refugee outside the country (ODD 7.16)
   std::size_t size() const { return kind.size(); }
   std::size_t add(Kind k, std::uint8_t g);
   static constexpr std::int32_t kLife = INT32_MAX;
@@ -66,7 +68,20 @@ struct Events {
   double arms_inflow = 0, arms_interdicted = 0;
   std::int64_t convoys_sent = 0, convoys_delivered = 0, convoys_raided = 0, installation_attacks = 0;
   std::int64_t lethal_uses = 0, withdrawals = 0;
+  // ODD 7.14-7.16: engagements, killings by kind and by control zone, flight abroad and back.
+  std::int64_t spoilers_captured = 0, selective = 0, indiscriminate = 0, rival_killings = 0;
+  std::int64_t zone_killings[5] = {0, 0, 0, 0, 0};
+  std::int64_t refugees_out = 0, returns = 0, imposed = 0;
 };
+
+/// Kalyvas's five zones of control (ODD 7.15): 0 full incumbent control ... 4 full insurgent control.
+inline int control_zone(double incumbent_share) {
+  return incumbent_share >= 0.9   ? 0
+         : incumbent_share >= 0.6 ? 1
+         : incumbent_share > 0.4  ? 2
+         : incumbent_share > 0.1  ? 3
+                                  : 4;
+}
 
 struct Convoy {
   std::vector<std::int32_t> path;  ///< road cells from depot to town
@@ -101,7 +116,9 @@ enum Purpose : std::uint32_t {  // the Epstein purposes first, in the same numbe
   kRecruitSpoiler,
   kTaskOrder,
   kDefect,
-  kForcedReturn
+  kForcedReturn,
+  kEngage,
+  kRefuge
 };
 
 /// Every output variable of a peacekeeping run with its meaning, unit and dimensions (describe --outputs).
@@ -167,6 +184,13 @@ class PeaceModel : public Model {
   void clone_into_neighbour(std::size_t id, Stream& s);
   bool arrest_in_vision(std::size_t id, const Vision& v, Stream& s, bool lethal);
   void flee(std::size_t id, Stream& s);
+  bool engage_spoiler(std::size_t id, const Vision& v, Stream& s);  // ODD 7.14
+  double cooperation(std::size_t id) const;                         // ODD 7.13
+  double support_around(std::int32_t centre, const Vision& v, int group) const;
+  void compute_control();  // ODD 7.15
+  double incumbent_share(std::int32_t c) const {
+    return control_.empty() ? 1.0 : static_cast<double>(control_[static_cast<std::size_t>(c)]);
+  }
 
   // mission.cpp: arrivals, will, exit rule, deployment, tasking; constabulary and police (4.7 to 4.9).
   void mission_day();
@@ -199,7 +223,9 @@ class PeaceModel : public Model {
   WorldMap map_;
   Grid grid_;
   Vision citizen_vision_, cop_vision_, spoiler_vision_, mission_vision_, constable_vision_, neighbours_,
-      near_;
+      near_, flight_vision_, fear_vision_;
+  std::vector<float> control_;        ///< incumbent share of armed presence per cell, today (7.15)
+  std::int64_t constable_cells_ = 0;  ///< cells in the constable layer (no scan to ask "any?")
   std::vector<std::uint8_t> code_;
   std::vector<std::int32_t> occupant_;
   BitLayer peacekeepers_, constables_, actives_, empties_, members_[2], spoilers_[kFactions],

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 #include "models/memory.hpp"
 #include "models/peacekeeping/model.hpp"
@@ -78,6 +79,23 @@ constexpr SeriesDef kSeries[] = {
      nullptr},
     {"lethal_uses", "lethal riot responses in the day", "1", DType::Int64, nullptr},
     {"withdrawals", "units that withdrew from a riot in the day", "1", DType::Int64, nullptr},
+    // ODD 7.12-7.16.
+    {"civilian_death_rate", "civilians killed in the day, as an annual rate per 100,000 inhabitants",
+     "1/100000/year", DType::Float64, nullptr},
+    {"refugees", "citizens who fled abroad and have not returned", "1", DType::Int64, nullptr},
+    {"refugee_returns", "refugees who came home in the day", "1", DType::Int64, nullptr},
+    {"mission_legitimacy_mean", "mean popular legitimacy of the mission over citizens on the grid", "1",
+     DType::Float64, nullptr},
+    {"imposed_outcomes", "outcomes the mission imposed in the day", "1", DType::Int64, nullptr},
+    {"spoilers_captured", "armed spoilers captured by security units in the day", "1", DType::Int64, nullptr},
+    {"killings_selective", "civilians killed selectively (denounced collaborators) in the day", "1",
+     DType::Int64, nullptr},
+    {"killings_indiscriminate", "civilians of the other group killed at random by militias in the day", "1",
+     DType::Int64, nullptr},
+    {"rival_killings", "fighters killed by a rival armed group in the day", "1", DType::Int64, nullptr},
+    {"killings_by_zone", "civilians killed by militias in the day, by the control zone of the victim's cell",
+     "1", DType::Int64, "zone"},
+    {"citizens_by_zone", "citizens on the grid by the control zone of their cell", "1", DType::Int64, "zone"},
 };
 constexpr std::size_t kNumSeries = sizeof kSeries / sizeof kSeries[0];
 static_assert(kNumSeries <= 64);
@@ -109,6 +127,23 @@ constexpr SummaryDef kSummaries[] = {
     {"summary_relapse", "killings after exit / max(1, killings before exit) (NaN: not measurable)", "1"},
     {"summary_final_legitimacy", "mean legitimacy on the last day", "1"},
     {"summary_constables_per_1000", "domestic constables per 1000 inhabitants on the last day", "1/1000"},
+    // ODD 7.12: the run in people and in rates, for comparison with real cases.
+    {"summary_people", "inhabitants at day 0, in people (agents x scale.people_per_agent)", "people"},
+    {"summary_civilian_death_rate", "civilians killed per 100,000 inhabitants per year, over the run",
+     "1/100000/year"},
+    {"summary_killing_rate", "people killed (anyone) per 100,000 inhabitants per year, over the run",
+     "1/100000/year"},
+    {"summary_arrest_rate", "arrests per 100,000 inhabitants per year, over the run", "1/100000/year"},
+    {"summary_mean_active_share", "mean share of citizens on the grid who are active", "1"},
+    {"summary_peak_refugees", "most citizens abroad on one day", "1"},
+    {"summary_peak_uprooted_share", "most citizens displaced or abroad on one day, as a share of inhabitants",
+     "1"},
+    {"summary_uprooted_per_killed", "most displaced or abroad on one day / civilians killed over the run",
+     "1"},
+    {"summary_peak_security_per_1000",
+     "most security personnel (peacekeepers, police, constables) on one day per 1000 inhabitants", "1/1000"},
+    {"summary_selective_share", "share of militia killings of civilians that were selective (NaN: none)",
+     "1"},
 };
 
 }  // namespace
@@ -135,6 +170,7 @@ std::size_t series_width(int groups) {
              : d == "group"   ? static_cast<std::size_t>(groups)
              : d == "faction" ? 3
              : d == "decile"  ? 9
+             : d == "zone"    ? 5
                               : static_cast<std::size_t>(kMaxContingents);
   }
   return total;
@@ -148,7 +184,11 @@ std::vector<Coordinate> PeaceModel::coordinates() const {
   return {{"group", groups, "citizen group"},
           {"faction", {0, 1, 2}, "spoiler faction: 0 militia of group 0, 1 militia of group 1, 2 bandits"},
           {"decile", {10, 20, 30, 40, 50, 60, 70, 80, 90}, "percentile"},
-          {"contingent", contingents, "contingent number (contingents.cN)"}};
+          {"contingent", contingents, "contingent number (contingents.cN)"},
+          {"zone",
+           {1, 2, 3, 4, 5},
+           "zone of control (ODD 7.15): 1 full incumbent, 2 dominant incumbent, 3 contested, 4 dominant "
+           "insurgent, 5 full insurgent"}};
 }
 
 void PeaceModel::declare(Recorder& rec) {
@@ -162,6 +202,7 @@ void PeaceModel::declare(Recorder& rec) {
       width = d == "group"     ? static_cast<std::size_t>(cfg_.base.groups)
               : d == "faction" ? 3
               : d == "decile"  ? 9
+              : d == "zone"    ? 5
                                : kMaxContingents;
     }
     h_[i] = rec.add({s.name, s.long_name, s.units, s.dtype, dims, {}}, width);
@@ -170,7 +211,9 @@ void PeaceModel::declare(Recorder& rec) {
 
 void PeaceModel::observe(Recorder& rec) {
   std::int64_t quiet = 0, active = 0, jailed = 0, security = 0, displaced = 0, constables = 0, police = 0,
-               pk = 0, on_duty = 0;
+               pk = 0, on_duty = 0, refugees = 0;
+  std::int64_t by_zone[5] = {0, 0, 0, 0, 0};
+  double mission_legit = 0;
   std::int64_t alive[2] = {0, 0}, armed[3] = {0, 0, 0}, unarmed[3] = {0, 0, 0}, present[kMaxContingents] = {};
   double legit = 0, hard = 0, skill = 0, n_cit = 0;
   std::vector<std::int64_t> histogram(1001, 0);
@@ -181,7 +224,11 @@ void PeaceModel::observe(Recorder& rec) {
       case Kind::Citizen:
         if (agents_.status[i] == Status::Jailed) {
           ++jailed;
+        } else if (agents_.abroad[i]) {
+          ++refugees;
         } else {
+          mission_legit += agents_.mission_legitimacy[i];
+          if (c >= 0) ++by_zone[control_zone(incumbent_share(c))];
           agents_.status[i] == Status::Active ? ++active : ++quiet;
           const double l = legitimacy_of(i);
           legit += l;
@@ -300,6 +347,21 @@ void PeaceModel::observe(Recorder& rec) {
   put("secure_share", secure);
   put("lethal_uses", events_.lethal_uses);
   put("withdrawals", events_.withdrawals);
+  const std::int64_t people = population();
+  put("civilian_death_rate", 365.0 * 1e5 * static_cast<double>(events_.killed[0] + events_.killed[1]) /
+                                 static_cast<double>(std::max<std::int64_t>(1, people)));
+  put("refugees", refugees);
+  put("refugee_returns", events_.returns);
+  put("mission_legitimacy_mean", cfg_.legitimacy.mission_separate && mission_present() && n_cit > 0
+                                     ? mission_legit / n_cit
+                                     : std::nan(""));
+  put("imposed_outcomes", events_.imposed);
+  put("spoilers_captured", events_.spoilers_captured);
+  put("killings_selective", events_.selective);
+  put("killings_indiscriminate", events_.indiscriminate);
+  put("rival_killings", events_.rival_killings);
+  put("killings_by_zone", std::span<const std::int64_t>(events_.zone_killings, 5));
+  put("citizens_by_zone", std::span<const std::int64_t>(by_zone, 5));
 }
 
 std::vector<Scalar> PeaceModel::summary(const Recorder& rec) const {
@@ -373,8 +435,51 @@ std::vector<Scalar> PeaceModel::summary(const Recorder& rec) const {
                 : 1000.0 * static_cast<double>(constables.back()) /
                       static_cast<double>(std::max<std::int64_t>(1, pop.back())),
   };
+  // ODD 7.12: rates per 100,000 inhabitants per year over the recorded days, on the mean population.
+  double pop_mean = 0;
+  for (std::size_t t = 0; t < rows; ++t) pop_mean += static_cast<double>(pop[t]);
+  pop_mean = rows > 0 ? pop_mean / static_cast<double>(rows) : nan;
+  const double years = rows > 1 ? static_cast<double>(rows - 1) / 365.0 : nan;
+  auto annual_rate = [&](double count) { return 1e5 * count / std::max(1.0, pop_mean) / years; };
+  const auto act = ints("active"), qu = ints("quiet"), disp = ints("displaced"), refu = ints("refugees");
+  double share = 0;
+  for (std::size_t t = 1; t < rows; ++t)
+    share += static_cast<double>(act[t]) / std::max<double>(1.0, static_cast<double>(act[t] + qu[t]));
+  share = rows > 1 ? share / static_cast<double>(rows - 1) : nan;
+  double uprooted = 0;
+  for (std::size_t t = 0; t < rows; ++t)
+    uprooted = std::max(uprooted, static_cast<double>(disp[t] + refu[t]) /
+                                      std::max<double>(1.0, static_cast<double>(pop[t])));
+  double peak_uprooted = 0;
+  for (std::size_t t = 0; t < rows; ++t) peak_uprooted = std::max(peak_uprooted, double(disp[t] + refu[t]));
+  const auto pks = ints("peacekeepers"), cops = ints("cops");
+  double security = 0;
+  for (std::size_t t = 0; t < rows; ++t)
+    security = std::max(security, 1000.0 * static_cast<double>(std::max(pks[t], cops[t])) /
+                                      std::max<double>(1.0, static_cast<double>(pop[t])));
+  const double civilian = static_cast<double>(sum(ints("civilians_killed")));
+  const double selective = static_cast<double>(sum(ints("killings_selective"))),
+               random = static_cast<double>(sum(ints("killings_indiscriminate")));
+  const double more[] = {
+      rows > 0 ? static_cast<double>(pop[0]) * cfg_.people_per_agent : nan,
+      annual_rate(civilian),
+      annual_rate(static_cast<double>(
+          std::accumulate(killings.begin() + (rows > 0 ? 1 : 0), killings.end(), std::int64_t{0}))),
+      annual_rate(static_cast<double>(sum(ints("arrests")))),
+      share,
+      static_cast<double>(peak(refu)),
+      uprooted,
+      peak_uprooted / std::max(1.0, civilian),
+      security,
+      selective + random > 0 ? selective / (selective + random) : nan,
+  };
   std::vector<Scalar> out;
   for (std::size_t i = 0; i < std::size(kSummaries); ++i) {
+    if (i >= std::size(values)) {
+      const SummaryDef& s = kSummaries[i];
+      out.push_back({{s.name, s.long_name, s.units, DType::Float64, {}, {}}, more[i - std::size(values)]});
+      continue;
+    }
     const SummaryDef& s = kSummaries[i];
     const bool count = i < 3 || (i >= 5 && i <= 7);
     if (count)

@@ -41,6 +41,17 @@ void declare_params(Schema& s) {
   s.add(real_param("population.urban_weight", 0, "1", 0, 100,
                    "extra settlement weight of urban cells: a cell is settled with odds (1 + w urban)"));
 
+  // 7.12 scale and start.
+  s.add(real_param("scale.people_per_agent", 1, "people/agent", 1e-6, 1e9,
+                   "how many people one agent (citizen, fighter or security unit) stands for"));
+  s.add(real_param("scale.km_per_cell", 1, "km", 1e-6, 1e6, "side of one cell"));
+  s.add(int_param("start.burn_in_days", 0, "days", 0, 100000,
+                  "days of pre-mission dynamics run before day 0 and not recorded (a post-conflict start)"));
+  // 7.15 territorial control.
+  s.add(bool_param("control.enabled", false,
+                   "territorial control from the armed actors nearby, and violence by control zone (7.15)"));
+  s.add(real_param("control.radius", 5, "cells", 0, 1000, "radius over which armed presence counts"));
+
   // 4.1 local legitimacy.
   s.add(bool_param("legitimacy.local", false, "each citizen holds its own legitimacy L_i (section 4.1)"));
   s.add(real_param("legitimacy.initial_spread", 0, "1", 0, 1, "L_i starts uniform on L +- spread/2"));
@@ -53,6 +64,11 @@ void declare_params(Schema& s) {
   s.add(real_param("legitimacy.relax", 0, "1/day", 0, 1, "a_rel: pull of L_i back toward its start value"));
   s.add(int_param("legitimacy.secure_days", 30, "days", 1, kDays,
                   "K: days without a killing that make secure"));
+  s.add(bool_param("legitimacy.mission_separate", false,
+                   "track the mission's popular legitimacy M_i apart from the government's L_i (7.13)"));
+  s.add(real_param("legitimacy.mission_initial", 0.5, "1", 0, 1, "M_i when the mission arrives"));
+  s.add(real_param("legitimacy.mission_security_gain", 0, "1/day", 0, 1,
+                   "gain of M_i on a secure day with a mission unit in sight"));
 
   // 4.2 hardship.
   s.add(bool_param("hardship.enabled", false, "hardship responds to violence, aid and development (4.2)"));
@@ -89,6 +105,17 @@ void declare_params(Schema& s) {
   s.add(real_param("spoilers.ddr_probability", 0, "1/day", 0, 1, "demobilisation chance where it is secure"));
   s.add(real_param("spoilers.rearm_probability", 0, "1/day", 0, 1,
                    "rearming chance of a demobilised fighter, times the region's baseline multiplier"));
+  s.add(bool_param("spoilers.political", false,
+                   "spoilers' attacks and recruits follow popular support, security finds them through "
+                   "civilian information, rivals fight, and a dated exit is waited out (7.14)"));
+  s.add(real_param("spoilers.engage_probability", 0, "1/day", 0, 1,
+                   "chance a security unit engages an armed spoiler it has located in its vision"));
+  s.add(real_param("spoilers.engage_kill_share", 0.5, "1", 0, 1,
+                   "share of engagements that kill the spoiler (the rest capture it)"));
+  s.add(real_param("spoilers.rival_attack_share", 0, "1", 0, 1,
+                   "chance an attack goes to a rival faction's fighter in vision"));
+  s.add(real_param("spoilers.wait_out", 0, "1", 0, 1,
+                   "share by which attacks fall while a mission with an announced exit date is present"));
   s.add(real_param("arms.border_rate", 0, "arms/day", 0, 1e6, "arms coming in over the border"));
   s.add(real_param("arms.interdiction_per_unit", 10, "cells", 0, 1e6,
                    "border cells one security unit on the border closes"));
@@ -106,6 +133,12 @@ void declare_params(Schema& s) {
       real_param("displacement.return_probability", 0, "1/day", 0, 1,
                  "daily chance a displaced citizen goes home when no killing happened near home for K days"));
   s.add(int_param("displacement.return_interval", 30, "days", 1, kDays, "days between forced returns"));
+  s.add(real_param("displacement.flight_radius", 0, "cells", 0, 1000,
+                   "how far a flight can go (0: citizen vision)"));
+  s.add(real_param("displacement.fear_radius", 0, "cells", 0, 1000,
+                   "a killing of the own group within this radius drives flight (0: citizen vision)"));
+  s.add(real_param("displacement.refugee_probability", 0, "1", 0, 1,
+                   "chance a flight leaves the country (refugees), on a map with a border"));
 
   // 4.6 aid convoys.
   s.add(bool_param("aid.enabled", false, "aid convoys from depots to towns (4.6)"));
@@ -151,6 +184,9 @@ void declare_params(Schema& s) {
                      "spread over every region from day one, or start in the capital and expand"));
   s.add(int_param("mission.expand_days", 30, "days", 1, kDays, "capital_first: days per added region"));
   s.add(real_param("mission.imposition", 0, "1", 0, 1, "how far the mission imposes political outcomes"));
+  s.add(int_param("mission.imposition_interval", 0, "days", 0, kDays,
+                  "days between imposed outcomes, each costing imposition_loss x imposition once (0: a "
+                  "daily cost)"));
   s.add(int_param("mission.base_radius", 5, "cells", 0, 100000, "off-duty units stay this close to base"));
   for (int c = 0; c < kMaxContingents; ++c) {
     s.add(int_param(contingent_key(c, "size"), 0, "units", 0, 1e8,
@@ -186,8 +222,8 @@ void declare_params(Schema& s) {
   s.add(real_param("police.skill", 0.5, "1", 0, 1, "their skill q"));
 
   // Section 7 summaries and maps.
-  s.add(real_param("summary.killing_threshold", 0.1, "1/100000/day", 0, 1e9,
-                   "killings per 100k inhabitants per day below which a day counts as calm"));
+  s.add(real_param("summary.killing_threshold", 36.5, "1/100000/year", 0, 1e12,
+                   "killings per 100k inhabitants per year below which a day counts as calm"));
   s.add(int_param("summary.stable_days", 90, "days", 1, kDays,
                   "M: calm days in a row that make security stable"));
   s.add(int_param("summary.calm_window", 30, "days", 1, kDays,
@@ -253,6 +289,9 @@ Config read_config(const Params& p) {
   l.aid_gain = p.get_real("legitimacy.aid_gain");
   l.relax = p.get_real("legitimacy.relax");
   l.secure_days = p.get_int("legitimacy.secure_days");
+  l.mission_separate = p.get_bool("legitimacy.mission_separate");
+  l.mission_initial = p.get_real("legitimacy.mission_initial");
+  l.mission_security_gain = p.get_real("legitimacy.mission_security_gain");
 
   auto& h = c.hardship;
   h.enabled = p.get_bool("hardship.enabled");
@@ -288,6 +327,11 @@ Config read_config(const Params& p) {
   s.initial_arms = p.get_real("arms.initial");
   s.arms_half_saturation = p.get_real("arms.half_saturation");
   s.convoy_loot = p.get_real("arms.convoy_loot");
+  s.political = p.get_bool("spoilers.political");
+  s.engage_probability = p.get_real("spoilers.engage_probability");
+  s.engage_kill_share = p.get_real("spoilers.engage_kill_share");
+  s.rival_attack_share = p.get_real("spoilers.rival_attack_share");
+  s.wait_out = p.get_real("spoilers.wait_out");
 
   auto& d = c.displacement;
   d.enabled = p.get_bool("displacement.enabled");
@@ -296,6 +340,9 @@ Config read_config(const Params& p) {
   d.forced_return = p.get_bool("displacement.forced_return");
   d.return_interval = p.get_int("displacement.return_interval");
   d.return_probability = p.get_real("displacement.return_probability");
+  d.flight_radius = p.get_real("displacement.flight_radius");
+  d.fear_radius = p.get_real("displacement.fear_radius");
+  d.refugee_probability = p.get_real("displacement.refugee_probability");
 
   auto& a = c.aid;
   a.enabled = p.get_bool("aid.enabled");
@@ -338,6 +385,7 @@ Config read_config(const Params& p) {
   m.expand_days = p.get_int("mission.expand_days");
   m.imposition = p.get_real("mission.imposition");
   m.base_radius = p.get_int("mission.base_radius");
+  m.imposition_interval = p.get_int("mission.imposition_interval");
   for (int k = 0; k < kMaxContingents; ++k) {
     Contingent ct;
     ct.size = p.get_int(contingent_key(k, "size"));
@@ -369,6 +417,11 @@ Config read_config(const Params& p) {
   k.police_arrival_day = p.get_int("police.arrival_day");
   k.police_skill = p.get_real("police.skill");
 
+  c.people_per_agent = p.get_real("scale.people_per_agent");
+  c.km_per_cell = p.get_real("scale.km_per_cell");
+  c.burn_in_days = p.get_int("start.burn_in_days");
+  c.control = p.get_bool("control.enabled");
+  c.control_radius = p.get_real("control.radius");
   c.killing_threshold = p.get_real("summary.killing_threshold");
   c.stable_days = p.get_int("summary.stable_days");
   c.relapse_days = p.get_int("summary.relapse_days");
@@ -410,7 +463,8 @@ Config read_config(const Params& p) {
     throw error_at(p, "rules.jailed", "justice needs jailed = \"off_grid\"");
   if (c.base.topology == Topology::Torus) {
     const int shortest = std::min(c.base.width, c.base.height);
-    for (const char* key : {"spoilers.vision", "mission.vision", "constabulary.vision"}) {
+    for (const char* key : {"spoilers.vision", "mission.vision", "constabulary.vision", "control.radius",
+                            "displacement.flight_radius", "displacement.fear_radius"}) {
       const int reach = static_cast<int>(std::floor(p.get_real(key) + 1e-9));
       if (2 * reach + 1 > shortest)
         throw error_at(p, key,

@@ -32,6 +32,9 @@ struct LegitimacyParams {  // 4.1
   double initial_spread = 0, secure_gain = 0, victim_loss = 0, imposition_loss = 0, abuse_loss = 0,
          gov_gain = 0, aid_gain = 0, relax = 0;
   std::int64_t secure_days = 30;
+  // 7.13: the mission's popular legitimacy M_i, kept apart from the government's L_i.
+  bool mission_separate = false;
+  double mission_initial = 0.5, mission_security_gain = 0;
 };
 
 struct HardshipParams {  // 4.2
@@ -53,6 +56,10 @@ struct SpoilerParams {  // 4.4
   std::int64_t exposed_days = 3, installation_downtime = 10;
   double border_rate = 0, interdiction_per_unit = 10, initial_arms = 0, arms_half_saturation = 10,
          convoy_loot = 0;
+  // 7.14: spoilers whose strength follows popular support, who are found through civilian information,
+  // fight rivals and wait out a mission with an announced exit date.
+  bool political = false;
+  double engage_probability = 0, engage_kill_share = 0.5, rival_attack_share = 0, wait_out = 0;
 };
 
 struct DisplacementParams {  // 4.5
@@ -62,6 +69,7 @@ struct DisplacementParams {  // 4.5
   bool forced_return = false;
   double return_probability = 0;
   std::int64_t return_interval = 30;
+  double flight_radius = 0, fear_radius = 0, refugee_probability = 0;  // 7.16
 };
 
 struct AidParams {  // 4.6
@@ -93,6 +101,7 @@ struct MissionParams {  // 4.7 and 4.9
   Deployment deployment = Deployment::TerritoryWide;
   std::int64_t expand_days = 30;
   double imposition = 0;
+  std::int64_t imposition_interval = 0;  ///< days between imposed outcomes (0: a daily cost, 7.2)
   std::int64_t base_radius = 5;
 };
 
@@ -121,14 +130,18 @@ struct Config {
   AidParams aid;
   MissionParams mission;
   ConstabularyParams constabulary;
-  double killing_threshold = 0.1;   ///< killings per 100k inhabitants per day below which a day is calm
+  double people_per_agent = 1, km_per_cell = 1;  ///< 7.12: what an agent and a cell stand for
+  std::int64_t burn_in_days = 0;                 ///< 7.12: days of pre-mission dynamics before day 0
+  bool control = false;                          ///< 7.15: territorial control and its zones
+  double control_radius = 5;
+  double killing_threshold = 36.5;  ///< killings per 100k inhabitants per year below which a day is calm
   std::int64_t stable_days = 90;    ///< M: calm days in a row that make security stable
   std::int64_t calm_window = 30;    ///< days over which the daily killing rate is averaged
   std::int64_t relapse_days = 180;  ///< Y: window before and after the mission leaves
   std::int64_t map_every = 0;       ///< maps every N days (0: none)
 };
 
-/// Killings per 100k inhabitants per day, averaged over the `window` days ending at index `end` (exclusive)
+/// Killings per 100k inhabitants per year, averaged over the `window` days ending at index `end` (exclusive)
 /// of a day-by-day killing count. One definition for the mission's end-state and the run summary.
 inline double calm_rate(const std::vector<std::int64_t>& killings, std::size_t end, std::int64_t window,
                         std::int64_t population) {
@@ -137,9 +150,9 @@ inline double calm_rate(const std::vector<std::int64_t>& killings, std::size_t e
   const std::size_t begin = end > w ? end - w : 0;
   for (std::size_t t = begin; t < end; ++t) sum += killings[t];
   const double days = static_cast<double>(end - begin);
-  return days > 0
-             ? 1e5 * static_cast<double>(sum) / days / static_cast<double>(population > 0 ? population : 1)
-             : 0.0;
+  return days > 0 ? 365.0 * 1e5 * static_cast<double>(sum) / days /
+                        static_cast<double>(population > 0 ? population : 1)
+                  : 0.0;
 }
 
 /// Adds the peacekeeping parameters to a schema (the Epstein ones must already be there).

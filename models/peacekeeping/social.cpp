@@ -129,17 +129,30 @@ void PeaceModel::social_day() {
   const HardshipParams& H = cfg_.hardship;
   const bool present = mission_present();
   const bool watch = L.local || H.enabled || cfg_.displacement.enabled;
+  // Imposition (7.2, 7.13): a daily cost while the mission is present, or, with imposition_interval, one
+  // imposed outcome (a decision taken over the heads of the people: a timetable, a constitution, a returns
+  // programme) every so many days of its presence.
+  double imposition_today = 0;
+  if (present && cfg_.mission.imposition > 0) {
+    const std::int64_t every = cfg_.mission.imposition_interval;
+    if (every == 0) {
+      imposition_today = cfg_.mission.imposition;
+    } else if (first_arrival_ >= 0 && (day_ - first_arrival_) % every == every - 1) {
+      imposition_today = cfg_.mission.imposition * static_cast<double>(every);
+      ++events_.imposed;
+    }
+  }
   if (watch) {
     // Each citizen reads the layers around it and changes only its own state, so this runs in parallel and
     // gives the same result on any number of threads.
     const bool killings = kill_today_.any(), recent = kill_recent_.any(), abuse = abuse_today_.any();
-    const bool gov = L.gov_gain > 0 && constables_.any();
+    const bool gov = L.gov_gain > 0 && constable_cells_ > 0;
     exec_->for_each(agents_.size(), [&](std::size_t i) {
       if (agents_.kind[i] != Kind::Citizen || agents_.cell[i] < 0) return;
       const std::int32_t here = agents_.cell[i];
       const int g = agents_.group[i];
-      const bool victimised = killings && (query_.count(victim_today_[g], here, citizen_vision_) > 0 ||
-                                           victim_today_[g].test(here));
+      const bool victimised =
+          killings && (query_.count(victim_today_[g], here, fear_vision_) > 0 || victim_today_[g].test(here));
       if (victimised) agents_.last_victim[i] = static_cast<std::int32_t>(day_);
       const bool aided = agents_.aided[i] != 0;
       if (L.local) {
@@ -153,11 +166,22 @@ void PeaceModel::social_day() {
             if (!agents_.foreign[o]) presence += agents_.skill[o];
           });
         const double l = agents_.legitimacy[i];
+        // Imposed outcomes cost the government's legitimacy (7.2) unless the mission's own is kept apart
+        // (7.13), where they cost the mission's.
+        const double imposed = present && !L.mission_separate ? imposition_today : 0.0;
         const double next = l + L.secure_gain * secure - L.victim_loss * victimised -
-                            L.imposition_loss * (present ? cfg_.mission.imposition : 0.0) -
-                            L.abuse_loss * abused + L.gov_gain * presence + L.aid_gain * aided +
-                            L.relax * (agents_.legitimacy0[i] - l);
+                            L.imposition_loss * imposed - L.abuse_loss * abused + L.gov_gain * presence +
+                            L.aid_gain * aided + L.relax * (agents_.legitimacy0[i] - l);
         agents_.legitimacy[i] = static_cast<float>(std::clamp(next, 0.0, 1.0));
+        if (L.mission_separate && present) {
+          // ODD 7.13: the mission gains where it is seen delivering security, loses with abuse it is
+          // near and with each imposed outcome, and relaxes toward its starting value.
+          const double m = agents_.mission_legitimacy[i];
+          const bool seen = query_.count(peacekeepers_, here, citizen_vision_) > 0;
+          const double nm = m + L.mission_security_gain * (secure && seen) - L.abuse_loss * abused -
+                            L.imposition_loss * imposition_today + L.relax * (L.mission_initial - m);
+          agents_.mission_legitimacy[i] = static_cast<float>(std::clamp(nm, 0.0, 1.0));
+        }
       }
       if (H.enabled) {
         const bool violence =
@@ -222,9 +246,11 @@ void PeaceModel::social_day() {
   if (cfg_.displacement.enabled && cfg_.displacement.return_probability > 0) {
     // Voluntary return: the displaced go home once no killing happened near home for K days.
     for (std::size_t i = 0; i < agents_.size(); ++i) {
-      if (agents_.kind[i] != Kind::Citizen || agents_.cell[i] < 0 || agents_.home[i] < 0) continue;
+      if (agents_.kind[i] != Kind::Citizen || agents_.home[i] < 0 || agents_.status[i] == Status::Dead)
+        continue;
+      if (agents_.cell[i] < 0 && !agents_.abroad[i]) continue;  // jailed, or away on other business
       const std::int32_t home = agents_.home[i];
-      if (region_of(agents_.cell[i]) == region_of(home)) continue;
+      if (!agents_.abroad[i] && region_of(agents_.cell[i]) == region_of(home)) continue;
       if (query_.count(kill_recent_, home, citizen_vision_) > 0 || kill_recent_.test(home)) continue;
       Stream s(cfg_.base.seed, kReturn, i, static_cast<std::uint64_t>(day_));
       if (!s.bernoulli(cfg_.displacement.return_probability)) continue;
@@ -232,6 +258,7 @@ void PeaceModel::social_day() {
       if (c < 0 || region_of(c) != region_of(home)) continue;
       vacate(i);
       place(i, c);
+      if (agents_.abroad[i]) agents_.abroad[i] = 0, ++events_.returns;
     }
   }
   if (cfg_.displacement.enabled && cfg_.displacement.forced_return && present &&
@@ -275,12 +302,15 @@ void PeaceModel::forced_return() {
   // 4.5 forced return: the displaced are sent back near their home cells, minorities included.
   Stream s(cfg_.base.seed, kForcedReturn, 0, static_cast<std::uint64_t>(day_));
   for (std::size_t i = 0; i < agents_.size(); ++i) {
-    if (agents_.kind[i] != Kind::Citizen || agents_.cell[i] < 0 || agents_.home[i] < 0) continue;
-    if (region_of(agents_.cell[i]) == region_of(agents_.home[i])) continue;
+    if (agents_.kind[i] != Kind::Citizen || agents_.home[i] < 0 || agents_.status[i] == Status::Dead)
+      continue;
+    if (agents_.cell[i] < 0 && !agents_.abroad[i]) continue;
+    if (!agents_.abroad[i] && region_of(agents_.cell[i]) == region_of(agents_.home[i])) continue;
     const std::int32_t c = empty_cell_near(agents_.home[i], 2, s);
     if (c < 0 || region_of(c) != region_of(agents_.home[i])) continue;
     vacate(i);
     place(i, c);
+    if (agents_.abroad[i]) agents_.abroad[i] = 0, ++events_.returns;  // refugees are sent back too
   }
 }
 

@@ -18,7 +18,7 @@
 namespace keepsim::peace {
 namespace {
 
-constexpr std::int64_t kStateVersion = 1;
+constexpr std::int64_t kStateVersion = 2;  // 2: mission legitimacy, refugees, ODD 7.12-7.16 counters
 
 void put_layer(StateWriter& w, const std::string& name, const BitLayer& layer, std::int64_t cells) {
   std::vector<std::uint8_t> packed(static_cast<std::size_t>((cells + 7) / 8), 0);
@@ -59,6 +59,13 @@ constexpr std::pair<const char*, std::int64_t Events::*> kEventCounts[] = {
     {"installation_attacks", &Events::installation_attacks},
     {"lethal_uses", &Events::lethal_uses},
     {"withdrawals", &Events::withdrawals},
+    {"spoilers_captured", &Events::spoilers_captured},
+    {"selective", &Events::selective},
+    {"indiscriminate", &Events::indiscriminate},
+    {"rival_killings", &Events::rival_killings},
+    {"refugees_out", &Events::refugees_out},
+    {"returns", &Events::returns},
+    {"imposed", &Events::imposed},
 };
 
 }  // namespace
@@ -104,6 +111,7 @@ void PeaceModel::save_state(StateWriter& w) const {
   w.put("dead_people", dead_people_);
   for (const auto& [name, member] : kEventCounts) w.put(std::string("events.") + name, events_.*member);
   w.put("events.killed", std::span<const std::int64_t>(events_.killed, 2));
+  w.put("events.zone_killings", std::span<const std::int64_t>(events_.zone_killings, 5));
   w.put("events.arms_inflow", events_.arms_inflow);
   w.put("events.arms_interdicted", events_.arms_interdicted);
 
@@ -134,6 +142,8 @@ void PeaceModel::save_state(StateWriter& w) const {
   w.put("agents.skill", a.skill);
   w.put("agents.jail_region", a.jail_region);
   w.put("agents.aided", a.aided);
+  w.put("agents.mission_legitimacy", a.mission_legitimacy);
+  w.put("agents.abroad", a.abroad);
 
   const std::int64_t cells = grid_.cells();
   w.put("cells.code", code_);
@@ -244,6 +254,7 @@ void PeaceModel::load_state(const StateReader& r) {
   for (const auto& [name, member] : kEventCounts)
     events_.*member = r.value<std::int64_t>(std::string("events.") + name);
   r.get_into("events.killed", std::span<std::int64_t>(events_.killed, 2));
+  r.get_into("events.zone_killings", std::span<std::int64_t>(events_.zone_killings, 5));
   events_.arms_inflow = r.value<double>("events.arms_inflow");
   events_.arms_interdicted = r.value<double>("events.arms_interdicted");
 
@@ -275,6 +286,8 @@ void PeaceModel::load_state(const StateReader& r) {
   a.skill = r.get<float>("agents.skill", n);
   a.jail_region = r.get<std::uint16_t>("agents.jail_region", n);
   a.aided = r.get<std::uint8_t>("agents.aided", n);
+  a.mission_legitimacy = r.get<float>("agents.mission_legitimacy", n);
+  a.abroad = r.get<std::uint8_t>("agents.abroad", n);
 
   const std::int64_t cells = grid_.cells();
   const auto ucells = static_cast<std::size_t>(cells);
@@ -300,6 +313,8 @@ void PeaceModel::load_state(const StateReader& r) {
       r.fail("cell " + std::to_string(c) + " has an occupant out of range");
   get_layer(r, "layer.peacekeepers", peacekeepers_, cells);
   get_layer(r, "layer.constables", constables_, cells);
+  constable_cells_ = 0;
+  for (std::int64_t c = 0; c < cells; ++c) constable_cells_ += constables_.test(c);
   get_layer(r, "layer.actives", actives_, cells);
   get_layer(r, "layer.empties", empties_, cells);
   get_layer(r, "layer.exposed", exposed_, cells);

@@ -372,7 +372,7 @@ TEST_CASE("peacekeeping mechanism: end_state never draws down while its conditio
           "[peace][mechanism]") {
   const std::string common = mission(30) +
                              "exit = \"end_state\"\ndrawdown = 0.3\n"
-                             "[summary]\nkilling_threshold = 2\nstable_days = 20\ncalm_window = 30\n---\n";
+                             "[summary]\nkilling_threshold = 730\nstable_days = 20\ncalm_window = 30\n---\n";
   for (std::uint64_t seed = 1; seed <= 3; ++seed) {
     const Sim never =
         simulate(common + "[mission]\nend_constables_per_1000 = 1000\nend_min_legitimacy = 0\n", seed, 200);
@@ -1211,5 +1211,198 @@ TEST_CASE("peacekeeping: same results on 1 and 4 threads", "[peace][determinism]
     for (std::size_t k = 0; k < ar.size(); ++k)
       differ += !(ar[k] == br[k] || (std::isnan(ar[k]) && std::isnan(br[k])));
     CHECK(differ == 0);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// ODD 7.12 A post-conflict start.
+// Hypothesis: without a burn-in, day 0 has no active citizen (no one has decided yet) and day 1 jumps to the
+// rioting level; with a burn-in of 30 days of the same dynamics, day 0 already holds that level and day 1
+// differs from it by little. L = 0.8 and no security, so that rioting is the equilibrium.
+// Sample: 3 seeds x 5 days per arm. Tolerance: no burn-in: 0 actives at day 0 and > 50 at day 1; burn-in:
+// > 50 actives at day 0 and |day 1 - day 0| <= 10% of day 0.
+TEST_CASE("peacekeeping mechanism: a burn-in removes the start-up jump", "[peace][mechanism]") {
+  const std::string common = "[citizens]\nlegitimacy = 0.8\n---\n[start]\nburn_in_days = ";
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    const Sim cold = simulate(common + "0\n", seed, 5);
+    const Sim warm = simulate(common + "30\n", seed, 5);
+    note("burn-in seed %llu: actives day 0/1 %lld/%lld cold, %lld/%lld warm",
+         static_cast<unsigned long long>(seed), static_cast<long long>(cold.at("active", 0)),
+         static_cast<long long>(cold.at("active", 1)), static_cast<long long>(warm.at("active", 0)),
+         static_cast<long long>(warm.at("active", 1)));
+    CHECK(cold.at("active", 0) == 0);
+    CHECK(cold.at("active", 1) > 50);
+    CHECK(warm.at("active", 0) > 50);
+    CHECK(std::abs(warm.at("active", 1) - warm.at("active", 0)) <= warm.at("active", 0) / 10);
+    CHECK(warm.model->period() == 5);  // the burn-in days are not counted
+  }
+}
+
+// Political spoilers (ODD 7.14) that attack at a high base rate and never hide.
+const char* const kPoliticalSpoilers = R"(
+[spoilers]
+enabled = true
+political = true
+militia_share = 0.02
+attack_probability = 0.5
+outgun_ratio = 1000
+)";
+
+// ---------------------------------------------------------------------------------------------------------
+// ODD 7.14 Attacks follow popular support.
+// Hypothesis: a political spoiler attacks with p_attack x the mean refusal to cooperate (1 - L) of its
+// group's civilians in sight, so at L = 0.6 militias kill several times as many civilians as at L = 0.95
+// (8 times as many attacks). Not at L = 0.5 or below: where nobody cooperates there is no collaborator to
+// denounce, and selective attacks find no target (ODD 7.15). No security.
+// Sample: 3 seeds x 100 days per arm. Tolerance: summed killings at L = 0.6 > 3x those at 0.95.
+TEST_CASE("peacekeeping mechanism: political spoilers' attacks follow popular support",
+          "[peace][mechanism]") {
+  double low = 0, high = 0;
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    low += static_cast<double>(
+        simulate(std::string(kPoliticalSpoilers) + "---\n" +
+                     "[spoilers]\nattack_probability = 0.05\n[citizens]\nlegitimacy = 0.6\nthreshold = 1\n",
+                 seed, 100)
+            .sum("civilians_killed"));
+    high += static_cast<double>(
+        simulate(std::string(kPoliticalSpoilers) + "---\n" +
+                     "[spoilers]\nattack_probability = 0.05\n[citizens]\nlegitimacy = 0.95\n",
+                 seed, 100)
+            .sum("civilians_killed"));
+  }
+  note("support: civilians killed %.0f at L = 0.6, %.0f at L = 0.95", low, high);
+  CHECK(high > 0);
+  CHECK(low > 3 * high);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// ODD 7.14 Security finds spoilers through information, and engages them.
+// Hypothesis: with engage_probability 0.5, a mission of 40 units captures and kills militia fighters, so the
+// militias end smaller than in the control (engage_probability 0), where nobody is captured in an
+// engagement. Sample: 3 seeds x 150 days per arm. Tolerance: control: 0 captured on every day; engaging:
+// captures and kills in the sum, and the militias on the last day smaller than the control's in every seed.
+TEST_CASE("peacekeeping mechanism: security units engage the spoilers they are told about",
+          "[peace][mechanism]") {
+  const std::string common = std::string(kPoliticalSpoilers) +
+                             "---\n[spoilers]\nattack_probability = 0.05\n---\n" + mission(40) +
+                             "---\n[spoilers]\nengage_probability = ";
+  std::int64_t captured = 0, killed = 0;
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    const Sim engage = simulate(common + "0.5\n", seed, 150);
+    const Sim control = simulate(common + "0\n", seed, 150);
+    captured += engage.sum("spoilers_captured");
+    killed += engage.sum("spoilers_killed");
+    note("engagement seed %llu: militias %lld -> %lld (control -> %lld)",
+         static_cast<unsigned long long>(seed), static_cast<long long>(militia_size(engage, 0)),
+         static_cast<long long>(militia_size(engage, 150)),
+         static_cast<long long>(militia_size(control, 150)));
+    CHECK(control.sum("spoilers_captured") == 0);
+    CHECK(militia_size(engage, 150) < militia_size(control, 150));
+  }
+  CHECK(captured > 0);
+  CHECK(killed > 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// ODD 7.14 Spoilers wait out a mission with an announced exit date.
+// Hypothesis: with wait_out 0.9 and a date exit, militias attack about a tenth as often while the mission is
+// there as with wait_out 0; under an end-state exit wait_out changes nothing (no date to wait for), so the
+// two end-state runs are identical. Sample: 3 seeds x 100 days per arm, a mission of 10 units.
+// Tolerance: date: summed killings with waiting below half of those without; end_state: equal day by day.
+TEST_CASE("peacekeeping mechanism: spoilers wait out a dated exit", "[peace][mechanism]") {
+  const std::string common = std::string(kPoliticalSpoilers) +
+                             "[citizens]\nlegitimacy = 0.7\nthreshold = 1\n---\n" + mission(10) +
+                             "end_constables_per_1000 = 1000\n";
+  double waiting = 0, not_waiting = 0;
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    waiting +=
+        static_cast<double>(simulate(common + "exit = \"date\"\n[spoilers]\nwait_out = 0.9\n", seed, 100)
+                                .sum("civilians_killed"));
+    not_waiting += static_cast<double>(
+        simulate(common + "exit = \"date\"\n[spoilers]\nwait_out = 0\n", seed, 100).sum("civilians_killed"));
+    const Sim a = simulate(common + "exit = \"end_state\"\n[spoilers]\nwait_out = 0.9\n", seed, 100);
+    const Sim b = simulate(common + "exit = \"end_state\"\n[spoilers]\nwait_out = 0\n", seed, 100);
+    for (std::size_t t = 1; t <= 100; ++t) CHECK(a.at("civilians_killed", t) == b.at("civilians_killed", t));
+  }
+  note("wait-out: civilians killed %.0f waiting, %.0f not", waiting, not_waiting);
+  CHECK(not_waiting > 0);
+  CHECK(waiting < 0.5 * not_waiting);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// ODD 7.15 Control zones and selective violence.
+// Hypothesis: every militia killing of a civilian is either selective or indiscriminate and is counted in
+// exactly one control zone; citizens by zone add up to the citizens on the grid. Sample: 3 seeds x 100 days.
+// Tolerance: exact, day by day; some killings of each kind overall.
+TEST_CASE("peacekeeping mechanism: killings are classified by control zone", "[peace][mechanism]") {
+  std::int64_t selective = 0, random = 0;
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    const Sim s = simulate(std::string(kPoliticalSpoilers) +
+                               "[citizens]\nlegitimacy = 0.7\nthreshold = 1\n[control]\n"
+                               "enabled = true\n",
+                           seed, 100);
+    for (std::size_t t = 1; t <= s.last(); ++t) {
+      std::int64_t zones = 0, citizens = 0;
+      for (std::size_t z = 0; z < 5; ++z) zones += s.at("killings_by_zone", t, z);
+      for (std::size_t z = 0; z < 5; ++z) citizens += s.at("citizens_by_zone", t, z);
+      INFO("seed " << seed << " day " << t);
+      CHECK(zones == s.at("killings_selective", t) + s.at("killings_indiscriminate", t));
+      CHECK(zones == s.at("civilians_killed_by_spoilers", t));
+      CHECK(citizens == s.at("quiet", t) + s.at("active", t));
+    }
+    selective += s.sum("killings_selective");
+    random += s.sum("killings_indiscriminate");
+  }
+  note("control: %lld selective, %lld indiscriminate killings", static_cast<long long>(selective),
+       static_cast<long long>(random));
+  CHECK(selective > 0);
+  CHECK(random > 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// ODD 7.16 Refugees.
+// Hypothesis: with refugee_probability 1 every flight on a map with a border leaves the country, so refugees
+// appear and nobody is displaced inside it; with 0 there are never refugees. Sample: 3 seeds x 100 days per
+// arm, militias killing. Tolerance: exact for the control and for the displaced; refugees > 0 in every seed.
+TEST_CASE("peacekeeping mechanism: flight abroad makes refugees", "[peace][mechanism]") {
+  const std::string common = std::string(kMilitias) +
+                             "[displacement]\nenabled = true\nflee_probability = 0.5\nrefugee_probability = ";
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    const Sim abroad = simulate(common + "1\n", seed, 100);
+    const Sim home = simulate(common + "0\n", seed, 100);
+    note("refugees seed %llu: %lld abroad on the last day", static_cast<unsigned long long>(seed),
+         static_cast<long long>(abroad.at("refugees", 100)));
+    CHECK(abroad.at("refugees", 100) > 0);
+    for (std::size_t t = 0; t <= 100; ++t) {
+      CHECK(abroad.at("displaced", t) == 0);
+      CHECK(home.at("refugees", t) == 0);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// ODD 7.13 Imposition costs the mission's legitimacy, not the government's, when they are kept apart.
+// Hypothesis: with mission_separate and imposition 1 every 30 days, imposed outcomes come on days 30, 60 and
+// 90 of presence, the mission's mean legitimacy falls on each of them, and the government's legitimacy is
+// the same day by day as with imposition 0 (nothing else differs: no spoilers, no killing).
+// Sample: 2 seeds x 100 days. Tolerance: exact.
+TEST_CASE("peacekeeping mechanism: imposed outcomes cost the mission's legitimacy", "[peace][mechanism]") {
+  const std::string common = mission(10) +
+                             "imposition_interval = 30\n[legitimacy]\nlocal = true\nmission_separate = true\n"
+                             "mission_initial = 0.6\nimposition_loss = 0.001\nrelax = 0.01\n---\n"
+                             "[mission]\nimposition = ";
+  for (std::uint64_t seed = 1; seed <= 2; ++seed) {
+    const Sim imposed = simulate(common + "1\n", seed, 100);
+    const Sim control = simulate(common + "0\n", seed, 100);
+    std::int64_t events = 0;
+    for (std::size_t t = 1; t <= 100; ++t) {
+      INFO("seed " << seed << " day " << t);
+      events += imposed.at("imposed_outcomes", t);
+      CHECK(imposed.real("legitimacy_mean", t) == control.real("legitimacy_mean", t));
+      if (imposed.at("imposed_outcomes", t) > 0)
+        CHECK(imposed.real("mission_legitimacy_mean", t) < imposed.real("mission_legitimacy_mean", t - 1));
+    }
+    CHECK(events == 3);
+    CHECK(imposed.real("mission_legitimacy_mean", 100) < control.real("mission_legitimacy_mean", 100));
   }
 }
