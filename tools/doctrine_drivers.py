@@ -67,10 +67,18 @@ NEUTRALISE = {
     "arms inflow off": ["arms.border_rate=0"],
     "DDR and rearming off": ["spoilers.ddr_probability=0", "spoilers.rearm_probability=0"],
     "hardship dynamics off": ["hardship.enabled=false"],
+    # The mechanisms of docs/ODD.md 7.12-7.16.
+    "political spoilers off (fixed-rate attacks)": ["spoilers.political=false"],
+    "engagement off (spoilers never found)": ["spoilers.engage_probability=0"],
+    "waiting out a dated exit off": ["spoilers.wait_out=0"],
+    "rival fighting off": ["spoilers.rival_attack_share=0"],
+    "one legitimacy (mission's not kept apart)": ["legitimacy.mission_separate=false"],
+    "refugees off": ["displacement.refugee_probability=0"],
+    "no burn-in": ["start.burn_in_days=0"],
 }
-NEUTRAL_OUTCOMES = ["summary_civilian_deaths", "summary_peak_active", "summary_final_legitimacy"]
-OUTCOMES = ["summary_civilian_deaths", "summary_peak_active", "summary_peak_displaced", "summary_final_legitimacy",
-            "summary_troop_days"]
+NEUTRAL_OUTCOMES = ["summary_civilian_death_rate", "summary_mean_active_share", "summary_final_legitimacy"]
+OUTCOMES = ["summary_civilian_death_rate", "summary_killing_rate", "summary_mean_active_share",
+            "summary_peak_uprooted_share", "summary_final_legitimacy", "summary_troop_days"]
 
 
 def run(keepsim, scenario, doctrine, sets, seed, work):
@@ -132,9 +140,10 @@ def neutralise(args, work):
         results = {k: f.result() for k, f in futures.items()}
     head = " | ".join(f"{d.split('_')[0][:7]} {o.replace('summary_', '')}" for o in NEUTRAL_OUTCOMES for d in docs)
     lines = [f"Scenario `{os.path.relpath(args.scenario, ROOT)}`, {args.seeds} seeds (the same seeds in every "
-             "cell; mean +- standard error). Each row neutralises one mechanism in both presets. The last column "
-             "is the gap in civilian deaths, complex minus security.", "",
-             f"| mechanism neutralised | {head} | deaths gap |", "|---|" + "---|" * (2 * len(NEUTRAL_OUTCOMES) + 1)]
+             "cell; mean +- standard error). Each row neutralises one mechanism in both presets. Rates are per "
+             "100,000 inhabitants per year. The last column is the gap in the civilian death rate, complex minus "
+             "security.", "",
+             f"| mechanism neutralised | {head} | death-rate gap |", "|---|" + "---|" * (2 * len(NEUTRAL_OUTCOMES) + 1)]
     for label in NEUTRALISE:
         cells = []
         for o in NEUTRAL_OUTCOMES:
@@ -142,8 +151,8 @@ def neutralise(args, work):
                 v = np.array([results[(label, d, s)][o] for s in seeds])
                 se = v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else 0.0
                 cells.append(f"{v.mean():.3g} +- {se:.2g}")
-        gap = np.array([results[(label, docs[0], s)]["summary_civilian_deaths"]
-                        - results[(label, docs[1], s)]["summary_civilian_deaths"] for s in seeds])
+        gap = np.array([results[(label, docs[0], s)]["summary_civilian_death_rate"]
+                        - results[(label, docs[1], s)]["summary_civilian_death_rate"] for s in seeds])
         se = gap.std(ddof=1) / np.sqrt(len(gap)) if len(gap) > 1 else 0.0
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {gap.mean():.3g} +- {se:.2g} |")
     text = "\n".join(lines) + "\n"
