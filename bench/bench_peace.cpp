@@ -5,6 +5,7 @@
 //   keepsim_bench_peace [--size 300] [--periods 200] [--threads 1] [--doctrine security_keeping] [--json
 //   FILE]
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -76,6 +77,21 @@ int main(int argc, char** argv) {
   peace.load_file(src + "/configs/doctrines/" + doctrine + ".toml");
   peace.apply_override(dims);
   peace.apply_override("world.height=" + std::to_string(size));
+  // A day's cost is what is measured: the scenario's burn-in (days before day 0, ODD 7.12) would only add a
+  // long untimed set-up at large sizes.
+  peace.apply_override("start.burn_in_days=0");
+  // The country grows with the grid, and so does the force, so that every size runs at the doctrine's force
+  // ratio (about 25 per 1,000): otherwise a large grid would be a country without a mission, a different
+  // regime, and the cost per agent would compare unlike days.
+  const double area = static_cast<double>(size) * size / (100.0 * 100.0);
+  for (int c = 1; c <= 6; ++c) {
+    const std::string key = "contingents.c" + std::to_string(c) + ".size";
+    const auto n = static_cast<long long>(std::llround(static_cast<double>(peace.get_int(key)) * area));
+    peace.apply_override(key + "=" + std::to_string(n));
+  }
+  const std::string police = "police.count";
+  peace.apply_override(police + "=" +
+                       std::to_string(std::llround(static_cast<double>(peace.get_int(police)) * area)));
   // The same grid and vision with Epstein's sync schedule and as many agents (citizens, plus cops at the
   // scenario's security density: its force scaled to the grid).
   keepsim::Params ep(keepsim::full_schema());
