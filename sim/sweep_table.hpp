@@ -1,5 +1,5 @@
-// The sweep's files: DIR/runs/run_NNNNNN.h5 (one run file each, OUTPUT.md "A run file"), a .error text file
-// beside a run that failed, and DIR/sweep.h5, the table with dimension `run` (OUTPUT.md "A sweep").
+// The sweep's files: DIR/runs/run_NNNNNN.h5 (one run file each, docs/output.md), a .error text file
+// beside a run that failed, and DIR/sweep.h5, the table with dimension `run` (docs/sweeps.md).
 #pragma once
 #include <cstddef>
 #include <string>

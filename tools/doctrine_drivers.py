@@ -2,7 +2,7 @@
 """Which levers drive the difference between the doctrine presets?
 
 Starts from security_keeping on a scenario and swaps in one lever group at a time from complex_peacekeeping
-(MODEL.md section 6), over several seeds, and reports mean outcomes with their standard errors. A lever whose
+(ODD 8), over several seeds, and reports mean outcomes with their standard errors. A lever whose
 swap moves an outcome most toward the complex_peacekeeping result is a driver of that outcome.
 
   /usr/bin/python3 tools/doctrine_drivers.py [--keepsim build/bin/keepsim] [--seeds 5] [--jobs 2]

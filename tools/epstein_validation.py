@@ -45,7 +45,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / "configs" / "epstein"
 
-# Numbers the paper reports for run 2 (MODEL.md section 8).
+# Numbers the paper reports for run 2 (docs/validation/epstein.md section 2).
 PAPER_WAIT_MEAN, PAPER_WAIT_SD = 60.0, 55.0
 PAPER_ACT_MEAN, PAPER_ACT_SD = 708.0, 230.0
 OUTBURST = 50  # an outburst: more than 50 actives (keepsim's summary.outburst_threshold default)
@@ -1687,7 +1687,7 @@ def problems_text(study: Study) -> str:
    a cop in view, and how many of them are active.
 8. **No spatial output.** Deception and safe havens are spatial phenomena in the paper (screens of the grid).
    keepsim only writes aggregate series, so this study infers them from aggregates and controls. An optional
-   every-N-periods occupancy map (MODEL.md section 7 mentions maps) would allow a direct check.
+   every-N-periods occupancy map (ODD 10 mentions maps) would allow a direct check.
 """
     return txt
 

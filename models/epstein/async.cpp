@@ -1,4 +1,4 @@
-// The reference schedule (MODEL.md section 3, `async`): every period the agents on the grid are activated one
+// The reference schedule (docs/epstein.md, `async`): every period the agents on the grid are activated one
 // at a time in a fresh random order, and each sees the moves, arrests and killings of those before it.
 #include <vector>
 

@@ -1,5 +1,5 @@
 // Set-up, schedules over time, jail and release, observation and summary: everything both activation
-// schedules share (MODEL.md section 3).
+// schedules share (docs/epstein.md).
 #include "models/epstein/model.hpp"
 #include "models/epstein/rules.hpp"
 #include "models/epstein/window.hpp"

@@ -1,4 +1,4 @@
-// Epstein's civil-violence Models I and II (MODEL.md section 3): citizens with hardship H, risk aversion R
+// Epstein's civil-violence Models I and II (docs/epstein.md): citizens with hardship H, risk aversion R
 // and a shared perceived legitimacy L, and cops. Model I: active citizens rebel and cops arrest them. Model
 // II: two groups, going active means killing a member of the other group, citizens clone and die of age, and
 // cops (peacekeepers) arrest actives of either group.

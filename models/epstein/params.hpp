@@ -1,4 +1,4 @@
-// Parameters of Epstein's civil-violence models (MODEL.md section 3), declared once in the schema.
+// Parameters of Epstein's civil-violence models (docs/epstein.md), declared once in the schema.
 #pragma once
 #include <cstdint>
 #include <string>

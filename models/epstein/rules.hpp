@@ -1,5 +1,5 @@
-// Rule A of Epstein (2002) as pure functions (MODEL.md section 3), so they can be read and tested on their
-// own.
+// Rule A of Epstein (2002) as pure functions (docs/epstein.md, rule A), so they can be read and tested on
+// their own.
 #pragma once
 #include <algorithm>
 #include <cmath>

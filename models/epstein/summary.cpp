@@ -1,4 +1,4 @@
-// The run summary (MODEL.md section 7, Epstein runs): outbursts for Model I, elimination for Model II.
+// The run summary (ODD 10, Epstein runs): outbursts for Model I, elimination for Model II.
 #include <cmath>
 #include <limits>
 #include <numeric>

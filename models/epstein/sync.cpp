@@ -1,4 +1,4 @@
-// The parallel schedule (MODEL.md section 3, `sync`): all citizens decide from the state at the start of the
+// The parallel schedule (docs/epstein.md, `sync`): all citizens decide from the state at the start of the
 // period; then killings, arrests, moves and births are resolved in phases. Where several agents want the same
 // victim or cell, the one with the smallest priority wins; priorities are hashes of (seed, agent, period)
 // with the agent id as tie-break, and "smallest" does not depend on which thread looks first. So the outcome

@@ -1,6 +1,6 @@
-// The agents' turns (MODEL.md section 5, step 3): random sequential activation as in Epstein's async
-// schedule. Citizens follow rules A and M (section 3) with the extensions of 4.1 to 4.5; spoilers hide or
-// attack (4.4); security units move by their task and arrest (rule C, 4.7, 4.8). The Epstein draws come
+// The agents' turns (ODD 3, step 3): random sequential activation as in Epstein's async
+// schedule. Citizens follow rules A and M (ODD 7.1) with the extensions of 7.2 to 7.6; spoilers hide or
+// attack (7.5); security units move by their task and arrest (rule C, 7.8, 7.9). The Epstein draws come
 // from the same streams in the same order as epstein::EpsteinModel; every extension draws from streams of
 // its own, so switching one on never shifts the draws of the core.
 #include <algorithm>
@@ -58,7 +58,7 @@ void PeaceModel::act_all() {
 void PeaceModel::act_citizen(std::size_t id, Stream& s) {
   const epstein::Config& b = cfg_.base;
   const bool moves = b.citizens_move;
-  // 4.5: a citizen whose group was hit within vision lately may flee instead of moving at random.
+  // ODD 7.6: a citizen whose group was hit within vision lately may flee instead of moving at random.
   bool fled = false;
   if (cfg_.displacement.enabled && agents_.last_victim[id] >= 0 &&
       day_ - agents_.last_victim[id] < cfg_.displacement.memory_days) {
@@ -73,7 +73,7 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
   const std::int32_t here = agents_.cell[id];
   auto draw = [&s](std::uint32_t n) { return s.below(n); };
 
-  // Rule A with C weighted by constable skill (4.8) and deterrence scaled by justice (4.3).
+  // Rule A with C weighted by constable skill (ODD 7.9) and deterrence scaled by justice (7.4).
   const auto [pk, seen_active] = query_.count2(peacekeepers_, actives_, here, citizen_vision_);
   double cops = pk;
   if (constable_cells_ > 0)
@@ -99,8 +99,8 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
   }
   agents_.status[id] = active ? Status::Active : Status::Quiet;
 
-  // 4.4 recruitment: an aggrieved active citizen who sees its group's militia may join it, more readily when
-  // the militia has arms to hand out.
+  // ODD 7.5 recruitment: an aggrieved active citizen who sees its group's militia may join it, more readily
+  // when the militia has arms to hand out.
   // With political spoilers (ODD 7.14) any aggrieved citizen may join, not only one who riots today, and
   // the more readily the less it cooperates with the government and the mission.
   const int g = agents_.group[id];
@@ -129,7 +129,7 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
 }
 
 void PeaceModel::act_spoiler(std::size_t id, Stream& s) {
-  // 4.4: outgunned spoilers hide; the others attack by their faction's priorities, then move.
+  // ODD 7.5: outgunned spoilers hide; the others attack by their faction's priorities, then move.
   const SpoilerParams& sp = cfg_.spoilers;
   const int f = agents_.faction[id];
   const std::int32_t here = agents_.cell[id];
@@ -274,7 +274,7 @@ void PeaceModel::act_security(std::size_t id, Stream& s) {
   const bool constable = agents_.kind[id] == Kind::Constable;
   const Vision& v = constable ? constable_vision_ : mission_vision_;
   const std::int32_t here = agents_.cell[id];
-  // 4.7 riot response: when actives seen outnumber the security seen (itself included) by more than the
+  // ODD 7.8 riot response: when actives seen outnumber the security seen (itself included) by more than the
   // ratio.
   const int seen_active = query_.count(actives_, here, v);
   const double own = constable ? agents_.skill[id] : 1.0;
@@ -294,7 +294,7 @@ void PeaceModel::act_security(std::size_t id, Stream& s) {
         return;
     }
   }
-  // Movement by task (4.7); off duty (coherence), a unit stays near its base.
+  // Movement by task (ODD 7.8); off duty (coherence), a unit stays near its base.
   const std::int32_t target = agents_.target[id];
   const Task task = static_cast<Task>(agents_.task[id]);
   auto dist2 = [&](std::int32_t a, std::int32_t c) {
@@ -441,8 +441,8 @@ void PeaceModel::compute_control() {
 }
 
 bool PeaceModel::arrest_in_vision(std::size_t id, const Vision& v, Stream& s, bool lethal) {
-  // Rule C: a random active citizen or exposed spoiler (4.4) within vision. With no spoilers exposed this is
-  // the same single draw as the Epstein cop's.
+  // Rule C: a random active citizen or exposed spoiler (ODD 7.5) within vision. With no spoilers exposed this
+  // is the same single draw as the Epstein cop's.
   const std::int32_t here = agents_.cell[id];
   const int n_exposed = cfg_.spoilers.enabled ? query_.count(exposed_, here, v) : 0;
   std::int64_t c;
@@ -461,10 +461,10 @@ bool PeaceModel::arrest_in_vision(std::size_t id, const Vision& v, Stream& s, bo
   const bool extension = agents_.kind[id] == Kind::Constable || lethal;
   if (extension) {
     Stream x(cfg_.base.seed, kArrest, id, static_cast<std::uint64_t>(day_));
-    // 4.8: a constable's arrest succeeds with probability equal to its skill.
+    // ODD 7.9: a constable's arrest succeeds with probability equal to its skill.
     if (agents_.kind[id] == Kind::Constable && !x.bernoulli(agents_.skill[id])) return false;
     if (lethal && x.bernoulli(cfg_.mission.lethal_probability)) {
-      // 4.7 lethal response: witnesses within vision see abuse (4.1).
+      // ODD 7.8 lethal response: witnesses within vision see abuse (7.2).
       abuse_today_.set(here);
       today_cells_.push_back(here);
       ++events_.lethal_uses;
@@ -509,8 +509,8 @@ bool PeaceModel::move_toward(std::size_t id, std::int32_t target, const Vision& 
 }
 
 void PeaceModel::flee(std::size_t id, Stream& x) {
-  // 4.5: weigh a few empty cells within vision: away from hostile spoilers, toward security and toward the
-  // group's homeland.
+  // ODD 7.6: weigh a few empty cells within vision: away from hostile spoilers, toward security and toward
+  // the group's homeland.
   const int g = agents_.group[id];
   const std::int32_t here = agents_.cell[id];
   std::int64_t best = -1;

@@ -1,5 +1,5 @@
-// The environment (MODEL.md section 5 step 2): arms over the porous border, reduced by interdiction (4.4),
-// and aid convoys from depots to towns along the roads, which bandits raid and escorts protect (4.6).
+// The environment (ODD 3 step 2): arms over the porous border, reduced by interdiction (7.5),
+// and aid convoys from depots to towns along the roads, which bandits raid and escorts protect (7.7).
 #include <algorithm>
 #include <cmath>
 #include <deque>
@@ -120,7 +120,7 @@ void PeaceModel::move_convoys() {
 }
 
 bool PeaceModel::raid_convoy_near(std::size_t raider, Stream& s) {
-  // Bandits raid a convoy within vision; escorts divide the chance of success (4.6).
+  // Bandits raid a convoy within vision; escorts divide the chance of success (ODD 7.7).
   const std::int32_t here = agents_.cell[raider];
   if (!convoys_.any() || query_.count(convoys_, here, spoiler_vision_) + convoys_.test(here) == 0)
     return false;

@@ -1,6 +1,6 @@
-// The mission layer (MODEL.md 4.7 and 4.9, section 5 step 1): arrivals, political will, casualty tolerance,
+// The mission layer (ODD 7.8 and 7.10, ODD 3 step 1): arrivals, political will, casualty tolerance,
 // the exit rule, deployment and tasking; and the constabulary with its training, plus international police
-// (4.8). Nothing here knows a doctrine: every behaviour follows from the levers in MissionParams.
+// (7.9). Nothing here knows a doctrine: every behaviour follows from the levers in MissionParams.
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -291,8 +291,8 @@ void PeaceModel::assign_tasks() {
                       (task == kEscort || deployed_[static_cast<std::size_t>(region_of(old))]);
     agents_.task[id] = task;
     if (!keep) agents_.target[id] = target;
-    // Political work (4.7) uses troop-days but provides no security: those units leave the grid for the day's
-    // work and return to their base when re-tasked.
+    // Political work (ODD 7.8) uses troop-days but provides no security: those units leave the grid for the
+    // day's work and return to their base when re-tasked.
     if (task == kPolitical && agents_.cell[id] >= 0) {
       vacate(id);
     } else if (task != kPolitical && agents_.cell[id] < 0) {
@@ -305,7 +305,7 @@ void PeaceModel::assign_tasks() {
 void PeaceModel::constabulary_day() {
   const ConstabularyParams& k = cfg_.constabulary;
   if (!k.enabled) return;
-  // International civilian police arrive once, posted round the deployed regions (4.8).
+  // International civilian police arrive once, posted round the deployed regions (ODD 7.9).
   if (k.police_count > 0 && !police_arrived_ && day_ >= k.police_arrival_day &&
       (!cfg_.mission.enabled || mission_present())) {
     police_arrived_ = true;

@@ -1,5 +1,5 @@
 // Set-up and the primitive state changes every mechanism goes through (place, vacate, kill, jail), so that
-// the cell layers always agree with the agents (MODEL.md sections 1 and 2).
+// the cell layers always agree with the agents (ODD 2 and 5).
 #include "models/peacekeeping/model.hpp"
 
 #include "models/epstein/rules.hpp"
@@ -317,7 +317,7 @@ void PeaceModel::kill(std::size_t v, int perpetrator) {
 }
 
 void PeaceModel::jail(std::size_t id) {
-  // Rule C, and 4.3: when the region's jail is full the arrested is held release_days and let go.
+  // Rule C, and ODD 7.4: when the region's jail is full the arrested is held release_days and let go.
   agents_.status[id] = Status::Jailed;
   std::int32_t term = Agents::kLife;
   if (!std::isinf(cfg_.base.max_jail_term)) {
@@ -370,7 +370,7 @@ std::int32_t PeaceModel::empty_cell_near(std::int32_t centre, double radius, Str
 }
 
 double PeaceModel::security_seen(std::int32_t centre, const Vision& v) const {
-  // C of MODEL.md 4.8: peacekeepers count 1, constables their skill q.
+  // C of ODD 7.1 and 7.9: peacekeepers count 1, constables their skill q.
   double c = query_.count(peacekeepers_, centre, v);
   if (constable_cells_ > 0)
     query_.for_each(constables_, centre, v, [&](std::int64_t at) {

@@ -1,4 +1,4 @@
-// The peacekeeping scenario (MODEL.md sections 1, 2, 4, 5 and 7): citizens, spoilers, peacekeepers and a
+// The peacekeeping scenario (ODD 2, 3, 5, 7 and 10): citizens, spoilers, peacekeepers and a
 // domestic constabulary on a map of regions, towns, roads and a porous border, under a mission layer. It is
 // Epstein's model with mechanisms added, each behind its own switch: with all of them off the engine makes
 // the same draws in the same order as epstein::EpsteinModel's async schedule, so the two give the same
@@ -58,7 +58,7 @@ struct Agents {
   static constexpr std::int32_t kLife = INT32_MAX;
 };
 
-/// Event counters of the current day (MODEL.md section 7).
+/// Event counters of the current day (ODD 10).
 struct Events {
   std::int64_t arrests = 0, releases = 0, early_releases = 0, births = 0, deaths_of_age = 0;
   std::int64_t killed[2] = {0, 0};  ///< civilians killed, by victim's group
@@ -174,7 +174,7 @@ class PeaceModel : public Model {
   double security_seen(std::int32_t centre, const Vision& v) const;
   double legitimacy_of(std::size_t id) const;
 
-  // act.cpp: the agents' turns (section 5 step 3).
+  // act.cpp: the agents' turns (ODD 3 step 3).
   void act_all();
   void act_citizen(std::size_t id, Stream& s);
   void act_spoiler(std::size_t id, Stream& s);
@@ -192,7 +192,7 @@ class PeaceModel : public Model {
     return control_.empty() ? 1.0 : static_cast<double>(control_[static_cast<std::size_t>(c)]);
   }
 
-  // mission.cpp: arrivals, will, exit rule, deployment, tasking; constabulary and police (4.7 to 4.9).
+  // mission.cpp: arrivals, will, exit rule, deployment, tasking; constabulary and police (ODD 7.8 to 7.10).
   void mission_day();
   void arrive(int contingent);
   void withdraw_units(std::int64_t n, int only_contingent);
@@ -201,12 +201,12 @@ class PeaceModel : public Model {
   std::int32_t task_target(Task t, Stream& s) const;
   bool mission_present() const { return phase_ >= 1 && phase_ <= 3; }
 
-  // environment.cpp: arms over the border and convoys (4.4, 4.6).
+  // environment.cpp: arms over the border and convoys (ODD 7.5, 7.7).
   void environment_day();
   void move_convoys();
   bool raid_convoy_near(std::size_t raider, Stream& s);
 
-  // social.cpp: justice, releases, legitimacy, hardship, displacement, DDR (4.1 to 4.5).
+  // social.cpp: justice, releases, legitimacy, hardship, displacement, DDR (ODD 7.2 to 7.6).
   void justice_day();
   void social_day();
   void forced_return();
@@ -240,7 +240,7 @@ class PeaceModel : public Model {
   std::int64_t initial_people_ = 0, births_total_ = 0, dead_people_ = 0;
   std::unique_ptr<Executor> exec_;
 
-  // Killings in the last K days by cell, for "secure" (4.1).
+  // Killings in the last K days by cell, for "secure" (ODD 7.2).
   std::vector<std::int16_t> kill_count_;
   std::vector<std::pair<std::int64_t, std::int32_t>> kill_log_;  ///< (day, cell), oldest first
   std::vector<std::int32_t> today_cells_;                        ///< cells marked in the *_today_ layers
@@ -272,7 +272,7 @@ class PeaceModel : public Model {
   double drawdown_credit_ = 0, recruit_credit_ = 0;
   bool police_arrived_ = false;
   std::int64_t trainers_ = 0;
-  // Yesterday's aggregates, read by the mission layer (section 5: the mission acts on what it knows).
+  // Yesterday's aggregates, read by the mission layer (ODD 3: the mission acts on what it knows).
   std::int64_t yesterday_peacekeepers_killed_ = 0, yesterday_killings_ = 0, population_ = 0,
                domestic_constables_ = 0;
   double mean_legitimacy_ = 0;

@@ -1,4 +1,4 @@
-// What a peacekeeping run records (MODEL.md section 7): daily series, maps every N days, and the run summary.
+// What a peacekeeping run records (ODD 10): daily series, maps every N days, and the run summary.
 // `keepsim describe --outputs` prints the same names and meanings from output_catalogue().
 #include <algorithm>
 #include <cmath>
@@ -376,7 +376,7 @@ std::vector<Scalar> PeaceModel::summary(const Recorder& rec) const {
     return v.empty() ? std::int64_t{0} : *std::max_element(v.begin(), v.end());
   };
   const std::size_t rows = rec.rows();
-  // Killings of anyone, a day at a time, and the calm days (MODEL.md section 7).
+  // Killings of anyone, a day at a time, and the calm days (ODD 10 and 7.11).
   std::vector<std::int64_t> killings(rows, 0);
   for (const char* name :
        {"civilians_killed", "spoilers_killed", "peacekeepers_killed", "constables_killed"}) {

@@ -25,7 +25,7 @@ void declare_params(Schema& s) {
   // Section 1: the world's static layers.
   s.add(choice_param("map.source", {"none", "generate", "file"},
                      "none: one featureless region (Epstein); generate: procedural map; file: HDF5 raster"));
-  s.add(path_param("map.file", "", "HDF5 raster with the layers of MODEL.md section 1 (map.source = file)"));
+  s.add(path_param("map.file", "", "HDF5 raster with the layers of ODD 2 (map.source = file)"));
   s.add(int_param("map.seed", 1, "1", 0, 9.0e18, "seed of the map generator (separate from run.seed)"));
   s.add(int_param("map.regions", 6, "1", 1, 65534, "provinces (Voronoi cells)"));
   s.add(int_param("map.towns", 8, "1", 0, 10000, "towns (settlement clusters)"));
@@ -52,8 +52,8 @@ void declare_params(Schema& s) {
                    "territorial control from the armed actors nearby, and violence by control zone (7.15)"));
   s.add(real_param("control.radius", 5, "cells", 0, 1000, "radius over which armed presence counts"));
 
-  // 4.1 local legitimacy.
-  s.add(bool_param("legitimacy.local", false, "each citizen holds its own legitimacy L_i (section 4.1)"));
+  // ODD 7.2 local legitimacy.
+  s.add(bool_param("legitimacy.local", false, "each citizen holds its own legitimacy L_i (ODD 7.2)"));
   s.add(real_param("legitimacy.initial_spread", 0, "1", 0, 1, "L_i starts uniform on L +- spread/2"));
   s.add(real_param("legitimacy.secure_gain", 0, "1/day", 0, 1, "a_sec: gain on a day with no killing seen"));
   s.add(real_param("legitimacy.victim_loss", 0, "1/day", 0, 1, "a_vic: loss when the own group is hit"));
@@ -70,24 +70,25 @@ void declare_params(Schema& s) {
   s.add(real_param("legitimacy.mission_security_gain", 0, "1/day", 0, 1,
                    "gain of M_i on a secure day with a mission unit in sight"));
 
-  // 4.2 hardship.
-  s.add(bool_param("hardship.enabled", false, "hardship responds to violence, aid and development (4.2)"));
+  // ODD 7.3 hardship.
+  s.add(
+      bool_param("hardship.enabled", false, "hardship responds to violence, aid and development (ODD 7.3)"));
   s.add(real_param("hardship.violence_gain", 0, "1/day", 0, 1, "rise on a day a killing is seen"));
   s.add(real_param("hardship.relax", 0, "1/day", 0, 1, "pull back toward the regional baseline"));
   s.add(real_param("hardship.development_rate", 0, "1/day", 0, 1,
                    "daily fall of a secure region's baseline multiplier (livelihood effort)"));
   s.add(real_param("hardship.development_floor", 0.5, "1", 0, 1, "lowest baseline multiplier"));
 
-  // 4.3 justice.
-  s.add(bool_param("justice.enabled", false, "regional jail capacity and catch-and-release (4.3)"));
+  // ODD 7.4 justice.
+  s.add(bool_param("justice.enabled", false, "regional jail capacity and catch-and-release (ODD 7.4)"));
   s.add(real_param("justice.jail_per_1000", 1, "1/1000 inhabitants", 0, 1000, "jail places per 1000 people"));
   s.add(int_param("justice.release_days", 2, "days", 1, kDays, "days held when the jail is full"));
   s.add(real_param("justice.deterrence_floor", 1, "1", 0, 1,
                    "rho in N = R P (rho + (1 - rho) j): 1 makes justice irrelevant (Epstein)"));
   s.add(real_param("justice.memory", 30, "days", 1, 1e6, "time scale of the credibility average j"));
 
-  // 4.4 spoilers and arms.
-  s.add(bool_param("spoilers.enabled", false, "militias and bandits (4.4)"));
+  // ODD 7.5 spoilers and arms.
+  s.add(bool_param("spoilers.enabled", false, "militias and bandits (ODD 7.5)"));
   s.add(real_param("spoilers.militia_share", 0, "1", 0, 1, "share of each group's people in its militia"));
   s.add(real_param("spoilers.bandit_share", 0, "1", 0, 1, "share of people who are bandits"));
   s.add(real_param("spoilers.vision", 7, "cells", 0, 1000, "spoiler vision radius"));
@@ -124,8 +125,8 @@ void declare_params(Schema& s) {
                    "stock at which a faction's arms availability is 1/2 (recruitment scales with it)"));
   s.add(real_param("arms.convoy_loot", 0, "arms", 0, 1e6, "arms gained by raiding one convoy"));
 
-  // 4.5 displacement.
-  s.add(bool_param("displacement.enabled", false, "flight after killings of one's group (4.5)"));
+  // ODD 7.6 displacement.
+  s.add(bool_param("displacement.enabled", false, "flight after killings of one's group (ODD 7.6)"));
   s.add(real_param("displacement.flee_probability", 0, "1/day", 0, 1, "chance to flee, times R"));
   s.add(int_param("displacement.memory_days", 7, "days", 1, kDays, "K: how long a killing drives flight"));
   s.add(bool_param("displacement.forced_return", false, "send the displaced back home periodically"));
@@ -140,8 +141,8 @@ void declare_params(Schema& s) {
   s.add(real_param("displacement.refugee_probability", 0, "1", 0, 1,
                    "chance a flight leaves the country (refugees), on a map with a border"));
 
-  // 4.6 aid convoys.
-  s.add(bool_param("aid.enabled", false, "aid convoys from depots to towns (4.6)"));
+  // ODD 7.7 aid convoys.
+  s.add(bool_param("aid.enabled", false, "aid convoys from depots to towns (ODD 7.7)"));
   s.add(real_param("aid.convoys_per_day", 0, "1/day", 0, 1000, "convoys each open depot sends a day"));
   s.add(int_param("aid.speed", 5, "cells/day", 1, 100000, "road cells a convoy covers a day"));
   s.add(real_param("aid.radius", 5, "cells", 0, 1000, "radius around the town that receives aid"));
@@ -151,8 +152,8 @@ void declare_params(Schema& s) {
                   "idle escort units that join each new convoy"));
   s.add(real_param("aid.escort_strength", 1, "1", 0, 1000, "raid chance divides by 1 + strength * escorts"));
 
-  // 4.7 and 4.9 the mission.
-  s.add(bool_param("mission.enabled", false, "contingents, tasks and the mission layer (4.7, 4.9)"));
+  // ODD 7.8 and 7.10 the mission.
+  s.add(bool_param("mission.enabled", false, "contingents, tasks and the mission layer (ODD 7.8, 7.10)"));
   s.add(real_param("mission.vision", 7, "cells", 0, 1000, "peacekeeper vision radius"));
   for (int t = 0; t < kTasks; ++t)
     s.add(real_param(std::string("tasks.") + kTaskNames[static_cast<std::size_t>(t)], t == kPresence ? 1 : 0,
@@ -200,8 +201,9 @@ void declare_params(Schema& s) {
     s.add(string_param(contingent_key(c, "caveats"), "", "tasks it refuses, comma-separated task names"));
   }
 
-  // 4.8 constabulary and international police.
-  s.add(bool_param("constabulary.enabled", false, "domestic constabulary and international police (4.8)"));
+  // ODD 7.9 constabulary and international police.
+  s.add(
+      bool_param("constabulary.enabled", false, "domestic constabulary and international police (ODD 7.9)"));
   s.add(int_param("constabulary.start_day", 0, "days", 0, kDays, "first recruitment day"));
   s.add(real_param("constabulary.recruit_legitimacy", 0.6, "1", 0, 1, "least L_i of a recruit"));
   s.add(real_param("constabulary.throughput", 0, "1/day", 0, 1e6, "recruits a day without trainers"));

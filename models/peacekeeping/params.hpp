@@ -1,6 +1,6 @@
-// Parameters of the peacekeeping extension (MODEL.md sections 1, 4 and 6), declared once in the schema. The
+// Parameters of the peacekeeping extension (ODD 2, 5, 7 and 8), declared once in the schema. The
 // Epstein keys (world, citizens, cops, jail, legitimacy, demography, rules) keep their meaning: with every
-// switch below off the peacekeeping engine runs Epstein's models exactly (MODEL.md section 0, principle 1).
+// switch below off the peacekeeping engine runs Epstein's models exactly (ODD 4, basic principles).
 // Nothing here names a doctrine: a doctrine is a config file that sets these levers (configs/doctrines/).
 #pragma once
 #include <array>
@@ -27,7 +27,7 @@ inline constexpr int kMaxContingents = 6;
 inline constexpr int kFactions = 3;  ///< militia of group 0, militia of group 1, bandits
 inline constexpr int kBandits = 2;
 
-struct LegitimacyParams {  // 4.1
+struct LegitimacyParams {  // ODD 7.2
   bool local = false;
   double initial_spread = 0, secure_gain = 0, victim_loss = 0, imposition_loss = 0, abuse_loss = 0,
          gov_gain = 0, aid_gain = 0, relax = 0;
@@ -37,18 +37,18 @@ struct LegitimacyParams {  // 4.1
   double mission_initial = 0.5, mission_security_gain = 0;
 };
 
-struct HardshipParams {  // 4.2
+struct HardshipParams {  // ODD 7.3
   bool enabled = false;
   double violence_gain = 0, relax = 0, development_rate = 0, development_floor = 0.5;
 };
 
-struct JusticeParams {  // 4.3
+struct JusticeParams {  // ODD 7.4
   bool enabled = false;
   double jail_per_1000 = 1, deterrence_floor = 1, memory = 30;
   std::int64_t release_days = 2;
 };
 
-struct SpoilerParams {  // 4.4
+struct SpoilerParams {  // ODD 7.5
   bool enabled = false;
   double militia_share = 0, bandit_share = 0, vision = 7, outgun_ratio = 1, attack_probability = 0,
          kill_security_probability = 0, installation_attack_probability = 0, recruit_grievance = 0.5,
@@ -62,7 +62,7 @@ struct SpoilerParams {  // 4.4
   double engage_probability = 0, engage_kill_share = 0.5, rival_attack_share = 0, wait_out = 0;
 };
 
-struct DisplacementParams {  // 4.5
+struct DisplacementParams {  // ODD 7.6
   bool enabled = false;
   double flee_probability = 0;
   std::int64_t memory_days = 7;
@@ -72,7 +72,7 @@ struct DisplacementParams {  // 4.5
   double flight_radius = 0, fear_radius = 0, refugee_probability = 0;  // 7.16
 };
 
-struct AidParams {  // 4.6
+struct AidParams {  // ODD 7.7
   bool enabled = false;
   double convoys_per_day = 0;
   std::int64_t speed = 5;
@@ -80,13 +80,13 @@ struct AidParams {  // 4.6
   int escorts_per_convoy = 2;
 };
 
-struct Contingent {  // 4.7
+struct Contingent {  // ODD 7.8
   std::int64_t size = 0, arrival_day = 0;
   double casualty_tolerance = 1, coherence = 1;
   std::array<bool, kTasks> refuses{};  ///< national caveats
 };
 
-struct MissionParams {  // 4.7 and 4.9
+struct MissionParams {  // ODD 7.8 and 7.10
   bool enabled = false;
   std::vector<Contingent> contingents;
   double vision = 7;
@@ -105,7 +105,7 @@ struct MissionParams {  // 4.7 and 4.9
   std::int64_t base_radius = 5;
 };
 
-struct ConstabularyParams {  // 4.8
+struct ConstabularyParams {  // ODD 7.9
   bool enabled = false;
   std::int64_t start_day = 0;
   double recruit_legitimacy = 0.6, throughput = 0, throughput_per_trainer = 0, initial_skill = 0.2,

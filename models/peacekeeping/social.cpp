@@ -1,5 +1,5 @@
-// The day's order (MODEL.md section 5) and its social steps: justice and releases (section 3 rule C, 4.3),
-// then legitimacy (4.1), hardship (4.2), displacement (4.5) and DDR (4.4).
+// The day's order (ODD 3) and its social steps: justice and releases (ODD 7.1 rule C, 7.4),
+// then legitimacy (7.2), hardship (7.3), displacement (7.6) and DDR (7.5).
 #include <algorithm>
 #include <cmath>
 
@@ -43,12 +43,12 @@ void PeaceModel::step() {
 }
 
 double PeaceModel::legitimacy_at(std::int64_t t) const {
-  // Epstein's shared legitimacy schedules (section 3), used while legitimacy.local is off.
+  // Epstein's shared legitimacy schedules (docs/epstein.md), used while legitimacy.local is off.
   return epstein::scheduled_legitimacy(cfg_.base, t);
 }
 
 void PeaceModel::apply_cop_schedule() {
-  // Epstein's cop schedules (section 3): cops added at random empty cells or withdrawn at random.
+  // Epstein's cop schedules (docs/epstein.md): cops added at random empty cells or withdrawn at random.
   const epstein::Config& b = cfg_.base;
   if (b.cop_schedule == epstein::CopSchedule::Constant) return;
   const std::int64_t want =
@@ -79,7 +79,7 @@ void PeaceModel::apply_cop_schedule() {
 
 void PeaceModel::justice_day() {
   // In id order, as the Epstein model: aging, then terms count down and the released return to a random
-  // empty cell exactly as aggrieved as before. Justice (4.3) frees the region's jail place.
+  // empty cell exactly as aggrieved as before. Justice (ODD 7.4) frees the region's jail place.
   const epstein::Config& b = cfg_.base;
   if (cfg_.justice.enabled) {
     const double keep = 1.0 - 1.0 / cfg_.justice.memory;
@@ -202,15 +202,15 @@ void PeaceModel::social_day() {
             static_cast<float>(std::max(0.0, agents_.hardship[i] - cfg_.aid.hardship_relief));
   std::fill(agents_.aided.begin(), agents_.aided.end(), 0);
 
-  // 4.2 development: a secure region's baseline hardship falls slowly; under fire it does not.
+  // ODD 7.3 development: a secure region's baseline hardship falls slowly; under fire it does not.
   if (H.enabled && H.development_rate > 0)
     for (int r = 0; r < regions_; ++r)
       if (region_last_kill_[static_cast<std::size_t>(r)] <= day_ - L.secure_days)
         development_[static_cast<std::size_t>(r)] =
             std::max(H.development_floor, development_[static_cast<std::size_t>(r)] - H.development_rate);
 
-  // 4.4 DDR: fighters where it is secure may demobilise; the demobilised may rearm, less where livelihoods
-  // have grown (the region's baseline multiplier).
+  // ODD 7.5 DDR: fighters where it is secure may demobilise; the demobilised may rearm, less where
+  // livelihoods have grown (the region's baseline multiplier).
   const SpoilerParams& sp = cfg_.spoilers;
   if (sp.enabled && (sp.ddr_probability > 0 || sp.rearm_probability > 0)) {
     for (std::size_t i = 0; i < agents_.size(); ++i) {
@@ -299,7 +299,7 @@ std::int64_t PeaceModel::killings_today() const {
 }
 
 void PeaceModel::forced_return() {
-  // 4.5 forced return: the displaced are sent back near their home cells, minorities included.
+  // ODD 7.6 forced return: the displaced are sent back near their home cells, minorities included.
   Stream s(cfg_.base.seed, kForcedReturn, 0, static_cast<std::uint64_t>(day_));
   for (std::size_t i = 0; i < agents_.size(); ++i) {
     if (agents_.kind[i] != Kind::Citizen || agents_.home[i] < 0 || agents_.status[i] == Status::Dead)

@@ -1,4 +1,4 @@
-// The map layer of the peacekeeping scenario (MODEL.md section 1): the procedural generator, the checks, and
+// The map layer of the peacekeeping scenario (ODD 2 and 5): the procedural generator, the checks, and
 // the HDF5 raster format (netCDF-4 compatible, so xarray and GIS tools read and write it).
 #include "models/peacekeeping/world_map.hpp"
 
@@ -22,7 +22,7 @@ namespace keepsim::peace {
 namespace {
 
 // Stream purposes of the generator: fixed numbers, so a map depends on (params, width, height) only and not
-// on the run seed (MODEL.md section 1).
+// on the run seed (ODD 4, randomness and reproducibility).
 constexpr std::uint32_t kRegionCentres = 101, kTownCentres = 102, kTownSizes = 103, kHomelandFlips = 104;
 // Homeland flips act on blocks of 3x3 cells: mixed areas are villages of the other group, not salt and
 // pepper.

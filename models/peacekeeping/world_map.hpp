@@ -1,4 +1,4 @@
-// The static world of a peacekeeping scenario (MODEL.md section 1): per-cell layers of regions, ethnic
+// The static world of a peacekeeping scenario (ODD 2 and 5): per-cell layers of regions, ethnic
 // geography, towns, roads, the porous border and installations. A map is generated from a seed and a few
 // parameters, or loaded from an HDF5 raster file holding the same layers, so users can bring real geography.
 #pragma once

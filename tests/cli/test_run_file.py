@@ -1,5 +1,5 @@
 """A real run file opens with xarray (h5netcdf and netcdf4 engines) and h5py, with the names, dimensions, units
-and values the run printed (OUTPUT.md; issue: HDF5 run file follows the contract)."""
+and values the run printed (docs/output.md; issue: HDF5 run file follows the contract)."""
 import os
 import tomllib
 import warnings

@@ -1,5 +1,5 @@
 """Same config and seed give bit-identical datasets with 1 and with 2 threads, for both schedules and both
-models (MODEL.md principle 5)."""
+models (docs/epstein.md and ODD 4, randomness and reproducibility)."""
 import os
 
 from cli_common import CONFIGS, assert_same_datasets, keepsim, main, tmpdir

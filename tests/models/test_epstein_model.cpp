@@ -1,5 +1,5 @@
 // Epstein Models I and II: invariants every period, determinism, schedules, and a seeded statistical check of
-// Rule A (MODEL.md sections 3 and 8).
+// Rule A (docs/epstein.md; docs/validation/epstein.md).
 #include <catch2/catch.hpp>
 #include <cmath>
 

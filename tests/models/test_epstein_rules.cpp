@@ -1,4 +1,4 @@
-// Rule A and the vision shapes, against hand-computed values (MODEL.md section 3).
+// Rule A and the vision shapes, against hand-computed values (docs/epstein.md).
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>

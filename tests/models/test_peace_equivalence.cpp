@@ -1,6 +1,7 @@
-// MODEL.md section 0, principle 1: with every extension switched off, the peacekeeping engine runs Epstein's
-// models exactly. Each published Epstein config is run through both engines with the same seed and every
-// series they share must be identical, period by period (not merely close: the same draws in the same order).
+// ODD 4 (Epstein is an exact special case): with every extension switched off, the peacekeeping engine runs
+// Epstein's models exactly. Each published Epstein config is run through both engines with the same seed and
+// every series they share must be identical, period by period (not merely close: the same draws in the same
+// order).
 #include <catch2/catch.hpp>
 #include <string>
 

@@ -1,6 +1,6 @@
-// Mechanism tests of the peacekeeping scenario (MODEL.md section 4; issue 3, "What must hold"): each
+// Mechanism tests of the peacekeeping scenario (ODD 7; issue 3, "What must hold"): each
 // mechanism is run against a control with it off, or with one lever at two values, over several seeds, and
-// must do what MODEL.md says it does. Every run is seeded, single-threaded and small (a generated 60 x 60
+// must do what docs/ODD.md says it does. Every run is seeded, single-threaded and small (a generated 60 x 60
 // country), so the whole file runs in about 10 s on one core in a Release build.
 //
 // Each TEST_CASE states its hypothesis, its sample (seeds x days) and its tolerance. Where a property holds
@@ -200,7 +200,7 @@ std::int64_t militia_size(const Sim& s, std::size_t t) {
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.4 Arms over the border, reduced by interdiction.
+// ODD 7.5 Arms over the border, reduced by interdiction.
 // Hypothesis: a contingent with half its units on the border task holds border cells and closes most of the
 // border, so the arms that come in are far fewer than with no unit tasked there.
 // Sample: 5 seeds x 100 days per arm; 20 units, border rate 5 arms/day over 60 border cells.
@@ -229,7 +229,7 @@ TEST_CASE("peacekeeping mechanism: border interdiction lowers arms inflow", "[pe
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.3 Deterrence needs justice: jail capacity, catch and release, credibility.
+// ODD 7.4 Deterrence needs justice: jail capacity, catch and release, credibility.
 // Hypothesis: with 10 jail places per 1000 inhabitants instead of 0.2, fewer arrests meet a full jail (early
 // releases); and with rho = 0 the credibility of justice (the share of recent arrests that led to a served
 // term) scales the arrest risk, so with room in jail fewer citizens go active.
@@ -273,7 +273,7 @@ TEST_CASE("peacekeeping mechanism: jail capacity lowers catch-and-release and ra
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.7 Riot responses.
+// ODD 7.8 Riot responses.
 // Hypothesis: in a riot-prone country (L = 0.5, citizens move, riot ratio 1), units that `withdraw` arrest
 // fewer people than units that `hold_nonlethal`; `lethal` kills civilians and, with abuse_loss > 0 (the only
 // non-zero legitimacy coefficient), lowers the witnesses' legitimacy, which `hold_nonlethal` leaves at 0.5.
@@ -316,7 +316,7 @@ TEST_CASE("peacekeeping mechanism: riot responses withdraw and hold and lethal",
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.7 Casualty tolerance.
+// ODD 7.8 Casualty tolerance.
 // Hypothesis: two contingents of 20 face the same bandits, who ambush security units and kill with
 // probability 0.3. The casualty-averse one (tolerance 0.05: it goes home after more than 1 dead) leaves the
 // day after its second death, and not before; the tolerant one (tolerance 1) stays whatever its losses.
@@ -362,7 +362,7 @@ TEST_CASE("peacekeeping mechanism: a casualty-averse contingent leaves after its
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.9 The end_state exit rule.
+// ODD 7.10 The end_state exit rule.
 // Hypothesis: with a constabulary target no country can reach (1000 per 1000), the mission never draws down:
 // mission_phase stays 2 and the force stays at full strength. The control, whose conditions hold (no
 // killings, no constables needed, no legitimacy floor), draws down and leaves. A third run whose legitimacy
@@ -420,7 +420,7 @@ TEST_CASE("peacekeeping mechanism: end_state never draws down while its conditio
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.9 The date exit rule and elections.
+// ODD 7.10 The date exit rule and elections.
 // Hypothesis: under `date` the mission is at full strength until exit_day and gone from exit_day on
 // (mission_phase 4, no peacekeepers); with elections on day 60 and exit on day 120 the force draws down
 // linearly from the elections (phase 3): ceil((120 - t) / 60 * 30) units on day t.
@@ -448,7 +448,7 @@ TEST_CASE("peacekeeping mechanism: date exit leaves on exit_day and elections st
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.9 Political will.
+// ODD 7.10 Political will.
 // Hypothesis: with fatigue 0.01 per day with killings, will 0.6 falls below W_min = 0.5 after about ten
 // days of militia killings and the whole mission leaves that day, whatever is still to come: a second
 // contingent due on day 60 never deploys. With no fatigue the mission stays and the second contingent comes.
@@ -486,7 +486,7 @@ TEST_CASE("peacekeeping mechanism: political will below will_min makes the missi
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.9 Deployment.
+// ODD 7.10 Deployment.
 // Hypothesis: `capital_first` lands every unit in the capital's region and adds one region every
 // expand_days (20: on days 21, 41 and 61), so a region holds a real share of the force only once it is
 // deployed: on day t at most 1 + floor((t - 1) / 20) regions hold 10% of the units or more, and two weeks
@@ -562,7 +562,7 @@ TEST_CASE("peacekeeping mechanism: capital_first expands from the capital and te
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.7 Command coherence.
+// ODD 7.8 Command coherence.
 // Hypothesis: with coherence 0 no unit is ever on duty, so units stay within base_radius (3) of their base;
 // with coherence 1 they follow their presence tasking over the territory and are on average far from base.
 // Sample: 3 seeds x 60 days, 30 units. Tolerance: coherence 0: no unit on duty on any day and the mean
@@ -599,7 +599,7 @@ TEST_CASE("peacekeeping mechanism: incoherent units stay near their base", "[pea
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.7 National caveats.
+// ODD 7.8 National caveats.
 // Hypothesis: a contingent whose caveats refuse `border` and `riot` is never given either task, while a
 // contingent without caveats beside it is (so the tasks are handed out).
 // Sample: 3 seeds x 60 days (tasking every 7 days); 30 + 10 units, shares presence .4 riot .2 border .2
@@ -638,7 +638,7 @@ TEST_CASE("peacekeeping mechanism: caveats - a contingent is never given a task 
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.8 Constabulary: recruitment.
+// ODD 7.9 Constabulary: recruitment.
 // Hypothesis: recruits come only from citizens who were quiet and held L_i >= recruit_legitimacy (0.7) the
 // day before, at most `throughput` (0.5) a day on average; with a threshold above every L_i nobody is
 // recruited. L_i is spread uniformly on 0.45..0.85 and stays fixed (all a_* = 0).
@@ -690,7 +690,7 @@ TEST_CASE("peacekeeping mechanism: constables are recruited only above the legit
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.8 Constabulary: training.
+// ODD 7.9 Constabulary: training.
 // Hypothesis: constables' skill rises from q0 = 0.2 only with trainers: with 30% of a contingent of 30 on
 // the `train` task it rises toward q_max; with no unit on `train` it stays exactly at q0; and once the
 // mission has left (date exit on day 80) there are no trainers, so no constable's skill rises any more and
@@ -749,7 +749,7 @@ TEST_CASE("peacekeeping mechanism: training raises constable skill only with tra
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.8 Constabulary: defection.
+// ODD 7.9 Constabulary: defection.
 // Hypothesis: the daily defection chance is defect_probability x (1 - regional legitimacy), so constables
 // defect about 7 times as often per constable-day under L = 0.3 as under L = 0.9.
 // Sample: 5 seeds x 150 days per arm, one recruit a day, defect_probability 0.02.
@@ -777,7 +777,7 @@ TEST_CASE("peacekeeping mechanism: constables defect more where legitimacy is lo
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.8 International civilian police.
+// ODD 7.9 International civilian police.
 // Hypothesis: police.count officers with police.skill arrive on police.arrival_day (40), act as constables,
 // and leave with the mission (date exit on day 150).
 // Sample: 3 seeds x 170 days. Tolerance: exact, day by day.
@@ -804,7 +804,7 @@ TEST_CASE("peacekeeping mechanism: international police arrive on their day in t
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.6 Aid convoys: deliveries.
+// ODD 7.7 Aid convoys: deliveries.
 // Hypothesis: convoys that reach towns lower the hardship of the citizens around them, so mean hardship is
 // lower with aid than without, both through the hardship mechanism (aid_relief, relaxing back to the
 // baseline) and, with hardship off, through aid.hardship_relief.
@@ -832,7 +832,7 @@ TEST_CASE("peacekeeping mechanism: aid deliveries lower hardship", "[peace][mech
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.6 Aid convoys: escorts.
+// ODD 7.7 Aid convoys: escorts.
 // Hypothesis: the success chance of a raid divides by 1 + escort_strength x escorts, so with 2 escorts of
 // strength 4 a smaller share of convoys is raided than with strength 0 (same escorts, same bandits).
 // Bandits never hide (outgun ratio 1000), so only the raid chance differs.
@@ -859,7 +859,7 @@ TEST_CASE("peacekeeping mechanism: escorts reduce convoy raids", "[peace][mechan
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.4 Spoilers: militias kill civilians of the other group only.
+// ODD 7.5 Spoilers: militias kill civilians of the other group only.
 // Hypothesis: a militia's attack kills a civilian of the other group. Without a map (one region, no
 // installations) and with no security, a militia attack is always a killing, and an attacker is marked
 // exposed until day + exposed_days, so on every day the civilians killed of group g equal the attackers of
@@ -893,7 +893,7 @@ TEST_CASE("peacekeeping mechanism: militias kill civilians of the other group on
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.4 Spoilers: outgunned spoilers hide.
+// ODD 7.5 Spoilers: outgunned spoilers hide.
 // Hypothesis: spoilers who see more security units than outgun_ratio x armed comrades hide and do not
 // attack, so militias kill far fewer civilians among many security units (Epstein cops, density 0.05) than
 // among none. Cops also arrest attackers, which shrinks the militias; to separate hiding from arrests,
@@ -924,7 +924,7 @@ TEST_CASE("peacekeeping mechanism: outgunned spoilers attack less", "[peace][mec
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.4 Spoilers: recruitment needs arms.
+// ODD 7.5 Spoilers: recruitment needs arms.
 // Hypothesis: recruitment is p_recruit x arms availability, so with no arms (arms.initial 0, no border
 // inflow) no one is recruited and the militias do not grow; with arms in stock and coming over the border,
 // aggrieved actives near their militia join it and the militias grow.
@@ -951,7 +951,7 @@ TEST_CASE("peacekeeping mechanism: militias recruit only when arms are available
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.4 DDR and rearming.
+// ODD 7.5 DDR and rearming.
 // Hypothesis: with ddr_probability 0.02, militia fighters demobilise where it is secure (security in view
 // and no recent killing), so militias shrink; with no security in view nobody demobilises; with
 // rearm_probability 0.05 the demobilised come back, so militias end larger than without rearming.
@@ -988,7 +988,7 @@ TEST_CASE("peacekeeping mechanism: DDR demobilises fighters where secure and rea
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.5 Displacement: flight.
+// ODD 7.6 Displacement: flight.
 // Hypothesis: citizens who saw a member of their group killed within vision in the last 7 days flee with
 // probability flee_probability x R; with citizens that never move otherwise, flight is the only way to
 // leave one's home region, so displaced > 0 with flee_probability 0.5 and exactly 0 with 0.
@@ -1012,7 +1012,7 @@ TEST_CASE("peacekeeping mechanism: killings make people flee", "[peace][mechanis
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.5 Displacement: forced return.
+// ODD 7.6 Displacement: forced return.
 // Hypothesis: under forced_return, while the mission is present, the displaced are sent back to their home
 // region every return_interval (20) days, so on those days the displaced count collapses; without it, it
 // does not.
@@ -1044,7 +1044,7 @@ TEST_CASE("peacekeeping mechanism: forced return lowers displacement on return d
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.1 Local legitimacy: victimisation.
+// ODD 7.2 Local legitimacy: victimisation.
 // Hypothesis: with victim_loss 0.02 citizens who see their group hit lose legitimacy, so mean legitimacy
 // falls below the control's (victim_loss 0, where it stays at its start), and within the run citizens who
 // were victimised end with lower legitimacy than those who never were.
@@ -1074,7 +1074,7 @@ TEST_CASE("peacekeeping mechanism: victimisation lowers local legitimacy", "[pea
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.1 Local legitimacy: all a_* = 0 gives Epstein's fixed L.
+// ODD 7.2 Local legitimacy: all a_* = 0 gives Epstein's fixed L.
 // Hypothesis: with every legitimacy coefficient 0, each citizen's L_i stays at its start value on every day,
 // even with killings, imposition, lethal force, aid and constables all around; moving one coefficient
 // (imposition_loss) makes it move.
@@ -1110,7 +1110,7 @@ TEST_CASE("peacekeeping mechanism: all legitimacy coefficients 0 keep L_i fixed"
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.2 Hardship: violence.
+// ODD 7.3 Hardship: violence.
 // Hypothesis: hardship rises on days a killing is seen (violence_gain 0.02, relaxing at 0.005 a day), so
 // mean hardship ends above the control's with the hardship mechanism off (where H never changes).
 // Sample: 5 seeds x 100 days per arm, militias killing. Tolerance: at least 0.02 above, every seed.
@@ -1128,7 +1128,7 @@ TEST_CASE("peacekeeping mechanism: violence raises hardship", "[peace][mechanism
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 4.2 Hardship: development.
+// ODD 7.3 Hardship: development.
 // Hypothesis: development lowers each secure region's baseline multiplier by development_rate a day (to the
 // floor 0.5) and hardship relaxes to it, so without violence mean hardship falls toward half its start;
 // with no development it stays; under fire (militias killing in every region, violence_gain 0 so killings
@@ -1185,8 +1185,8 @@ TEST_CASE("peacekeeping invariants hold every day", "[peace][invariants]") {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Determinism (MODEL.md principle 5): the same seed gives the same series, bit for bit, on 1 and 4 threads.
-// Sample: the default country on a 60 x 60 grid under each doctrine, 100 days.
+// Determinism (ODD 4, randomness and parallelism): the same seed gives the same series, bit for bit, on 1 and
+// 4 threads. Sample: the default country on a 60 x 60 grid under each doctrine, 100 days.
 TEST_CASE("peacekeeping: same results on 1 and 4 threads", "[peace][determinism]") {
   const std::string doctrine = GENERATE(as<std::string>{}, "complex_peacekeeping", "security_keeping");
   CAPTURE(doctrine);

@@ -1,4 +1,4 @@
-// The peacekeeping map layer (MODEL.md section 1): the generator's guarantees, and the HDF5 map file written,
+// The peacekeeping map layer (ODD 2 and 5): the generator's guarantees, and the HDF5 map file written,
 // read back, and rejected with a message that names the layer when a user's file is wrong.
 #include <hdf5.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Checks the map snapshots of a keepsim run file against OUTPUT.md.
+"""Checks the map snapshots of a keepsim run file against docs/output.md.
 
     /usr/bin/python3 tests/python/check_maps.py FILE
 

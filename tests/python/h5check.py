@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Checks that a keepsim run file is the netCDF-4 compatible HDF5 that OUTPUT.md promises.
+"""Checks that a keepsim run file is the netCDF-4 compatible HDF5 that docs/output.md describes.
 
     /usr/bin/python3 tests/python/h5check.py FILE
 

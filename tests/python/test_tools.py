@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Checks tools/compare_runs.py and tools/render_maps.py on two small synthetic peacekeeping run files written
-with h5py (the layout of ../spec/OUTPUT.md, without dimension scales): exit codes, the summary table, the series
+with h5py (the layout of docs/output.md, without dimension scales): exit codes, the summary table, the series
 figure, the map frames and the GIF, and the exit status 2 of render_maps.py on a file without maps.
 
     /usr/bin/python3 tests/python/test_tools.py [REPO_ROOT]

@@ -1,4 +1,4 @@
-// One bit per cell, rows padded to whole 64-bit words (DESIGN.md "Data-oriented agents"). A vision is a set
+// One bit per cell, rows padded to whole 64-bit words (docs/design.md). A vision is a set
 // of row spans (grid.hpp), so counting the cells of a kind within it is one or two popcounts per span, and
 // finding the k-th such cell is a bit-select in one word, instead of one read per cell. Layers are kept
 // current on every change, so they serve the sequential schedule (where each activation sees the last) as

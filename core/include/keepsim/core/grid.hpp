@@ -1,4 +1,4 @@
-// The grid and the vision neighbourhood (MODEL.md sections 1 and 3). Cells are numbered row-major,
+// The grid and the vision neighbourhood (ODD 2; docs/epstein.md). Cells are numbered row-major,
 // cell = y * width + x. Every vision metric used here is symmetric in x for each row offset, so a vision is
 // stored as one half-width per row offset: a cell's vision is a set of contiguous row spans. Scans walk those
 // spans through byte-sized cell layers, which keeps them in cache; counting over spans can also use row

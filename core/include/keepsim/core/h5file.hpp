@@ -1,4 +1,4 @@
-// A run file in the layout of OUTPUT.md: netCDF-4 compatible HDF5 that xarray opens in one line with the
+// A run file in the layout of docs/output.md: netCDF-4 compatible HDF5 that xarray opens in one line with the
 // h5netcdf and netcdf4 engines and h5py reads as plain datasets. Knows nothing of any model: it stores named
 // dimensions, per-step series, scalars and attributes.
 //
@@ -78,9 +78,9 @@ class RunFile {
   void write_array(const VarSpec& spec, std::span<const std::int64_t> values, bool fill = true);
   void write_array(const VarSpec& spec, std::span<const double> values, bool fill = true);
 
-  /// Map snapshots (OUTPUT.md): the unlimited dimension `snapshot` (netCDF's "dimension but not a variable",
-  /// chunked) with the int64 variable `snapshot_step` on it (the period of each snapshot), and coordinates
-  /// `y` = 0..height-1 and `x` = 0..width-1. Called once, before define_map.
+  /// Map snapshots (docs/output.md): the unlimited dimension `snapshot` (netCDF's "dimension but not a
+  /// variable", chunked) with the int64 variable `snapshot_step` on it (the period of each snapshot), and
+  /// coordinates `y` = 0..height-1 and `x` = 0..width-1. Called once, before define_map.
   void define_map_axes(int height, int width);
   /// A map variable: dims {"snapshot", "y", "x"}, dtype UInt8, Int32 or Float32; chunked one snapshot per
   /// chunk, shuffle + deflate level 4, `_FillValue` of its type (kFillUInt8, kFillInt32, NaN), and a

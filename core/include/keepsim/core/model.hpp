@@ -17,8 +17,8 @@ struct Scalar {
   AttrValue value;
 };
 
-/// Where a model puts its map snapshots (OUTPUT.md: dimensions snapshot, y, x). The run driver implements it
-/// over the run file, so a model never sees HDF5.
+/// Where a model puts its map snapshots (docs/output.md: dimensions snapshot, y, x). The run driver
+/// implements it over the run file, so a model never sees HDF5.
 class MapSink {
  public:
   virtual ~MapSink() = default;

@@ -1,6 +1,6 @@
-// One parameter schema (DESIGN.md "One parameter schema"): every parameter is declared once with its type,
-// default, unit, allowed range and doc. The same declaration drives TOML parsing and validation, `--set`
-// overrides, `keepsim describe` and the config text stored in every run file.
+// One parameter schema (docs/design.md, "One parameter schema"): every parameter is declared once with its
+// type, default, unit, allowed range and doc. The same declaration drives TOML parsing and validation,
+// `--set` overrides, `keepsim describe` and the config text stored in every run file.
 #pragma once
 #include <cstdint>
 #include <limits>

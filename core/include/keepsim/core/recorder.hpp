@@ -1,5 +1,5 @@
-// Per-step observations held in memory until the run driver writes them (DESIGN.md: observers record, the
-// writer writes). A model declares its series once and puts one row per step; it never sees HDF5.
+// Per-step observations held in memory until the run driver writes them (docs/design.md: observers record,
+// the writer writes). A model declares its series once and puts one row per step; it never sees HDF5.
 #pragma once
 #include <cstdint>
 #include <span>

@@ -1,4 +1,4 @@
-// Counter-based randomness (DESIGN.md "Counter-based randomness"). Every draw is a pure function of
+// Counter-based randomness (docs/design.md, "Counter-based random streams"). Every draw is a pure function of
 // (seed, purpose, id, period, index): a Philox4x32-10 block keyed by the seed, with the counter holding the
 // other four. No generator state is shared between agents or threads, so results cannot depend on the thread
 // count or the order in which threads run, and a checkpoint needs no generator state at all.

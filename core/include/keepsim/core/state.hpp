@@ -1,6 +1,6 @@
 // A model's state as named, typed arrays: what Model::save_state writes and Model::load_state reads back, so
 // that a checkpoint can carry everything that affects future periods while model code never sees the file
-// format (DESIGN.md: a line of model code should never need to know about HDF5). core/src/checkpoint.cpp
+// format (docs/design.md: a line of model code should never need to know about HDF5). core/src/checkpoint.cpp
 // stores each entry as one dataset of a checkpoint file.
 #pragma once
 #include <cstdint>
