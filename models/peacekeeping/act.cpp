@@ -341,18 +341,23 @@ void PeaceModel::act_security(std::size_t id, Stream& s) {
 
 bool PeaceModel::engage_spoiler(std::size_t id, const Vision& v, Stream&) {
   // ODD 7.14: a security unit finds an armed spoiler in its vision only through what civilians tell it
-  // (Kalyvas 2006): the chance is the incumbent's share of control here times the mean cooperation of the
-  // civilians it sees. A located spoiler is engaged, and killed or captured.
+  // (Kalyvas 2006): the chance is the incumbent's share of control here times how far the civilians it sees
+  // accept it: the mission's popular legitimacy for a mission unit (when it is kept apart, 7.13), their
+  // cooperation with the government for constables and police. A located spoiler is engaged, and killed or
+  // captured.
   const std::int32_t here = agents_.cell[id];
   int n_armed = 0;
   for (int f = 0; f < kFactions; ++f) n_armed += query_.count(armed_[f], here, v);
   if (n_armed == 0) return false;
   Stream x(cfg_.base.seed, kEngage, id, static_cast<std::uint64_t>(day_));
+  const bool mission_unit = agents_.kind[id] == Kind::Peacekeeper && cfg_.legitimacy.mission_separate &&
+                            mission_present();
   double coop = 0;
   int n = 0;
   for (int g = 0; g < 2; ++g)
     query_.for_each(members_[g], here, v, [&](std::int64_t at) {
-      coop += cooperation(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)]));
+      const auto j = static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)]);
+      coop += mission_unit ? static_cast<double>(agents_.mission_legitimacy[j]) : cooperation(j);
       ++n;
     });
   // Spoilers who wait out a mission with an announced exit date also lie low: arms cached, fighters blended
@@ -381,10 +386,15 @@ bool PeaceModel::engage_spoiler(std::size_t id, const Vision& v, Stream&) {
 }
 
 double PeaceModel::cooperation(std::size_t id) const {
-  // ODD 7.13: how far a civilian sides with the government and, while it is there, the mission.
+  // ODD 7.13: how far a civilian sides with the incumbent side: its legitimacy of the government, less the
+  // resentment of a mission whose standing has fallen below what it arrived with (imposed outcomes, abuse).
+  // A mission that keeps or raises its standing costs the government nothing: people do not turn to the
+  // spoilers because foreigners arrived, but because of what they then did.
   const double l = legitimacy_of(id);
   if (!cfg_.legitimacy.mission_separate || !mission_present()) return l;
-  return 0.5 * (l + static_cast<double>(agents_.mission_legitimacy[id]));
+  const double resentment =
+      std::max(0.0, cfg_.legitimacy.mission_initial - static_cast<double>(agents_.mission_legitimacy[id]));
+  return std::max(0.0, l - resentment);
 }
 
 double PeaceModel::support_around(std::int32_t centre, const Vision& v, int group) const {
