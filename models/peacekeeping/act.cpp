@@ -350,8 +350,8 @@ bool PeaceModel::engage_spoiler(std::size_t id, const Vision& v, Stream&) {
   for (int f = 0; f < kFactions; ++f) n_armed += query_.count(armed_[f], here, v);
   if (n_armed == 0) return false;
   Stream x(cfg_.base.seed, kEngage, id, static_cast<std::uint64_t>(day_));
-  const bool mission_unit = agents_.kind[id] == Kind::Peacekeeper && cfg_.legitimacy.mission_separate &&
-                            mission_present();
+  const bool mission_unit =
+      agents_.kind[id] == Kind::Peacekeeper && cfg_.legitimacy.mission_separate && mission_present();
   double coop = 0;
   int n = 0;
   for (int g = 0; g < 2; ++g)
