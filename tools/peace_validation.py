@@ -626,6 +626,12 @@ class Study:
                        f"{'inside' if inside else 'outside'}.")
             t2.verdict = "reproduced" if inside else "not reproduced"
             t2.reason = f"threshold {fmt(found['security'], 1)} security personnel per 1000"
+            lowest = min(levels, key=lambda v: v["units"])
+            if found is lowest:
+                res.append("The lowest level tested already halves the no-mission rate, so the threshold is not "
+                           "located, only bounded: it lies at or below this ratio. A finer design below it "
+                           "(fewer constables, smaller forces) would locate it.")
+                t2.reason += " (an upper bound: the lowest level tested)"
             if self.smoke:
                 res.append("(Smoke run: fewer force levels, so the threshold is coarse.)")
         if f0 is not None and math.isfinite(f0["mean"]):
