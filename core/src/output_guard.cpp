@@ -130,7 +130,7 @@ std::string recover_run_file(RunFile& file, const RunSpec& spec, const Model& mo
   // emptied (which frees its space) but kept until the new one is whole, under another name: HDF5 may still
   // count the broken one as open (when abandon() could not close it) and would refuse a new file that got
   // its inode number.
-  if (const int fd = ::open(part.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC); fd >= 0) ::close(fd);
+  if (const int fd = ::open(part.c_str(), O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC); fd >= 0) ::close(fd);
   const std::string rebuilt = spec.output + ".rebuilt";
   try {
     RunFile again(rebuilt);

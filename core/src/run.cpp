@@ -1,5 +1,6 @@
 #include "keepsim/core/run.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -219,9 +220,10 @@ RunOutcome run_model(Model& model, const RunSpec& spec, const std::atomic<bool>*
   }
   if (!out.write_error.empty()) out.write_error = stopped_message(out.write_error, spec, out);
   if (out.complete && !spec.checkpoint.empty()) {  // a finished run needs no checkpoint
-    std::error_code ec;
-    std::filesystem::remove(spec.checkpoint, ec);
-    std::filesystem::remove(spec.checkpoint + ".tmp", ec);
+    // Only a regular file: the checkpoint this run (or the run it resumed) wrote. The .tmp was removed or
+    // renamed by write_checkpoint itself; one there now is not this process's.
+    struct stat st {};
+    if (lstat(spec.checkpoint.c_str(), &st) == 0 && S_ISREG(st.st_mode)) unlink(spec.checkpoint.c_str());
   }
   return out;
 }
