@@ -15,6 +15,7 @@
 #include <toml++/toml.h>
 
 #include "keepsim/core/errors.hpp"
+#include "keepsim/core/safe_files.hpp"
 
 namespace keepsim {
 
@@ -422,18 +423,8 @@ Params::Params(const Schema& schema) : schema_(&schema) {
 }
 
 void Params::load_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw ConfigError(path, "", "cannot read file: is a directory");
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    throw ConfigError(path, "",
-                      "cannot read file: " + (err ? std::generic_category().message(err) : "open failed"));
-  }
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw ConfigError(path, "", "cannot read file: read error");
+  // Only a regular file or a named pipe, with a cap: /dev/zero or a huge file ends with a message.
+  const std::string text = read_input_file(path, "config file", kMaxConfigBytes);
   load_string(text, path);
   // File paths this file set are taken from its folder, so a config and its map travel together; the value
   // is stored resolved, so the config a run records names the file that was read.
