@@ -20,6 +20,7 @@
 #include "keepsim/core/parallel.hpp"
 #include "keepsim/core/resources.hpp"
 #include "keepsim/core/run.hpp"
+#include "keepsim/core/safe_files.hpp"
 #include "models/registry.hpp"
 #include "sim/sweep_plan.hpp"
 #include "sim/sweep_table.hpp"
@@ -74,16 +75,37 @@ std::string slurp(const fs::path& p) {
 }
 
 void write_file(const fs::path& p, const std::string& text) {
-  // Write and rename, so that concurrent array tasks writing the same manifest never leave half a file.
-  const fs::path tmp = p.string() + "." + std::to_string(getpid()) + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << text;
-    if (!out) throw OutputError(tmp.string() + ": cannot write");
+  // A new file of a unique name, renamed into place: concurrent array tasks writing the same manifest never
+  // leave half a file, and nothing is written through a link planted in the folder.
+  write_file_replacing(p.string(), text);
+}
+
+/// The folder's lock: exclusive for a sweep, --resume and --collect; shared by the tasks of a Slurm array
+/// (which share the folder), each of which also holds its own task's lock, so that a refusal can name them.
+std::vector<FileLock> lock_folder(const std::string& dir, const std::string& command,
+                                  std::optional<std::int64_t> task) {
+  const fs::path folder(dir);
+  std::vector<FileLock> locks;
+  try {
+    locks.emplace_back((folder / "sweep.lock").string(), "sweep folder " + dir, command, task.has_value());
+  } catch (const OutputError& e) {
+    // Held by array tasks: their own locks say who they are.
+    std::string tasks;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(folder, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (!name.starts_with("sweep.task-") || !name.ends_with(".lock")) continue;
+      const std::string who = FileLock::holder(entry.path().string());
+      if (!who.empty()) tasks += (tasks.empty() ? "" : "; ") + who;
+    }
+    if (tasks.empty()) throw;
+    throw OutputError("sweep folder " + dir + " is in use by tasks of a job array (" + excerpt(tasks, 400) +
+                      "); wait for them to end, or choose another folder");
   }
-  std::error_code ec;
-  fs::rename(tmp, p, ec);
-  if (ec) throw OutputError(p.string() + ": cannot write: " + ec.message());
+  if (task)
+    locks.emplace_back((folder / ("sweep.task-" + std::to_string(*task) + ".lock")).string(),
+                       "task " + std::to_string(*task) + " of sweep folder " + dir, command);
+  return locks;
 }
 
 bool is_sweep_file(const fs::path& p) {
@@ -101,13 +123,24 @@ bool same_sweep(const std::string& a, const std::string& b) {
   return strip(a) == strip(b);
 }
 
-/// Makes DIR ready: refuses to mix two sweeps or to redo one without --resume or --force.
+/// Creates DIR and DIR/runs (before the folder's lock file can be made there).
+void make_folder(const Options& o) {
+  const fs::path dir(o.dir), runs = dir / "runs";
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    throw OutputError(o.dir + ": the sweep's output path exists and is not a directory");
+  fs::create_directories(runs, ec);
+  if (ec || access(runs.c_str(), W_OK) != 0)
+    throw OutputError(o.dir + ": cannot create or write the directory " + runs.string() +
+                      (ec ? ": " + ec.message() : std::string()));
+}
+
+/// Makes DIR ready (holding its lock): refuses to mix two sweeps or to redo one without --resume or --force.
 void prepare(const Options& o, const Plan& plan, bool array_mode) {
   const fs::path dir(o.dir), runs = dir / "runs", manifest = dir / "manifest.toml";
   std::error_code ec;
-  fs::create_directories(runs, ec);
-  if (ec || access(runs.c_str(), W_OK) != 0)
-    throw OutputError(o.dir + ": cannot create or write the directory " + runs.string());
+  refuse_non_regular(manifest.string(), "sweep manifest");
+  refuse_non_regular((dir / "sweep.h5").string(), "sweep table");
   const std::string text = plan.manifest.to_toml();
   const bool started = fs::exists(manifest) || fs::exists(dir / "sweep.h5") || !fs::is_empty(runs);
   if (started && !o.force) {
@@ -154,8 +187,12 @@ void note_write_error(const std::string& text) {
 
 int collect(const std::string& dir, bool quiet) {
   const fs::path manifest = fs::path(dir) / "manifest.toml";
-  if (!fs::exists(manifest))
+  std::error_code ec;
+  if (!fs::exists(manifest, ec))
     throw ConfigError(manifest.string(), "", "no sweep manifest: is " + dir + " a sweep's output directory?");
+  // Not while array tasks (or a sweep) still write the folder: the table would miss their runs.
+  const auto locks = lock_folder(dir, "keepsim sweep --collect " + dir, std::nullopt);
+  refuse_non_regular((fs::path(dir) / "sweep.h5").string(), "sweep table");
   const Manifest m = Manifest::parse(slurp(manifest), manifest.string());
   const TableCounts c = write_table(dir, m);
   if (!quiet)
@@ -172,8 +209,11 @@ CLI::App* add_command(CLI::App& app, Options& o) {
   s->add_option("-o,--output", o.dir, "output directory (DIR/runs/run_NNNNNN.h5 and DIR/sweep.h5)");
   s->add_option("--collect", o.collect,
                 "only build DIR/sweep.h5 from the run files there (after a job array)");
-  s->add_option("--threads", o.threads, "threads per run (0: 1 when runs outnumber cores, else a share)");
-  s->add_option("--jobs", o.jobs, "runs at once on this machine (0: as many as cores)");
+  s->add_option("--threads", o.threads,
+                "threads per run, 0 to 1024 (0: 1 when runs outnumber cores, else a share)")
+      ->check(CLI::Range(0, cli::kMaxThreads));
+  s->add_option("--jobs", o.jobs, "runs at once on this machine, 0 to 1024 (0: as many as cores)")
+      ->check(CLI::Range(0, cli::kMaxThreads));
   s->add_flag("--resume", o.resume, "skip runs whose run file is complete; run the rest");
   s->add_flag("--force", o.force, "discard an existing sweep in DIR and start again");
   s->add_option("--task-index", o.task_index, "Slurm array mode: run share I (default $SLURM_ARRAY_TASK_ID)");
@@ -212,7 +252,10 @@ int execute_run(const Plan& plan, const std::string& dir, std::size_t run, int t
     }
     // Recorded, not fatal: the other runs go on and the table marks this one failed with this text.
     fs::remove(run_path(dir, run), ec);
-    std::ofstream(error_path(dir, run)) << e.what() << "\n";
+    try {
+      write_file_replacing(error_path(dir, run), std::string(e.what()) + "\n");
+    } catch (const OutputError&) {  // the table then marks the run missing instead of failed
+    }
     return 1;
   }
 }
@@ -224,6 +267,7 @@ int main(const Options& o, const std::atomic<bool>* stop) {
   const MpiSession mpi;
   const bool root = mpi.rank() == 0;
   std::optional<Plan> plan;
+  std::vector<FileLock> locks;
   try {
     plan = load_plan(o.file);  // every rank: workers need the runs' parameters, and the errors are the same
     std::int64_t index = o.task_index.value_or(env_int("SLURM_ARRAY_TASK_ID").value_or(0) -
@@ -245,6 +289,10 @@ int main(const Options& o, const std::atomic<bool>* stop) {
                                 ? o.jobs
                                 : std::min<int>(Executor(0).threads(), static_cast<int>(mine.size()));
         cli::check_sweep_memory(mine, at_once, o.threads > 0 ? o.threads : 1, o.memory, o.file);
+        make_folder(o);
+        // One sweep per folder (array tasks share it), held to the end of the process.
+        locks =
+            lock_folder(o.dir, "keepsim sweep -o " + o.dir, count > 1 ? std::optional(index) : std::nullopt);
         prepare(o, *plan, count > 1);
       } catch (...) {
         mpi.broadcast(0);  // the other ranks leave quietly; rank 0 reports
