@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -62,6 +63,12 @@ extern "C" void on_signal(int) {
 #endif
     _exit(130);
   }
+}
+
+/// An error for the terminal: control characters escaped, so that no input quoted in it can move the cursor
+/// or retitle the window, and cut to a bound (the parts quoting input are short excerpts already).
+std::string message(const std::exception& e) {
+  return keepsim::excerpt(e.what(), 2000);
 }
 
 /// `text` quoted for a POSIX shell when it needs to be.
@@ -169,7 +176,7 @@ int finish(const keepsim::RunOutcome& outcome, const keepsim::RunSpec& spec, con
            double secs, bool quiet, const std::string& program, const std::string& verb) {
   if (!outcome.complete || !outcome.write_error.empty()) {
     if (!outcome.write_error.empty())  // says what is safe in the file, and where it is
-      std::fprintf(stderr, "keepsim: error: %s\n", outcome.write_error.c_str());
+      std::fprintf(stderr, "keepsim: error: %s\n", keepsim::excerpt(outcome.write_error, 2000).c_str());
     else
       std::fprintf(stderr, "keepsim: interrupted after %lld periods; %s is valid and marked complete = 0\n",
                    static_cast<long long>(outcome.steps_completed), spec.output.c_str());
@@ -421,20 +428,28 @@ int main(int argc, char** argv) {
                   keepsim::cli::describe_needs(p, 0).c_str());
       return 0;
     }
-  } catch (const keepsim::ConfigError& e) {  // messages quote input: bad bytes in it are shown as \xNN
-    std::fprintf(stderr, "keepsim: error: %s\n", keepsim::escape_invalid_utf8(e.what()).c_str());
+  } catch (const keepsim::ConfigError& e) {  // messages quote input: bad bytes, control characters escaped
+    std::fprintf(stderr, "keepsim: error: %s\n", message(e).c_str());
     return 2;
   } catch (const keepsim::OutputError& e) {
-    std::fprintf(stderr, "keepsim: error: %s\n", keepsim::escape_invalid_utf8(e.what()).c_str());
+    std::fprintf(stderr, "keepsim: error: %s\n", message(e).c_str());
     return 2;
   } catch (const keepsim::CheckpointError& e) {
-    std::fprintf(stderr, "keepsim: error: checkpoint %s\n", keepsim::escape_invalid_utf8(e.what()).c_str());
+    std::fprintf(stderr, "keepsim: error: checkpoint %s\n", message(e).c_str());
     return 2;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A path the user gave that cannot be used (too long a name, a missing folder, no permission) is a user
+    // error; anything else the file system says is an I/O error. Neither is an internal error.
+    const int err = e.code().value();
+    const bool user = err == ENAMETOOLONG || err == ENOENT || err == ENOTDIR || err == ELOOP ||
+                      err == EACCES || err == EPERM || err == EEXIST || err == EISDIR || err == EROFS;
+    std::fprintf(stderr, "keepsim: error: %s\n", message(e).c_str());
+    return user ? 2 : keepsim::cli::kExitWriteError;
   } catch (const std::bad_alloc&) {  // not a bad input (those are ConfigErrors): exit 3, not 2, and no abort
     std::fprintf(stderr, "keepsim: error: out of memory\n");
     return 3;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "keepsim: internal error: %s\n", keepsim::escape_invalid_utf8(e.what()).c_str());
+    std::fprintf(stderr, "keepsim: internal error: %s\n", message(e).c_str());
     return 3;
   }
   return 0;

@@ -76,7 +76,7 @@ std::string_view expected_text(ParamType t) {
 
 std::string expected_got(const ParamSpec& spec, const Value& v) {
   return "expected " + std::string(expected_text(spec.type)) + ", got " + std::string(value_type_name(v)) +
-         " " + to_toml_text(v);
+         " " + excerpt(to_toml_text(v), 80);
 }
 
 // What is wrong with `v` as a value of `spec`, or "" if nothing. Converts an integer given to a Real in
@@ -100,13 +100,13 @@ std::string problem(const ParamSpec& spec, Value& v) {
     case ParamType::String:
       if (!std::holds_alternative<std::string>(v)) return expected_got(spec, v);
       if (const auto& s = std::get<std::string>(v); invalid_utf8_at(s) != std::string_view::npos)
-        return "value \"" + escape_invalid_utf8(s) + "\" is not UTF-8 text (byte " +
+        return "value \"" + excerpt(s, 80) + "\" is not UTF-8 text (byte " +
                std::to_string(invalid_utf8_at(s) + 1) + ")";
       else if (s.find('\0') != std::string::npos)
-        return "value " + to_toml_text(v) + " holds a NUL character";
+        return "value " + excerpt(to_toml_text(v), 80) + " holds a NUL character";
       if (spec.type == ParamType::Choice &&
           std::find(spec.choices.begin(), spec.choices.end(), std::get<std::string>(v)) == spec.choices.end())
-        return "value " + to_toml_text(v) + " is not allowed";
+        return "value " + excerpt(to_toml_text(v), 80) + " is not allowed";
       return "";
   }
   if (number < spec.min || number > spec.max) {
@@ -495,11 +495,11 @@ void Params::apply_override(std::string_view assignment, const std::string& wher
   const auto eq = assignment.find('=');
   const std::string key(trim(assignment.substr(0, eq == std::string_view::npos ? 0 : eq)));
   if (eq == std::string_view::npos || key.empty())
-    throw ConfigError(where, "", "expected key=value, got '" + std::string(assignment) + "'");
+    throw ConfigError(where, "", "expected key=value, got '" + excerpt(assignment, 80) + "'");
   const ParamSpec* spec = schema_->find(key);
   if (!spec) throw unknown_key(*schema_, where, key);
   std::string_view text = trim(assignment.substr(eq + 1));
-  const std::string quoted = "'" + std::string(text) + "'";
+  const std::string quoted = "'" + excerpt(text, 80) + "'";  // messages quote a short, escaped excerpt
   Value v;
   switch (spec->type) {
     case ParamType::Bool:

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "keepsim/core/errors.hpp"
+
 namespace keepsim {
 
 /// The most bytes a config, sweep or design file may have: far above any real one, low enough that a
@@ -48,10 +50,6 @@ int create_exclusive(const std::string& path, mode_t mode = 0644);
 /// Writes `text` to `path` through a new file of a unique name in the same folder, renamed over `path` when
 /// whole: nothing is written through a link planted at `path` or at a temporary name. Throws OutputError.
 void write_file_replacing(const std::string& path, const std::string& text);
-
-/// At most `max` bytes of `text` for a message: control characters and invalid UTF-8 escaped (\n, \x1B),
-/// with "... (N bytes in all)" when cut.
-std::string excerpt(std::string_view text, std::size_t max = 80);
 
 /// An advisory lock (flock) on the file `path` ("OUT.lock", "DIR/sweep.lock"): created if needed (never
 /// through a link), with the holder's pid and command written into it while held exclusively. The kernel
