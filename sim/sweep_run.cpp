@@ -2,6 +2,7 @@
 // or one share of a Slurm job array), then builds the table from the run files.
 #include "sim/sweep_run.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -153,9 +154,11 @@ void prepare(const Options& o, const Plan& plan, bool array_mode) {
                         ": holds this sweep already; pass --resume to finish it or --force to start again");
   }
   if (o.force && !array_mode) {  // array tasks share DIR: each only overwrites its own runs
-    fs::remove(dir / "sweep.h5", ec);
-    for (const auto& entry : fs::directory_iterator(runs))
-      if (is_sweep_file(entry.path())) fs::remove(entry.path(), ec);
+    remove_own_file((dir / "sweep.h5").string());
+    // Only regular files of this user: a link or another user's file there was not made by a sweep.
+    for (const auto& entry : fs::directory_iterator(runs)) {
+      if (is_sweep_file(entry.path())) remove_own_file(entry.path().string());
+    }
   }
   write_file(manifest, text);
 }
@@ -227,7 +230,7 @@ CLI::App* add_command(CLI::App& app, Options& o) {
 int execute_run(const Plan& plan, const std::string& dir, std::size_t run, int threads,
                 const std::atomic<bool>* stop) {
   std::error_code ec;
-  fs::remove(error_path(dir, run), ec);
+  remove_own_file(error_path(dir, run));
   try {
     const Params p = plan.run_params(run);
     RunSpec spec;
@@ -246,12 +249,12 @@ int execute_run(const Plan& plan, const std::string& dir, std::size_t run, int t
   } catch (const std::exception& e) {
     if (dynamic_cast<const OutputError*>(&e) != nullptr && out_of_room(e.what())) {
       // A full disk is no fault of the run: no .error file; the run file, if any, is valid and incomplete.
-      fs::remove(run_path(dir, run) + ".part", ec);
+      remove_own_file(run_path(dir, run) + ".part");
       note_write_error(e.what());
       return 3;
     }
     // Recorded, not fatal: the other runs go on and the table marks this one failed with this text.
-    fs::remove(run_path(dir, run), ec);
+    remove_own_file(run_path(dir, run));
     try {
       write_file_replacing(error_path(dir, run), std::string(e.what()) + "\n");
     } catch (const OutputError&) {  // the table then marks the run missing instead of failed
@@ -363,7 +366,7 @@ int main(const Options& o, const std::atomic<bool>* stop) {
       c = write_table(o.dir, plan->manifest);
     } catch (const OutputError& e) {
       std::error_code ec;
-      fs::remove(fs::path(o.dir) / "sweep.h5.part", ec);
+      remove_own_file((fs::path(o.dir) / "sweep.h5.part").string());
       std::fprintf(stderr,
                    "keepsim: error: %s; every run file is written: make room, then build the table with "
                    "keepsim sweep --collect %s\n",

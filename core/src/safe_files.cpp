@@ -123,6 +123,12 @@ void remove_stale(const std::string& path, const std::string& role) {
     throw OutputError(path + ": cannot replace the stale " + role + ": " + errno_message(errno));
 }
 
+bool remove_own_file(const std::string& path) {
+  struct stat st {};
+  if (lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) return false;
+  return unlink(path.c_str()) == 0;
+}
+
 int create_exclusive(const std::string& path, mode_t mode) {
   return ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 }

@@ -43,6 +43,10 @@ void refuse_input_as_output(const std::string& output, const std::string& role,
 /// another user's file, a directory) is refused with OutputError. Call only while holding the output's lock.
 void remove_stale(const std::string& path, const std::string& role);
 
+/// Removes `path` only when it is a regular file of this user (what keepsim itself may have written there);
+/// a link, a folder, a device or another user's file is left alone. True when it was removed.
+bool remove_own_file(const std::string& path);
+
 /// Creates `path` for writing with O_CREAT | O_EXCL | O_NOFOLLOW (never through a link, never over an
 /// existing file): the open descriptor, or -1 with errno set.
 int create_exclusive(const std::string& path, mode_t mode = 0644);
