@@ -89,6 +89,14 @@ std::string problem(const ParamSpec& spec, Value& v) {
     case ParamType::Int:
       if (!std::holds_alternative<std::int64_t>(v)) return expected_got(spec, v);
       number = static_cast<double>(std::get<std::int64_t>(v));
+      {
+        // Compared as integers: as doubles, 9000000000000000001 rounds to a documented maximum of 9e18 and
+        // would pass.
+        const std::int64_t i = std::get<std::int64_t>(v);
+        const bool below = spec.min > -9.2e18 && i < static_cast<std::int64_t>(std::ceil(spec.min));
+        const bool above = spec.max < 9.2e18 && i > static_cast<std::int64_t>(std::floor(spec.max));
+        if (below || above) return "value " + std::to_string(i) + " is out of range";
+      }
       break;
     case ParamType::Real:
       if (const auto* i = std::get_if<std::int64_t>(&v)) v = static_cast<double>(*i);
