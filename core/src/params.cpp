@@ -431,8 +431,9 @@ Params::Params(const Schema& schema) : schema_(&schema) {
 }
 
 void Params::load_file(const std::string& path) {
-  // Only a regular file or a named pipe, with a cap: /dev/zero or a huge file ends with a message.
-  const std::string text = read_input_file(path, "config file", kMaxConfigBytes);
+  // Only a regular file or a named pipe, with a cap: /dev/zero or a huge file ends with a message
+  // ("cannot read file: ...", as before).
+  const std::string text = read_input_file(path, "file", kMaxConfigBytes);
   load_string(text, path);
   // File paths this file set are taken from its folder, so a config and its map travel together; the value
   // is stored resolved, so the config a run records names the file that was read.

@@ -61,12 +61,25 @@ std::string read_input_file(const std::string& path, const std::string& what, st
     throw ConfigError(path, "",
                       what + " too large: " + std::to_string(st.st_size) + " bytes, at most " +
                           format_size(cap) + " are read");
-  const int flags = fcntl(fd, F_GETFL);
-  if (flags >= 0) (void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  if (S_ISFIFO(st.st_mode)) {
+    // Opened without blocking, a pipe whose writer has not come yet reads as empty: open it again, now
+    // waiting for the writer, and make sure it is the same pipe.
+    const int again = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    struct stat st2 {};
+    if (again < 0 || fstat(again, &st2) != 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino) {
+      const int err = errno;
+      if (again >= 0) ::close(again);
+      throw ConfigError(path, "",
+                        "cannot read " + what + ": " + (again < 0 ? errno_message(err) : "it changed"));
+    }
+    ::close(fd);
+    closer.fd = again;
+  }
+  const int fd_read = closer.fd;
   std::string text;
   char buf[1 << 16];
   for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
+    const ssize_t n = ::read(fd_read, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw ConfigError(path, "", "cannot read " + what + ": " + errno_message(errno));
     if (n == 0) break;
@@ -210,7 +223,10 @@ FileLock::FileLock(std::string path, const std::string& what, const std::string&
   // the lock we got is on a file nobody else will find, so open again until the file we hold is the one at
   // the path.
   for (int attempt = 0; attempt < 100; ++attempt) {
-    const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    // O_NONBLOCK | O_NOCTTY: a device or pipe planted at the name is opened without waiting or side effects,
+    // then refused by the check below.
+    const int fd =
+        ::open(path_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0644);
     if (fd < 0) {
       const int err = errno;
       throw OutputError(path_ + ": cannot create the lock file for " + what + ": " +

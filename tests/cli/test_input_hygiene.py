@@ -5,6 +5,7 @@ than the world holds refused with the numbers. Exit codes: 2 for user errors, ne
 import os
 import subprocess
 import threading
+import time
 
 from cli_common import CONFIGS, KEEPSIM, SOURCE, check, keepsim, main, tmpdir
 
@@ -124,6 +125,19 @@ def test_named_pipe_config_given_on_purpose():
     proc = keepsim("validate", fifo, check=False)
     writer.join(timeout=30)
     check(proc.returncode == 0, f"a pipe is read: {proc.stderr}")
+
+
+def test_named_pipe_whose_writer_comes_late():
+    # keepsim opens the pipe first and must wait for the writer, not read an empty config and accept it.
+    d = tmpdir()
+    fifo = os.path.join(d, "late.fifo")
+    os.mkfifo(fifo)
+    proc = subprocess.Popen([KEEPSIM, "validate", fifo], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    with open(fifo, "w") as f:
+        f.write("[world]\nwidth = 0\n")
+    _, err = proc.communicate(timeout=30)
+    check(proc.returncode == 2 and "world.width" in err, f"the late writer's config was read: {err}")
 
 
 def test_endless_pipe_config_stops_at_the_cap():
@@ -254,6 +268,7 @@ if __name__ == "__main__":
           test_sweep_negative_jobs_and_threads, test_seed_above_documented_maximum, test_negative_seed_and_steps,
           test_absurd_memory_limits, test_memory_limit_echo_is_short, test_device_as_config_is_refused_at_once,
           test_directory_as_config, test_config_above_the_cap, test_named_pipe_config_given_on_purpose,
+          test_named_pipe_whose_writer_comes_late,
           test_endless_pipe_config_stops_at_the_cap, test_device_as_sweep_file,
           test_long_value_is_quoted_as_an_excerpt, test_long_key_is_quoted_as_an_excerpt,
           test_long_string_in_a_config_is_quoted_as_an_excerpt, test_escape_sequences_in_a_key_are_escaped,
