@@ -385,11 +385,13 @@ int main(int argc, char** argv) {
                    keepsim::excerpt(argv[1], 60).c_str());
       return 2;
     }
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    std::fprintf(stderr, "keepsim: error: %s\nRun with --help for more information.\n", message(e).c_str());
+    return 2;
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // CLI11 would print the offending argument raw: escaped here, and cut, like every other message.
+    std::fprintf(stderr, "keepsim: error: %s\nRun with --help for more information.\n", message(e).c_str());
+    return 2;
   }
   try {
     if (*run)

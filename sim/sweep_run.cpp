@@ -142,6 +142,9 @@ void prepare(const Options& o, const Plan& plan, bool array_mode) {
   std::error_code ec;
   refuse_non_regular(manifest.string(), "sweep manifest");
   refuse_non_regular((dir / "sweep.h5").string(), "sweep table");
+  // The sweep file kept in its own output folder under a name the sweep writes would be replaced.
+  refuse_input_as_output(manifest.string(), "sweep manifest", {{o.file, "sweep file"}});
+  refuse_input_as_output((dir / "sweep.h5").string(), "sweep table", {{o.file, "sweep file"}});
   const std::string text = plan.manifest.to_toml();
   const bool started = fs::exists(manifest) || fs::exists(dir / "sweep.h5") || !fs::is_empty(runs);
   if (started && !o.force) {

@@ -3,6 +3,7 @@
 #include "keepsim/core/safe_files.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,8 +41,8 @@ std::string format_size(std::size_t bytes) {
 }  // namespace
 
 std::string read_input_file(const std::string& path, const std::string& what, std::size_t cap) {
-  // O_NONBLOCK only for the open: a named pipe without a writer yet must not hang here before its type is
-  // known; it is cleared again before reading, so a pipe waits for its writer as a shell's <(...) expects.
+  // O_NONBLOCK: a named pipe without a writer yet must not hang in open() before its type is
+  // known; a pipe is then read with poll(), which waits for its writer as a shell's <(...) expects.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) {
     const int err = errno;
@@ -50,7 +51,7 @@ std::string read_input_file(const std::string& path, const std::string& what, st
   struct Closer {
     int fd;
     ~Closer() { ::close(fd); }
-  } closer{fd};
+  } const closer{fd};
   struct stat st {};
   if (fstat(fd, &st) != 0) throw ConfigError(path, "", "cannot read " + what + ": " + errno_message(errno));
   if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
@@ -61,26 +62,21 @@ std::string read_input_file(const std::string& path, const std::string& what, st
     throw ConfigError(path, "",
                       what + " too large: " + std::to_string(st.st_size) + " bytes, at most " +
                           format_size(cap) + " are read");
-  if (S_ISFIFO(st.st_mode)) {
-    // Opened without blocking, a pipe whose writer has not come yet reads as empty: open it again, now
-    // waiting for the writer, and make sure it is the same pipe.
-    const int again = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    struct stat st2 {};
-    if (again < 0 || fstat(again, &st2) != 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino) {
-      const int err = errno;
-      if (again >= 0) ::close(again);
-      throw ConfigError(path, "",
-                        "cannot read " + what + ": " + (again < 0 ? errno_message(err) : "it changed"));
-    }
-    ::close(fd);
-    closer.fd = again;
-  }
-  const int fd_read = closer.fd;
+  const bool pipe = S_ISFIFO(st.st_mode);
   std::string text;
   char buf[1 << 16];
   for (;;) {
-    const ssize_t n = ::read(fd_read, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
+    if (pipe) {
+      // The descriptor stays non-blocking; poll() waits for data, or for the end once a writer has come and
+      // gone. A pipe whose writer has not come yet must wait for it, not read as an empty config.
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, -1) < 0) {
+        if (errno == EINTR) continue;
+        throw ConfigError(path, "", "cannot read " + what + ": " + errno_message(errno));
+      }
+    }
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n < 0) throw ConfigError(path, "", "cannot read " + what + ": " + errno_message(errno));
     if (n == 0) break;
     if (text.size() + static_cast<std::size_t>(n) > cap)

@@ -122,7 +122,7 @@ def test_named_pipe_config_given_on_purpose():
 
     writer = threading.Thread(target=feed)
     writer.start()
-    proc = keepsim("validate", fifo, check=False)
+    proc = subprocess.run([KEEPSIM, "validate", fifo], capture_output=True, text=True, timeout=60)
     writer.join(timeout=30)
     check(proc.returncode == 0, f"a pipe is read: {proc.stderr}")
 
@@ -192,6 +192,20 @@ def test_escape_sequences_in_a_path_are_escaped():
 def test_unknown_command_is_named():
     user_error(["frobnicate", "x"], "unknown command 'frobnicate'", "run")
     user_error(["r\x1bun"], "unknown command 'r\\x1Bun'")
+
+
+def test_unexpected_option_is_escaped():
+    user_error(["run", RUN2, "-o", out(tmpdir()), "--a\x1b[2J"], "not expected", "\\x1B[2J")
+
+
+def test_sweep_file_kept_as_the_manifest_is_refused():
+    d = tmpdir()
+    folder = os.path.join(d, "o")
+    os.mkdir(folder)
+    sweep = write(folder, "manifest.toml", f'base = ["{RUN2}"]\n[factors]\n"cops.density" = [0.0]\n')
+    text = open(sweep).read()
+    user_error(["sweep", sweep, "-o", folder, "--force"], "sweep file")
+    check(open(sweep).read() == text, "the sweep file is untouched")
 
 
 # --- names too long: user errors, not internal ones ------------------------------------------------------
@@ -273,7 +287,8 @@ if __name__ == "__main__":
           test_long_value_is_quoted_as_an_excerpt, test_long_key_is_quoted_as_an_excerpt,
           test_long_string_in_a_config_is_quoted_as_an_excerpt, test_escape_sequences_in_a_key_are_escaped,
           test_escape_sequences_in_a_value_are_escaped, test_escape_sequences_in_a_path_are_escaped,
-          test_unknown_command_is_named, test_too_long_output_name, test_too_long_input_names,
+          test_unknown_command_is_named, test_unexpected_option_is_escaped,
+          test_sweep_file_kept_as_the_manifest_is_refused, test_too_long_output_name, test_too_long_input_names,
           test_too_long_sweep_folder, test_too_long_checkpoint_name,
           test_rounded_densities_that_overfill_a_tiny_world, test_contingent_larger_than_the_world,
           test_every_contingent_is_checked, test_police_more_than_the_world_holds,
