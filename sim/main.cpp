@@ -201,12 +201,13 @@ int finish(const keepsim::RunOutcome& outcome, const keepsim::RunSpec& spec, con
 }
 
 int cmd_run(const std::vector<std::string>& configs, const std::vector<std::string>& sets,
-            const std::string& out, std::optional<std::int64_t> seed, std::optional<std::int64_t> steps,
-            int threads, bool quiet, bool force, std::int64_t checkpoint_every, const std::string& checkpoint,
-            const std::string& program, const keepsim::cli::MemoryOptions& memory) {
+            const std::string& out, const std::optional<std::string>& seed,
+            const std::optional<std::string>& steps, int threads, bool quiet, bool force,
+            std::int64_t checkpoint_every, const std::string& checkpoint, const std::string& program,
+            const keepsim::cli::MemoryOptions& memory) {
   keepsim::Params params = load(configs, sets);
-  if (seed) params.set("run.seed", *seed, "--seed");
-  if (steps) params.set("run.steps", *steps, "--steps");
+  if (seed) params.apply_override("run.seed=" + *seed, "--seed");
+  if (steps) params.apply_override("run.steps=" + *steps, "--steps");
   keepsim::cli::check_run_memory(params, threads, memory);  // before a map or a model is built
   keepsim::validate(params);
   check_output_dir(out);
@@ -296,7 +297,7 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> configs, sets;
   std::string out;
-  std::optional<std::int64_t> seed, steps;
+  std::optional<std::string> seed, steps;  // text: parsed and range-checked as run.seed and run.steps are
   int threads = 0;
   bool quiet = false, force = false;
 

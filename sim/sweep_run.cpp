@@ -68,11 +68,9 @@ class Progress {
   Clock::time_point start_, last_{};
 };
 
+/// A manifest (only a regular file or pipe, capped like any config: the folder may not be trusted).
 std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return read_input_file(p.string(), "sweep manifest", kMaxConfigBytes);
 }
 
 void write_file(const fs::path& p, const std::string& text) {
@@ -171,7 +169,8 @@ std::optional<std::int64_t> env_int(const char* name) {
   if (v == nullptr || *v == '\0') return std::nullopt;
   char* end = nullptr;
   const long long x = std::strtoll(v, &end, 10);
-  if (*end != '\0') throw ConfigError(name, "", std::string("expected an integer, got '") + v + "'");
+  if (*end != '\0' || errno == ERANGE)
+    throw ConfigError(name, "", "expected an integer, got '" + excerpt(v, 40) + "'");
   return x;
 }
 

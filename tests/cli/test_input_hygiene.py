@@ -67,7 +67,8 @@ def test_sweep_negative_jobs_and_threads():
 def test_seed_above_documented_maximum():
     d = tmpdir()
     user_error(["run", RUN2, "-o", out(d), "--seed", "9000000000000000001"], "run.seed", "9000000000000000000")
-    user_error(["run", RUN2, "-o", out(d), "--seed", "99999999999999999999"], "seed")
+    user_error(["run", RUN2, "-o", out(d), "--seed", "99999999999999999999"], "99999999999999999999",
+               "does not fit")
     keepsim("validate", RUN2, "--set", "run.seed=9000000000000000000")  # the maximum itself is fine
 
 
@@ -154,6 +155,37 @@ def test_endless_pipe_config_stops_at_the_cap():
 
 def test_device_as_sweep_file():
     user_error(["sweep", "/dev/zero", "-o", os.path.join(tmpdir(), "s")], "character device")
+
+
+def small_sweep(d, runs=1):
+    levels = ", ".join(str(0.01 * i) for i in range(runs))
+    return write(d, "s.toml", f'base = ["{RUN2}"]\n[sweep]\nset = ["world.width=20", "world.height=20", '
+                              f'"run.steps=10"]\n[factors]\n"cops.density" = [{levels}]\n')
+
+
+def test_collect_does_not_read_a_device_planted_as_an_error_file():
+    d = tmpdir()
+    folder = os.path.join(d, "o")
+    keepsim("sweep", small_sweep(d, 2), "-o", folder, "-q", "--task-index", 0, "--task-count", 2)
+    os.symlink("/dev/zero", os.path.join(folder, "runs", "run_000001.h5.error"))
+    proc = subprocess.run([KEEPSIM, "sweep", "--collect", folder, "-q"], capture_output=True, text=True, timeout=60)
+    check(proc.returncode == 1, f"collected, one run failed: {proc.returncode} {proc.stderr}")
+
+
+def test_collect_refuses_a_device_as_manifest():
+    d = tmpdir()
+    folder = os.path.join(d, "o")
+    os.mkdir(folder)
+    os.symlink("/dev/zero", os.path.join(folder, "manifest.toml"))
+    user_error(["sweep", "--collect", folder], "character device")
+
+
+def test_slurm_task_id_out_of_range():
+    d = tmpdir()
+    env = dict(os.environ, SLURM_ARRAY_TASK_ID="9" * 40, SLURM_ARRAY_TASK_COUNT="2")
+    proc = subprocess.run([KEEPSIM, "sweep", small_sweep(d), "-o", os.path.join(d, "o")], env=env,
+                          capture_output=True, text=True, timeout=60)
+    check(proc.returncode == 2 and "SLURM_ARRAY_TASK_ID" in proc.stderr, f"{proc.returncode} {proc.stderr}")
 
 
 # --- messages --------------------------------------------------------------------------------------------
@@ -284,6 +316,8 @@ if __name__ == "__main__":
           test_directory_as_config, test_config_above_the_cap, test_named_pipe_config_given_on_purpose,
           test_named_pipe_whose_writer_comes_late,
           test_endless_pipe_config_stops_at_the_cap, test_device_as_sweep_file,
+          test_collect_does_not_read_a_device_planted_as_an_error_file, test_collect_refuses_a_device_as_manifest,
+          test_slurm_task_id_out_of_range,
           test_long_value_is_quoted_as_an_excerpt, test_long_key_is_quoted_as_an_excerpt,
           test_long_string_in_a_config_is_quoted_as_an_excerpt, test_escape_sequences_in_a_key_are_escaped,
           test_escape_sequences_in_a_value_are_escaped, test_escape_sequences_in_a_path_are_escaped,
