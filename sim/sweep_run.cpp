@@ -233,6 +233,7 @@ int execute_run(const Plan& plan, const std::string& dir, std::size_t run, int t
                 const std::atomic<bool>* stop) {
   std::error_code ec;
   remove_own_file(error_path(dir, run));
+  bool input = false;  // the run file's name holds one of the run's inputs: refused, and never removed
   try {
     const Params p = plan.run_params(run);
     RunSpec spec;
@@ -243,6 +244,12 @@ int execute_run(const Plan& plan, const std::string& dir, std::size_t run, int t
     spec.attrs.emplace_back("sweep_run", static_cast<std::int64_t>(run));
     spec.attrs.emplace_back("sample", plan.manifest.sample[run]);
     spec.attrs.emplace_back("replicate", plan.manifest.replicate[run]);
+    // A run file may not be the map the run reads (a map kept, or hard-linked, under a run file's name).
+    if (p.get_string("map.source") == "file") {
+      input = true;
+      refuse_input_as_output(spec.output, "run file", {{p.get_string("map.file"), "map file"}});
+      input = false;
+    }
     cli::check_run_disk(p, threads, spec.output, true);
     auto model = make_model(p, threads);
     const RunOutcome outcome = run_model(*model, spec, stop);
@@ -256,7 +263,7 @@ int execute_run(const Plan& plan, const std::string& dir, std::size_t run, int t
       return 3;
     }
     // Recorded, not fatal: the other runs go on and the table marks this one failed with this text.
-    remove_own_file(run_path(dir, run));
+    if (!input) remove_own_file(run_path(dir, run));
     try {
       write_file_replacing(error_path(dir, run), std::string(e.what()) + "\n");
     } catch (const OutputError&) {  // the table then marks the run missing instead of failed

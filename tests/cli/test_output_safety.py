@@ -255,6 +255,25 @@ def test_sweep_run_file_link_is_not_followed():
     check(os.path.exists(os.path.join(out, "runs", "run_000001.h5")), "the other run is done")
 
 
+def test_sweep_run_file_may_not_be_the_map_it_reads():
+    d = tmpdir()
+    default = os.path.join(SOURCE, "configs", "scenarios", "default.toml")
+    out = os.path.join(d, "out")
+    os.makedirs(os.path.join(out, "runs"))
+    raster = os.path.join(out, "runs", "run_000000.h5")
+    keepsim("map", default, "-o", raster)
+    before = open(raster, "rb").read()
+    sweep = os.path.join(d, "sweep.toml")
+    with open(sweep, "w") as f:
+        f.write(f'base = ["{default}"]\n[sweep]\nset = ["run.steps=2", "map.source=file", "map.file={raster}"]\n'
+                '[factors]\n"citizens.legitimacy" = [0.8, 0.9]\n')
+    proc = keepsim("sweep", sweep, "-o", out, "-q", "--jobs", "1", "--resume", check=False)
+    check(proc.returncode == 1, f"the run over its own map failed, the sweep ends with 1: {proc.returncode} {proc.stderr}")
+    check(open(raster, "rb").read() == before, "the map is untouched")
+    with open(os.path.join(out, "runs", "run_000000.h5.error")) as f:
+        check("map file" in f.read(), "the failed run says why")
+
+
 def test_sweep_manifest_link_is_refused():
     d = tmpdir()
     v = victim(d)
@@ -277,4 +296,5 @@ if __name__ == "__main__":
           test_output_may_not_be_the_map_file, test_map_output_link_at_part_is_not_followed,
           test_lock_file_link_is_not_followed, test_stale_part_of_ours_is_replaced,
           test_resume_does_not_follow_a_link_at_part, test_sweep_run_file_link_is_not_followed,
+          test_sweep_run_file_may_not_be_the_map_it_reads,
           test_sweep_manifest_link_is_refused])
