@@ -1,10 +1,12 @@
 // keepsim: the command line. Thin by design: it parses arguments, loads the config through the schema, and
 // hands the model to the run driver. User mistakes end with one message and exit code 2.
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -18,6 +20,7 @@
 #include "keepsim/core/output_guard.hpp"
 #include "keepsim/core/params.hpp"
 #include "keepsim/core/run.hpp"
+#include "keepsim/core/safe_files.hpp"
 #include "models/peacekeeping/model.hpp"
 #include "models/peacekeeping/world_map.hpp"
 #include "models/registry.hpp"
@@ -62,6 +65,12 @@ extern "C" void on_signal(int) {
   }
 }
 
+/// An error for the terminal: control characters escaped, so that no input quoted in it can move the cursor
+/// or retitle the window, and cut to a bound (the parts quoting input are short excerpts already).
+std::string message(const std::exception& e) {
+  return keepsim::excerpt(e.what(), 2000);
+}
+
 /// `text` quoted for a POSIX shell when it needs to be.
 std::string shell_quote(const std::string& text) {
   const bool plain = !text.empty() && text.find_first_not_of(
@@ -80,37 +89,75 @@ keepsim::Params load(const std::vector<std::string>& configs, const std::vector<
   return params;
 }
 
-void check_output(const std::string& out, bool force) {
+/// The files a run reads, for refusing an output that is one of them (compared by device and inode).
+std::vector<std::pair<std::string, std::string>> run_inputs(const std::vector<std::string>& configs,
+                                                            const keepsim::Params& params) {
+  std::vector<std::pair<std::string, std::string>> inputs;
+  for (const auto& c : configs) inputs.emplace_back(c, "config file");
+  if (params.get_string("map.source") == "file")
+    inputs.emplace_back(params.get_string("map.file"), "map file");
+  return inputs;
+}
+
+/// The folder `out` goes to exists and is writable (checked before its lock file is made there).
+void check_output_dir(const std::string& out) {
   namespace fs = std::filesystem;
+  keepsim::refuse_non_regular(out, "output");  // also turns a name too long into a user error
   const fs::path p(out);
-  if (fs::exists(p) && !force)
-    throw keepsim::OutputError(out + ": output exists; pass --force to overwrite it");
-  if (fs::is_directory(p)) throw keepsim::OutputError(out + ": output is a directory");
   const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  if (!fs::is_directory(dir))
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
     throw keepsim::OutputError(out + ": directory " + dir.string() + " does not exist");
   if (access(dir.c_str(), W_OK) != 0)
     throw keepsim::OutputError(out + ": directory " + dir.string() + " is not writable");
 }
 
-/// A checkpoint path a run may write to: not the output, in a writable directory, and not a checkpoint left
-/// by an unfinished run unless --force.
-void check_checkpoint(const std::string& checkpoint, const std::string& out, bool force) {
+/// Called while holding the output's lock: an existing output only with `force`, and then only a regular file
+/// that is none of `inputs`; its .part only a regular file.
+void check_output(const std::string& out, bool force,
+                  const std::vector<std::pair<std::string, std::string>>& inputs) {
+  check_output_dir(out);
+  keepsim::refuse_non_regular(out + ".part", "temporary output");
+  keepsim::refuse_input_as_output(out, "output", inputs);
+  struct stat st {};
+  if (lstat(out.c_str(), &st) == 0 && !force)
+    throw keepsim::OutputError(out + ": output exists; pass --force to overwrite it");
+}
+
+/// A checkpoint path a run may write to: not the output, in a writable directory, a regular file or nothing,
+/// and not a checkpoint left by an unfinished run unless --force.
+void check_checkpoint(const std::string& checkpoint, const std::string& out, bool force,
+                      const std::vector<std::pair<std::string, std::string>>& inputs) {
   namespace fs = std::filesystem;
+  keepsim::refuse_non_regular(checkpoint, "checkpoint");
+  keepsim::refuse_non_regular(checkpoint + ".tmp", "temporary checkpoint");
   const fs::path p(checkpoint);
   std::error_code ec1, ec2;
   if (fs::weakly_canonical(p, ec1) == fs::weakly_canonical(fs::path(out), ec2) && !ec1 && !ec2)
     throw keepsim::OutputError(checkpoint + ": the checkpoint cannot be the output file");
-  if (fs::is_directory(p)) throw keepsim::OutputError(checkpoint + ": checkpoint path is a directory");
-  if (fs::exists(p) && !force)
+  keepsim::refuse_input_as_output(checkpoint, "checkpoint", inputs);
+  struct stat st {};
+  if (lstat(checkpoint.c_str(), &st) == 0 && !force)
     throw keepsim::OutputError(
         checkpoint + ": a checkpoint of an unfinished run is there; continue that run with " +
         "`keepsim resume " + shell_quote(checkpoint) + "`, or pass --force to start over");
   const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  if (!fs::is_directory(dir))
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
     throw keepsim::OutputError(checkpoint + ": directory " + dir.string() + " does not exist");
   if (access(dir.c_str(), W_OK) != 0)
     throw keepsim::OutputError(checkpoint + ": directory " + dir.string() + " is not writable");
+}
+
+/// The locks of a run writing `out` and `checkpoint`: the output's, and the checkpoint's when it is not
+/// next to the output (OUT.ckpt is covered by the output's lock).
+std::vector<keepsim::FileLock> lock_run(const std::string& out, const std::string& checkpoint,
+                                        const std::string& command) {
+  std::vector<keepsim::FileLock> locks;
+  locks.emplace_back(keepsim::lock_path(out), "output " + out, command);
+  if (!checkpoint.empty() && checkpoint != out + ".ckpt")
+    locks.emplace_back(keepsim::lock_path(checkpoint), "checkpoint " + checkpoint, command);
+  return locks;
 }
 
 std::string format_value(const keepsim::AttrValue& v) {
@@ -129,7 +176,7 @@ int finish(const keepsim::RunOutcome& outcome, const keepsim::RunSpec& spec, con
            double secs, bool quiet, const std::string& program, const std::string& verb) {
   if (!outcome.complete || !outcome.write_error.empty()) {
     if (!outcome.write_error.empty())  // says what is safe in the file, and where it is
-      std::fprintf(stderr, "keepsim: error: %s\n", outcome.write_error.c_str());
+      std::fprintf(stderr, "keepsim: error: %s\n", keepsim::excerpt(outcome.write_error, 2000).c_str());
     else
       std::fprintf(stderr, "keepsim: interrupted after %lld periods; %s is valid and marked complete = 0\n",
                    static_cast<long long>(outcome.steps_completed), spec.output.c_str());
@@ -154,15 +201,21 @@ int finish(const keepsim::RunOutcome& outcome, const keepsim::RunSpec& spec, con
 }
 
 int cmd_run(const std::vector<std::string>& configs, const std::vector<std::string>& sets,
-            const std::string& out, std::optional<std::int64_t> seed, std::optional<std::int64_t> steps,
-            int threads, bool quiet, bool force, std::int64_t checkpoint_every, const std::string& checkpoint,
-            const std::string& program, const keepsim::cli::MemoryOptions& memory) {
+            const std::string& out, const std::optional<std::string>& seed,
+            const std::optional<std::string>& steps, int threads, bool quiet, bool force,
+            std::int64_t checkpoint_every, const std::string& checkpoint, const std::string& program,
+            const keepsim::cli::MemoryOptions& memory) {
   keepsim::Params params = load(configs, sets);
-  if (seed) params.set("run.seed", *seed, "--seed");
-  if (steps) params.set("run.steps", *steps, "--steps");
+  if (seed) params.apply_override("run.seed=" + *seed, "--seed");
+  if (steps) params.apply_override("run.steps=" + *steps, "--steps");
   keepsim::cli::check_run_memory(params, threads, memory);  // before a map or a model is built
   keepsim::validate(params);
-  check_output(out, force);
+  check_output_dir(out);
+  // One writer per output: held until the process ends (the kernel drops it if the process dies).
+  const std::string ckpt_path = checkpoint.empty() ? out + ".ckpt" : checkpoint;
+  const auto locks = lock_run(out, ckpt_path, "keepsim run -o " + out);
+  const auto inputs = run_inputs(configs, params);
+  check_output(out, force, inputs);
   keepsim::cli::check_run_disk(params, threads, out, quiet);
 
   keepsim::RunSpec spec;
@@ -173,9 +226,9 @@ int cmd_run(const std::vector<std::string>& configs, const std::vector<std::stri
   spec.progress = !quiet && isatty(STDERR_FILENO) != 0;
   // A checkpoint goes next to the output whether or not --checkpoint-every asks for them: a stop signal
   // writes one, so a killed batch job can always be resumed.
-  spec.checkpoint = checkpoint.empty() ? out + ".ckpt" : checkpoint;
+  spec.checkpoint = ckpt_path;
   spec.checkpoint_every = checkpoint_every;
-  check_checkpoint(spec.checkpoint, out, force);
+  check_checkpoint(spec.checkpoint, out, force, inputs);
 
   auto model = keepsim::make_model(params, threads);
   std::signal(SIGINT, on_signal);
@@ -202,7 +255,12 @@ int cmd_resume(const std::string& path, int threads, bool quiet, std::optional<s
     throw keepsim::CheckpointError(path + ": its model state is at period " +
                                    std::to_string(model->period()) + ", its header at " +
                                    std::to_string(h.period));
-  check_output(h.output, true);  // the stopped run's file is there; it is replaced when the run ends
+  // One writer per output: a second resume of the same checkpoint, or a run still writing it, is refused.
+  check_output_dir(h.output);
+  const auto locks = lock_run(h.output, path, "keepsim resume " + path);
+  // The stopped run's file is there; it is replaced when the run ends. Never by the checkpoint itself.
+  check_output(h.output, true, {{path, "checkpoint"}});
+  keepsim::refuse_non_regular(path + ".tmp", "temporary checkpoint");
 
   char now[32];
   const std::time_t t = std::time(nullptr);
@@ -239,16 +297,18 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> configs, sets;
   std::string out;
-  std::optional<std::int64_t> seed, steps;
+  std::optional<std::string> seed, steps;  // text: parsed and range-checked as run.seed and run.steps are
   int threads = 0;
   bool quiet = false, force = false;
 
   CLI::App* run = app.add_subcommand("run", "run one simulation and write an HDF5 run file");
   run->add_option("config", configs, "config files (TOML); later files override earlier ones")->required();
   run->add_option("-o,--output", out, "the HDF5 run file to write")->required();
-  run->add_option("--seed", seed, "base seed (overrides run.seed)");
-  run->add_option("--steps", steps, "periods to run (overrides run.steps)");
-  run->add_option("--threads", threads, "worker threads (0: all cores); never changes results");
+  // The ranges are the schema's (run.seed, run.steps): checked by Params::set with the range in the message.
+  run->add_option("--seed", seed, "base seed, 0 to 9e18 (overrides run.seed)");
+  run->add_option("--steps", steps, "periods to run, 0 to 1e9 (overrides run.steps)");
+  run->add_option("--threads", threads, "worker threads, 0 to 1024 (0: all cores); never changes results")
+      ->check(CLI::Range(0, keepsim::cli::kMaxThreads));
   run->add_option("--set", sets, "override a parameter: --set key=value (dotted TOML key)");
   run->add_flag("-q,--quiet", quiet, "print nothing but errors");
   keepsim::cli::MemoryOptions memory;
@@ -279,7 +339,8 @@ int main(int argc, char** argv) {
   resume
       ->add_option("checkpoint", resume_path, "the checkpoint (OUTPUT.ckpt unless the run said --checkpoint)")
       ->required();
-  resume->add_option("--threads", threads, "worker threads (0: all cores); never changes results");
+  resume->add_option("--threads", threads, "worker threads, 0 to 1024 (0: all cores); never changes results")
+      ->check(CLI::Range(0, keepsim::cli::kMaxThreads));
   resume
       ->add_option("--checkpoint-every", resume_every,
                    "write a checkpoint every N periods (default: as the run did)")
@@ -316,9 +377,22 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::RequiredError& e) {
+    // "A subcommand is required" also when one was given but is not known: name it, and the known ones.
+    if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
+      std::fprintf(stderr,
+                   "keepsim: error: unknown command '%s'; the commands are run, resume, sweep, validate, "
+                   "describe and map (keepsim --help)\n",
+                   keepsim::excerpt(argv[1], 60).c_str());
+      return 2;
+    }
+    std::fprintf(stderr, "keepsim: error: %s\nRun with --help for more information.\n", message(e).c_str());
+    return 2;
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // CLI11 would print the offending argument raw: escaped here, and cut, like every other message.
+    std::fprintf(stderr, "keepsim: error: %s\nRun with --help for more information.\n", message(e).c_str());
+    return 2;
   }
   try {
     if (*run)
@@ -333,7 +407,9 @@ int main(int argc, char** argv) {
     if (*map) {
       const keepsim::Params p = load(mconfigs, msets);
       keepsim::validate(p);
-      check_output(mout, mforce);
+      check_output_dir(mout);
+      const keepsim::FileLock lock(keepsim::lock_path(mout), "output " + mout, "keepsim map -o " + mout);
+      check_output(mout, mforce, run_inputs(mconfigs, p));
       keepsim::peace::save_map(keepsim::scenario_map(p), mout);
       std::printf("keepsim map: wrote %s (load it back with map.source = \"file\", map.file = \"%s\")\n",
                   mout.c_str(), mout.c_str());
@@ -355,20 +431,28 @@ int main(int argc, char** argv) {
                   keepsim::cli::describe_needs(p, 0).c_str());
       return 0;
     }
-  } catch (const keepsim::ConfigError& e) {  // messages quote input: bad bytes in it are shown as \xNN
-    std::fprintf(stderr, "keepsim: error: %s\n", keepsim::escape_invalid_utf8(e.what()).c_str());
+  } catch (const keepsim::ConfigError& e) {  // messages quote input: bad bytes, control characters escaped
+    std::fprintf(stderr, "keepsim: error: %s\n", message(e).c_str());
     return 2;
   } catch (const keepsim::OutputError& e) {
-    std::fprintf(stderr, "keepsim: error: %s\n", keepsim::escape_invalid_utf8(e.what()).c_str());
+    std::fprintf(stderr, "keepsim: error: %s\n", message(e).c_str());
     return 2;
   } catch (const keepsim::CheckpointError& e) {
-    std::fprintf(stderr, "keepsim: error: checkpoint %s\n", keepsim::escape_invalid_utf8(e.what()).c_str());
+    std::fprintf(stderr, "keepsim: error: checkpoint %s\n", message(e).c_str());
     return 2;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A path the user gave that cannot be used (too long a name, a missing folder, no permission) is a user
+    // error; anything else the file system says is an I/O error. Neither is an internal error.
+    const int err = e.code().value();
+    const bool user = err == ENAMETOOLONG || err == ENOENT || err == ENOTDIR || err == ELOOP ||
+                      err == EACCES || err == EPERM || err == EEXIST || err == EISDIR || err == EROFS;
+    std::fprintf(stderr, "keepsim: error: %s\n", message(e).c_str());
+    return user ? 2 : keepsim::cli::kExitWriteError;
   } catch (const std::bad_alloc&) {  // not a bad input (those are ConfigErrors): exit 3, not 2, and no abort
     std::fprintf(stderr, "keepsim: error: out of memory\n");
     return 3;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "keepsim: internal error: %s\n", keepsim::escape_invalid_utf8(e.what()).c_str());
+    std::fprintf(stderr, "keepsim: internal error: %s\n", message(e).c_str());
     return 3;
   }
   return 0;

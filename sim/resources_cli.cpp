@@ -7,13 +7,15 @@
 #include <functional>
 
 #include "keepsim/core/errors.hpp"
+#include "keepsim/core/safe_files.hpp"
 #include "models/memory.hpp"
 
 namespace keepsim::cli {
 
 void add_memory_options(CLI::App* cmd, MemoryOptions& o) {
   cmd->add_option("--memory-limit", o.limit,
-                  "memory the run may use, e.g. 8G (default: the smallest of MemAvailable, the cgroup limit, "
+                  "memory the run may use, 1M to 1024P, e.g. 8G (default: the smallest of MemAvailable, the "
+                  "cgroup limit, "
                   "RLIMIT_AS and RLIMIT_DATA); a run estimated to need more is refused");
   cmd->add_flag("--no-memory-check", o.no_check,
                 "start even when the memory estimate exceeds what is available");
@@ -23,13 +25,20 @@ MemoryAvailable memory_available(const MemoryOptions& o) {
   if (o.limit.empty()) return available_memory();
   const auto bytes = parse_bytes(o.limit);
   if (!bytes)
+    throw ConfigError(
+        "command line", "--memory-limit",
+        "expected a byte count such as 8G, 512M or 1073741824, got '" + excerpt(o.limit, 40) + "'");
+  if (*bytes < kMinMemoryLimit || *bytes > kMaxMemoryLimit)
     throw ConfigError("command line", "--memory-limit",
-                      "expected a byte count such as 8G, 512M or 1073741824, got '" + o.limit + "'");
+                      "'" + excerpt(o.limit, 40) + "' is out of range; allowed [1M, 1024P] (1 MiB to 1 EiB)");
   return {*bytes, "--memory-limit", false};
 }
 
 void check_run_memory(const Params& params, int threads, const MemoryOptions& o) {
-  if (o.no_check) return;
+  if (o.no_check) {  // a --memory-limit given with it is still checked: a typo should not pass silently
+    if (!o.limit.empty()) (void)memory_available(o);
+    return;
+  }
   const MemoryAvailable available = memory_available(o);
   // Named after where the size of the world was set (a config file, or --set).
   std::string where = "config";
@@ -62,6 +71,7 @@ void check_run_disk(const Params& params, int threads, const std::string& out, b
 
 void check_sweep_memory(const std::vector<Params>& runs, int jobs, int threads, const MemoryOptions& o,
                         const std::string& where) {
+  if (!o.limit.empty()) (void)memory_available(o);  // checked even with --no-memory-check
   if (o.no_check || runs.empty()) return;
   std::vector<MemoryEstimate> each;
   each.reserve(runs.size());

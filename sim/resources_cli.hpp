@@ -18,6 +18,14 @@ namespace keepsim::cli {
 /// error): sysexits.h's EX_IOERR.
 inline constexpr int kExitWriteError = 74;
 
+/// The most --threads and --jobs accept: far above any machine's cores, low enough that a typo (or a
+/// negative number read as unsigned somewhere) is refused instead of starting a million threads.
+inline constexpr int kMaxThreads = 1024;
+
+/// The range --memory-limit accepts: below 1 MiB no run fits; above 1 EiB the number is a typo.
+inline constexpr double kMinMemoryLimit = 1024.0 * 1024.0;
+inline constexpr double kMaxMemoryLimit = 1024.0 * 1024.0 * 1024.0 * 1024.0 * 1024.0 * 1024.0;
+
 struct MemoryOptions {
   std::string limit;      ///< --memory-limit BYTES ("" : what the machine says)
   bool no_check = false;  ///< --no-memory-check

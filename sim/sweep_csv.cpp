@@ -5,8 +5,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "keepsim/core/errors.hpp"
+#include "keepsim/core/safe_files.hpp"
 
 namespace keepsim::sweep {
 namespace {
@@ -69,11 +71,8 @@ Value parse(const ParamSpec& spec, const std::string& text, const std::string& w
 }  // namespace
 
 CsvDesign read_design_csv(const std::string& path, const Schema& schema) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw ConfigError(path, "", "cannot read design CSV: is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path, "", "cannot read design CSV");
+  // Only a regular file or a named pipe, with a cap (a design of millions of rows still fits under it).
+  std::istringstream in(read_input_file(path, "design CSV", kMaxDesignBytes));
   CsvDesign d;
   d.path = path;
   std::vector<const ParamSpec*> specs;

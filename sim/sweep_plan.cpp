@@ -18,6 +18,7 @@
 
 #include "keepsim/core/design.hpp"
 #include "keepsim/core/errors.hpp"
+#include "keepsim/core/safe_files.hpp"
 #include "models/registry.hpp"
 #include "sim/sweep_csv.hpp"
 
@@ -298,15 +299,8 @@ Params Plan::run_params(std::size_t run) const {
 }
 
 Plan load_plan(const std::string& path) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) throw ConfigError(path, "", "cannot read sweep file: is a directory");
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw ConfigError(path, "",
-                      "cannot read sweep file: " + std::generic_category().message(errno ? errno : EIO));
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw ConfigError(path, "", "cannot read sweep file: read error");
+  // Only a regular file or a named pipe, with a cap, as config files.
+  const std::string text = read_input_file(path, "sweep file", kMaxConfigBytes);
   if (const std::size_t line = toml_key_too_deep(text))
     throw ConfigError(path + ":" + std::to_string(line), "",
                       "TOML syntax error: a key or table nested more than 64 levels deep");

@@ -2,6 +2,7 @@
 // or one share of a Slurm job array), then builds the table from the run files.
 #include "sim/sweep_run.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -20,6 +21,7 @@
 #include "keepsim/core/parallel.hpp"
 #include "keepsim/core/resources.hpp"
 #include "keepsim/core/run.hpp"
+#include "keepsim/core/safe_files.hpp"
 #include "models/registry.hpp"
 #include "sim/sweep_plan.hpp"
 #include "sim/sweep_table.hpp"
@@ -66,24 +68,43 @@ class Progress {
   Clock::time_point start_, last_{};
 };
 
+/// A manifest (only a regular file or pipe, capped like any config: the folder may not be trusted).
 std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return read_input_file(p.string(), "sweep manifest", kMaxConfigBytes);
 }
 
 void write_file(const fs::path& p, const std::string& text) {
-  // Write and rename, so that concurrent array tasks writing the same manifest never leave half a file.
-  const fs::path tmp = p.string() + "." + std::to_string(getpid()) + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << text;
-    if (!out) throw OutputError(tmp.string() + ": cannot write");
+  // A new file of a unique name, renamed into place: concurrent array tasks writing the same manifest never
+  // leave half a file, and nothing is written through a link planted in the folder.
+  write_file_replacing(p.string(), text);
+}
+
+/// The folder's lock: exclusive for a sweep, --resume and --collect; shared by the tasks of a Slurm array
+/// (which share the folder), each of which also holds its own task's lock, so that a refusal can name them.
+std::vector<FileLock> lock_folder(const std::string& dir, const std::string& command,
+                                  std::optional<std::int64_t> task) {
+  const fs::path folder(dir);
+  std::vector<FileLock> locks;
+  try {
+    locks.emplace_back((folder / "sweep.lock").string(), "sweep folder " + dir, command, task.has_value());
+  } catch (const OutputError& e) {
+    // Held by array tasks: their own locks say who they are.
+    std::string tasks;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(folder, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (!name.starts_with("sweep.task-") || !name.ends_with(".lock")) continue;
+      const std::string who = FileLock::holder(entry.path().string());
+      if (!who.empty()) tasks += (tasks.empty() ? "" : "; ") + who;
+    }
+    if (tasks.empty()) throw;
+    throw OutputError("sweep folder " + dir + " is in use by tasks of a job array (" + excerpt(tasks, 400) +
+                      "); wait for them to end, or choose another folder");
   }
-  std::error_code ec;
-  fs::rename(tmp, p, ec);
-  if (ec) throw OutputError(p.string() + ": cannot write: " + ec.message());
+  if (task)
+    locks.emplace_back((folder / ("sweep.task-" + std::to_string(*task) + ".lock")).string(),
+                       "task " + std::to_string(*task) + " of sweep folder " + dir, command);
+  return locks;
 }
 
 bool is_sweep_file(const fs::path& p) {
@@ -101,13 +122,27 @@ bool same_sweep(const std::string& a, const std::string& b) {
   return strip(a) == strip(b);
 }
 
-/// Makes DIR ready: refuses to mix two sweeps or to redo one without --resume or --force.
+/// Creates DIR and DIR/runs (before the folder's lock file can be made there).
+void make_folder(const Options& o) {
+  const fs::path dir(o.dir), runs = dir / "runs";
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    throw OutputError(o.dir + ": the sweep's output path exists and is not a directory");
+  fs::create_directories(runs, ec);
+  if (ec || access(runs.c_str(), W_OK) != 0)
+    throw OutputError(o.dir + ": cannot create or write the directory " + runs.string() +
+                      (ec ? ": " + ec.message() : std::string()));
+}
+
+/// Makes DIR ready (holding its lock): refuses to mix two sweeps or to redo one without --resume or --force.
 void prepare(const Options& o, const Plan& plan, bool array_mode) {
   const fs::path dir(o.dir), runs = dir / "runs", manifest = dir / "manifest.toml";
   std::error_code ec;
-  fs::create_directories(runs, ec);
-  if (ec || access(runs.c_str(), W_OK) != 0)
-    throw OutputError(o.dir + ": cannot create or write the directory " + runs.string());
+  refuse_non_regular(manifest.string(), "sweep manifest");
+  refuse_non_regular((dir / "sweep.h5").string(), "sweep table");
+  // The sweep file kept in its own output folder under a name the sweep writes would be replaced.
+  refuse_input_as_output(manifest.string(), "sweep manifest", {{o.file, "sweep file"}});
+  refuse_input_as_output((dir / "sweep.h5").string(), "sweep table", {{o.file, "sweep file"}});
   const std::string text = plan.manifest.to_toml();
   const bool started = fs::exists(manifest) || fs::exists(dir / "sweep.h5") || !fs::is_empty(runs);
   if (started && !o.force) {
@@ -120,9 +155,11 @@ void prepare(const Options& o, const Plan& plan, bool array_mode) {
                         ": holds this sweep already; pass --resume to finish it or --force to start again");
   }
   if (o.force && !array_mode) {  // array tasks share DIR: each only overwrites its own runs
-    fs::remove(dir / "sweep.h5", ec);
-    for (const auto& entry : fs::directory_iterator(runs))
-      if (is_sweep_file(entry.path())) fs::remove(entry.path(), ec);
+    remove_own_file((dir / "sweep.h5").string());
+    // Only regular files of this user: a link or another user's file there was not made by a sweep.
+    for (const auto& entry : fs::directory_iterator(runs)) {
+      if (is_sweep_file(entry.path())) remove_own_file(entry.path().string());
+    }
   }
   write_file(manifest, text);
 }
@@ -132,7 +169,8 @@ std::optional<std::int64_t> env_int(const char* name) {
   if (v == nullptr || *v == '\0') return std::nullopt;
   char* end = nullptr;
   const long long x = std::strtoll(v, &end, 10);
-  if (*end != '\0') throw ConfigError(name, "", std::string("expected an integer, got '") + v + "'");
+  if (*end != '\0' || errno == ERANGE)
+    throw ConfigError(name, "", "expected an integer, got '" + excerpt(v, 40) + "'");
   return x;
 }
 
@@ -154,8 +192,12 @@ void note_write_error(const std::string& text) {
 
 int collect(const std::string& dir, bool quiet) {
   const fs::path manifest = fs::path(dir) / "manifest.toml";
-  if (!fs::exists(manifest))
+  std::error_code ec;
+  if (!fs::exists(manifest, ec))
     throw ConfigError(manifest.string(), "", "no sweep manifest: is " + dir + " a sweep's output directory?");
+  // Not while array tasks (or a sweep) still write the folder: the table would miss their runs.
+  const auto locks = lock_folder(dir, "keepsim sweep --collect " + dir, std::nullopt);
+  refuse_non_regular((fs::path(dir) / "sweep.h5").string(), "sweep table");
   const Manifest m = Manifest::parse(slurp(manifest), manifest.string());
   const TableCounts c = write_table(dir, m);
   if (!quiet)
@@ -172,8 +214,11 @@ CLI::App* add_command(CLI::App& app, Options& o) {
   s->add_option("-o,--output", o.dir, "output directory (DIR/runs/run_NNNNNN.h5 and DIR/sweep.h5)");
   s->add_option("--collect", o.collect,
                 "only build DIR/sweep.h5 from the run files there (after a job array)");
-  s->add_option("--threads", o.threads, "threads per run (0: 1 when runs outnumber cores, else a share)");
-  s->add_option("--jobs", o.jobs, "runs at once on this machine (0: as many as cores)");
+  s->add_option("--threads", o.threads,
+                "threads per run, 0 to 1024 (0: 1 when runs outnumber cores, else a share)")
+      ->check(CLI::Range(0, cli::kMaxThreads));
+  s->add_option("--jobs", o.jobs, "runs at once on this machine, 0 to 1024 (0: as many as cores)")
+      ->check(CLI::Range(0, cli::kMaxThreads));
   s->add_flag("--resume", o.resume, "skip runs whose run file is complete; run the rest");
   s->add_flag("--force", o.force, "discard an existing sweep in DIR and start again");
   s->add_option("--task-index", o.task_index, "Slurm array mode: run share I (default $SLURM_ARRAY_TASK_ID)");
@@ -187,7 +232,8 @@ CLI::App* add_command(CLI::App& app, Options& o) {
 int execute_run(const Plan& plan, const std::string& dir, std::size_t run, int threads,
                 const std::atomic<bool>* stop) {
   std::error_code ec;
-  fs::remove(error_path(dir, run), ec);
+  remove_own_file(error_path(dir, run));
+  bool input = false;  // the run file's name holds one of the run's inputs: refused, and never removed
   try {
     const Params p = plan.run_params(run);
     RunSpec spec;
@@ -198,6 +244,12 @@ int execute_run(const Plan& plan, const std::string& dir, std::size_t run, int t
     spec.attrs.emplace_back("sweep_run", static_cast<std::int64_t>(run));
     spec.attrs.emplace_back("sample", plan.manifest.sample[run]);
     spec.attrs.emplace_back("replicate", plan.manifest.replicate[run]);
+    // A run file may not be the map the run reads (a map kept, or hard-linked, under a run file's name).
+    if (p.get_string("map.source") == "file") {
+      input = true;
+      refuse_input_as_output(spec.output, "run file", {{p.get_string("map.file"), "map file"}});
+      input = false;
+    }
     cli::check_run_disk(p, threads, spec.output, true);
     auto model = make_model(p, threads);
     const RunOutcome outcome = run_model(*model, spec, stop);
@@ -206,13 +258,16 @@ int execute_run(const Plan& plan, const std::string& dir, std::size_t run, int t
   } catch (const std::exception& e) {
     if (dynamic_cast<const OutputError*>(&e) != nullptr && out_of_room(e.what())) {
       // A full disk is no fault of the run: no .error file; the run file, if any, is valid and incomplete.
-      fs::remove(run_path(dir, run) + ".part", ec);
+      remove_own_file(run_path(dir, run) + ".part");
       note_write_error(e.what());
       return 3;
     }
     // Recorded, not fatal: the other runs go on and the table marks this one failed with this text.
-    fs::remove(run_path(dir, run), ec);
-    std::ofstream(error_path(dir, run)) << e.what() << "\n";
+    if (!input) remove_own_file(run_path(dir, run));
+    try {
+      write_file_replacing(error_path(dir, run), std::string(e.what()) + "\n");
+    } catch (const OutputError&) {  // the table then marks the run missing instead of failed
+    }
     return 1;
   }
 }
@@ -224,6 +279,7 @@ int main(const Options& o, const std::atomic<bool>* stop) {
   const MpiSession mpi;
   const bool root = mpi.rank() == 0;
   std::optional<Plan> plan;
+  std::vector<FileLock> locks;
   try {
     plan = load_plan(o.file);  // every rank: workers need the runs' parameters, and the errors are the same
     std::int64_t index = o.task_index.value_or(env_int("SLURM_ARRAY_TASK_ID").value_or(0) -
@@ -245,6 +301,10 @@ int main(const Options& o, const std::atomic<bool>* stop) {
                                 ? o.jobs
                                 : std::min<int>(Executor(0).threads(), static_cast<int>(mine.size()));
         cli::check_sweep_memory(mine, at_once, o.threads > 0 ? o.threads : 1, o.memory, o.file);
+        make_folder(o);
+        // One sweep per folder (array tasks share it), held to the end of the process.
+        locks =
+            lock_folder(o.dir, "keepsim sweep -o " + o.dir, count > 1 ? std::optional(index) : std::nullopt);
         prepare(o, *plan, count > 1);
       } catch (...) {
         mpi.broadcast(0);  // the other ranks leave quietly; rank 0 reports
@@ -315,7 +375,7 @@ int main(const Options& o, const std::atomic<bool>* stop) {
       c = write_table(o.dir, plan->manifest);
     } catch (const OutputError& e) {
       std::error_code ec;
-      fs::remove(fs::path(o.dir) / "sweep.h5.part", ec);
+      remove_own_file((fs::path(o.dir) / "sweep.h5.part").string());
       std::fprintf(stderr,
                    "keepsim: error: %s; every run file is written: make room, then build the table with "
                    "keepsim sweep --collect %s\n",

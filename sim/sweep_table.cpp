@@ -10,7 +10,9 @@
 #include <map>
 #include <sstream>
 
+#include "keepsim/core/errors.hpp"
 #include "keepsim/core/run.hpp"
+#include "keepsim/core/safe_files.hpp"
 
 namespace keepsim::sweep {
 namespace {
@@ -104,11 +106,14 @@ std::int64_t int_attr(hid_t obj, const char* name, std::int64_t fallback) {
   return v;
 }
 
+/// A run's error file, as a short escaped excerpt: it goes into the table, and only a regular file is read
+/// (a link to a device or a huge file in the folder must not hang or fill the collection).
 std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  try {
+    return excerpt(read_input_file(path, "error file", 1u << 20), 4000);
+  } catch (const ConfigError& e) {
+    return std::string("(unreadable error file: ") + e.message() + ")";
+  }
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "keepsim/core/checkpoint.hpp"
 #include "keepsim/core/errors.hpp"
 #include "keepsim/core/h5util.hpp"
+#include "keepsim/core/safe_files.hpp"
 
 namespace keepsim {
 namespace {
@@ -35,7 +36,9 @@ class Writer {
     check(H5Pset_attr_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), what);
     const Id fapl = hold(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, what);
     check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), what);
-    file_ = hold(H5Fcreate(tmp_.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose, what);
+    // Exclusively: never through a link planted at `<path>.tmp`, never over a file another process made.
+    remove_stale(tmp_, "temporary checkpoint");
+    file_ = hold(H5Fcreate(tmp_.c_str(), H5F_ACC_EXCL, fcpl.get(), fapl.get()), H5Fclose, what);
     utf8_ = hold(H5Tcopy(H5T_C_S1), H5Tclose, what);
     check(H5Tset_size(utf8_.get(), H5T_VARIABLE), what);
     check(H5Tset_cset(utf8_.get(), H5T_CSET_UTF8), what);
@@ -200,8 +203,10 @@ void write_checkpoint(const std::string& path, const CheckpointHeader& header, c
   StateWriter state;
   model.save_state(state);
   const std::string tmp = path + ".tmp";
+  bool created = false;  // only a temporary file this call created is removed on failure
   try {
     Writer w(path, tmp);
+    created = true;
     const hid_t root = w.root();
     w.attr(root, "format", std::string("keepsim checkpoint"));
     w.attr(root, "format_version", kCheckpointFormat);
@@ -264,10 +269,16 @@ void write_checkpoint(const std::string& path, const CheckpointHeader& header, c
     seal(path, tmp);
   } catch (...) {
     std::error_code ec;
-    fs::remove(tmp, ec);
+    if (created) fs::remove(tmp, ec);
     throw;
   }
   std::error_code ec;
+  try {  // a checkpoint name taken by a link, a device or a folder since the run began is not replaced
+    refuse_non_regular(path, "checkpoint");
+  } catch (const OutputError& e) {
+    fs::remove(tmp, ec);
+    throw OutputError(std::string("cannot write checkpoint: ") + e.what());
+  }
   fs::rename(tmp, path, ec);
   if (ec) {
     fs::remove(tmp, ec);

@@ -17,9 +17,11 @@
 #include <hdf5_hl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -33,6 +35,7 @@
 
 #include "keepsim/core/errors.hpp"
 #include "keepsim/core/h5util.hpp"
+#include "keepsim/core/safe_files.hpp"
 
 namespace keepsim {
 namespace {
@@ -492,12 +495,22 @@ RunFile::RunFile(std::string path) : impl_(std::make_unique<Impl>()), path_(std:
   m.check(H5Pset_attr_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), what);
   const Id fapl = m.hold(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, what);
   m.check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), what);
-  const hid_t created = H5Fcreate(m.part.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get());
+  // A stale .part (a run killed at once) is removed first, and only if it is this user's regular file; the
+  // file is then created exclusively (O_CREAT | O_EXCL: never through a symbolic link planted at the name,
+  // never over a file another process put there since).
+  remove_stale(m.part, "temporary output");
+  const hid_t created = H5Fcreate(m.part.c_str(), H5F_ACC_EXCL, fcpl.get(), fapl.get());
   if (created < 0) {  // what H5Fcreate may have left (an empty file on a full disk) is of no use
+    const int err = errno;
     const std::string detail = hdf5_detail();
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(m.part, ec) && std::filesystem::file_size(m.part, ec) == 0)
-      std::filesystem::remove(m.part, ec);
+    struct stat st {};
+    // Only an empty regular file of ours: when the name was taken (EEXIST) the file is someone else's.
+    if (err != EEXIST && lstat(m.part.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 &&
+        st.st_uid == geteuid())
+      unlink(m.part.c_str());
+    if (err == EEXIST)
+      throw OutputError("cannot write output file '" + m.path + "': " + m.part +
+                        " appeared while it was being created (another process?); nothing was written");
     throw OutputError("cannot write output file '" + m.path + "': " + what +
                       (detail.empty() ? std::string() : ": " + detail));
   }
@@ -895,6 +908,9 @@ void RunFile::close() {
   }
   m.check(H5Fflush(m.file.get(), H5F_SCOPE_LOCAL), "cannot flush");
   if (!m.close_all()) m.fail("cannot close '" + m.part + "'");
+  // What took the final name since the run began (a device node, a link) is not replaced: the whole file
+  // keeps its .part name and the error says so.
+  refuse_non_regular(m.path, "output");
   std::error_code ec;
   std::filesystem::rename(m.part, m.path, ec);
   if (ec) throw OutputError("cannot rename '" + m.part + "' to '" + m.path + "': " + ec.message());

@@ -11,6 +11,7 @@
 
 #include "keepsim/core/errors.hpp"
 #include "keepsim/core/resources.hpp"
+#include "keepsim/core/safe_files.hpp"
 
 namespace keepsim {
 namespace {
@@ -130,7 +131,7 @@ std::string recover_run_file(RunFile& file, const RunSpec& spec, const Model& mo
   // emptied (which frees its space) but kept until the new one is whole, under another name: HDF5 may still
   // count the broken one as open (when abandon() could not close it) and would refuse a new file that got
   // its inode number.
-  if (const int fd = ::open(part.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC); fd >= 0) ::close(fd);
+  if (const int fd = ::open(part.c_str(), O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC); fd >= 0) ::close(fd);
   const std::string rebuilt = spec.output + ".rebuilt";
   try {
     RunFile again(rebuilt);
@@ -170,12 +171,12 @@ std::string recover_run_file(RunFile& file, const RunSpec& spec, const Model& mo
     again.close();
     fs::rename(rebuilt, spec.output);  // the final name, as for a run stopped by a signal
   } catch (const std::exception& e) {
-    for (const std::string& p : {rebuilt + ".part", rebuilt, part}) fs::remove(p, ec);
+    for (const std::string& p : {rebuilt + ".part", rebuilt, part}) remove_own_file(p);  // only ours
     out.steps_completed = 0;
     return error + " after " + std::to_string(before) + " periods; no valid file could be kept (" + e.what() +
            ")";
   }
-  fs::remove(part, ec);
+  remove_own_file(part);
   return error + " after " + std::to_string(before) + " periods; " + spec.output +
          " was rebuilt from memory: it is valid, holds periods 0-" + std::to_string(out.steps_completed) +
          " of every series (no map snapshots) and is marked complete = 0";

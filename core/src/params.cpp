@@ -15,6 +15,7 @@
 #include <toml++/toml.h>
 
 #include "keepsim/core/errors.hpp"
+#include "keepsim/core/safe_files.hpp"
 
 namespace keepsim {
 
@@ -75,7 +76,7 @@ std::string_view expected_text(ParamType t) {
 
 std::string expected_got(const ParamSpec& spec, const Value& v) {
   return "expected " + std::string(expected_text(spec.type)) + ", got " + std::string(value_type_name(v)) +
-         " " + to_toml_text(v);
+         " " + excerpt(to_toml_text(v), 80);
 }
 
 // What is wrong with `v` as a value of `spec`, or "" if nothing. Converts an integer given to a Real in
@@ -88,6 +89,14 @@ std::string problem(const ParamSpec& spec, Value& v) {
     case ParamType::Int:
       if (!std::holds_alternative<std::int64_t>(v)) return expected_got(spec, v);
       number = static_cast<double>(std::get<std::int64_t>(v));
+      {
+        // Compared as integers: as doubles, 9000000000000000001 rounds to a documented maximum of 9e18 and
+        // would pass.
+        const std::int64_t i = std::get<std::int64_t>(v);
+        const bool below = spec.min > -9.2e18 && i < static_cast<std::int64_t>(std::ceil(spec.min));
+        const bool above = spec.max < 9.2e18 && i > static_cast<std::int64_t>(std::floor(spec.max));
+        if (below || above) return "value " + std::to_string(i) + " is out of range";
+      }
       break;
     case ParamType::Real:
       if (const auto* i = std::get_if<std::int64_t>(&v)) v = static_cast<double>(*i);
@@ -99,13 +108,13 @@ std::string problem(const ParamSpec& spec, Value& v) {
     case ParamType::String:
       if (!std::holds_alternative<std::string>(v)) return expected_got(spec, v);
       if (const auto& s = std::get<std::string>(v); invalid_utf8_at(s) != std::string_view::npos)
-        return "value \"" + escape_invalid_utf8(s) + "\" is not UTF-8 text (byte " +
+        return "value \"" + excerpt(s, 80) + "\" is not UTF-8 text (byte " +
                std::to_string(invalid_utf8_at(s) + 1) + ")";
       else if (s.find('\0') != std::string::npos)
-        return "value " + to_toml_text(v) + " holds a NUL character";
+        return "value " + excerpt(to_toml_text(v), 80) + " holds a NUL character";
       if (spec.type == ParamType::Choice &&
           std::find(spec.choices.begin(), spec.choices.end(), std::get<std::string>(v)) == spec.choices.end())
-        return "value " + to_toml_text(v) + " is not allowed";
+        return "value " + excerpt(to_toml_text(v), 80) + " is not allowed";
       return "";
   }
   if (number < spec.min || number > spec.max) {
@@ -422,18 +431,9 @@ Params::Params(const Schema& schema) : schema_(&schema) {
 }
 
 void Params::load_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw ConfigError(path, "", "cannot read file: is a directory");
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    throw ConfigError(path, "",
-                      "cannot read file: " + (err ? std::generic_category().message(err) : "open failed"));
-  }
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw ConfigError(path, "", "cannot read file: read error");
+  // Only a regular file or a named pipe, with a cap: /dev/zero or a huge file ends with a message
+  // ("cannot read file: ...", as before).
+  const std::string text = read_input_file(path, "file", kMaxConfigBytes);
   load_string(text, path);
   // File paths this file set are taken from its folder, so a config and its map travel together; the value
   // is stored resolved, so the config a run records names the file that was read.
@@ -504,11 +504,11 @@ void Params::apply_override(std::string_view assignment, const std::string& wher
   const auto eq = assignment.find('=');
   const std::string key(trim(assignment.substr(0, eq == std::string_view::npos ? 0 : eq)));
   if (eq == std::string_view::npos || key.empty())
-    throw ConfigError(where, "", "expected key=value, got '" + std::string(assignment) + "'");
+    throw ConfigError(where, "", "expected key=value, got '" + excerpt(assignment, 80) + "'");
   const ParamSpec* spec = schema_->find(key);
   if (!spec) throw unknown_key(*schema_, where, key);
   std::string_view text = trim(assignment.substr(eq + 1));
-  const std::string quoted = "'" + std::string(text) + "'";
+  const std::string quoted = "'" + excerpt(text, 80) + "'";  // messages quote a short, escaped excerpt
   Value v;
   switch (spec->type) {
     case ParamType::Bool:

@@ -12,6 +12,7 @@
 #include "keepsim/core/errors.hpp"
 #include "keepsim/core/h5file.hpp"
 #include "keepsim/core/output_guard.hpp"
+#include "keepsim/core/safe_files.hpp"
 
 namespace keepsim {
 namespace {
@@ -219,9 +220,9 @@ RunOutcome run_model(Model& model, const RunSpec& spec, const std::atomic<bool>*
   }
   if (!out.write_error.empty()) out.write_error = stopped_message(out.write_error, spec, out);
   if (out.complete && !spec.checkpoint.empty()) {  // a finished run needs no checkpoint
-    std::error_code ec;
-    std::filesystem::remove(spec.checkpoint, ec);
-    std::filesystem::remove(spec.checkpoint + ".tmp", ec);
+    // Only a regular file of this user: the checkpoint this run (or the run it resumed) wrote. The .tmp was
+    // removed or renamed by write_checkpoint itself; one there now is not this process's.
+    remove_own_file(spec.checkpoint);
   }
   return out;
 }

@@ -2,6 +2,9 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
+#include <string_view>
+#include <utility>
 
 #include "keepsim/core/errors.hpp"
 
@@ -173,6 +176,23 @@ Config read_config(const Params& p) {
                        std::to_string(c.citizen_density + c.cop_density));
   if (c.cop_schedule != CopSchedule::Constant && c.citizen_density + c.cop_target_density > 1.0 + 1e-12)
     throw error_at(p, "cops.target_density", "citizens.density + cops.target_density must be at most 1");
+  {
+    // Densities become counts by rounding each: on a small world the two rounded counts can exceed the
+    // cells (0.5 + 0.5 of 3 cells asks for 2 + 2), and the model would drop the cops that find no cell.
+    const auto cells = static_cast<std::int64_t>(c.width) * c.height;
+    const std::int64_t citizens = std::llround(c.citizen_density * static_cast<double>(cells));
+    for (const auto& [key, density] :
+         {std::pair{"cops.density", c.cop_density}, std::pair{"cops.target_density", c.cop_target_density}}) {
+      if (c.cop_schedule == CopSchedule::Constant && std::string_view(key) == "cops.target_density") continue;
+      const std::int64_t cops = std::llround(density * static_cast<double>(cells));
+      if (citizens + cops > cells)
+        throw error_at(p, key,
+                       "the " + std::to_string(c.width) + "x" + std::to_string(c.height) + " world holds " +
+                           std::to_string(cells) + " agents (one per cell); the config asks for " +
+                           std::to_string(citizens) + " citizens + " + std::to_string(cops) +
+                           " cops = " + std::to_string(citizens + cops));
+    }
+  }
   if (c.topology == Topology::Torus) {
     const int shortest = std::min(c.width, c.height);
     for (const char* key : {"citizens.vision", "cops.vision"}) {

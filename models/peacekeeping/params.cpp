@@ -464,6 +464,7 @@ Config read_config(const Params& p) {
   if (c.base.jailed != epstein::Jailed::OffGrid && j.enabled)
     throw error_at(p, "rules.jailed", "justice needs jailed = \"off_grid\"");
   if (c.base.topology == Topology::Torus) {
+    // Citizens and cops are checked by epstein::read_config; the same rule for every other kind that sees.
     const int shortest = std::min(c.base.width, c.base.height);
     for (const char* key : {"spoilers.vision", "mission.vision", "constabulary.vision", "control.radius",
                             "displacement.flight_radius", "displacement.fear_radius"}) {
@@ -471,8 +472,47 @@ Config read_config(const Params& p) {
       if (2 * reach + 1 > shortest)
         throw error_at(p, key,
                        "on a torus the vision must not wrap onto itself: allowed [0, " +
-                           std::to_string((shortest - 1) / 2) + "]");
+                           std::to_string((shortest - 1) / 2) + "] for a " + std::to_string(c.base.width) +
+                           "x" + std::to_string(c.base.height) + " grid");
     }
+  }
+  // One agent per cell: peacekeepers and international police that find no empty cell would be left out
+  // without a word, so a config that asks for more than the world can hold is refused, with the numbers.
+  {
+    const auto cells = static_cast<std::int64_t>(c.base.width) * c.base.height;
+    const std::string world = std::to_string(c.base.width) + "x" + std::to_string(c.base.height);
+    // Citizens and cops placed at the start: exactly so without a map, about so on one (settled by chance).
+    const std::int64_t people = std::llround(c.base.citizen_density * static_cast<double>(cells)) +
+                                std::llround(c.base.cop_density * static_cast<double>(cells));
+    std::int64_t asked = people;
+    std::string last_key, parts = std::to_string(people) + " citizens and cops";
+    if (m.enabled)
+      for (int i = 0; i < kMaxContingents; ++i) {
+        const std::int64_t n = m.contingents[static_cast<std::size_t>(i)].size;
+        if (n == 0) continue;
+        if (n > cells)
+          throw error_at(p, contingent_key(i, "size"),
+                         std::to_string(n) + " peacekeepers, but the " + world + " world has " +
+                             std::to_string(cells) + " cells (one agent per cell)");
+        asked += n;
+        last_key = contingent_key(i, "size");
+        parts += " + " + std::to_string(n) + " peacekeepers (" + last_key + ")";
+      }
+    if (k.enabled && k.police_count > 0) {
+      if (k.police_count > cells)
+        throw error_at(p, "police.count",
+                       std::to_string(k.police_count) + " police, but the " + world + " world has " +
+                           std::to_string(cells) + " cells (one agent per cell)");
+      asked += k.police_count;
+      last_key = "police.count";
+      parts += " + " + std::to_string(k.police_count) + " police";
+    }
+    if (!last_key.empty() && asked > cells)
+      throw error_at(p, last_key,
+                     "the " + world + " world holds " + std::to_string(cells) +
+                         " agents (one per cell), the " + "config asks for " + parts + " = " +
+                         std::to_string(asked) +
+                         (c.map_source == MapSource::None ? std::string() : std::string(" (people: about)")));
   }
   if (!std::isfinite(c.base.max_jail_term) && j.enabled)
     throw error_at(p, "jail.max_term",

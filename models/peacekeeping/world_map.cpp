@@ -17,6 +17,7 @@
 #include "keepsim/core/errors.hpp"
 #include "keepsim/core/h5util.hpp"
 #include "keepsim/core/rng.hpp"
+#include "keepsim/core/safe_files.hpp"
 
 namespace keepsim::peace {
 namespace {
@@ -420,7 +421,8 @@ void write_file(const WorldMap& m, const std::string& part, const std::string& p
   const Id fcpl = w.hold(H5Pcreate(H5P_FILE_CREATE), H5Pclose, create);
   w.check(H5Pset_link_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), create);
   w.check(H5Pset_attr_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), create);
-  const Id file = w.hold(H5Fcreate(part.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT), H5Fclose, create);
+  // Exclusively (save_map removed a stale .part of ours): never through a link planted at the name.
+  const Id file = w.hold(H5Fcreate(part.c_str(), H5F_ACC_EXCL, fcpl.get(), H5P_DEFAULT), H5Fclose, create);
   w.text(file.get(), "Conventions", "CF-1.8");
   w.text(file.get(), "title", "keepsim map");
   const hsize_t shape[2] = {static_cast<hsize_t>(m.height), static_cast<hsize_t>(m.width)};
@@ -547,14 +549,23 @@ void save_map(const WorldMap& map, const std::string& path) {
   check_map(map, path);
   const QuietErrors quiet;
   const std::string part = path + ".part";
+  remove_stale(part, "temporary map");
   try {
     write_file(map, part, path);  // every id is closed when it returns or throws
+  } catch (const OutputError& e) {
+    // Ours only when it was created: a name taken in between (EEXIST) is left alone.
+    if (std::string(e.what()).find("cannot create '") == std::string::npos) {
+      std::error_code ec;
+      std::filesystem::remove(part, ec);
+    }
+    throw;
   } catch (...) {
     std::error_code ec;
     std::filesystem::remove(part, ec);
     throw;
   }
   std::error_code ec;
+  refuse_non_regular(path, "output");
   std::filesystem::rename(part, path, ec);
   if (ec) {
     std::filesystem::remove(part, ec);

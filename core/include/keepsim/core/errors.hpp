@@ -1,10 +1,16 @@
 // Errors a user can cause (bad config, bad paths). The command line turns them into one message and exit
 // code 2.
 #pragma once
+#include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace keepsim {
+
+/// At most `max` bytes of `text` for a message: control characters and invalid UTF-8 escaped (\n, \x1B),
+/// with "... (N bytes in all)" when cut (safe_files.cpp). Messages quote user input only through it.
+std::string excerpt(std::string_view text, std::size_t max = 80);
 
 /// A problem with user input. `where` names the place (a file, "--set", "command line"), `key` the dotted
 /// config key (may be empty), and the message says what is allowed.
@@ -23,7 +29,7 @@ class ConfigError : public std::runtime_error {
  private:
   static std::string format(const std::string& where, const std::string& key, const std::string& message) {
     std::string out = where.empty() ? std::string() : where + ": ";
-    if (!key.empty()) out += "key '" + key + "': ";
+    if (!key.empty()) out += "key '" + excerpt(key, 80) + "': ";
     return out + message;
   }
   std::string where_;
