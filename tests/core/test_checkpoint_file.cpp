@@ -16,6 +16,7 @@
 
 #include "keepsim/core/checkpoint.hpp"
 #include "keepsim/core/run.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using keepsim::DType;
@@ -23,18 +24,8 @@ using keepsim::VarSpec;
 
 namespace {
 
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "keepsim_ckpt_XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    dir = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  std::string file(const std::string& name) const { return (dir / name).string(); }
+struct TempDir : keepsim::test::TempDir {
+  TempDir() : keepsim::test::TempDir("ckpt") {}
 };
 
 /// One int and one real series, two 2x3 maps every 2 periods, and a state that is not a function of the

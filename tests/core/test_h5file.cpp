@@ -16,6 +16,7 @@
 #include "keepsim/core/errors.hpp"
 #include "keepsim/core/h5file.hpp"
 #include "keepsim/core/run.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using keepsim::DType;
@@ -25,19 +26,8 @@ using keepsim::VarSpec;
 
 namespace {
 
-/// A fresh directory removed at the end of the test.
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "keepsim_h5_XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    dir = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  std::string file(const std::string& name) const { return (dir / name).string(); }
+struct TempDir : keepsim::test::TempDir {
+  TempDir() : keepsim::test::TempDir("h5") {}
 };
 
 /// An HDF5 id closed at scope exit.

@@ -1,6 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +10,7 @@
 
 #include "keepsim/core/errors.hpp"
 #include "keepsim/core/params.hpp"
+#include "temp_dir.hpp"
 
 using namespace keepsim;
 using Catch::Matchers::Contains;
@@ -44,21 +44,11 @@ Schema test_schema() {
   return s;
 }
 
-// A fresh directory under the system temp dir, removed at the end of the test.
-struct TempDir {
-  std::filesystem::path dir;
-  TempDir() {
-    dir = std::filesystem::temp_directory_path() /
-          ("keepsim_test_params_" +
-           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-    std::filesystem::create_directories(dir);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
+// A fresh directory (tests/temp_dir.hpp) that also writes config files.
+struct TempDir : keepsim::test::TempDir {
+  TempDir() : keepsim::test::TempDir("params") {}
   std::string write(const std::string& name, const std::string& text) const {
-    const auto path = (dir / name).string();
+    const auto path = file(name);
     std::ofstream(path, std::ios::binary) << text;
     return path;
   }

@@ -14,6 +14,7 @@
 
 #include "keepsim/core/errors.hpp"
 #include "keepsim/core/h5file.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using keepsim::ConfigError;
@@ -21,19 +22,8 @@ using keepsim::OutputError;
 
 namespace {
 
-/// A fresh directory removed at the end of the test.
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "keepsim_safe_XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    dir = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  std::string file(const std::string& name) const { return (dir / name).string(); }
+struct TempDir : keepsim::test::TempDir {
+  TempDir() : keepsim::test::TempDir("safe") {}
 };
 
 void write(const std::string& path, const std::string& text) {

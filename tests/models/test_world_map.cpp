@@ -18,6 +18,7 @@
 
 #include "keepsim/core/errors.hpp"
 #include "models/peacekeeping/world_map.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using keepsim::ConfigError;
@@ -25,19 +26,8 @@ using namespace keepsim::peace;
 
 namespace {
 
-/// A fresh directory removed at the end of the test.
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "keepsim_map_XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    dir = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  std::string file(const std::string& name) const { return (dir / name).string(); }
+struct TempDir : keepsim::test::TempDir {
+  TempDir() : keepsim::test::TempDir("map") {}
 };
 
 /// An HDF5 id closed at scope exit.
