@@ -143,8 +143,11 @@ void PeaceModel::populate() {
     agents_.risk[id] = r;
     agents_.death_age[id] = death;
     agents_.home[id] = c;
+    // ODD 7.17: the group out of power (group 1) holds the government in lower regard from the start, and
+    // L_i relaxes toward this starting value, so the gap outlasts any spell of security.
+    const double excluded = g == 1 ? cfg_.legitimacy.exclusion_gap : 0.0;
     const double l0 =
-        std::clamp(b.legitimacy + cfg_.legitimacy.initial_spread * (e.uniform() - 0.5), 0.0, 1.0);
+        std::clamp(b.legitimacy - excluded + cfg_.legitimacy.initial_spread * (e.uniform() - 0.5), 0.0, 1.0);
     agents_.legitimacy[id] = agents_.legitimacy0[id] = static_cast<float>(l0);
     if (cfg_.spoilers.enabled) {
       const double u = e.uniform();

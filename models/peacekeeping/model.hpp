@@ -72,6 +72,7 @@ struct Events {
   std::int64_t spoilers_captured = 0, selective = 0, indiscriminate = 0, rival_killings = 0;
   std::int64_t zone_killings[5] = {0, 0, 0, 0, 0};
   std::int64_t refugees_out = 0, returns = 0, imposed = 0;
+  std::int64_t protection_recruits = 0;  ///< ODD 7.17
 };
 
 /// Kalyvas's five zones of control (ODD 7.15): 0 full incumbent control ... 4 full insurgent control.
@@ -118,7 +119,8 @@ enum Purpose : std::uint32_t {  // the Epstein purposes first, in the same numbe
   kDefect,
   kForcedReturn,
   kEngage,
-  kRefuge
+  kRefuge,
+  kProtect
 };
 
 /// Every output variable of a peacekeeping run with its meaning, unit and dimensions (describe --outputs).

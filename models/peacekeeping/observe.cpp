@@ -96,6 +96,10 @@ constexpr SeriesDef kSeries[] = {
     {"killings_by_zone", "civilians killed by militias in the day, by the control zone of the victim's cell",
      "1", DType::Int64, "zone"},
     {"citizens_by_zone", "citizens on the grid by the control zone of their cell", "1", DType::Int64, "zone"},
+    // ODD 7.17.
+    {"protection_recruits",
+     "citizens who took up arms in the day because the other group's fighters outnumbered their protection",
+     "1", DType::Int64, nullptr},
 };
 constexpr std::size_t kNumSeries = sizeof kSeries / sizeof kSeries[0];
 static_assert(kNumSeries <= 64);
@@ -362,6 +366,7 @@ void PeaceModel::observe(Recorder& rec) {
   put("rival_killings", events_.rival_killings);
   put("killings_by_zone", std::span<const std::int64_t>(events_.zone_killings, 5));
   put("citizens_by_zone", std::span<const std::int64_t>(by_zone, 5));
+  put("protection_recruits", events_.protection_recruits);
 }
 
 std::vector<Scalar> PeaceModel::summary(const Recorder& rec) const {

@@ -18,7 +18,7 @@
 namespace keepsim::peace {
 namespace {
 
-constexpr std::int64_t kStateVersion = 2;  // 2: mission legitimacy, refugees, ODD 7.12-7.16 counters
+constexpr std::int64_t kStateVersion = 3;  // 2: mission legitimacy, refugees, ODD 7.12-7.16 counters; 3: 7.17
 
 void put_layer(StateWriter& w, const std::string& name, const BitLayer& layer, std::int64_t cells) {
   std::vector<std::uint8_t> packed(static_cast<std::size_t>((cells + 7) / 8), 0);
@@ -66,6 +66,7 @@ constexpr std::pair<const char*, std::int64_t Events::*> kEventCounts[] = {
     {"refugees_out", &Events::refugees_out},
     {"returns", &Events::returns},
     {"imposed", &Events::imposed},
+    {"protection_recruits", &Events::protection_recruits},
 };
 
 }  // namespace
