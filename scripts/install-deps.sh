@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake g++ make pkg-config git ca-certificates clang-format
   clang-14 libclang-rt-14-dev
-  libeigen3-dev libtbb-dev libhdf5-dev catch2 libtomlplusplus-dev libcli11-dev librandom123-dev
+  libtbb-dev libhdf5-dev catch2 libtomlplusplus-dev libcli11-dev librandom123-dev
   libopenmpi-dev openmpi-bin
   python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-netcdf4 python3-pandas
   python3-matplotlib python3-pil python3-scipy
