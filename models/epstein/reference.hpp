@@ -2,7 +2,8 @@
 // of the engine is checked against, bit for bit (tests/models/test_reference.cpp), and the yardstick the
 // benchmark divides by (bench/bench_epstein.cpp). It is the rules of docs/epstein.md in the most direct code:
 // a vector of agents, a grid of occupant ids, and for every decision a full scan of the cells within vision,
-// in the order docs/epstein.md fixes ("the k-th cell in vision": rows top to bottom, each left to right). It
+// in the order docs/epstein.md fixes for "a random cell within vision" (rows top to bottom, each left to
+// right). It
 // makes the same draws from the same counter-based streams (core rng.hpp, the Purpose numbers of model.hpp)
 // in the same order as EpsteinModel, so the two must agree exactly; it shares none of the engine's machinery
 // (no bit layers, sliding windows, cached counts, claims arrays or threads). It lives in the models library
