@@ -12,8 +12,8 @@
 #
 #   bash bench/run.sh [--quick] [--out DIR] [--max-size N] [--runs N] [--build-dir DIR]
 #
-# --quick: Epstein grid sizes 100, 300 and 1000 and peacekeeping 100 and 300 only (the 10000 x 10000 rows are
-# then reported as not measured).
+# --quick: Epstein grid sizes 100, 300 and 1000 (the reference up to 300) and peacekeeping 100 and 300 only (the
+# 10000 x 10000 rows are then reported as not measured).
 # --max-size N: skip grid sizes above N (reported as skipped). --runs N: sweep size (default 200, the issue's).
 # Default DIR: bench/results/<UTC date and time>-<commit>[-dirty]; build dir: build-bench (reused when present).
 set -euo pipefail
