@@ -1,7 +1,9 @@
 // keepsim_bench: agent-updates per second of the Epstein model (agents on the grid or in jail, times periods,
-// over wall seconds), for both schedules, both models, grid sizes and thread counts, with a deliberately
-// straightforward single-threaded reference (reference.hpp) timed in the same run, so every figure also comes
-// as a ratio that stays meaningful on noisy shared machines.
+// over wall seconds), for both schedules, both models, grid sizes and thread counts, each next to the plain
+// reference implementation of the same model and schedule (models/epstein/reference.hpp: a vector of agents
+// and full scans of every vision, the same draws as the engine), timed in the same run, so every figure also
+// comes as a ratio that stays meaningful on noisy shared machines. After the table it prints how the cost per
+// agent-update grows with the grid (issue 14: it should not grow faster than the agents).
 //
 // Every case runs in a child process of its own (fork), so that its memory is measured cleanly: the growth of
 // resident memory from just before the model is built to the peak of the case (VmHWM), and so that a case
@@ -12,7 +14,9 @@
 // The case (issue 6): Model I, density 0.7, cops 0.04, vision 7, Moore metric, floor rule. Model II: the same
 // grid, densities and vision with two groups, inter-group violence and run 8's demography.
 //
-//   keepsim_bench [--quick] [--sizes 40,200,1000,4000,10000] [--max-size N] [--threads 1,2]
+// --quick: sizes 100, 300 and 1000, the reference up to 300.
+//
+//   keepsim_bench [--quick] [--sizes 100,300,1000,3000,10000] [--max-size N] [--threads 1,2]
 //                 [--schedules sync,async] [--models I,II] [--updates N] [--periods N]
 //                 [--reference-max-size 1000] [--reference-updates N] [--no-reference] [--no-mem-limit]
 //                 [--json FILE]
@@ -40,8 +44,8 @@
 #include <tuple>
 #include <vector>
 
-#include "bench/reference.hpp"
 #include "models/epstein/model.hpp"
+#include "models/epstein/reference.hpp"
 #include "models/registry.hpp"
 
 namespace {
@@ -300,16 +304,29 @@ std::int64_t periods_for(std::int64_t agents, std::int64_t target_updates, std::
   return std::max<std::int64_t>(3, (target_updates + a - 1) / a);
 }
 
-void time_reference(Measure& m, int size, std::int64_t target_updates, std::int64_t fixed_periods) {
+std::int64_t agents_counted(const keepsim::epstein::ReferenceModel& m) {
+  std::int64_t n = 0;
+  for (const auto& a : m.agents()) n += a.status != keepsim::epstein::Status::Dead;
+  return n;
+}
+
+void time_reference(Measure& m, int size, const std::string& model, const std::string& schedule,
+                    std::int64_t target_updates, std::int64_t fixed_periods) {
   const auto s0 = Clock::now();
-  keepsim::bench::ReferenceModelI ref(size, kCitizenDensity, kCopDensity, kVision, kLegitimacy, kMaxJail, 1);
-  m.agents = ref.step();  // warm-up
+  keepsim::epstein::ReferenceModel ref(config_for(size, model, schedule));
+  ref.step();  // warm-up
   m.setup_s = std::chrono::duration<double>(Clock::now() - s0).count();
   m.rss_warm = proc_status_bytes("VmRSS");
+  m.agents = agents_counted(ref);
   m.periods = periods_for(m.agents, target_updates, fixed_periods);
-  const auto t0 = Clock::now();
-  for (std::int64_t t = 0; t < m.periods; ++t) m.updates += ref.step();
-  m.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  double seconds = 0;
+  for (std::int64_t t = 0; t < m.periods; ++t) {
+    m.updates += agents_counted(ref);  // counted outside the timed step
+    const auto t0 = Clock::now();
+    ref.step();
+    seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+  m.seconds = seconds;
 }
 
 void time_keepsim(Measure& m, int size, const std::string& model, const std::string& schedule, int threads,
@@ -359,10 +376,10 @@ void print_header() {
 }
 
 void print_case(const Case& c) {
-  const char* sched = c.kind == "reference" ? "reference" : c.schedule.c_str();
+  const std::string sched = (c.kind == "reference" ? "ref-" : "") + c.schedule;
   if (c.status != "ok") {
-    std::printf("%-5s %-9s %6d %7d  %s: %s\n", c.model.c_str(), sched, c.size, c.threads, c.status.c_str(),
-                c.note.c_str());
+    std::printf("%-5s %-9s %6d %7d  %s: %s\n", c.model.c_str(), sched.c_str(), c.size, c.threads,
+                c.status.c_str(), c.note.c_str());
     return;
   }
   char ratio[32] = "-";
@@ -370,16 +387,16 @@ void print_case(const Case& c) {
   const double agents = static_cast<double>(c.m.agents), growth = static_cast<double>(c.growth());
   char bound[16] = "-";
   if (c.kind == "keepsim") std::snprintf(bound, sizeof bound, "%.1f", c.bound_48_4() / agents);
-  std::printf("%-5s %-9s %6d %7d %7lld %10lld %11.3e %14s %11s %9.1f %7.2f %9s\n", c.model.c_str(), sched,
-              c.size, c.threads, static_cast<long long>(c.m.periods), static_cast<long long>(c.m.agents),
-              c.rate, ratio, human_bytes(growth).c_str(), growth / agents,
+  std::printf("%-5s %-9s %6d %7d %7lld %10lld %11.3e %14s %11s %9.1f %7.2f %9s\n", c.model.c_str(),
+              sched.c_str(), c.size, c.threads, static_cast<long long>(c.m.periods),
+              static_cast<long long>(c.m.agents), c.rate, ratio, human_bytes(growth).c_str(), growth / agents,
               growth / static_cast<double>(c.cells()), bound);
 }
 
 void usage(std::FILE* to) {
   std::fprintf(
       to,
-      "usage: keepsim_bench [--quick] [--sizes 40,200,1000,4000,10000] [--max-size N] [--threads 1,2]\n"
+      "usage: keepsim_bench [--quick] [--sizes 100,300,1000,3000,10000] [--max-size N] [--threads 1,2]\n"
       "                     [--schedules sync,async] [--models I,II] [--updates N] [--periods N]\n"
       "                     [--reference-max-size 1000] [--reference-updates N] [--no-reference]\n"
       "                     [--no-mem-limit] [--json FILE]\n");
@@ -388,12 +405,12 @@ void usage(std::FILE* to) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<int> sizes{40, 200, 1000, 4000, 10000}, threads{1, 2};
+  std::vector<int> sizes{100, 300, 1000, 3000, 10000}, threads{1, 2};
   std::vector<std::string> schedules{"sync", "async"}, models{"I", "II"};
   int max_size = 0, reference_max_size = 1000;
   std::int64_t periods = 0, updates = 20'000'000, reference_updates = 2'000'000;
   std::string json;
-  bool reference = true, quick = false, mem_limit = true;
+  bool reference = true, quick = false, mem_limit = true, reference_size_given = false;
   std::string command = argv[0];
   for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
   try {
@@ -405,7 +422,7 @@ int main(int argc, char** argv) {
         return 0;
       } else if (a == "--quick") {
         quick = true;
-        sizes = {40, 200, 1000};
+        sizes = {100, 300, 1000};
       } else if (a == "--sizes" && has_value) {
         sizes = parse_ints(argv[++i]);
       } else if (a == "--max-size" && has_value) {
@@ -422,6 +439,7 @@ int main(int argc, char** argv) {
         updates = std::stoll(argv[++i]);
       } else if (a == "--reference-max-size" && has_value) {
         reference_max_size = std::stoi(argv[++i]);
+        reference_size_given = true;
       } else if (a == "--reference-updates" && has_value) {
         reference_updates = std::stoll(argv[++i]);
       } else if (a == "--no-reference") {
@@ -439,6 +457,8 @@ int main(int argc, char** argv) {
     usage(stderr);
     return 2;
   }
+  // The reference is about a hundred times slower than the engine: --quick times it up to 300 x 300 only.
+  if (quick && !reference_size_given) reference_max_size = 300;
   for (const std::string& s : schedules)
     if (s != "sync" && s != "async") {
       std::fprintf(stderr, "keepsim_bench: unknown schedule '%s' (sync, async)\n", s.c_str());
@@ -469,13 +489,14 @@ int main(int argc, char** argv) {
       "each case in its own process;\n"
       "mem growth: peak resident memory of the case (VmHWM) minus resident memory before building the model; "
       "bound B/a: issue bound (48 x agents + 4 x cells) / agents\n"
-      "x reference: ratio to the straightforward Model I (bench/reference.hpp, 1 thread) measured in this "
-      "run "
-      "at the size in brackets\n\n");
+      "x reference: ratio to the plain reference of the same model and schedule "
+      "(models/epstein/reference.hpp, "
+      "1 thread) measured in this run at the size in brackets\n\n");
   print_header();
 
   std::vector<Case> cases;
-  std::map<int, double> reference_rate;                           // size -> reference updates/s
+  // (model, schedule, size) -> reference updates/s
+  std::map<std::tuple<std::string, std::string, int>, double> reference_rate;
   std::map<std::tuple<std::string, int, int>, double> sync_rate;  // (model, size, threads) -> updates/s
   std::string failure;
   for (const int size : sizes) {
@@ -497,30 +518,37 @@ int main(int argc, char** argv) {
           }
       continue;
     }
-    if (reference && size <= reference_max_size) {
-      Case c;
-      c.kind = "reference";
-      c.model = "I";
-      c.schedule = "async";
-      c.size = size;
-      c.m = run_isolated([&](Measure& m) { time_reference(m, size, reference_updates, periods); }, mem_limit,
-                         failure);
-      if (failure.empty()) {
-        c.rate = static_cast<double>(c.m.updates) / c.m.seconds;
-        c.ratio = 1.0;
-        c.reference_size = size;
-        reference_rate[size] = c.rate;
-      } else {
-        c.status = "failed";
-        c.note = failure;
-      }
-      print_case(c);
-      cases.push_back(c);
-    }
-    // The reference at the largest size <= this one where it ran.
-    int ref_size = 0;
-    for (const auto& [s, rate] : reference_rate)
-      if (s <= size) ref_size = s;
+    if (reference && size <= reference_max_size)
+      for (const std::string& model : models)
+        for (const std::string& schedule : schedules) {
+          Case c;
+          c.kind = "reference";
+          c.model = model;
+          c.schedule = schedule;
+          c.size = size;
+          c.m = run_isolated(
+              [&](Measure& m) { time_reference(m, size, model, schedule, reference_updates, periods); },
+              mem_limit, failure);
+          if (failure.empty()) {
+            c.rate = static_cast<double>(c.m.updates) / c.m.seconds;
+            c.ratio = 1.0;
+            c.reference_size = size;
+            reference_rate[{model, schedule, size}] = c.rate;
+          } else {
+            c.status = "failed";
+            c.note = failure;
+          }
+          print_case(c);
+          cases.push_back(c);
+        }
+    // The reference of the same model and schedule at the largest size <= this one where it ran.
+    const auto ref_size = [&](const std::string& model, const std::string& schedule) {
+      int found = 0;
+      for (const auto& [key, rate] : reference_rate)
+        if (std::get<0>(key) == model && std::get<1>(key) == schedule && std::get<2>(key) <= size)
+          found = std::max(found, std::get<2>(key));
+      return found;
+    };
     for (const std::string& model : models) {
       for (const std::string& schedule : schedules) {
         for (const int th : threads) {
@@ -536,9 +564,9 @@ int main(int argc, char** argv) {
               mem_limit, failure);
           if (failure.empty()) {
             c.rate = static_cast<double>(c.m.updates) / c.m.seconds;
-            if (ref_size > 0) {
-              c.reference_size = ref_size;
-              c.ratio = c.rate / reference_rate[ref_size];
+            if (const int rs = ref_size(model, schedule); rs > 0) {
+              c.reference_size = rs;
+              c.ratio = c.rate / reference_rate[{model, schedule, rs}];
             }
             if (schedule == "sync") sync_rate[{model, size, c.threads}] = c.rate;
           } else {
@@ -562,6 +590,45 @@ int main(int argc, char** argv) {
         std::printf("%s\n", line);
       }
     }
+  }
+
+  // How the cost per agent-update grows with the grid (issue 14: anything that grows faster than the agents
+  // is a defect): nanoseconds per agent-update at each size, and the cost at the largest size measured over
+  // the cost at the smallest.
+  struct Growth {
+    std::string kind, model, schedule;
+    int threads;
+    std::map<int, double> ns;  // size -> ns per agent-update
+    double growth() const { return ns.size() < 2 ? 0 : ns.rbegin()->second / ns.begin()->second; }
+  };
+  std::vector<Growth> growth;
+  for (const Case& c : cases) {
+    if (c.status != "ok") continue;
+    auto g = std::find_if(growth.begin(), growth.end(), [&](const Growth& x) {
+      return x.kind == c.kind && x.model == c.model && x.schedule == c.schedule && x.threads == c.threads;
+    });
+    if (g == growth.end())
+      g = growth.insert(growth.end(), Growth{c.kind, c.model, c.schedule, c.threads, {}});
+    g->ns[c.size] = 1e9 / c.rate;
+  }
+  std::printf("\ncost per agent-update (ns) by grid size; growth: at the largest size over the smallest\n");
+  std::printf("%-5s %-9s %7s", "model", "schedule", "threads");
+  for (const int size : sizes) std::printf(" %9d", size);
+  std::printf(" %8s\n", "growth");
+  for (const Growth& g : growth) {
+    std::printf("%-5s %-9s %7d", g.model.c_str(),
+                ((g.kind == "reference" ? "ref-" : "") + g.schedule).c_str(), g.threads);
+    for (const int size : sizes) {
+      const auto it = g.ns.find(size);
+      if (it == g.ns.end())
+        std::printf(" %9s", "-");
+      else
+        std::printf(" %9.1f", it->second);
+    }
+    if (g.ns.size() >= 2)
+      std::printf(" %7.2fx  (%d -> %d)\n", g.growth(), g.ns.begin()->first, g.ns.rbegin()->first);
+    else
+      std::printf(" %8s\n", "-");
   }
 
   // The issue's memory bound next to the largest size measured.
@@ -662,6 +729,21 @@ int main(int argc, char** argv) {
           first = false;
         }
       }
+    f << "\n  ],\n  \"cost_growth\": [";
+    for (std::size_t i = 0; i < growth.size(); ++i) {
+      const Growth& g = growth[i];
+      f << (i ? ",\n" : "\n") << "    {\"kind\": " << json_string(g.kind)
+        << ", \"model\": " << json_string(g.model) << ", \"schedule\": " << json_string(g.schedule)
+        << ", \"threads\": " << g.threads << ", \"ns_per_update\": {";
+      bool first_size = true;
+      for (const auto& [size, ns] : g.ns) {
+        f << (first_size ? "" : ", ") << "\"" << size << "\": " << json_number(ns);
+        first_size = false;
+      }
+      f << "}, \"smallest_size\": " << (g.ns.empty() ? 0 : g.ns.begin()->first)
+        << ", \"largest_size\": " << (g.ns.empty() ? 0 : g.ns.rbegin()->first)
+        << ", \"growth\": " << (g.ns.size() >= 2 ? json_number(g.growth()) : "null") << "}";
+    }
     f << "\n  ]\n}\n";
     if (!f) {
       std::fprintf(stderr, "keepsim_bench: could not write %s\n", json.c_str());

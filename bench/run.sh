@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # The performance benchmark in one command (issue 6): builds the bench targets in Release, runs
-#   1. keepsim_bench        Epstein Models I and II, both schedules, 1 and 2 threads, grid sizes 40 to 10000,
-#                           next to the straightforward reference (bench/reference.hpp)   -> DIR/epstein.json
-#   2. keepsim_bench_peace  a peacekeeping day against a sync Epstein period                -> DIR/peace.json
+#   1. keepsim_bench        Epstein Models I and II, both schedules, 1 and 2 threads, grid sizes 100 to 10000,
+#                           each next to the plain reference of the same model and schedule
+#                           (models/epstein/reference.hpp, up to 1000 x 1000)               -> DIR/epstein.json
+#   2. keepsim_bench_peace  a peacekeeping day against a sync Epstein period, at sizes 100 to 3000
+#                           (DIR/peace.json is the 300 x 300 one the targets use)          -> DIR/peace-N.json
+#      and for both, how the cost per agent-update grows with the grid (issue 14)       -> DIR/growth.txt
 #   3. small runs           a sweep of 200 runs of Epstein run 2 (40 x 40, 1000 periods, one HDF5 file each)
 #                           by `keepsim sweep --jobs 2`: runs per second                   -> DIR/sweep.json
 # and prints the issue's table of targets (case | measured | must | aim | met?)            -> DIR/summary.json
 #
 #   bash bench/run.sh [--quick] [--out DIR] [--max-size N] [--runs N] [--build-dir DIR]
 #
-# --quick: grid sizes 40, 200 and 1000 only (the 10000 x 10000 rows are then reported as not measured).
+# --quick: Epstein grid sizes 100, 300 and 1000 (the reference up to 300) and peacekeeping 100 and 300 only (the
+# 10000 x 10000 rows are then reported as not measured).
 # --max-size N: skip grid sizes above N (reported as skipped). --runs N: sweep size (default 200, the issue's).
 # Default DIR: bench/results/<UTC date and time>-<commit>[-dirty]; build dir: build-bench (reused when present).
 set -euo pipefail
@@ -20,7 +24,7 @@ OUT=""
 MAX_SIZE=""
 RUNS=200
 BUILD="$ROOT/build-bench"
-usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
@@ -71,8 +75,19 @@ echo "== keepsim_bench ${EP_ARGS[*]}"
 "$BIN/keepsim_bench" "${EP_ARGS[@]}" 2>&1 | tee "$OUT/epstein.txt" || STATUS=1
 
 echo
-echo "== keepsim_bench_peace"
-"$BIN/keepsim_bench_peace" --json "$OUT/peace.json" 2>&1 | tee "$OUT/peace.txt" || STATUS=1
+# The peacekeeping day at several sizes; fewer days on the larger grids, whose days are long.
+PEACE_SIZES="100 300 1000 3000"
+[ "$QUICK" = 1 ] && PEACE_SIZES="100 300"
+for n in $PEACE_SIZES; do
+  if [ -n "$MAX_SIZE" ] && [ "$n" -gt "$MAX_SIZE" ]; then continue; fi
+  days=200
+  [ "$n" -ge 1000 ] && days=20
+  [ "$n" -ge 3000 ] && days=5
+  echo "== keepsim_bench_peace --size $n --periods $days"
+  "$BIN/keepsim_bench_peace" --size "$n" --periods "$days" --json "$OUT/peace-$n.json" 2>&1 |
+    tee "$OUT/peace-$n.txt" || STATUS=1
+done
+[ -f "$OUT/peace-300.json" ] && cp "$OUT/peace-300.json" "$OUT/peace.json"
 
 echo
 echo "== small runs: a sweep of $RUNS runs of Epstein run 2 with --jobs 2"
@@ -105,6 +120,8 @@ print(f"{runs} runs in {seconds:.2f} s with --jobs 2 on a {cores}-core machine: 
       f" (exit code {rc}, {files} run files, {errors} failed)")
 PY
 
+echo
+"$PY" "$ROOT/bench/summary.py" "$OUT" --growth | tee "$OUT/growth.txt"
 echo
 "$PY" "$ROOT/bench/summary.py" "$OUT" --commit "$COMMIT" --dirty "$DIRTY" | tee "$OUT/summary.txt"
 echo "results: $OUT"

@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""The issue's table of targets next to what bench/run.sh measured: reads DIR/epstein.json, DIR/peace.json and
-DIR/sweep.json, prints case | measured | must | aim | met?, and writes DIR/summary.json.
+"""The issue's table of targets next to what bench/run.sh measured: reads DIR/epstein.json, DIR/peace.json,
+DIR/peace-N.json and DIR/sweep.json, prints case | measured | must | aim | met?, and writes DIR/summary.json.
+With --growth it prints instead how the cost per agent-update grows with the grid, for every Epstein case and
+for the peacekeeping day (issue 14).
 
     python3 bench/summary.py DIR [--commit C] [--dirty true|false]
+    python3 bench/summary.py DIR --growth
 
 Only the targets are written here; every measured value comes from the files. A case without a measurement is
 reported as not measured, with the reason.
 """
 import argparse
+import glob
 import json
 import os
 
@@ -77,12 +81,60 @@ def rate_row(row, ep, ep_err, must, aim, **want):
     return c
 
 
+def peace_by_size(d):
+    """size -> the keepsim_bench_peace results at that size (DIR/peace-N.json)."""
+    out = {}
+    for path in glob.glob(os.path.join(d, "peace-*.json")):
+        r, _ = load(path)
+        if r:
+            out[r["size"]] = r
+    return dict(sorted(out.items()))
+
+
+def growth_rows(ep, peace):
+    """(label, {size: ns per agent-update}) for every Epstein case and the peacekeeping day."""
+    rows = []
+    for g in (ep or {}).get("cost_growth", []):
+        kind = "reference " if g["kind"] == "reference" else ""
+        rows.append((f"Epstein {g['model']} {kind}{g['schedule']}, {g['threads']} thr",
+                     {int(s): v for s, v in g["ns_per_update"].items()}))
+    if peace:
+        thr = next(iter(peace.values()))["threads"]
+        rows.append((f"peacekeeping day, {thr} thr", {s: 1e9 / r["peacekeeping"]["updates_per_s"]
+                                                      for s, r in peace.items()}))
+        rows.append((f"  its Epstein sync period, {thr} thr", {s: 1e9 / r["epstein_sync"]["updates_per_s"]
+                                                               for s, r in peace.items()}))
+    return rows
+
+
+def growth_between(ns, small, large):
+    return ns[large] / ns[small] if small in ns and large in ns else None
+
+
+def print_growth(d):
+    ep, _ = load(os.path.join(d, "epstein.json"))
+    rows = growth_rows(ep, peace_by_size(d))
+    sizes = sorted({s for _, ns in rows for s in ns})
+    print("cost per agent-update (ns) by grid size, and its growth from the smallest size measured "
+          "(flat is the aim; growth faster than the agents is a defect)")
+    w = max([len(r[0]) for r in rows] + [4])
+    print(f"{'case'.ljust(w)} " + " ".join(f"{s:>8}" for s in sizes) + "   growth")
+    for label, ns in rows:
+        cells = " ".join(f"{ns[s]:8.1f}" if s in ns else f"{'-':>8}" for s in sizes)
+        g = f"{ns[max(ns)] / ns[min(ns)]:6.2f}x ({min(ns)} -> {max(ns)})" if len(ns) >= 2 else "-"
+        print(f"{label.ljust(w)} {cells}   {g}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
     ap.add_argument("--commit", default="unknown")
     ap.add_argument("--dirty", default="unknown")
+    ap.add_argument("--growth", action="store_true")
     a = ap.parse_args()
+    if a.growth:
+        print_growth(a.dir)
+        return
     ep, ep_err = load(os.path.join(a.dir, "epstein.json"))
     pk, pk_err = load(os.path.join(a.dir, "peace.json"))
     sw, sw_err = load(os.path.join(a.dir, "sweep.json"))
@@ -155,6 +207,26 @@ def main():
               period_ratio=pk.get("period_ratio"))
     else:
         r.missing(pk_err)
+    rows.append(r)
+
+    # Issue 14: cost flat with size, 3000 x 3000 against 300 x 300.
+    peace = peace_by_size(a.dir)
+    r = Row("peacekeeping cost per agent-day, 3000x3000 / 300x300", "<= 1.3", "<= 1.1")
+    rows_g = dict(growth_rows(None, peace))
+    x = growth_between(next((ns for k, ns in rows_g.items() if k.startswith("peacekeeping")), {}), 300, 3000)
+    if x is not None:
+        r.set(f"{x:.2f}", x, x <= 1.3, x <= 1.1)
+    else:
+        r.missing(f"needs sizes 300 and 3000; measured: {', '.join(map(str, peace)) or 'none'}")
+    rows.append(r)
+    r = Row("Epstein cost per agent-update, 3000x3000 / 300x300 (worst case)", "<= 1.3", "<= 1.1")
+    xs = [(growth_between(ns, 300, 3000), label) for label, ns in growth_rows(ep, None) if "reference" not in label]
+    xs = [(x, label) for x, label in xs if x is not None]
+    if xs:
+        x, label = max(xs)
+        r.set(f"{x:.2f} ({label})", x, x <= 1.3, x <= 1.1, case=label)
+    else:
+        r.missing(why_missing(ep, ep_err, 3000, model="I", schedule="sync", threads=1))
     rows.append(r)
 
     w = [max(len(x) for x in col) for col in zip(*[(r.case, r.measured, r.must, r.aim, r.met) for r in rows],
