@@ -393,6 +393,27 @@ void add_endpoints(httplib::Server& server, PathPolicy& policy, Jobs* jobs) {
                a.shape = {static_cast<std::uint64_t>(job.height), static_cast<std::uint64_t>(job.width)};
                send_array(res, a, static_cast<std::int64_t>(steps.back()));
              }));
+  server.Get("/api/job/series", guard([jobs](const httplib::Request& req, httplib::Response& res) {
+               Job job;
+               if (!jobs->get(job_param(req), job)) return send_error(res, 404, "no such run");
+               const std::string name = req.get_param_value("name");
+               if (name.empty() || name.find('/') != std::string::npos)
+                 return send_error(res, 400, "not a series");
+               // The rows so far, from the latest checkpoint: step, and series/NAME flattened (rows x width).
+               const std::vector<double> steps = read_doubles(job.checkpoint, "step");
+               const std::vector<double> values = read_doubles(job.checkpoint, "series/" + name);
+               const std::uint64_t rows = steps.size();
+               const std::uint64_t width = rows > 0 ? values.size() / rows : 1;
+               Json j;
+               j.begin_object().key("name").value(name).key("shape");
+               write_shape(j, {rows, width});
+               j.key("steps");
+               write_doubles(j, steps);
+               j.key("values");
+               write_doubles(j, values);
+               j.end_object();
+               send_json(res, j);
+             }));
   server.Post("/api/job/stop", guard([jobs](const httplib::Request& req, httplib::Response& res) {
                 if (!jobs->stop(job_param(req))) return send_error(res, 409, "the run is not running");
                 send_json(res, Json().begin_object().key("ok").value(true).end_object());

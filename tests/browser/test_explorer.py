@@ -211,9 +211,9 @@ def test_run_from_page_equals_command_line():
 
 
 def test_stop_and_resume_from_page():
-    # Long enough to be stopped while it runs: 400 days on a 60 x 60 map.
+    # Long enough to be stopped while it runs (a few seconds on two cores): 1000 days on a 60 x 60 map.
     longer = [a for a in SMALL]
-    longer[longer.index("--steps") + 1] = "400"
+    longer[longer.index("--steps") + 1] = "1000"
     longer[1] = "world.width=60"
     longer[3] = "world.height=60"
     keepsim("run", SCENARIO, doctrine("complex_peacekeeping"), "-o", os.path.join(FOLDER, "long.h5"), *longer)
@@ -221,6 +221,9 @@ def test_stop_and_resume_from_page():
     # The live map appears from the run's checkpoints while it computes.
     wait_for(lambda: BROWSER.execute_script("return document.getElementById('live-day').textContent") != "",
              timeout=120, what="a live map")
+    wait_for(lambda: BROWSER.execute_script("var c = keepsimView.chart;"
+                                            "return c && c.lines.length > 0 && c.lines[0].values.length > 1"),
+             timeout=60, what="the live series")
     shot("job_live")
     BROWSER.find_element("id", "stop").click()
     wait_for(lambda: job_state() in ("stopped", "finished"), timeout=120, what="the run to stop")

@@ -571,8 +571,12 @@ async function viewJob(params) {
   const resume = el("button", { id: "resume", onclick: () => api("/api/job/resume?" + q({ job: jobId }), { method: "POST" }).catch((e) => (state.textContent = e.message)) }, "resume");
   const open = el("span", { id: "job-open" });
   const layer = layersFor(["map_occupancy"])[0];
-  main.append(el("div", { class: "controls" }, bar, state, stop, resume, open), el("div", { class: "controls" }, dayLabel), canvas, legendFor(layer));
-  let shownStep = -1;
+  const chartBox = el("div");
+  main.append(el("div", { class: "controls" }, bar, state, stop, resume, open), el("div", { class: "controls" }, dayLabel), canvas, legendFor(layer),
+    el("h3", {}, "Series so far"), chartBox);
+  const chart = new Chart(chartBox, () => {});
+  window.keepsimView.chart = chart;
+  let shownStep = -1, chartedPeriod = -1;
   while (location.hash === route) {
     const j = await api("/api/job?" + q({ job: jobId }));
     bar.max = Math.max(1, j.steps); bar.value = j.period;
@@ -587,6 +591,17 @@ async function viewJob(params) {
         drawMap(canvas, a, layer);
         shownStep = a.step; dayLabel.textContent = "day " + a.step;
       } catch (e) { /* a checkpoint being replaced: the next poll gets it */ }
+    }
+    if (j.state === "running" && j.period !== chartedPeriod) {
+      // The series the run has so far, from the same checkpoint: civilians killed, or actives in Epstein runs.
+      for (const name of ["civilians_killed", "active"]) {
+        try {
+          const s = await api("/api/job/series?" + q({ job: jobId, name }));
+          chart.set([{ label: name, steps: s.steps, values: s.values.filter((_, i) => i % s.shape[1] === 0) }]);
+          chartedPeriod = j.period;
+          break;
+        } catch (e) { /* not this model's series, or no checkpoint yet */ }
+      }
     }
     ready();
     await new Promise((r) => setTimeout(r, 500));
