@@ -173,6 +173,20 @@ def test_sweep_points_open_runs():
     go("sweep?id=0/quick/sweep.h5")
     points = BROWSER.execute_script("return keepsimView.sweepPoints()")
     check(len(points) == 12, f"{len(points)} points for 12 runs")
+    # Each level's count and mean, as the table under the chart shows them, from the sweep table itself.
+    factor, summary = BROWSER.execute_script("return [document.getElementById('factor').value,"
+                                             "document.getElementById('summary').value]")
+    rows = BROWSER.execute_script("return Array.from(document.querySelectorAll('#sweep-stats tr')).slice(1)"
+                                  ".map(r => Array.from(r.cells).map(c => c.textContent))")
+    with h5py.File(os.path.join(sweep_dir, "sweep.h5"), "r") as f:
+        x, y, ok = f[factor][()], f[summary][()].astype(float), f["status"][()] == 0
+    levels = sorted(set(x[ok]))
+    check(len(rows) == len(levels), f"{len(rows)} rows for levels {levels}")
+    for row, level in zip(rows, levels):
+        sel = ok & (x == level)
+        mean = y[sel].mean()
+        check(int(row[1]) == sel.sum() and abs(float(row[2]) - mean) <= 1e-3 * max(1.0, abs(mean)),
+              f"level {level}: page says {row}, the table {sel.sum()} runs, mean {mean}")
     shot("sweep")
     from selenium.webdriver.common.action_chains import ActionChains
     canvas = BROWSER.find_element("id", "sweep-chart")

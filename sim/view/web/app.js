@@ -424,8 +424,15 @@ async function viewCompare(params) {
   ready();
 }
 
-// A sweep: a summary against a factor; each run a point (replicates jittered apart), each level's mean with a
-// 95% interval (mean +- 1.96 standard errors). A click on a point opens its run.
+// Student's t quantile 0.975 for `df` degrees of freedom (1.96 beyond the table), for 95% intervals of means.
+function studentT975(df) {
+  const t = [NaN, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145,
+    2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+  return df < 1 ? NaN : df < t.length ? t[df] : df < 60 ? 2.0 : 1.96;
+}
+
+// A sweep: a summary against a factor; each run a point (replicates side by side), each level's mean with a
+// 95% interval (Student's t over the runs at that level). A click on a point opens its run.
 async function viewSweep(params) {
   const id = params.get("id");
   const sw = await api("/api/sweep?" + q({ id }));
@@ -449,35 +456,48 @@ async function viewSweep(params) {
     const ctx = canvas.getContext("2d");
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     const left = 70, top = 20, w = canvas.width - 90, h = canvas.height - 60;
-    let y0 = Math.min(...rows.map((p) => p.y)), y1 = Math.max(...rows.map((p) => p.y));
+    const stat = new Map();
+    for (const k of keys) {
+      const g = groups.get(k), n = g.length;
+      const mean = g.reduce((s, p) => s + p.y, 0) / n;
+      const sd = n > 1 ? Math.sqrt(g.reduce((s, p) => s + (p.y - mean) ** 2, 0) / (n - 1)) : 0;
+      stat.set(k, { n, mean, half: studentT975(n - 1) * sd / Math.sqrt(n) });
+    }
+    // The y range holds every point and every interval, with a margin.
+    const ends = rows.map((p) => p.y);
+    for (const { mean, half } of stat.values()) if (Number.isFinite(half)) ends.push(mean - half, mean + half);
+    let y0 = Math.min(...ends), y1 = Math.max(...ends);
     if (!Number.isFinite(y0)) { ctx.fillText("no finished runs", left, 40); points = []; return; }
     if (y1 === y0) { y0 -= 1; y1 += 1; }
+    const margin = 0.05 * (y1 - y0);
+    y0 -= margin; y1 += margin;
     const x0 = keys[0], x1 = keys.length > 1 ? keys[keys.length - 1] : keys[0] + 1;
-    const spread = keys.length > 1 ? Math.min(...keys.slice(1).map((k, i) => k - keys[i])) / (x1 - x0) : 0.1;
-    const X = (x) => left + 20 + ((x - x0) / (x1 - x0 || 1)) * (w - 40), Y = (y) => top + h - ((y - y0) / (y1 - y0)) * h;
+    const X = (x) => left + 30 + ((x - x0) / (x1 - x0 || 1)) * (w - 60), Y = (y) => top + h - ((y - y0) / (y1 - y0)) * h;
+    // Replicates side by side within a band narrower than the gap between levels.
+    const gap = keys.length > 1 ? Math.min(...keys.slice(1).map((k, i) => X(k) - X(keys[i]))) : 100;
+    const band = Math.min(40, 0.4 * gap);
     ctx.strokeStyle = "#888"; ctx.strokeRect(left, top, w, h);
     ctx.fillStyle = "#333"; ctx.font = "11px sans-serif";
     ctx.fillText(String(+y1.toPrecision(4)), 2, top + 8); ctx.fillText(String(+y0.toPrecision(4)), 2, top + h);
     points = [];
     stats.replaceChildren(el("tr", {}, ...[xs.value, "runs", "mean", "95% interval"].map((t) => el("th", {}, t))));
     for (const k of keys) {
-      const g = groups.get(k), n = g.length;
+      const g = groups.get(k), { n, mean, half } = stat.get(k);
       g.forEach((p, i) => {
-        const jitter = n > 1 ? ((i / (n - 1)) - 0.5) * spread * (w - 40) * 0.4 : 0;
+        const jitter = n > 1 ? (i / (n - 1) - 0.5) * band : 0;
         const px = X(k) + jitter, py = Y(p.y);
         ctx.fillStyle = "rgba(31,119,180,0.6)"; ctx.beginPath(); ctx.arc(px, py, 3, 0, 2 * Math.PI); ctx.fill();
         points.push({ px, py, r: p.r });
       });
-      const mean = g.reduce((s, p) => s + p.y, 0) / n;
-      const sd = n > 1 ? Math.sqrt(g.reduce((s, p) => s + (p.y - mean) ** 2, 0) / (n - 1)) : 0;
-      const half = 1.96 * sd / Math.sqrt(n);
       ctx.strokeStyle = "#d62728"; ctx.lineWidth = 2;
-      ctx.beginPath(); ctx.moveTo(X(k) - 10, Y(mean)); ctx.lineTo(X(k) + 10, Y(mean)); ctx.moveTo(X(k), Y(mean - half)); ctx.lineTo(X(k), Y(mean + half)); ctx.stroke();
+      ctx.beginPath(); ctx.moveTo(X(k) - 10, Y(mean)); ctx.lineTo(X(k) + 10, Y(mean));
+      if (Number.isFinite(half)) { ctx.moveTo(X(k), Y(mean - half)); ctx.lineTo(X(k), Y(mean + half)); }
+      ctx.stroke();
       ctx.lineWidth = 1;
       const label = levels ? levels[k] ?? k : String(+Number(k).toPrecision(6));
       ctx.fillStyle = "#333"; ctx.fillText(label, X(k) - 10, top + h + 14);
       stats.append(el("tr", {}, el("td", {}, label), el("td", { class: "num" }, n), el("td", { class: "num" }, mean.toPrecision(4)),
-        el("td", { class: "num" }, `${(mean - half).toPrecision(4)} to ${(mean + half).toPrecision(4)}`)));
+        el("td", { class: "num" }, Number.isFinite(half) ? `${(mean - half).toPrecision(4)} to ${(mean + half).toPrecision(4)}` : "-")));
     }
     canvas.dataset.points = points.length;
   };
