@@ -202,8 +202,14 @@ def test_sweep_points_open_runs():
     shot("sweep_run")
 
 
-def start_from_page(like):
+def start_from_page(like, edits=None):
+    """Opens the form filled from run `like`, types `edits` ({key: text}) into it and starts the run."""
     go("launch?" + urllib.parse.urlencode({"like": like}))
+    for key, text in (edits or {}).items():
+        field = BROWSER.find_element("css selector", f"[name='{key}']")
+        BROWSER.execute_script("arguments[0].closest('details').open = true", field)
+        field.clear()
+        field.send_keys(text)
     shot("launch_form")
     BROWSER.find_element("id", "start").click()
     wait_for(lambda: BROWSER.execute_script("return location.hash").startswith("#job?"), timeout=30,
@@ -216,12 +222,16 @@ def job_state():
 
 
 def test_run_from_page_equals_command_line():
+    """The form filled from a run with seed 3, its seed typed over with 5, against the command line's seed 5."""
     keepsim("run", SCENARIO, doctrine("security_keeping"), "-o", os.path.join(FOLDER, "cli.h5"), *SMALL)
-    job = start_from_page("0/cli.h5")
+    seed5 = list(SMALL)
+    seed5[seed5.index("--seed") + 1] = "5"
+    keepsim("run", SCENARIO, doctrine("security_keeping"), "-o", os.path.join(FOLDER, "cli5.h5"), *seed5)
+    job = start_from_page("0/cli.h5", {"run.seed": "5"})
     wait_for(lambda: job_state() == "finished", timeout=300, what="the run from the page to finish")
     shot("job_finished")
     _, info = SERVER.json(f"/api/job?job={job}")
-    assert_same_datasets(os.path.join(FOLDER, "page_runs", info["output"]), os.path.join(FOLDER, "cli.h5"))
+    assert_same_datasets(os.path.join(FOLDER, "page_runs", info["output"]), os.path.join(FOLDER, "cli5.h5"))
 
 
 def test_stop_and_resume_from_page():
