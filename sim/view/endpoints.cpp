@@ -14,28 +14,15 @@
 #include "keepsim/core/errors.hpp"
 #include "keepsim/core/params.hpp"
 #include "models/registry.hpp"
-#include "sim/view/jobs.hpp"
 #include "sim/view/json.hpp"
 #include "sim/view/path_policy.hpp"
+#include "sim/view/responses.hpp"
 #include "sim/view/run_reader.hpp"
 
 namespace keepsim::view {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr const char* kJson = "application/json";
-
-void send_json(httplib::Response& res, const Json& j) {
-  res.set_content(j.str(), kJson);
-  res.set_header("Cache-Control", "no-store");
-}
-
-void send_error(httplib::Response& res, int status, const std::string& message) {
-  Json j;
-  j.begin_object().key("error").value(message).end_object();
-  res.status = status;
-  send_json(res, j);
-}
 
 /// The real path of the file `id` names, or an answer of 404.
 std::optional<std::string> file_param(const httplib::Request& req, httplib::Response& res,
@@ -73,18 +60,6 @@ std::string kind_of(const Attrs& attrs) {
   if (find_attr(attrs, "design") != nullptr && find_attr(attrs, "runs_ok") != nullptr) return "sweep";
   if (find_attr(attrs, "steps_completed") != nullptr) return "run";
   return "other";
-}
-
-void write_shape(Json& j, const std::vector<std::uint64_t>& shape) {
-  j.begin_array();
-  for (const auto d : shape) j.value(d);
-  j.end_array();
-}
-
-void write_doubles(Json& j, const std::vector<double>& values) {
-  j.begin_array();
-  for (const double v : values) j.value(v);
-  j.end_array();
 }
 
 /// A map variable of a run file: on (snapshot, y, x).
@@ -178,25 +153,6 @@ void series(const httplib::Request& req, httplib::Response& res, const PathPolic
   send_json(res, j);
 }
 
-void send_array(httplib::Response& res, const Array& a, std::int64_t step) {
-  // Binary, in the variable's own type (docs/explorer.md "Maps"): a 1000 x 1000 occupancy map is 1 MB, not
-  // the 4 MB or more of JSON; the type and shape travel in headers.
-  std::string shape;
-  for (const auto d : a.shape) shape += (shape.empty() ? "" : ",") + std::to_string(d);
-  res.set_header("X-Keepsim-Dtype", a.dtype);
-  res.set_header("X-Keepsim-Shape", shape);
-  res.set_header("X-Keepsim-Step", std::to_string(step));
-  res.set_header("Cache-Control", "no-store");
-  res.set_content(reinterpret_cast<const char*>(a.bytes.data()), a.bytes.size(), "application/octet-stream");
-}
-
-std::uint64_t index_param(const httplib::Request& req, const std::string& name) {
-  const std::string text = req.get_param_value(name);
-  if (text.empty() || text.size() > 12 || text.find_first_not_of("0123456789") != std::string::npos)
-    throw std::invalid_argument(name + " must be a number");
-  return std::stoull(text);
-}
-
 void map(const httplib::Request& req, httplib::Response& res, const PathPolicy& policy) {
   const auto path = file_param(req, res, policy);
   if (!path) return;
@@ -282,146 +238,17 @@ void schema(const httplib::Request& req, httplib::Response& res, const PathPolic
   send_json(res, j);
 }
 
-void write_job(Json& j, const Job& job, const PathPolicy& policy) {
-  j.begin_object()
-      .key("job")
-      .value(job.id)
-      .key("state")
-      .value(job.state)
-      .key("exit_code")
-      .value(job.exit_code);
-  j.key("steps").value(job.steps).key("output").value(fs::path(job.output).filename().string());
-  j.key("config").value(fs::path(job.config).filename().string());
-  j.key("height").value(job.height).key("width").value(job.width);
-  // Progress: the run file once it is complete or stopped, else the latest checkpoint (replaced whole).
-  std::int64_t period = 0;
-  std::vector<double> snapshot_steps;
-  try {
-    if (fs::exists(job.checkpoint)) {
-      period = std::get<std::int64_t>(*find_attr(read_attrs(job.checkpoint), "period"));
-      snapshot_steps = read_doubles(job.checkpoint, "maps/snapshot_step");
-    }
-  } catch (const std::exception&) {  // between checkpoints, or one without maps: keep what is known
-  }
-  if (job.state == "finished") period = job.steps;
-  j.key("period").value(period);
-  j.key("live_snapshot_steps");
-  write_doubles(j, snapshot_steps);
-  std::string id;
-  if (std::error_code ec; fs::exists(job.output, ec))
-    id = policy.id_of(fs::canonical(job.output, ec).string());
-  j.key("output_id").value(id);
-  if (job.state == "failed") {
-    std::string tail;
-    if (FILE* f = std::fopen(job.log.c_str(), "rb")) {
-      char buf[2048];
-      std::fseek(f, 0, SEEK_END);
-      const long size = std::ftell(f);
-      std::fseek(f, size > 2000 ? size - 2000 : 0, SEEK_SET);
-      const std::size_t got = std::fread(buf, 1, sizeof buf, f);
-      std::fclose(f);
-      tail.assign(buf, got);
-    }
-    j.key("log").value(tail);
-  }
-  j.end_object();
-}
-
-int job_param(const httplib::Request& req) {
-  return static_cast<int>(std::min<std::uint64_t>(index_param(req, "job"), 1u << 30));
-}
-
 }  // namespace
 
 void add_endpoints(httplib::Server& server, PathPolicy& policy, Jobs* jobs) {
-  // Every handler's exceptions become a JSON error: a bad name or index is the request's fault (400).
-  auto guard = [](auto handler) {
-    return [handler](const httplib::Request& req, httplib::Response& res) {
-      try {
-        handler(req, res);
-      } catch (const std::exception& e) {
-        send_error(res, 400, excerpt(e.what(), 500));
-      }
-    };
-  };
+  const auto guard = [](auto handler) { return guarded(handler); };
   server.Get("/api/runs", guard([&policy](const auto& req, auto& res) { runs(req, res, policy); }));
   server.Get("/api/run", guard([&policy](const auto& req, auto& res) { run(req, res, policy); }));
   server.Get("/api/series", guard([&policy](const auto& req, auto& res) { series(req, res, policy); }));
   server.Get("/api/map", guard([&policy](const auto& req, auto& res) { map(req, res, policy); }));
   server.Get("/api/sweep", guard([&policy](const auto& req, auto& res) { sweep(req, res, policy); }));
   server.Get("/api/schema", guard([&policy](const auto& req, auto& res) { schema(req, res, policy); }));
-
-  server.Get("/api/jobs", guard([&policy, jobs](const auto&, auto& res) {
-               Json j;
-               j.begin_object().key("enabled").value(jobs != nullptr).key("jobs").begin_array();
-               if (jobs != nullptr)
-                 for (const Job& job : jobs->all()) write_job(j, job, policy);
-               j.end_array().end_object();
-               send_json(res, j);
-             }));
-  if (jobs == nullptr) return;
-  server.Post("/api/jobs", guard([jobs](const httplib::Request& req, httplib::Response& res) {
-                std::vector<std::string> sets;
-                for (std::size_t i = 0; i < req.get_param_value_count("set"); ++i)
-                  sets.push_back(req.get_param_value("set", i));
-                try {
-                  const int id = jobs->start(sets);
-                  Json j;
-                  j.begin_object().key("job").value(id).end_object();
-                  send_json(res, j);
-                } catch (const std::runtime_error& e) {
-                  send_error(res, 400, excerpt(e.what(), 2000));
-                }
-              }));
-  server.Get("/api/job", guard([&policy, jobs](const httplib::Request& req, httplib::Response& res) {
-               Job job;
-               if (!jobs->get(job_param(req), job)) return send_error(res, 404, "no such run");
-               Json j;
-               write_job(j, job, policy);
-               send_json(res, j);
-             }));
-  server.Get("/api/job/map", guard([jobs](const httplib::Request& req, httplib::Response& res) {
-               Job job;
-               if (!jobs->get(job_param(req), job)) return send_error(res, 404, "no such run");
-               const std::string name = req.get_param_value("name");
-               if (name.rfind("map_", 0) != 0 || name.find('/') != std::string::npos)
-                 return send_error(res, 400, "not a map");
-               // The latest snapshot in the latest checkpoint: maps/NAME is (snapshot, cells).
-               const std::vector<double> steps = read_doubles(job.checkpoint, "maps/snapshot_step");
-               if (steps.empty()) return send_error(res, 404, "no snapshot yet");
-               Array a = read_slice(job.checkpoint, "maps/" + name, steps.size() - 1);
-               a.shape = {static_cast<std::uint64_t>(job.height), static_cast<std::uint64_t>(job.width)};
-               send_array(res, a, static_cast<std::int64_t>(steps.back()));
-             }));
-  server.Get("/api/job/series", guard([jobs](const httplib::Request& req, httplib::Response& res) {
-               Job job;
-               if (!jobs->get(job_param(req), job)) return send_error(res, 404, "no such run");
-               const std::string name = req.get_param_value("name");
-               if (name.empty() || name.find('/') != std::string::npos)
-                 return send_error(res, 400, "not a series");
-               // The rows so far, from the latest checkpoint: step, and series/NAME flattened (rows x width).
-               const std::vector<double> steps = read_doubles(job.checkpoint, "step");
-               const std::vector<double> values = read_doubles(job.checkpoint, "series/" + name);
-               const std::uint64_t rows = steps.size();
-               const std::uint64_t width = rows > 0 ? values.size() / rows : 1;
-               Json j;
-               j.begin_object().key("name").value(name).key("shape");
-               write_shape(j, {rows, width});
-               j.key("steps");
-               write_doubles(j, steps);
-               j.key("values");
-               write_doubles(j, values);
-               j.end_object();
-               send_json(res, j);
-             }));
-  server.Post("/api/job/stop", guard([jobs](const httplib::Request& req, httplib::Response& res) {
-                if (!jobs->stop(job_param(req))) return send_error(res, 409, "the run is not running");
-                send_json(res, Json().begin_object().key("ok").value(true).end_object());
-              }));
-  server.Post("/api/job/resume", guard([jobs](const httplib::Request& req, httplib::Response& res) {
-                if (!jobs->resume(job_param(req))) return send_error(res, 409, "the run is not stopped");
-                send_json(res, Json().begin_object().key("ok").value(true).end_object());
-              }));
+  add_job_endpoints(server, policy, jobs);
 }
 
 }  // namespace keepsim::view

@@ -14,5 +14,7 @@ class Jobs;
 
 /// Registers every /api/ route on `server`. `jobs` may be null (no folder to start runs in).
 void add_endpoints(httplib::Server& server, PathPolicy& policy, Jobs* jobs);
+/// The /api/jobs and /api/job routes (job_endpoints.cpp), called by add_endpoints.
+void add_job_endpoints(httplib::Server& server, PathPolicy& policy, Jobs* jobs);
 
 }  // namespace keepsim::view
