@@ -96,6 +96,10 @@ int Jobs::start(const std::vector<std::string>& sets) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) throw std::runtime_error(dir_ + ": " + ec.message());
+  // The folder must be where it was when the server started, not a link planted there since: runs write only
+  // inside the folders the server serves.
+  if (const fs::path real = fs::canonical(dir_, ec); ec || real.string() != dir_)
+    throw std::runtime_error(dir_ + ": no longer a folder of its own (a link?); runs are not started there");
   Job job;
   // The first free name: neither its config, its output, its .part nor its checkpoint is there.
   for (int n = next_;; ++n) {

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <set>
 #include <stdexcept>
 
 namespace keepsim::view {
@@ -71,6 +72,23 @@ std::size_t PathPolicy::add_root(const std::string& path) {
   return roots_.size() - 1;
 }
 
+std::size_t PathPolicy::add_future_root(const std::string& path) {
+  struct stat st {};
+  if (lstat(path.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) throw std::runtime_error(path + ": not a folder");
+    return add_root(path);
+  }
+  const fs::path p = fs::path(path).lexically_normal();
+  const std::string parent = p.has_parent_path() ? p.parent_path().string() : ".";
+  const auto real = real_path(parent);
+  if (!real || stat(real->c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw std::runtime_error(path + ": its folder " + parent + " does not exist");
+  const std::string name = p.filename().string();
+  if (name.empty() || name == "." || name == "..") throw std::runtime_error(path + ": not a folder name");
+  roots_.push_back({path, (*real == "/" ? "" : *real) + "/" + name, true});
+  return roots_.size() - 1;
+}
+
 std::optional<std::string> PathPolicy::resolve(const std::string& id) const {
   if (id.empty() || id.size() > 4096) return std::nullopt;
   const std::size_t slash = id.find('/');
@@ -107,10 +125,11 @@ std::string PathPolicy::id_of(const std::string& real) const {
 
 std::vector<Listed> PathPolicy::list(int max_depth, std::size_t max_files) const {
   std::vector<Listed> out;
+  std::set<std::string> seen;  // real paths already listed
   for (std::size_t i = 0; i < roots_.size() && out.size() < max_files; ++i) {
     const Root& root = roots_[i];
     if (!root.is_dir) {
-      out.push_back({std::to_string(i), root.canonical});
+      if (seen.insert(root.canonical).second) out.push_back({std::to_string(i), root.canonical});
       continue;
     }
     const std::size_t first = out.size();
@@ -122,7 +141,7 @@ std::vector<Listed> PathPolicy::list(int max_depth, std::size_t max_files) const
       if (!listed_name(p.filename().string())) continue;
       const std::string rel = p.lexically_relative(root.canonical).generic_string();
       const std::string id = std::to_string(i) + "/" + rel;
-      if (const auto real = resolve(id)) out.push_back({id, *real});
+      if (const auto real = resolve(id); real && seen.insert(*real).second) out.push_back({id, *real});
       if (out.size() >= max_files) break;
     }
     std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),

@@ -25,13 +25,18 @@ class PathPolicy {
  public:
   /// Throws std::runtime_error naming a path that does not exist or is neither a regular file nor a folder.
   explicit PathPolicy(const std::vector<std::string>& paths);
-  /// Adds a folder after start (where runs started from the page go); returns its root index.
+  /// Adds a file or folder; returns its root index.
   std::size_t add_root(const std::string& path);
+  /// Adds a folder that may not exist yet (where runs started from the page go, made when the first one
+  /// starts): its parent must exist; its real path is the parent's real path and its name. Throws
+  /// std::runtime_error when the parent is missing or the name holds something other than a folder.
+  std::size_t add_future_root(const std::string& path);
 
   /// The real path of the regular file `id` names, or nothing when the id is refused.
   std::optional<std::string> resolve(const std::string& id) const;
   /// Every `*.h5` regular file under the roots (folders searched `max_depth` levels deep, without following
-  /// links to folders; a file link counts only when it stays inside its root), at most `max_files`.
+  /// links to folders; a file link counts only when it stays inside its root), at most `max_files`; a file
+  /// reached from two roots is listed once, under the first.
   std::vector<Listed> list(int max_depth = 4, std::size_t max_files = 20000) const;
   /// The id of a real path inside a root, or "" when it is in none.
   std::string id_of(const std::string& real_path) const;

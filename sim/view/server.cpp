@@ -58,15 +58,9 @@ int serve(const ServerOptions& options, const std::atomic<bool>* stop) {
           dir = (fs::path(r.canonical) / "page_runs").string();
           break;
         }
-    if (!dir.empty()) {
-      std::error_code ec;
-      fs::create_directories(dir, ec);
-      if (ec) {
-        std::fprintf(stderr, "keepsim: error: %s: %s\n", dir.c_str(), ec.message().c_str());
-        return 2;
-      }
-      policy.add_root(dir);
-      jobs = std::make_unique<Jobs>(self_exe(), fs::canonical(dir).string());
+    if (!dir.empty()) {  // made when the first run starts: viewing alone writes nothing
+      const std::size_t root = policy.add_future_root(dir);
+      jobs = std::make_unique<Jobs>(self_exe(), policy.roots()[root].canonical);
     }
   }
 

@@ -52,6 +52,7 @@ def test_lists_and_reads_runs():
         check(status == 400, f"a snapshot that is not there: {status}")
         status, _, page = s.request("/")
         check(status == 200 and b"app.js" in page, "the page")
+    check(not os.path.exists(os.path.join(FOLDER, "page_runs")), "viewing alone made the runs folder")
 
 
 def test_refuses_paths_outside():
@@ -135,6 +136,10 @@ def test_start_stop_resume_equals_command_line():
         status, info = s.json(f"/api/job?job={job}")
         check(info["state"] == "finished" and info["output_id"], info)
         assert_same_datasets(os.path.join(folder, "page_runs", info["output"]), cli)
+        # The runs folder is inside the served folder and served as a root of its own: listed once.
+        _, listing = s.json("/api/runs")
+        names = [r["name"] for r in listing["runs"]]
+        check(names.count(info["output"]) == 1, f"the page's run listed {names.count(info['output'])} times")
 
 
 if __name__ == "__main__":
