@@ -56,10 +56,10 @@ def start_browser():
         sys.exit(SKIP)
 
 
+BROWSER = start_browser()  # first: where Chromium cannot start, the test is skipped before it makes anything
 FOLDER = tmpdir()
 make_doctrine_runs(FOLDER)
 os.makedirs(OUT, exist_ok=True)
-BROWSER = start_browser()
 BROWSER.set_script_timeout(120)
 SERVER = Server(FOLDER)
 
