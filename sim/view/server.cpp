@@ -68,6 +68,9 @@ int serve(const ServerOptions& options, const std::atomic<bool>* stop) {
   const int threads = options.threads;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
   server.set_payload_max_length(1 << 20);  // a form of every parameter is a few tens of kB
+  // An idle keep-alive connection holds a thread of the pool; a browser keeps up to six per page, so they are
+  // let go after a second rather than httplib's five.
+  server.set_keep_alive_timeout(1);
   int port = options.port;
   const bool any_host = options.host == "0.0.0.0" || options.host == "::";
   std::vector<std::string> hosts;  // filled once the port is known, before the first request is served

@@ -14,7 +14,7 @@ struct ServerOptions {
   int port = 8765;       ///< 0: any free port
   std::string runs_dir;  ///< where runs started from the page go ("" : the first folder's page_runs)
   bool no_runs = false;  ///< no starting runs from the page
-  int threads = 8;       ///< request threads
+  int threads = 16;      ///< request threads
 };
 
 /// Runs the server until `stop` is set; returns the process exit code (2 when it cannot start).

@@ -22,7 +22,7 @@ CLI::App* add_command(CLI::App& app, ServerOptions& options) {
   view->add_option("--runs-dir", options.runs_dir,
                    "where runs started from the page go (default: page_runs in the first folder given)");
   view->add_flag("--no-runs", options.no_runs, "do not let the page start runs");
-  view->add_option("--threads", options.threads, "threads answering requests, 1 to 64 (default 8)")
+  view->add_option("--threads", options.threads, "threads answering requests, 1 to 64 (default 16)")
       ->check(CLI::Range(1, 64));
   return view;
 }
