@@ -532,8 +532,8 @@ async function viewLaunch(params) {
   }
   const fields = [];
   for (const [g, ps] of groups) {
-    const box = el("details", { open: g === "general" || g === "run" ? "" : undefined }, el("summary", {}, g));
-    if (!(g === "general" || g === "run")) box.removeAttribute("open");
+    const box = el("details", {}, el("summary", {}, g));
+    box.open = g === "general" || g === "run";
     for (const p of ps) {
       let input;
       if (p.type === "choice") input = el("select", {}, ...p.choices.map((c) => el("option", { value: c }, c)));
@@ -584,7 +584,7 @@ async function viewJobs() {
 async function viewJob(params) {
   const jobId = params.get("job");
   const route = location.hash;
-  main.replaceChildren(el("h2", {}, "Run " + jobId));
+  main.replaceChildren(el("h2", {}, "Run " + jobId + " started from the page"));
   const state = el("p", { id: "job-state" }), bar = el("progress", { id: "progress", max: 1, value: 0 });
   const canvas = el("canvas", { class: "map", id: "live-map" }), dayLabel = el("span", { id: "live-day" });
   const stop = el("button", { id: "stop", onclick: () => api("/api/job/stop?" + q({ job: jobId }), { method: "POST" }).catch((e) => (state.textContent = e.message)) }, "stop");
