@@ -301,11 +301,17 @@ def test_frame_rate_1000x1000():
     shot("big_map")
 
 
+def test_server_stops_cleanly():
+    """Last: Ctrl-C ends the server that answered every page above with exit code 0."""
+    rc = SERVER.stop()
+    check(rc == 0, f"keepsim view exited {rc} after SIGINT: {SERVER.proc.stderr.read()[-3000:]}")
+
+
 if __name__ == "__main__":
     try:
         main([test_map_draws_the_right_pixels, test_slider_and_series_move_the_day, test_comparison_shows_both_runs,
               test_sweep_points_open_runs, test_run_from_page_equals_command_line, test_stop_and_resume_from_page,
-              test_frame_rate_1000x1000])
+              test_frame_rate_1000x1000, test_server_stops_cleanly])
     finally:
         BROWSER.quit()
         SERVER.stop()

@@ -68,8 +68,11 @@ class Server:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.stop()
+    def __exit__(self, kind, value, traceback):
+        rc = self.stop()
+        # Ctrl-C ends the server cleanly: exit code 0, and nothing (a sanitizer's report) on stderr.
+        if kind is None and rc != 0:
+            raise AssertionError(f"keepsim view exited {rc} after SIGINT: {self.proc.stderr.read()[-3000:]}")
 
 
 def wait_for(predicate, timeout=120, every=0.2, what="condition"):
