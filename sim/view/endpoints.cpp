@@ -5,10 +5,15 @@
 
 #include <httplib.h>
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 
 #include "keepsim/core/errors.hpp"
@@ -73,13 +78,39 @@ bool is_summary(const VarInfo& v) {
   return v.shape.empty() && v.name.rfind("summary_", 0) == 0;
 }
 
+/// A file's root attributes, read once per version of the file (its size and modification time): a folder of
+/// thousands of sweep runs is listed without opening them all again, and without holding the HDF5 lock that
+/// long, each time the page loads.
+Attrs listed_attrs(const std::string& path) {
+  struct Cached {
+    std::int64_t mtime_ns = 0;
+    std::int64_t size = 0;
+    Attrs attrs;
+  };
+  static std::mutex mutex;
+  static std::map<std::string, Cached> cache;
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) throw std::runtime_error(path + ": " + std::strerror(errno));
+  const std::int64_t mtime = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  {
+    const std::lock_guard lock(mutex);
+    const auto it = cache.find(path);
+    if (it != cache.end() && it->second.mtime_ns == mtime && it->second.size == st.st_size)
+      return it->second.attrs;
+  }
+  Attrs attrs = read_attrs(path);
+  const std::lock_guard lock(mutex);
+  cache[path] = Cached{mtime, static_cast<std::int64_t>(st.st_size), attrs};
+  return attrs;
+}
+
 void runs(const httplib::Request&, httplib::Response& res, const PathPolicy& policy) {
   Json j;
   j.begin_object().key("runs").begin_array();
   for (const Listed& f : policy.list()) {
     j.begin_object().key("id").value(f.id).key("name").value(fs::path(f.path).filename().string());
     try {
-      const Attrs attrs = read_attrs(f.path);
+      const Attrs attrs = listed_attrs(f.path);
       j.key("kind").value(kind_of(attrs));
       for (const char* k : {"title", "model", "doctrine", "seed", "complete", "steps_completed", "sweep_run",
                             "sample", "replicate", "design"})
