@@ -10,6 +10,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-netcdf4 python3-pandas
   python3-matplotlib python3-pil python3-scipy
+  libcpp-httplib-dev chromium chromium-driver python3-selenium
 )
 
 missing=()

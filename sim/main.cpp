@@ -26,6 +26,7 @@
 #include "models/registry.hpp"
 #include "sim/resources_cli.hpp"
 #include "sim/sweep_run.hpp"
+#include "sim/view/view_command.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
 // Address-sanitizer builds only: after a write fails (a full disk), libhdf5 1.10 loses its metadata
@@ -374,6 +375,8 @@ int main(int argc, char** argv) {
 
   keepsim::sweep::Options sweep_opts;
   CLI::App* sweep = keepsim::sweep::add_command(app, sweep_opts);
+  keepsim::view::ServerOptions view_opts;
+  CLI::App* view = keepsim::view::add_command(app, view_opts);
 
   try {
     app.parse(argc, argv);
@@ -381,8 +384,8 @@ int main(int argc, char** argv) {
     // "A subcommand is required" also when one was given but is not known: name it, and the known ones.
     if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
       std::fprintf(stderr,
-                   "keepsim: error: unknown command '%s'; the commands are run, resume, sweep, validate, "
-                   "describe and map (keepsim --help)\n",
+                   "keepsim: error: unknown command '%s'; the commands are run, resume, sweep, view, "
+                   "validate, describe and map (keepsim --help)\n",
                    keepsim::excerpt(argv[1], 60).c_str());
       return 2;
     }
@@ -403,6 +406,11 @@ int main(int argc, char** argv) {
       std::signal(SIGINT, on_signal);
       std::signal(SIGTERM, on_signal);
       return keepsim::sweep::main(sweep_opts, &g_stop);
+    }
+    if (*view) {
+      std::signal(SIGINT, on_signal);
+      std::signal(SIGTERM, on_signal);
+      return keepsim::view::main(view_opts, &g_stop);
     }
     if (*map) {
       const keepsim::Params p = load(mconfigs, msets);
