@@ -248,9 +248,10 @@ void EpsteinModel::step_sync() {
   for (std::size_t i = 0; i < n; ++i) {
     const std::int32_t c = target_[i];
     if (c < 0) continue;
-    const bool won = cell_claim_[static_cast<std::size_t>(c)] == priority(i);
+    // Only the claimant with the smallest priority is born here, whatever its id; it also clears the claim
+    // (every claimed cell has exactly one such winner), so a loser with a lower id must not clear it first.
+    if (cell_claim_[static_cast<std::size_t>(c)] != priority(i)) continue;
     cell_claim_[static_cast<std::size_t>(c)] = kNoClaim;
-    if (!won) continue;
     spawn(i, c);
   }
 }

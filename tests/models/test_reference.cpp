@@ -109,13 +109,11 @@ TEST_CASE("sync schedule equals the reference on 1, 2 and 4 threads", "[epstein]
               Births::Without);
 }
 
-// A known defect of the engine's sync schedule, found by this oracle: in phase 5 (births) the claimants of a
-// cell are checked in id order and the first one clears the cell's claim whether it won or not, so a cell
-// whose lowest-id claimant does not hold the smallest priority gets no birth at all, where docs/epstein.md
-// says one birth per cell, won by the smallest priority (the reference does that). Until the engine is
-// fixed this case is expected to fail; once it passes, Catch reports it, and the tag must go.
-TEST_CASE("sync schedule with births equals the reference (known defect: contested births)",
-          "[epstein][reference][!shouldfail]") {
+// Births under sync: the claimants of a cell are checked in id order and only the one with the smallest
+// priority is born there. The engine once let the lowest-id claimant clear the claim whether it won or not,
+// so such a cell got no birth; this oracle found it (docs/epstein.md, phase 5).
+TEST_CASE("sync schedule with births equals the reference",
+          "[epstein][reference]") {
   for (const int threads : {1, 2, 4}) {
     INFO("threads " << threads);
     every_world([&](const std::string& toml,
