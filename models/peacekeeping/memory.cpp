@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "models/memory.hpp"
+#include "models/peacekeeping/mechanism.hpp"
 #include "models/peacekeeping/model.hpp"
 #include "models/peacekeeping/params.hpp"
 
@@ -60,10 +61,9 @@ MemoryEstimate estimate_memory(const Config& c, int threads) {
   constexpr double per_agent =
       sizeof(Kind) + sizeof(Status) + 1 + 4 + 5 * 4 + 3 * 4 + 3 * 4 + 6 + 1 + 4 + 4 + 2 + 1 + 4 + 1;
   m.state += per_agent * grown(agents);
-  m.state += 8 * grown(static_cast<double>(b.steps));                   // killings day by day
-  if (c.control || c.spoilers.political) m.state += 4 * cells;          // control share per cell (7.15)
-  if (c.control || c.spoilers.political) m.transient += 2 * 8 * cells;  // its summed-area tables
-  m.transient += 4 * agents;                                            // the day's activation order
+  m.state += 8 * grown(static_cast<double>(b.steps));  // killings day by day
+  for (const auto& mech : c.mechanisms) mech->memory(cells, agents, m.state, m.transient);
+  m.transient += 4 * agents;             // the day's activation order
   m.transient += 4 * grown(agents) / 2;  // an agent array being moved to a buffer twice its size
 
   const double rows = grown(static_cast<double>(b.steps) + 1);

@@ -13,6 +13,7 @@
 #include "keepsim/core/model.hpp"
 #include "keepsim/core/parallel.hpp"
 #include "keepsim/core/rng.hpp"
+#include "models/peacekeeping/mechanism.hpp"
 #include "models/peacekeeping/params.hpp"
 #include "models/peacekeeping/world_map.hpp"
 
@@ -53,6 +54,10 @@ struct Agents {
   std::vector<std::uint8_t> aided;        ///< received aid today
   std::vector<float> mission_legitimacy;  ///< M_i, the mission's popular legitimacy (ODD 7.13)
   std::vector<std::uint8_t> abroad;       ///< a refugee outside the country (ODD 7.16)
+  /// Columns owned by mechanisms (Mechanism::attach_column), with the value a new agent gets.
+  std::vector<std::pair<std::vector<float>*, float>> extra_f32;
+  std::vector<std::pair<std::vector<std::uint8_t>*, std::uint8_t>> extra_u8;
+  std::vector<std::pair<std::vector<std::int32_t>*, std::int32_t>> extra_i32;
   std::size_t size() const { return kind.size(); }
   std::size_t add(Kind k, std::uint8_t g);
   static constexpr std::int32_t kLife = INT32_MAX;
@@ -70,18 +75,8 @@ struct Events {
   std::int64_t lethal_uses = 0, withdrawals = 0;
   // ODD 7.14-7.16: engagements, killings by kind and by control zone, flight abroad and back.
   std::int64_t spoilers_captured = 0, selective = 0, indiscriminate = 0, rival_killings = 0;
-  std::int64_t zone_killings[5] = {0, 0, 0, 0, 0};
   std::int64_t refugees_out = 0, returns = 0, imposed = 0;
 };
-
-/// Kalyvas's five zones of control (ODD 7.15): 0 full incumbent control ... 4 full insurgent control.
-inline int control_zone(double incumbent_share) {
-  return incumbent_share >= 0.9   ? 0
-         : incumbent_share >= 0.6 ? 1
-         : incumbent_share > 0.4  ? 2
-         : incumbent_share > 0.1  ? 3
-                                  : 4;
-}
 
 struct Convoy {
   std::vector<std::int32_t> path;  ///< road cells from depot to town
@@ -128,6 +123,8 @@ std::vector<std::pair<std::string, std::string>> output_catalogue();
 /// with even if the map file changed or is gone. Throws CheckpointError.
 WorldMap map_from_state(const StateReader& r);
 
+class Control;
+
 class PeaceModel : public Model {
  public:
   PeaceModel(const Config& config, WorldMap map, int threads);
@@ -150,6 +147,18 @@ class PeaceModel : public Model {
   const Events& events() const { return events_; }
   const WorldMap& world() const { return map_; }
   const Grid& grid() const { return grid_; }
+  const Config& config() const { return cfg_; }
+  std::int64_t day() const { return day_; }
+  /// Each cell's one-byte code (namespace cell) and its occupant's id (-1 empty).
+  const std::vector<std::uint8_t>& codes() const { return code_; }
+  const std::vector<std::int32_t>& occupants() const { return occupant_; }
+  /// The model's mechanism of type M (mechanism.hpp), or nullptr when none is registered.
+  template <class M>
+  M* mechanism() const {
+    for (const auto& m : mechanisms_)
+      if (auto* p = dynamic_cast<M*>(m.get())) return p;
+    return nullptr;
+  }
   double will() const { return will_; }
   int phase() const { return phase_; }
   std::int64_t peacekeepers_present() const;
@@ -158,6 +167,13 @@ class PeaceModel : public Model {
   void check_invariants() const;
 
  private:
+  friend class Mechanism;  // its protected helpers are what a mechanism may change (mechanism.hpp)
+
+  // social.cpp: the day, phase by phase (mechanism.hpp Phase, ODD 3).
+  void run_phase(Phase p);
+  void start_day();
+  void end_day();
+
   // model.cpp: set-up, cells and layers, the primitive state changes.
   void populate();
   std::uint8_t code_of(std::size_t id) const;
@@ -187,10 +203,7 @@ class PeaceModel : public Model {
   bool engage_spoiler(std::size_t id, const Vision& v, Stream& s);  // ODD 7.14
   double cooperation(std::size_t id) const;                         // ODD 7.13
   double support_around(std::int32_t centre, const Vision& v, int group) const;
-  void compute_control();  // ODD 7.15
-  double incumbent_share(std::int32_t c) const {
-    return control_.empty() ? 1.0 : static_cast<double>(control_[static_cast<std::size_t>(c)]);
-  }
+  double incumbent_share(std::int32_t c) const;  // ODD 7.15, from the control mechanism (control.hpp)
 
   // mission.cpp: arrivals, will, exit rule, deployment, tasking; constabulary and police (ODD 7.8 to 7.10).
   void mission_day();
@@ -224,7 +237,6 @@ class PeaceModel : public Model {
   Grid grid_;
   Vision citizen_vision_, cop_vision_, spoiler_vision_, mission_vision_, constable_vision_, neighbours_,
       near_, flight_vision_, fear_vision_;
-  std::vector<float> control_;        ///< incumbent share of armed presence per cell, today (7.15)
   std::int64_t constable_cells_ = 0;  ///< cells in the constable layer (no scan to ask "any?")
   std::vector<std::uint8_t> code_;
   std::vector<std::int32_t> occupant_;
@@ -284,6 +296,11 @@ class PeaceModel : public Model {
   std::vector<std::int32_t> map_killings_;
 
   Recorder::Handle h_[64] = {};
+
+  // Mechanisms as components (mechanism.hpp): one per registered type, and the hooks of each phase.
+  std::vector<std::unique_ptr<Mechanism>> mechanisms_;
+  std::array<std::vector<Mechanism*>, kPhases> hooks_;
+  Control* control_ = nullptr;  ///< read inline in the agents' turns (7.14, 7.15)
 };
 
 }  // namespace keepsim::peace

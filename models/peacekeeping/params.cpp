@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "keepsim/core/errors.hpp"
+#include "models/peacekeeping/mechanism.hpp"
 
 namespace keepsim::peace {
 namespace {
@@ -47,10 +48,8 @@ void declare_params(Schema& s) {
   s.add(real_param("scale.km_per_cell", 1, "km", 1e-6, 1e6, "side of one cell"));
   s.add(int_param("start.burn_in_days", 0, "days", 0, 100000,
                   "days of pre-mission dynamics run before day 0 and not recorded (a post-conflict start)"));
-  // 7.15 territorial control.
-  s.add(bool_param("control.enabled", false,
-                   "territorial control from the armed actors nearby, and violence by control zone (7.15)"));
-  s.add(real_param("control.radius", 5, "cells", 0, 1000, "radius over which armed presence counts"));
+  // The mechanisms that are components (mechanism.hpp), in registration order.
+  for (const MechanismType* t : mechanism_types()) t->declare_params(s);
 
   // ODD 7.2 local legitimacy.
   s.add(bool_param("legitimacy.local", false, "each citizen holds its own legitimacy L_i (ODD 7.2)"));
@@ -422,13 +421,13 @@ Config read_config(const Params& p) {
   c.people_per_agent = p.get_real("scale.people_per_agent");
   c.km_per_cell = p.get_real("scale.km_per_cell");
   c.burn_in_days = p.get_int("start.burn_in_days");
-  c.control = p.get_bool("control.enabled");
-  c.control_radius = p.get_real("control.radius");
   c.killing_threshold = p.get_real("summary.killing_threshold");
   c.stable_days = p.get_int("summary.stable_days");
   c.relapse_days = p.get_int("summary.relapse_days");
   c.calm_window = p.get_int("summary.calm_window");
   c.map_every = p.get_int("output.map_every");
+
+  for (const MechanismType* t : mechanism_types()) c.mechanisms.push_back(t->read(p, c));
 
   // Cross-parameter checks, each naming the key that makes the combination impossible.
   if (m.enabled && std::abs(weight_sum - 1.0) > 1e-6) {

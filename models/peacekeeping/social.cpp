@@ -9,6 +9,46 @@
 namespace keepsim::peace {
 
 void PeaceModel::step() {
+  // The day's phases in their one order (mechanism.hpp Phase, ODD 3): the model's own work for the phase,
+  // then the mechanisms that hook it, in registration order.
+  for (std::size_t p = 0; p < kPhases; ++p) {
+    run_phase(static_cast<Phase>(p));
+    for (Mechanism* m : hooks_[p]) m->run(static_cast<Phase>(p), *this);
+  }
+#ifndef NDEBUG
+  check_invariants();  // debug builds check every day; the tests check release builds too
+#endif
+}
+
+void PeaceModel::run_phase(Phase p) {
+  switch (p) {
+    case Phase::DayStart:
+      start_day();
+      break;
+    case Phase::Mission:
+      mission_day();  // with constabulary_day()
+      break;
+    case Phase::Environment:
+      environment_day();
+      break;
+    case Phase::BeforeAgents:
+      break;
+    case Phase::Agents:
+      act_all();
+      break;
+    case Phase::Justice:
+      justice_day();
+      break;
+    case Phase::Social:
+      social_day();
+      break;
+    case Phase::DayEnd:
+      end_day();
+      break;
+  }
+}
+
+void PeaceModel::start_day() {
   ++day_;
   events_ = Events{};
   // Yesterday's marks leave the *_today layers; killings older than K days leave the "recent" layer.
@@ -32,14 +72,6 @@ void PeaceModel::step() {
 
   legitimacy_ = legitimacy_at(day_);
   apply_cop_schedule();
-  mission_day();      // 1. mission layer
-  environment_day();  // 2. border inflow, convoys
-  act_all();          // 3. agents act
-  justice_day();      // 4. jail terms, releases
-  social_day();       // 5. legitimacy and hardship
-#ifndef NDEBUG
-  check_invariants();  // debug builds check every day; the tests check release builds too
-#endif
 }
 
 double PeaceModel::legitimacy_at(std::int64_t t) const {
@@ -264,7 +296,9 @@ void PeaceModel::social_day() {
   if (cfg_.displacement.enabled && cfg_.displacement.forced_return && present &&
       day_ % cfg_.displacement.return_interval == 0)
     forced_return();
+}
 
+void PeaceModel::end_day() {
   // Aggregates the mission layer reads tomorrow.
   std::vector<double> sum(static_cast<std::size_t>(regions_), 0), n(static_cast<std::size_t>(regions_), 0);
   double total = 0, count = 0;

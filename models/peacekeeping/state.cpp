@@ -111,7 +111,6 @@ void PeaceModel::save_state(StateWriter& w) const {
   w.put("dead_people", dead_people_);
   for (const auto& [name, member] : kEventCounts) w.put(std::string("events.") + name, events_.*member);
   w.put("events.killed", std::span<const std::int64_t>(events_.killed, 2));
-  w.put("events.zone_killings", std::span<const std::int64_t>(events_.zone_killings, 5));
   w.put("events.arms_inflow", events_.arms_inflow);
   w.put("events.arms_interdicted", events_.arms_interdicted);
 
@@ -231,6 +230,7 @@ void PeaceModel::save_state(StateWriter& w) const {
   w.put("mission.domestic_constables", domestic_constables_);
   w.put("mission.mean_legitimacy", mean_legitimacy_);
   w.put("mission.killings_by_day", killings_by_day_);
+  for (const auto& m : mechanisms_) m->save(w);  // each mechanism's own fields (mechanism.hpp)
 }
 
 void PeaceModel::load_state(const StateReader& r) {
@@ -254,7 +254,6 @@ void PeaceModel::load_state(const StateReader& r) {
   for (const auto& [name, member] : kEventCounts)
     events_.*member = r.value<std::int64_t>(std::string("events.") + name);
   r.get_into("events.killed", std::span<std::int64_t>(events_.killed, 2));
-  r.get_into("events.zone_killings", std::span<std::int64_t>(events_.zone_killings, 5));
   events_.arms_inflow = r.value<double>("events.arms_inflow");
   events_.arms_interdicted = r.value<double>("events.arms_interdicted");
 
@@ -404,6 +403,7 @@ void PeaceModel::load_state(const StateReader& r) {
   domestic_constables_ = r.value<std::int64_t>("mission.domestic_constables");
   mean_legitimacy_ = r.value<double>("mission.mean_legitimacy");
   killings_by_day_ = r.get<std::int64_t>("mission.killings_by_day");
+  for (const auto& m : mechanisms_) m->load(r);
   try {
     check_invariants();
   } catch (const std::logic_error& e) {
