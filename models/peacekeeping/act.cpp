@@ -7,7 +7,6 @@
 #include <cmath>
 
 #include "models/epstein/rules.hpp"
-#include "models/peacekeeping/control.hpp"
 #include "models/peacekeeping/model.hpp"
 
 namespace keepsim::peace {
@@ -412,10 +411,6 @@ double PeaceModel::support_around(std::int32_t centre, const Vision& v, int grou
   return n > 0 ? sum / n : 0.0;
 }
 
-double PeaceModel::incumbent_share(std::int32_t c) const {
-  return control_ ? control_->incumbent_share(c) : 1.0;
-}
-
 bool PeaceModel::arrest_in_vision(std::size_t id, const Vision& v, Stream& s, bool lethal) {
   // Rule C: a random active citizen or exposed spoiler (ODD 7.5) within vision. With no spoilers exposed this
   // is the same single draw as the Epstein cop's.
@@ -492,12 +487,11 @@ void PeaceModel::flee(std::size_t id, Stream& x) {
   std::int64_t best = -1;
   double best_score = -1e300;
   // ODD 7.16: some of those who flee leave the country, where it has a border to cross.
-  if (cfg_.displacement.refugee_probability > 0 && !border_cells_.empty()) {
+  if (refugees_ && refugees_->probability > 0 && !border_cells_.empty()) {
     Stream r(cfg_.base.seed, kRefuge, id, static_cast<std::uint64_t>(day_));
-    if (r.bernoulli(cfg_.displacement.refugee_probability)) {
+    if (r.bernoulli(refugees_->probability)) {
       vacate(id);
-      agents_.abroad[id] = 1;
-      ++events_.refugees_out;
+      refugees_->leave(id);
       return;
     }
   }

@@ -90,7 +90,7 @@ void Control::observe(const PeaceModel& m, Recorder& rec) const {
   const Agents& a = m.agents();
   for (std::size_t i = 0; i < a.size(); ++i)
     if (a.kind[i] == Kind::Citizen && a.status[i] != Status::Dead && a.status[i] != Status::Jailed &&
-        !a.abroad[i] && a.cell[i] >= 0)
+        !m.abroad(i) && a.cell[i] >= 0)
       ++by_zone[control_zone(incumbent_share(a.cell[i]))];
   put(rec, 0, std::span<const std::int64_t>(zone_killings_, 5));
   put(rec, 1, std::span<const std::int64_t>(by_zone, 5));
@@ -102,7 +102,7 @@ void Control::save(StateWriter& w) const {
   w.put("events.zone_killings", std::span<const std::int64_t>(zone_killings_, 5));
 }
 
-void Control::load(const StateReader& r) {
+void Control::load(const StateReader& r, PeaceModel&) {
   r.get_into("events.zone_killings", std::span<std::int64_t>(zone_killings_, 5));
 }
 

@@ -37,7 +37,7 @@ class Control : public MechanismOf<Control> {
   void after_burn_in(PeaceModel&) override;
   void observe(const PeaceModel& m, Recorder& rec) const override;
   void save(StateWriter& w) const override;
-  void load(const StateReader& r) override;
+  void load(const StateReader& r, PeaceModel& m) override;
   void memory(double cells, double agents, double& state, double& transient) const override;
 
  private:

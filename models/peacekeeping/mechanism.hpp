@@ -84,9 +84,12 @@ class Mechanism {
   /// Checkpoint fields (state.cpp writes the model's own around them). Names should start with the
   /// mechanism's name, or "agents." for an agent column.
   virtual void save(StateWriter&) const {}
-  virtual void load(const StateReader&) {}
+  /// Called after the model has loaded its own fields, so that m.agents().size() is the saved number.
+  virtual void load(const StateReader&, PeaceModel&) {}
   /// Adds its bytes to the memory estimate (models/memory.hpp): state kept all run, and transient buffers.
-  virtual void memory(double /*cells*/, double /*agents*/, double& /*state*/, double& /*transient*/) const {}
+  /// `agent_slots` is the capacity the agent columns grow to.
+  virtual void memory(double /*cells*/, double /*agent_slots*/, double& /*state*/,
+                      double& /*transient*/) const {}
 
   /// The recorder handles of its series, set by PeaceModel::declare.
   std::vector<Recorder::Handle> handles;

@@ -3,7 +3,6 @@
 #include "models/peacekeeping/model.hpp"
 
 #include "models/epstein/rules.hpp"
-#include "models/peacekeeping/control.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -22,8 +21,7 @@ std::size_t Agents::add(Kind k, std::uint8_t g) {
   for (auto* v : {&jail_left, &age, &death_age, &exposed_until}) v->push_back(0);
   home.push_back(-1);
   last_victim.push_back(-1);
-  for (auto* v : {&faction, &armed, &demobilised, &foreign, &on_duty, &task, &aided, &abroad})
-    v->push_back(0);
+  for (auto* v : {&faction, &armed, &demobilised, &foreign, &on_duty, &task, &aided}) v->push_back(0);
   contingent.push_back(-1);
   target.push_back(-1);
   jail_region.push_back(0);
@@ -120,6 +118,7 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
       hooks_[static_cast<std::size_t>(p)].push_back(mechanisms_.back().get());
   }
   control_ = mechanism<Control>();
+  refugees_ = mechanism<Refugees>();
   legitimacy_ = cfg_.base.legitimacy;
   mean_legitimacy_ = cfg_.base.legitimacy;
   // ODD 7.12: a post-conflict start. The pre-mission dynamics run for burn_in_days (days -B+1 .. 0, before

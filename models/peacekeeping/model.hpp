@@ -13,8 +13,10 @@
 #include "keepsim/core/model.hpp"
 #include "keepsim/core/parallel.hpp"
 #include "keepsim/core/rng.hpp"
+#include "models/peacekeeping/control.hpp"
 #include "models/peacekeeping/mechanism.hpp"
 #include "models/peacekeeping/params.hpp"
+#include "models/peacekeeping/refugees.hpp"
 #include "models/peacekeeping/world_map.hpp"
 
 namespace keepsim::peace {
@@ -53,7 +55,6 @@ struct Agents {
   std::vector<std::uint16_t> jail_region;
   std::vector<std::uint8_t> aided;        ///< received aid today
   std::vector<float> mission_legitimacy;  ///< M_i, the mission's popular legitimacy (ODD 7.13)
-  std::vector<std::uint8_t> abroad;       ///< a refugee outside the country (ODD 7.16)
   /// Columns owned by mechanisms (Mechanism::attach_column), with the value a new agent gets.
   std::vector<std::pair<std::vector<float>*, float>> extra_f32;
   std::vector<std::pair<std::vector<std::uint8_t>*, std::uint8_t>> extra_u8;
@@ -73,9 +74,9 @@ struct Events {
   double arms_inflow = 0, arms_interdicted = 0;
   std::int64_t convoys_sent = 0, convoys_delivered = 0, convoys_raided = 0, installation_attacks = 0;
   std::int64_t lethal_uses = 0, withdrawals = 0;
-  // ODD 7.14-7.16: engagements, killings by kind and by control zone, flight abroad and back.
+  // ODD 7.14 and 7.15: engagements, killings by kind (by control zone: control.hpp; refuge: refugees.hpp).
   std::int64_t spoilers_captured = 0, selective = 0, indiscriminate = 0, rival_killings = 0;
-  std::int64_t refugees_out = 0, returns = 0, imposed = 0;
+  std::int64_t imposed = 0;
 };
 
 struct Convoy {
@@ -123,8 +124,6 @@ std::vector<std::pair<std::string, std::string>> output_catalogue();
 /// with even if the map file changed or is gone. Throws CheckpointError.
 WorldMap map_from_state(const StateReader& r);
 
-class Control;
-
 class PeaceModel : public Model {
  public:
   PeaceModel(const Config& config, WorldMap map, int threads);
@@ -149,9 +148,13 @@ class PeaceModel : public Model {
   const Grid& grid() const { return grid_; }
   const Config& config() const { return cfg_; }
   std::int64_t day() const { return day_; }
+  /// A refugee outside the country (ODD 7.16, refugees.hpp).
+  bool abroad(std::size_t id) const { return refugees_ && refugees_->abroad(id); }
   /// Each cell's one-byte code (namespace cell) and its occupant's id (-1 empty).
   const std::vector<std::uint8_t>& codes() const { return code_; }
   const std::vector<std::int32_t>& occupants() const { return occupant_; }
+  /// The recorder handle of a series, the model's own or a mechanism's, by name (after declare()).
+  Recorder::Handle series_handle(std::string_view name) const;
   /// The model's mechanism of type M (mechanism.hpp), or nullptr when none is registered.
   template <class M>
   M* mechanism() const {
@@ -203,7 +206,9 @@ class PeaceModel : public Model {
   bool engage_spoiler(std::size_t id, const Vision& v, Stream& s);  // ODD 7.14
   double cooperation(std::size_t id) const;                         // ODD 7.13
   double support_around(std::int32_t centre, const Vision& v, int group) const;
-  double incumbent_share(std::int32_t c) const;  // ODD 7.15, from the control mechanism (control.hpp)
+  double incumbent_share(std::int32_t c) const {  // ODD 7.15, from the control mechanism
+    return control_ ? control_->incumbent_share(c) : 1.0;
+  }
 
   // mission.cpp: arrivals, will, exit rule, deployment, tasking; constabulary and police (ODD 7.8 to 7.10).
   void mission_day();
@@ -300,7 +305,8 @@ class PeaceModel : public Model {
   // Mechanisms as components (mechanism.hpp): one per registered type, and the hooks of each phase.
   std::vector<std::unique_ptr<Mechanism>> mechanisms_;
   std::array<std::vector<Mechanism*>, kPhases> hooks_;
-  Control* control_ = nullptr;  ///< read inline in the agents' turns (7.14, 7.15)
+  Control* control_ = nullptr;    ///< read inline in the agents' turns (7.14, 7.15)
+  Refugees* refugees_ = nullptr;  ///< flight abroad in a citizen's turn, return in social_day (7.16)
 };
 
 }  // namespace keepsim::peace

@@ -75,8 +75,6 @@ constexpr SeriesDef kSeries[] = {
     // ODD 7.12-7.16.
     {"civilian_death_rate", "civilians killed in the day, as an annual rate per 100,000 inhabitants",
      "1/100000/year", DType::Float64, nullptr},
-    {"refugees", "citizens who fled abroad and have not returned", "1", DType::Int64, nullptr},
-    {"refugee_returns", "refugees who came home in the day", "1", DType::Int64, nullptr},
     {"mission_legitimacy_mean", "mean popular legitimacy of the mission over citizens on the grid", "1",
      DType::Float64, nullptr},
     {"imposed_outcomes", "outcomes the mission imposed in the day", "1", DType::Int64, nullptr},
@@ -162,6 +160,15 @@ std::size_t series_width(int groups) {
   return total;
 }
 
+Recorder::Handle PeaceModel::series_handle(std::string_view name) const {
+  if (const std::size_t i = slot(std::string(name).c_str()); i < kNumSeries) return h_[i];
+  const auto types = mechanism_types();
+  for (std::size_t k = 0; k < types.size(); ++k)
+    for (std::size_t j = 0; j < types[k]->series.size(); ++j)
+      if (name == types[k]->series[j].name) return mechanisms_[k]->handles.at(j);
+  throw std::logic_error("no series " + std::string(name));
+}
+
 std::vector<Coordinate> PeaceModel::coordinates() const {
   std::vector<std::int64_t> groups(static_cast<std::size_t>(cfg_.base.groups));
   for (std::size_t g = 0; g < groups.size(); ++g) groups[g] = static_cast<std::int64_t>(g);
@@ -198,7 +205,7 @@ void PeaceModel::declare(Recorder& rec) {
 
 void PeaceModel::observe(Recorder& rec) {
   std::int64_t quiet = 0, active = 0, jailed = 0, security = 0, displaced = 0, constables = 0, police = 0,
-               pk = 0, on_duty = 0, refugees = 0;
+               pk = 0, on_duty = 0;
   double mission_legit = 0;
   std::int64_t alive[2] = {0, 0}, armed[3] = {0, 0, 0}, unarmed[3] = {0, 0, 0}, present[kMaxContingents] = {};
   double legit = 0, hard = 0, skill = 0, n_cit = 0;
@@ -210,8 +217,8 @@ void PeaceModel::observe(Recorder& rec) {
       case Kind::Citizen:
         if (agents_.status[i] == Status::Jailed) {
           ++jailed;
-        } else if (agents_.abroad[i]) {
-          ++refugees;
+        } else if (abroad(i)) {
+          // counted by the refugees mechanism
         } else {
           mission_legit += agents_.mission_legitimacy[i];
           agents_.status[i] == Status::Active ? ++active : ++quiet;
@@ -335,8 +342,6 @@ void PeaceModel::observe(Recorder& rec) {
   const std::int64_t people = population();
   put("civilian_death_rate", 365.0 * 1e5 * static_cast<double>(events_.killed[0] + events_.killed[1]) /
                                  static_cast<double>(std::max<std::int64_t>(1, people)));
-  put("refugees", refugees);
-  put("refugee_returns", events_.returns);
   put("mission_legitimacy_mean", cfg_.legitimacy.mission_separate && mission_present() && n_cit > 0
                                      ? mission_legit / n_cit
                                      : std::nan(""));
@@ -350,7 +355,7 @@ void PeaceModel::observe(Recorder& rec) {
 
 std::vector<Scalar> PeaceModel::summary(const Recorder& rec) const {
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  auto ints = [&](const char* name) { return rec.ints(h_[slot(name)]); };
+  auto ints = [&](const char* name) { return rec.ints(series_handle(name)); };
   auto sum = [](std::span<const std::int64_t> v) {
     std::int64_t s = 0;
     for (const auto x : v) s += x;

@@ -137,8 +137,6 @@ void declare_params(Schema& s) {
                    "how far a flight can go (0: citizen vision)"));
   s.add(real_param("displacement.fear_radius", 0, "cells", 0, 1000,
                    "a killing of the own group within this radius drives flight (0: citizen vision)"));
-  s.add(real_param("displacement.refugee_probability", 0, "1", 0, 1,
-                   "chance a flight leaves the country (refugees), on a map with a border"));
 
   // ODD 7.7 aid convoys.
   s.add(bool_param("aid.enabled", false, "aid convoys from depots to towns (ODD 7.7)"));
@@ -343,7 +341,6 @@ Config read_config(const Params& p) {
   d.return_probability = p.get_real("displacement.return_probability");
   d.flight_radius = p.get_real("displacement.flight_radius");
   d.fear_radius = p.get_real("displacement.fear_radius");
-  d.refugee_probability = p.get_real("displacement.refugee_probability");
 
   auto& a = c.aid;
   a.enabled = p.get_bool("aid.enabled");

@@ -72,7 +72,7 @@ struct DisplacementParams {  // ODD 7.6
   bool forced_return = false;
   double return_probability = 0;
   std::int64_t return_interval = 30;
-  double flight_radius = 0, fear_radius = 0, refugee_probability = 0;  // 7.16
+  double flight_radius = 0, fear_radius = 0;  // 7.16 (refuge abroad: refugees.hpp)
 };
 
 struct AidParams {  // ODD 7.7

@@ -280,9 +280,10 @@ void PeaceModel::social_day() {
     for (std::size_t i = 0; i < agents_.size(); ++i) {
       if (agents_.kind[i] != Kind::Citizen || agents_.home[i] < 0 || agents_.status[i] == Status::Dead)
         continue;
-      if (agents_.cell[i] < 0 && !agents_.abroad[i]) continue;  // jailed, or away on other business
+      const bool away = abroad(i);
+      if (agents_.cell[i] < 0 && !away) continue;  // jailed, or away on other business
       const std::int32_t home = agents_.home[i];
-      if (!agents_.abroad[i] && region_of(agents_.cell[i]) == region_of(home)) continue;
+      if (!away && region_of(agents_.cell[i]) == region_of(home)) continue;
       if (query_.count(kill_recent_, home, citizen_vision_) > 0 || kill_recent_.test(home)) continue;
       Stream s(cfg_.base.seed, kReturn, i, static_cast<std::uint64_t>(day_));
       if (!s.bernoulli(cfg_.displacement.return_probability)) continue;
@@ -290,7 +291,7 @@ void PeaceModel::social_day() {
       if (c < 0 || region_of(c) != region_of(home)) continue;
       vacate(i);
       place(i, c);
-      if (agents_.abroad[i]) agents_.abroad[i] = 0, ++events_.returns;
+      if (away) refugees_->come_home(i);
     }
   }
   if (cfg_.displacement.enabled && cfg_.displacement.forced_return && present &&
@@ -338,13 +339,14 @@ void PeaceModel::forced_return() {
   for (std::size_t i = 0; i < agents_.size(); ++i) {
     if (agents_.kind[i] != Kind::Citizen || agents_.home[i] < 0 || agents_.status[i] == Status::Dead)
       continue;
-    if (agents_.cell[i] < 0 && !agents_.abroad[i]) continue;
-    if (!agents_.abroad[i] && region_of(agents_.cell[i]) == region_of(agents_.home[i])) continue;
+    const bool away = abroad(i);
+    if (agents_.cell[i] < 0 && !away) continue;
+    if (!away && region_of(agents_.cell[i]) == region_of(agents_.home[i])) continue;
     const std::int32_t c = empty_cell_near(agents_.home[i], 2, s);
     if (c < 0 || region_of(c) != region_of(agents_.home[i])) continue;
     vacate(i);
     place(i, c);
-    if (agents_.abroad[i]) agents_.abroad[i] = 0, ++events_.returns;  // refugees are sent back too
+    if (away) refugees_->come_home(i);  // refugees are sent back too
   }
 }
 

@@ -63,8 +63,6 @@ constexpr std::pair<const char*, std::int64_t Events::*> kEventCounts[] = {
     {"selective", &Events::selective},
     {"indiscriminate", &Events::indiscriminate},
     {"rival_killings", &Events::rival_killings},
-    {"refugees_out", &Events::refugees_out},
-    {"returns", &Events::returns},
     {"imposed", &Events::imposed},
 };
 
@@ -142,7 +140,6 @@ void PeaceModel::save_state(StateWriter& w) const {
   w.put("agents.jail_region", a.jail_region);
   w.put("agents.aided", a.aided);
   w.put("agents.mission_legitimacy", a.mission_legitimacy);
-  w.put("agents.abroad", a.abroad);
 
   const std::int64_t cells = grid_.cells();
   w.put("cells.code", code_);
@@ -286,7 +283,6 @@ void PeaceModel::load_state(const StateReader& r) {
   a.jail_region = r.get<std::uint16_t>("agents.jail_region", n);
   a.aided = r.get<std::uint8_t>("agents.aided", n);
   a.mission_legitimacy = r.get<float>("agents.mission_legitimacy", n);
-  a.abroad = r.get<std::uint8_t>("agents.abroad", n);
 
   const std::int64_t cells = grid_.cells();
   const auto ucells = static_cast<std::size_t>(cells);
@@ -403,7 +399,7 @@ void PeaceModel::load_state(const StateReader& r) {
   domestic_constables_ = r.value<std::int64_t>("mission.domestic_constables");
   mean_legitimacy_ = r.value<double>("mission.mean_legitimacy");
   killings_by_day_ = r.get<std::int64_t>("mission.killings_by_day");
-  for (const auto& m : mechanisms_) m->load(r);
+  for (const auto& m : mechanisms_) m->load(r, *this);
   try {
     check_invariants();
   } catch (const std::logic_error& e) {
