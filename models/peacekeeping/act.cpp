@@ -349,14 +349,14 @@ bool PeaceModel::engage_spoiler(std::size_t id, const Vision& v, Stream&) {
   for (int f = 0; f < kFactions; ++f) n_armed += query_.count(armed_[f], here, v);
   if (n_armed == 0) return false;
   Stream x(cfg_.base.seed, kEngage, id, static_cast<std::uint64_t>(day_));
-  const bool mission_unit =
-      agents_.kind[id] == Kind::Peacekeeper && cfg_.legitimacy.mission_separate && mission_present();
+  const bool mission_unit = agents_.kind[id] == Kind::Peacekeeper && mission_legitimacy_ &&
+                            mission_legitimacy_->separate && mission_present();
   double coop = 0;
   int n = 0;
   for (int g = 0; g < 2; ++g)
     query_.for_each(members_[g], here, v, [&](std::int64_t at) {
       const auto j = static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)]);
-      coop += mission_unit ? static_cast<double>(agents_.mission_legitimacy[j]) : cooperation(j);
+      coop += mission_unit ? static_cast<double>(mission_legitimacy_->value[j]) : cooperation(j);
       ++n;
     });
   // Spoilers who wait out a mission with an announced exit date also lie low: arms cached, fighters blended
@@ -390,9 +390,9 @@ double PeaceModel::cooperation(std::size_t id) const {
   // A mission that keeps or raises its standing costs the government nothing: people do not turn to the
   // spoilers because foreigners arrived, but because of what they then did.
   const double l = legitimacy_of(id);
-  if (!cfg_.legitimacy.mission_separate || !mission_present()) return l;
-  const double resentment =
-      std::max(0.0, cfg_.legitimacy.mission_initial - static_cast<double>(agents_.mission_legitimacy[id]));
+  const MissionLegitimacy* M = mission_legitimacy_;
+  if (!M || !M->separate || !mission_present()) return l;
+  const double resentment = std::max(0.0, M->initial - static_cast<double>(M->value[id]));
   return std::max(0.0, l - resentment);
 }
 

@@ -56,10 +56,10 @@ MemoryEstimate estimate_memory(const Config& c, int threads) {
     m.state += static_cast<double>(sizeof(Convoy)) * grown(convoys) +
                convoys * (4 * (b.width + b.height) / 2.0 + 16);
   }
-  // Agents: 27 arrays grown one push_back at a time, so to the next power of two (the last: the mission's
-  // legitimacy, ODD 7.13); the mechanisms' columns are theirs to count (below).
+  // Agents: 26 arrays grown one push_back at a time, so to the next power of two; the mechanisms' columns
+  // are theirs to count (below).
   constexpr double per_agent =
-      sizeof(Kind) + sizeof(Status) + 1 + 4 + 5 * 4 + 3 * 4 + 3 * 4 + 6 + 1 + 4 + 4 + 2 + 1 + 4;
+      sizeof(Kind) + sizeof(Status) + 1 + 4 + 5 * 4 + 3 * 4 + 3 * 4 + 6 + 1 + 4 + 4 + 2 + 1;
   m.state += per_agent * grown(agents);
   m.state += 8 * grown(static_cast<double>(b.steps));  // killings day by day
   for (const auto& mech : c.mechanisms) mech->memory(cells, grown(agents), m.state, m.transient);

@@ -16,8 +16,7 @@ std::size_t Agents::add(Kind k, std::uint8_t g) {
   status.push_back(Status::Quiet);
   group.push_back(g);
   cell.push_back(-1);
-  for (auto* v : {&hardship, &base_hardship, &risk, &legitimacy, &legitimacy0, &skill, &mission_legitimacy})
-    v->push_back(0.f);
+  for (auto* v : {&hardship, &base_hardship, &risk, &legitimacy, &legitimacy0, &skill}) v->push_back(0.f);
   for (auto* v : {&jail_left, &age, &death_age, &exposed_until}) v->push_back(0);
   home.push_back(-1);
   last_victim.push_back(-1);
@@ -119,6 +118,7 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   }
   control_ = mechanism<Control>();
   refugees_ = mechanism<Refugees>();
+  mission_legitimacy_ = mechanism<MissionLegitimacy>();
   legitimacy_ = cfg_.base.legitimacy;
   mean_legitimacy_ = cfg_.base.legitimacy;
   // ODD 7.12: a post-conflict start. The pre-mission dynamics run for burn_in_days (days -B+1 .. 0, before

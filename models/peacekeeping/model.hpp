@@ -15,6 +15,7 @@
 #include "keepsim/core/rng.hpp"
 #include "models/peacekeeping/control.hpp"
 #include "models/peacekeeping/mechanism.hpp"
+#include "models/peacekeeping/mission_legitimacy.hpp"
 #include "models/peacekeeping/params.hpp"
 #include "models/peacekeeping/refugees.hpp"
 #include "models/peacekeeping/world_map.hpp"
@@ -53,8 +54,7 @@ struct Agents {
   std::vector<std::int32_t> target;     ///< task target: a cell, or a convoy index for escorts
   std::vector<float> skill;             ///< constables
   std::vector<std::uint16_t> jail_region;
-  std::vector<std::uint8_t> aided;        ///< received aid today
-  std::vector<float> mission_legitimacy;  ///< M_i, the mission's popular legitimacy (ODD 7.13)
+  std::vector<std::uint8_t> aided;  ///< received aid today
   /// Columns owned by mechanisms (Mechanism::attach_column), with the value a new agent gets.
   std::vector<std::pair<std::vector<float>*, float>> extra_f32;
   std::vector<std::pair<std::vector<std::uint8_t>*, std::uint8_t>> extra_u8;
@@ -148,6 +148,8 @@ class PeaceModel : public Model {
   const Grid& grid() const { return grid_; }
   const Config& config() const { return cfg_; }
   std::int64_t day() const { return day_; }
+  bool mission_present() const { return phase_ >= 1 && phase_ <= 3; }
+  std::int64_t first_arrival() const { return first_arrival_; }  ///< -1 before the mission arrives
   /// A refugee outside the country (ODD 7.16, refugees.hpp).
   bool abroad(std::size_t id) const { return refugees_ && refugees_->abroad(id); }
   /// Each cell's one-byte code (namespace cell) and its occupant's id (-1 empty).
@@ -217,7 +219,6 @@ class PeaceModel : public Model {
   void assign_tasks();
   void constabulary_day();
   std::int32_t task_target(Task t, Stream& s) const;
-  bool mission_present() const { return phase_ >= 1 && phase_ <= 3; }
 
   // environment.cpp: arms over the border and convoys (ODD 7.5, 7.7).
   void environment_day();
@@ -305,7 +306,8 @@ class PeaceModel : public Model {
   // Mechanisms as components (mechanism.hpp): one per registered type, and the hooks of each phase.
   std::vector<std::unique_ptr<Mechanism>> mechanisms_;
   std::array<std::vector<Mechanism*>, kPhases> hooks_;
-  Control* control_ = nullptr;    ///< read inline in the agents' turns (7.14, 7.15)
+  Control* control_ = nullptr;                       ///< read inline in the agents' turns (7.14, 7.15)
+  MissionLegitimacy* mission_legitimacy_ = nullptr;  ///< M_i, read in turns and in social_day (7.13)
   Refugees* refugees_ = nullptr;  ///< flight abroad in a citizen's turn, return in social_day (7.16)
 };
 

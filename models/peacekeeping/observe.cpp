@@ -75,8 +75,6 @@ constexpr SeriesDef kSeries[] = {
     // ODD 7.12-7.16.
     {"civilian_death_rate", "civilians killed in the day, as an annual rate per 100,000 inhabitants",
      "1/100000/year", DType::Float64, nullptr},
-    {"mission_legitimacy_mean", "mean popular legitimacy of the mission over citizens on the grid", "1",
-     DType::Float64, nullptr},
     {"imposed_outcomes", "outcomes the mission imposed in the day", "1", DType::Int64, nullptr},
     {"spoilers_captured", "armed spoilers captured by security units in the day", "1", DType::Int64, nullptr},
     {"killings_selective", "civilians killed selectively (denounced collaborators) in the day", "1",
@@ -206,7 +204,6 @@ void PeaceModel::declare(Recorder& rec) {
 void PeaceModel::observe(Recorder& rec) {
   std::int64_t quiet = 0, active = 0, jailed = 0, security = 0, displaced = 0, constables = 0, police = 0,
                pk = 0, on_duty = 0;
-  double mission_legit = 0;
   std::int64_t alive[2] = {0, 0}, armed[3] = {0, 0, 0}, unarmed[3] = {0, 0, 0}, present[kMaxContingents] = {};
   double legit = 0, hard = 0, skill = 0, n_cit = 0;
   std::vector<std::int64_t> histogram(1001, 0);
@@ -220,7 +217,6 @@ void PeaceModel::observe(Recorder& rec) {
         } else if (abroad(i)) {
           // counted by the refugees mechanism
         } else {
-          mission_legit += agents_.mission_legitimacy[i];
           agents_.status[i] == Status::Active ? ++active : ++quiet;
           const double l = legitimacy_of(i);
           legit += l;
@@ -342,9 +338,6 @@ void PeaceModel::observe(Recorder& rec) {
   const std::int64_t people = population();
   put("civilian_death_rate", 365.0 * 1e5 * static_cast<double>(events_.killed[0] + events_.killed[1]) /
                                  static_cast<double>(std::max<std::int64_t>(1, people)));
-  put("mission_legitimacy_mean", cfg_.legitimacy.mission_separate && mission_present() && n_cit > 0
-                                     ? mission_legit / n_cit
-                                     : std::nan(""));
   put("imposed_outcomes", events_.imposed);
   put("spoilers_captured", events_.spoilers_captured);
   put("killings_selective", events_.selective);

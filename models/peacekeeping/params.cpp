@@ -63,11 +63,6 @@ void declare_params(Schema& s) {
   s.add(real_param("legitimacy.relax", 0, "1/day", 0, 1, "a_rel: pull of L_i back toward its start value"));
   s.add(int_param("legitimacy.secure_days", 30, "days", 1, kDays,
                   "K: days without a killing that make secure"));
-  s.add(bool_param("legitimacy.mission_separate", false,
-                   "track the mission's popular legitimacy M_i apart from the government's L_i (7.13)"));
-  s.add(real_param("legitimacy.mission_initial", 0.5, "1", 0, 1, "M_i when the mission arrives"));
-  s.add(real_param("legitimacy.mission_security_gain", 0, "1/day", 0, 1,
-                   "gain of M_i on a secure day with a mission unit in sight"));
 
   // ODD 7.3 hardship.
   s.add(
@@ -288,9 +283,6 @@ Config read_config(const Params& p) {
   l.aid_gain = p.get_real("legitimacy.aid_gain");
   l.relax = p.get_real("legitimacy.relax");
   l.secure_days = p.get_int("legitimacy.secure_days");
-  l.mission_separate = p.get_bool("legitimacy.mission_separate");
-  l.mission_initial = p.get_real("legitimacy.mission_initial");
-  l.mission_security_gain = p.get_real("legitimacy.mission_security_gain");
 
   auto& h = c.hardship;
   h.enabled = p.get_bool("hardship.enabled");

@@ -35,9 +35,6 @@ struct LegitimacyParams {  // ODD 7.2
   double initial_spread = 0, secure_gain = 0, victim_loss = 0, imposition_loss = 0, abuse_loss = 0,
          gov_gain = 0, aid_gain = 0, relax = 0;
   std::int64_t secure_days = 30;
-  // 7.13: the mission's popular legitimacy M_i, kept apart from the government's L_i.
-  bool mission_separate = false;
-  double mission_initial = 0.5, mission_security_gain = 0;
 };
 
 struct HardshipParams {  // ODD 7.3

@@ -160,6 +160,7 @@ void PeaceModel::social_day() {
   const LegitimacyParams& L = cfg_.legitimacy;
   const HardshipParams& H = cfg_.hardship;
   const bool present = mission_present();
+  const bool separate = mission_legitimacy_ && mission_legitimacy_->separate;  // ODD 7.13
   const bool watch = L.local || H.enabled || cfg_.displacement.enabled;
   // Imposition (7.2, 7.13): a daily cost while the mission is present, or, with imposition_interval, one
   // imposed outcome (a decision taken over the heads of the people: a timetable, a constitution, a returns
@@ -200,19 +201,21 @@ void PeaceModel::social_day() {
         const double l = agents_.legitimacy[i];
         // Imposed outcomes cost the government's legitimacy (7.2) unless the mission's own is kept apart
         // (7.13), where they cost the mission's.
-        const double imposed = present && !L.mission_separate ? imposition_today : 0.0;
+        const double imposed = present && !separate ? imposition_today : 0.0;
         const double next = l + L.secure_gain * secure - L.victim_loss * victimised -
                             L.imposition_loss * imposed - L.abuse_loss * abused + L.gov_gain * presence +
                             L.aid_gain * aided + L.relax * (agents_.legitimacy0[i] - l);
         agents_.legitimacy[i] = static_cast<float>(std::clamp(next, 0.0, 1.0));
-        if (L.mission_separate && present) {
-          // ODD 7.13: the mission gains where it is seen delivering security, loses with abuse it is
-          // near and with each imposed outcome, and relaxes toward its starting value.
-          const double m = agents_.mission_legitimacy[i];
+        if (separate && present) {
+          // ODD 7.13 (mission_legitimacy.hpp): the mission gains where it is seen delivering security, loses
+          // with abuse it is near and with each imposed outcome, and relaxes toward its starting value.
+          std::vector<float>& M = mission_legitimacy_->value;
+          const double m = M[i];
           const bool seen = query_.count(peacekeepers_, here, citizen_vision_) > 0;
-          const double nm = m + L.mission_security_gain * (secure && seen) - L.abuse_loss * abused -
-                            L.imposition_loss * imposition_today + L.relax * (L.mission_initial - m);
-          agents_.mission_legitimacy[i] = static_cast<float>(std::clamp(nm, 0.0, 1.0));
+          const double nm = m + mission_legitimacy_->security_gain * (secure && seen) -
+                            L.abuse_loss * abused - L.imposition_loss * imposition_today +
+                            L.relax * (mission_legitimacy_->initial - m);
+          M[i] = static_cast<float>(std::clamp(nm, 0.0, 1.0));
         }
       }
       if (H.enabled) {

@@ -139,7 +139,6 @@ void PeaceModel::save_state(StateWriter& w) const {
   w.put("agents.skill", a.skill);
   w.put("agents.jail_region", a.jail_region);
   w.put("agents.aided", a.aided);
-  w.put("agents.mission_legitimacy", a.mission_legitimacy);
 
   const std::int64_t cells = grid_.cells();
   w.put("cells.code", code_);
@@ -282,7 +281,6 @@ void PeaceModel::load_state(const StateReader& r) {
   a.skill = r.get<float>("agents.skill", n);
   a.jail_region = r.get<std::uint16_t>("agents.jail_region", n);
   a.aided = r.get<std::uint8_t>("agents.aided", n);
-  a.mission_legitimacy = r.get<float>("agents.mission_legitimacy", n);
 
   const std::int64_t cells = grid_.cells();
   const auto ucells = static_cast<std::size_t>(cells);
