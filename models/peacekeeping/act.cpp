@@ -28,7 +28,6 @@ double ratio(epstein::Ratio rule, double cops, int actives) {
 }  // namespace
 
 void PeaceModel::act_all() {
-  if (cfg_.control || cfg_.spoilers.political) compute_control();
   std::vector<std::uint32_t> order;
   order.reserve(agents_.size());
   for (std::size_t i = 0; i < agents_.size(); ++i)
@@ -227,7 +226,7 @@ void PeaceModel::act_spoiler(std::size_t id, Stream& s) {
           });
         if (best >= 0) {
           ++events_.selective;
-          ++events_.zone_killings[control_zone(incumbent_share(static_cast<std::int32_t>(best)))];
+          if (control_) control_->count_killing(static_cast<std::int32_t>(best));
           kill(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(best)]),
                static_cast<int>(Kind::Spoiler));
         }
@@ -236,7 +235,7 @@ void PeaceModel::act_spoiler(std::size_t id, Stream& s) {
         const std::int64_t c = query_.choose(members_[1 - f], here, spoiler_vision_, draw);
         if (c >= 0) {
           ++events_.indiscriminate;
-          ++events_.zone_killings[control_zone(incumbent_share(static_cast<std::int32_t>(c)))];
+          if (control_) control_->count_killing(static_cast<std::int32_t>(c));
           kill(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)]),
                static_cast<int>(Kind::Spoiler));
           attacked = true;
@@ -378,14 +377,14 @@ bool PeaceModel::engage_spoiler(std::size_t id, const Vision& v, Stream&) {
   for (int f = 0; f < kFactions; ++f) n_armed += query_.count(armed_[f], here, v);
   if (n_armed == 0) return false;
   Stream x(cfg_.base.seed, kEngage, id, static_cast<std::uint64_t>(day_));
-  const bool mission_unit =
-      agents_.kind[id] == Kind::Peacekeeper && cfg_.legitimacy.mission_separate && mission_present();
+  const bool mission_unit = agents_.kind[id] == Kind::Peacekeeper && mission_legitimacy_ &&
+                            mission_legitimacy_->separate && mission_present();
   double coop = 0;
   int n = 0;
   for (int g = 0; g < 2; ++g)
     query_.for_each(members_[g], here, v, [&](std::int64_t at) {
       const auto j = static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)]);
-      coop += mission_unit ? static_cast<double>(agents_.mission_legitimacy[j]) : cooperation(j);
+      coop += mission_unit ? static_cast<double>(mission_legitimacy_->value[j]) : cooperation(j);
       ++n;
     });
   // Spoilers who wait out a mission with an announced exit date also lie low: arms cached, fighters blended
@@ -419,9 +418,9 @@ double PeaceModel::cooperation(std::size_t id) const {
   // A mission that keeps or raises its standing costs the government nothing: people do not turn to the
   // spoilers because foreigners arrived, but because of what they then did.
   const double l = legitimacy_of(id);
-  if (!cfg_.legitimacy.mission_separate || !mission_present()) return l;
-  const double resentment =
-      std::max(0.0, cfg_.legitimacy.mission_initial - static_cast<double>(agents_.mission_legitimacy[id]));
+  const MissionLegitimacy* M = mission_legitimacy_;
+  if (!M || !M->separate || !mission_present()) return l;
+  const double resentment = std::max(0.0, M->initial - static_cast<double>(M->value[id]));
   return std::max(0.0, l - resentment);
 }
 
@@ -438,44 +437,6 @@ double PeaceModel::support_around(std::int32_t centre, const Vision& v, int grou
     });
   }
   return n > 0 ? sum / n : 0.0;
-}
-
-void PeaceModel::compute_control() {
-  // ODD 7.15: the incumbent's share of armed presence within control.radius (a square window), from
-  // yesterday's end positions: security units count 1 (constables and police their skill q), every armed
-  // spoiler 1, and the state's ordinary presence 1 everywhere, so that a place no one contests is the
-  // government's. Summed-area tables make it linear in the number of cells.
-  const int w = grid_.width(), h = grid_.height();
-  const int r = static_cast<int>(std::floor(cfg_.control_radius + 1e-9));
-  const auto W = static_cast<std::size_t>(w + 1);
-  std::vector<double> sec(W * static_cast<std::size_t>(h + 1), 0), arm(sec.size(), 0);
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) {
-      const auto c = static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x);
-      const std::uint8_t k = cell::kind(code_[c]);
-      double s = 0, a = 0;
-      if (k == cell::kPeacekeeper) s = 1;
-      if (k == cell::kConstable) s = agents_.skill[static_cast<std::size_t>(occupant_[c])];
-      if (k == cell::kSpoiler && (code_[c] & 4)) a = 1;
-      const std::size_t i = static_cast<std::size_t>(y + 1) * W + static_cast<std::size_t>(x + 1);
-      sec[i] = s + sec[i - 1] + sec[i - W] - sec[i - W - 1];
-      arm[i] = a + arm[i - 1] + arm[i - W] - arm[i - W - 1];
-    }
-  control_.resize(static_cast<std::size_t>(grid_.cells()));
-  auto box = [&](const std::vector<double>& t, int y0, int y1, int x0, int x1) {
-    return t[static_cast<std::size_t>(y1) * W + static_cast<std::size_t>(x1)] -
-           t[static_cast<std::size_t>(y0) * W + static_cast<std::size_t>(x1)] -
-           t[static_cast<std::size_t>(y1) * W + static_cast<std::size_t>(x0)] +
-           t[static_cast<std::size_t>(y0) * W + static_cast<std::size_t>(x0)];
-  };
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) {
-      const int y0 = std::max(0, y - r), y1 = std::min(h, y + r + 1), x0 = std::max(0, x - r),
-                x1 = std::min(w, x + r + 1);
-      const double s = 1.0 + box(sec, y0, y1, x0, x1), a = box(arm, y0, y1, x0, x1);
-      control_[static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x)] =
-          static_cast<float>(s / (s + a));
-    }
 }
 
 bool PeaceModel::arrest_in_vision(std::size_t id, const Vision& v, Stream& s, bool lethal) {
@@ -554,12 +515,11 @@ void PeaceModel::flee(std::size_t id, Stream& x) {
   std::int64_t best = -1;
   double best_score = -1e300;
   // ODD 7.16: some of those who flee leave the country, where it has a border to cross.
-  if (cfg_.displacement.refugee_probability > 0 && !border_cells_.empty()) {
+  if (refugees_ && refugees_->probability > 0 && !border_cells_.empty()) {
     Stream r(cfg_.base.seed, kRefuge, id, static_cast<std::uint64_t>(day_));
-    if (r.bernoulli(cfg_.displacement.refugee_probability)) {
+    if (r.bernoulli(refugees_->probability)) {
       vacate(id);
-      agents_.abroad[id] = 1;
-      ++events_.refugees_out;
+      refugees_->leave(id);
       return;
     }
   }

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "models/memory.hpp"
+#include "models/peacekeeping/mechanism.hpp"
 #include "models/peacekeeping/model.hpp"
 #include "models/peacekeeping/params.hpp"
 
@@ -55,15 +56,14 @@ MemoryEstimate estimate_memory(const Config& c, int threads) {
     m.state += static_cast<double>(sizeof(Convoy)) * grown(convoys) +
                convoys * (4 * (b.width + b.height) / 2.0 + 16);
   }
-  // Agents: 28 arrays grown one push_back at a time, so to the next power of two (the last two: the
-  // mission's legitimacy and the refugee flag, ODD 7.13 and 7.16).
+  // Agents: 26 arrays grown one push_back at a time, so to the next power of two; the mechanisms' columns
+  // are theirs to count (below).
   constexpr double per_agent =
-      sizeof(Kind) + sizeof(Status) + 1 + 4 + 5 * 4 + 3 * 4 + 3 * 4 + 6 + 1 + 4 + 4 + 2 + 1 + 4 + 1;
+      sizeof(Kind) + sizeof(Status) + 1 + 4 + 5 * 4 + 3 * 4 + 3 * 4 + 6 + 1 + 4 + 4 + 2 + 1;
   m.state += per_agent * grown(agents);
-  m.state += 8 * grown(static_cast<double>(b.steps));                   // killings day by day
-  if (c.control || c.spoilers.political) m.state += 4 * cells;          // control share per cell (7.15)
-  if (c.control || c.spoilers.political) m.transient += 2 * 8 * cells;  // its summed-area tables
-  m.transient += 4 * agents;                                            // the day's activation order
+  m.state += 8 * grown(static_cast<double>(b.steps));  // killings day by day
+  for (const auto& mech : c.mechanisms) mech->memory(cells, grown(agents), m.state, m.transient);
+  m.transient += 4 * agents;             // the day's activation order
   m.transient += 4 * grown(agents) / 2;  // an agent array being moved to a buffer twice its size
 
   const double rows = grown(static_cast<double>(b.steps) + 1);

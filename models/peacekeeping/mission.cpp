@@ -25,10 +25,7 @@ void PeaceModel::mission_day() {
     phase_ = m.deployment == Deployment::CapitalFirst ? 1 : 2;
     first_arrival_ = day_;
     last_expand_ = day_;
-    // ODD 7.13: the people meet the mission with the same measure of popular legitimacy.
-    if (cfg_.legitimacy.mission_separate)
-      std::fill(agents_.mission_legitimacy.begin(), agents_.mission_legitimacy.end(),
-                static_cast<float>(cfg_.legitimacy.mission_initial));
+    // ODD 7.13: the people's first measure of the mission is set by its mechanism after this phase.
   }
   if (mission_present()) {
     // Political will: each casualty costs, and days with killings wear it down (fatigue).

@@ -16,16 +16,17 @@ std::size_t Agents::add(Kind k, std::uint8_t g) {
   status.push_back(Status::Quiet);
   group.push_back(g);
   cell.push_back(-1);
-  for (auto* v : {&hardship, &base_hardship, &risk, &legitimacy, &legitimacy0, &skill, &mission_legitimacy})
-    v->push_back(0.f);
+  for (auto* v : {&hardship, &base_hardship, &risk, &legitimacy, &legitimacy0, &skill}) v->push_back(0.f);
   for (auto* v : {&jail_left, &age, &death_age, &exposed_until}) v->push_back(0);
   home.push_back(-1);
   last_victim.push_back(-1);
-  for (auto* v : {&faction, &armed, &demobilised, &foreign, &on_duty, &task, &aided, &abroad})
-    v->push_back(0);
+  for (auto* v : {&faction, &armed, &demobilised, &foreign, &on_duty, &task, &aided}) v->push_back(0);
   contingent.push_back(-1);
   target.push_back(-1);
   jail_region.push_back(0);
+  for (auto& [column, fill] : extra_f32) column->push_back(fill);
+  for (auto& [column, fill] : extra_u8) column->push_back(fill);
+  for (auto& [column, fill] : extra_i32) column->push_back(fill);
   return kind.size() - 1;
 }
 
@@ -106,6 +107,18 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   for (int f = 0; f < kFactions; ++f) arms_[f] = cfg_.spoilers.enabled ? cfg_.spoilers.initial_arms : 0.0;
   if (cfg_.aid.enabled) build_roads();
   populate();
+  // The mechanisms (mechanism.hpp), one from each prototype read_config made, in registration order.
+  if (cfg_.mechanisms.size() != mechanism_types().size())
+    throw std::logic_error("the config was not made by read_config: it lacks the mechanisms' prototypes");
+  for (const auto& prototype : cfg_.mechanisms) {
+    mechanisms_.push_back(prototype->clone());
+    mechanisms_.back()->init(*this);
+    for (const Phase p : mechanisms_.back()->phases())
+      hooks_[static_cast<std::size_t>(p)].push_back(mechanisms_.back().get());
+  }
+  control_ = mechanism<Control>();
+  refugees_ = mechanism<Refugees>();
+  mission_legitimacy_ = mechanism<MissionLegitimacy>();
   legitimacy_ = cfg_.base.legitimacy;
   mean_legitimacy_ = cfg_.base.legitimacy;
   // ODD 7.12: a post-conflict start. The pre-mission dynamics run for burn_in_days (days -B+1 .. 0, before
@@ -118,6 +131,7 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
     killings_by_day_.clear();
     calm_run_ = 0;
     std::fill(map_killings_.begin(), map_killings_.end(), 0);
+    for (const auto& m : mechanisms_) m->after_burn_in(*this);
   }
 }
 

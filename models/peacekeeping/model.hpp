@@ -13,7 +13,11 @@
 #include "keepsim/core/model.hpp"
 #include "keepsim/core/parallel.hpp"
 #include "keepsim/core/rng.hpp"
+#include "models/peacekeeping/control.hpp"
+#include "models/peacekeeping/mechanism.hpp"
+#include "models/peacekeeping/mission_legitimacy.hpp"
 #include "models/peacekeeping/params.hpp"
+#include "models/peacekeeping/refugees.hpp"
 #include "models/peacekeeping/world_map.hpp"
 
 namespace keepsim::peace {
@@ -50,9 +54,11 @@ struct Agents {
   std::vector<std::int32_t> target;     ///< task target: a cell, or a convoy index for escorts
   std::vector<float> skill;             ///< constables
   std::vector<std::uint16_t> jail_region;
-  std::vector<std::uint8_t> aided;        ///< received aid today
-  std::vector<float> mission_legitimacy;  ///< M_i, the mission's popular legitimacy (ODD 7.13)
-  std::vector<std::uint8_t> abroad;       ///< a refugee outside the country (ODD 7.16)
+  std::vector<std::uint8_t> aided;  ///< received aid today
+  /// Columns owned by mechanisms (Mechanism::attach_column), with the value a new agent gets.
+  std::vector<std::pair<std::vector<float>*, float>> extra_f32;
+  std::vector<std::pair<std::vector<std::uint8_t>*, std::uint8_t>> extra_u8;
+  std::vector<std::pair<std::vector<std::int32_t>*, std::int32_t>> extra_i32;
   std::size_t size() const { return kind.size(); }
   std::size_t add(Kind k, std::uint8_t g);
   static constexpr std::int32_t kLife = INT32_MAX;
@@ -68,21 +74,11 @@ struct Events {
   double arms_inflow = 0, arms_interdicted = 0;
   std::int64_t convoys_sent = 0, convoys_delivered = 0, convoys_raided = 0, installation_attacks = 0;
   std::int64_t lethal_uses = 0, withdrawals = 0;
-  // ODD 7.14-7.16: engagements, killings by kind and by control zone, flight abroad and back.
+  // ODD 7.14 and 7.15: engagements, killings by kind (by control zone: control.hpp; refuge: refugees.hpp).
   std::int64_t spoilers_captured = 0, selective = 0, indiscriminate = 0, rival_killings = 0;
-  std::int64_t zone_killings[5] = {0, 0, 0, 0, 0};
-  std::int64_t refugees_out = 0, returns = 0, imposed = 0;
+  std::int64_t imposed = 0;
   std::int64_t protection_recruits = 0;  ///< ODD 7.17
 };
-
-/// Kalyvas's five zones of control (ODD 7.15): 0 full incumbent control ... 4 full insurgent control.
-inline int control_zone(double incumbent_share) {
-  return incumbent_share >= 0.9   ? 0
-         : incumbent_share >= 0.6 ? 1
-         : incumbent_share > 0.4  ? 2
-         : incumbent_share > 0.1  ? 3
-                                  : 4;
-}
 
 struct Convoy {
   std::vector<std::int32_t> path;  ///< road cells from depot to town
@@ -152,6 +148,24 @@ class PeaceModel : public Model {
   const Events& events() const { return events_; }
   const WorldMap& world() const { return map_; }
   const Grid& grid() const { return grid_; }
+  const Config& config() const { return cfg_; }
+  std::int64_t day() const { return day_; }
+  bool mission_present() const { return phase_ >= 1 && phase_ <= 3; }
+  std::int64_t first_arrival() const { return first_arrival_; }  ///< -1 before the mission arrives
+  /// A refugee outside the country (ODD 7.16, refugees.hpp).
+  bool abroad(std::size_t id) const { return refugees_ && refugees_->abroad(id); }
+  /// Each cell's one-byte code (namespace cell) and its occupant's id (-1 empty).
+  const std::vector<std::uint8_t>& codes() const { return code_; }
+  const std::vector<std::int32_t>& occupants() const { return occupant_; }
+  /// The recorder handle of a series, the model's own or a mechanism's, by name (after declare()).
+  Recorder::Handle series_handle(std::string_view name) const;
+  /// The model's mechanism of type M (mechanism.hpp), or nullptr when none is registered.
+  template <class M>
+  M* mechanism() const {
+    for (const auto& m : mechanisms_)
+      if (auto* p = dynamic_cast<M*>(m.get())) return p;
+    return nullptr;
+  }
   double will() const { return will_; }
   int phase() const { return phase_; }
   std::int64_t peacekeepers_present() const;
@@ -160,6 +174,13 @@ class PeaceModel : public Model {
   void check_invariants() const;
 
  private:
+  friend class Mechanism;  // its protected helpers are what a mechanism may change (mechanism.hpp)
+
+  // social.cpp: the day, phase by phase (mechanism.hpp Phase, ODD 3).
+  void run_phase(Phase p);
+  void start_day();
+  void end_day();
+
   // model.cpp: set-up, cells and layers, the primitive state changes.
   void populate();
   std::uint8_t code_of(std::size_t id) const;
@@ -189,9 +210,8 @@ class PeaceModel : public Model {
   bool engage_spoiler(std::size_t id, const Vision& v, Stream& s);  // ODD 7.14
   double cooperation(std::size_t id) const;                         // ODD 7.13
   double support_around(std::int32_t centre, const Vision& v, int group) const;
-  void compute_control();  // ODD 7.15
-  double incumbent_share(std::int32_t c) const {
-    return control_.empty() ? 1.0 : static_cast<double>(control_[static_cast<std::size_t>(c)]);
+  double incumbent_share(std::int32_t c) const {  // ODD 7.15, from the control mechanism
+    return control_ ? control_->incumbent_share(c) : 1.0;
   }
 
   // mission.cpp: arrivals, will, exit rule, deployment, tasking; constabulary and police (ODD 7.8 to 7.10).
@@ -201,7 +221,6 @@ class PeaceModel : public Model {
   void assign_tasks();
   void constabulary_day();
   std::int32_t task_target(Task t, Stream& s) const;
-  bool mission_present() const { return phase_ >= 1 && phase_ <= 3; }
 
   // environment.cpp: arms over the border and convoys (ODD 7.5, 7.7).
   void environment_day();
@@ -226,7 +245,6 @@ class PeaceModel : public Model {
   Grid grid_;
   Vision citizen_vision_, cop_vision_, spoiler_vision_, mission_vision_, constable_vision_, neighbours_,
       near_, flight_vision_, fear_vision_;
-  std::vector<float> control_;        ///< incumbent share of armed presence per cell, today (7.15)
   std::int64_t constable_cells_ = 0;  ///< cells in the constable layer (no scan to ask "any?")
   std::vector<std::uint8_t> code_;
   std::vector<std::int32_t> occupant_;
@@ -286,6 +304,13 @@ class PeaceModel : public Model {
   std::vector<std::int32_t> map_killings_;
 
   Recorder::Handle h_[64] = {};
+
+  // Mechanisms as components (mechanism.hpp): one per registered type, and the hooks of each phase.
+  std::vector<std::unique_ptr<Mechanism>> mechanisms_;
+  std::array<std::vector<Mechanism*>, kPhases> hooks_;
+  Control* control_ = nullptr;                       ///< read inline in the agents' turns (7.14, 7.15)
+  MissionLegitimacy* mission_legitimacy_ = nullptr;  ///< M_i, read in turns and in social_day (7.13)
+  Refugees* refugees_ = nullptr;  ///< flight abroad in a citizen's turn, return in social_day (7.16)
 };
 
 }  // namespace keepsim::peace

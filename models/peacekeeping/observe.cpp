@@ -11,15 +11,8 @@
 namespace keepsim::peace {
 namespace {
 
-struct SeriesDef {
-  const char* name;
-  const char* long_name;
-  const char* units;
-  DType dtype;
-  const char* dim;  ///< second dimension or nullptr
-};
-
-// The order here is the order in the file. Index = handle slot in PeaceModel::h_.
+// The model's own series; the mechanisms' follow (mechanism.hpp). The order here is the order in the file.
+// Index = handle slot in PeaceModel::h_.
 constexpr SeriesDef kSeries[] = {
     {"quiet", "citizens on the grid and quiet", "1", DType::Int64, nullptr},
     {"active", "citizens on the grid and active (rioting)", "1", DType::Int64, nullptr},
@@ -82,10 +75,6 @@ constexpr SeriesDef kSeries[] = {
     // ODD 7.12-7.16.
     {"civilian_death_rate", "civilians killed in the day, as an annual rate per 100,000 inhabitants",
      "1/100000/year", DType::Float64, nullptr},
-    {"refugees", "citizens who fled abroad and have not returned", "1", DType::Int64, nullptr},
-    {"refugee_returns", "refugees who came home in the day", "1", DType::Int64, nullptr},
-    {"mission_legitimacy_mean", "mean popular legitimacy of the mission over citizens on the grid", "1",
-     DType::Float64, nullptr},
     {"imposed_outcomes", "outcomes the mission imposed in the day", "1", DType::Int64, nullptr},
     {"spoilers_captured", "armed spoilers captured by security units in the day", "1", DType::Int64, nullptr},
     {"killings_selective", "civilians killed selectively (denounced collaborators) in the day", "1",
@@ -93,9 +82,6 @@ constexpr SeriesDef kSeries[] = {
     {"killings_indiscriminate", "civilians of the other group killed at random by militias in the day", "1",
      DType::Int64, nullptr},
     {"rival_killings", "fighters killed by a rival armed group in the day", "1", DType::Int64, nullptr},
-    {"killings_by_zone", "civilians killed by militias in the day, by the control zone of the victim's cell",
-     "1", DType::Int64, "zone"},
-    {"citizens_by_zone", "citizens on the grid by the control zone of their cell", "1", DType::Int64, "zone"},
     // ODD 7.17.
     {"protection_recruits",
      "citizens who took up arms in the day because the other group's fighters outnumbered their protection",
@@ -110,11 +96,6 @@ std::size_t slot(const char* name) {
   return kNumSeries;
 }
 
-struct SummaryDef {
-  const char* name;
-  const char* long_name;
-  const char* units;
-};
 constexpr SummaryDef kSummaries[] = {
     {"summary_civilian_deaths", "civilians killed over the run", "1"},
     {"summary_peak_active", "most active citizens on one day", "1"},
@@ -157,8 +138,15 @@ std::vector<std::pair<std::string, std::string>> output_catalogue() {
   for (const auto& s : kSeries)
     out.emplace_back(s.name, std::string(s.long_name) + " [" + s.units + "] (step" +
                                  (s.dim ? std::string(", ") + s.dim : "") + ")");
+  for (const MechanismType* t : mechanism_types())
+    for (const auto& s : t->series)
+      out.emplace_back(s.name, std::string(s.long_name) + " [" + s.units + "] (step" +
+                                   (s.dim ? std::string(", ") + s.dim : "") + ")");
   for (const auto& s : kSummaries)
     out.emplace_back(s.name, std::string(s.long_name) + " [" + s.units + "] (scalar)");
+  for (const MechanismType* t : mechanism_types())
+    for (const auto& s : t->summaries)
+      out.emplace_back(s.name, std::string(s.long_name) + " [" + s.units + "] (scalar)");
   out.emplace_back("map_occupancy", "what each cell holds, see flag_meanings (snapshot, y, x)");
   out.emplace_back("map_killings", "killings in each cell since the previous snapshot (snapshot, y, x)");
   out.emplace_back("map_legitimacy",
@@ -168,16 +156,19 @@ std::vector<std::pair<std::string, std::string>> output_catalogue() {
 
 std::size_t series_width(int groups) {
   std::size_t total = 0;
-  for (const auto& s : kSeries) {
-    const std::string d = s.dim ? s.dim : "";
-    total += d.empty()        ? 1
-             : d == "group"   ? static_cast<std::size_t>(groups)
-             : d == "faction" ? 3
-             : d == "decile"  ? 9
-             : d == "zone"    ? 5
-                              : static_cast<std::size_t>(kMaxContingents);
-  }
+  for (const auto& s : kSeries) total += dim_width(s.dim, groups);
+  for (const MechanismType* t : mechanism_types())
+    for (const auto& s : t->series) total += dim_width(s.dim, groups);
   return total;
+}
+
+Recorder::Handle PeaceModel::series_handle(std::string_view name) const {
+  if (const std::size_t i = slot(std::string(name).c_str()); i < kNumSeries) return h_[i];
+  const auto types = mechanism_types();
+  for (std::size_t k = 0; k < types.size(); ++k)
+    for (std::size_t j = 0; j < types[k]->series.size(); ++j)
+      if (name == types[k]->series[j].name) return mechanisms_[k]->handles.at(j);
+  throw std::logic_error("no series " + std::string(name));
 }
 
 std::vector<Coordinate> PeaceModel::coordinates() const {
@@ -198,26 +189,25 @@ std::vector<Coordinate> PeaceModel::coordinates() const {
 void PeaceModel::declare(Recorder& rec) {
   for (std::size_t i = 0; i < kNumSeries; ++i) {
     const SeriesDef& s = kSeries[i];
-    std::size_t width = 1;
     std::vector<std::string> dims{"step"};
-    if (s.dim) {
-      dims.emplace_back(s.dim);
-      const std::string d = s.dim;
-      width = d == "group"     ? static_cast<std::size_t>(cfg_.base.groups)
-              : d == "faction" ? 3
-              : d == "decile"  ? 9
-              : d == "zone"    ? 5
-                               : kMaxContingents;
+    if (s.dim) dims.emplace_back(s.dim);
+    h_[i] = rec.add({s.name, s.long_name, s.units, s.dtype, dims, {}}, dim_width(s.dim, cfg_.base.groups));
+  }
+  const auto types = mechanism_types();
+  for (std::size_t k = 0; k < types.size(); ++k) {
+    mechanisms_[k]->handles.clear();
+    for (const SeriesDef& s : types[k]->series) {
+      std::vector<std::string> dims{"step"};
+      if (s.dim) dims.emplace_back(s.dim);
+      mechanisms_[k]->handles.push_back(
+          rec.add({s.name, s.long_name, s.units, s.dtype, dims, {}}, dim_width(s.dim, cfg_.base.groups)));
     }
-    h_[i] = rec.add({s.name, s.long_name, s.units, s.dtype, dims, {}}, width);
   }
 }
 
 void PeaceModel::observe(Recorder& rec) {
   std::int64_t quiet = 0, active = 0, jailed = 0, security = 0, displaced = 0, constables = 0, police = 0,
-               pk = 0, on_duty = 0, refugees = 0;
-  std::int64_t by_zone[5] = {0, 0, 0, 0, 0};
-  double mission_legit = 0;
+               pk = 0, on_duty = 0;
   std::int64_t alive[2] = {0, 0}, armed[3] = {0, 0, 0}, unarmed[3] = {0, 0, 0}, present[kMaxContingents] = {};
   double legit = 0, hard = 0, skill = 0, n_cit = 0;
   std::vector<std::int64_t> histogram(1001, 0);
@@ -228,11 +218,9 @@ void PeaceModel::observe(Recorder& rec) {
       case Kind::Citizen:
         if (agents_.status[i] == Status::Jailed) {
           ++jailed;
-        } else if (agents_.abroad[i]) {
-          ++refugees;
+        } else if (abroad(i)) {
+          // counted by the refugees mechanism
         } else {
-          mission_legit += agents_.mission_legitimacy[i];
-          if (c >= 0) ++by_zone[control_zone(incumbent_share(c))];
           agents_.status[i] == Status::Active ? ++active : ++quiet;
           const double l = legitimacy_of(i);
           legit += l;
@@ -354,24 +342,18 @@ void PeaceModel::observe(Recorder& rec) {
   const std::int64_t people = population();
   put("civilian_death_rate", 365.0 * 1e5 * static_cast<double>(events_.killed[0] + events_.killed[1]) /
                                  static_cast<double>(std::max<std::int64_t>(1, people)));
-  put("refugees", refugees);
-  put("refugee_returns", events_.returns);
-  put("mission_legitimacy_mean", cfg_.legitimacy.mission_separate && mission_present() && n_cit > 0
-                                     ? mission_legit / n_cit
-                                     : std::nan(""));
   put("imposed_outcomes", events_.imposed);
   put("spoilers_captured", events_.spoilers_captured);
   put("killings_selective", events_.selective);
   put("killings_indiscriminate", events_.indiscriminate);
   put("rival_killings", events_.rival_killings);
-  put("killings_by_zone", std::span<const std::int64_t>(events_.zone_killings, 5));
-  put("citizens_by_zone", std::span<const std::int64_t>(by_zone, 5));
   put("protection_recruits", events_.protection_recruits);
+  for (const auto& m : mechanisms_) m->observe(*this, rec);
 }
 
 std::vector<Scalar> PeaceModel::summary(const Recorder& rec) const {
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  auto ints = [&](const char* name) { return rec.ints(h_[slot(name)]); };
+  auto ints = [&](const char* name) { return rec.ints(series_handle(name)); };
   auto sum = [](std::span<const std::int64_t> v) {
     std::int64_t s = 0;
     for (const auto x : v) s += x;
@@ -492,6 +474,18 @@ std::vector<Scalar> PeaceModel::summary(const Recorder& rec) const {
           {{s.name, s.long_name, s.units, DType::Int64, {}, {}}, static_cast<std::int64_t>(values[i])});
     else
       out.push_back({{s.name, s.long_name, s.units, DType::Float64, {}, {}}, values[i]});
+  }
+  const auto types = mechanism_types();
+  for (std::size_t k = 0; k < types.size(); ++k) {
+    const std::vector<AttrValue> v = mechanisms_[k]->summary(*this, rec);
+    if (v.size() != types[k]->summaries.size())
+      throw std::logic_error(std::string("mechanism ") + types[k]->name +
+                             " gave the wrong number of summaries");
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const SummaryDef& s = types[k]->summaries[i];
+      const DType t = std::holds_alternative<std::int64_t>(v[i]) ? DType::Int64 : DType::Float64;
+      out.push_back({{s.name, s.long_name, s.units, t, {}, {}}, v[i]});
+    }
   }
   return out;
 }

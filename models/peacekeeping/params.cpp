@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "keepsim/core/errors.hpp"
+#include "models/peacekeeping/mechanism.hpp"
 
 namespace keepsim::peace {
 namespace {
@@ -47,10 +48,8 @@ void declare_params(Schema& s) {
   s.add(real_param("scale.km_per_cell", 1, "km", 1e-6, 1e6, "side of one cell"));
   s.add(int_param("start.burn_in_days", 0, "days", 0, 100000,
                   "days of pre-mission dynamics run before day 0 and not recorded (a post-conflict start)"));
-  // 7.15 territorial control.
-  s.add(bool_param("control.enabled", false,
-                   "territorial control from the armed actors nearby, and violence by control zone (7.15)"));
-  s.add(real_param("control.radius", 5, "cells", 0, 1000, "radius over which armed presence counts"));
+  // The mechanisms that are components (mechanism.hpp), in registration order.
+  for (const MechanismType* t : mechanism_types()) t->declare_params(s);
 
   // ODD 7.2 local legitimacy.
   s.add(bool_param("legitimacy.local", false, "each citizen holds its own legitimacy L_i (ODD 7.2)"));
@@ -66,11 +65,6 @@ void declare_params(Schema& s) {
   s.add(real_param("legitimacy.relax", 0, "1/day", 0, 1, "a_rel: pull of L_i back toward its start value"));
   s.add(int_param("legitimacy.secure_days", 30, "days", 1, kDays,
                   "K: days without a killing that make secure"));
-  s.add(bool_param("legitimacy.mission_separate", false,
-                   "track the mission's popular legitimacy M_i apart from the government's L_i (7.13)"));
-  s.add(real_param("legitimacy.mission_initial", 0.5, "1", 0, 1, "M_i when the mission arrives"));
-  s.add(real_param("legitimacy.mission_security_gain", 0, "1/day", 0, 1,
-                   "gain of M_i on a secure day with a mission unit in sight"));
 
   // ODD 7.3 hardship.
   s.add(
@@ -143,8 +137,6 @@ void declare_params(Schema& s) {
                    "how far a flight can go (0: citizen vision)"));
   s.add(real_param("displacement.fear_radius", 0, "cells", 0, 1000,
                    "a killing of the own group within this radius drives flight (0: citizen vision)"));
-  s.add(real_param("displacement.refugee_probability", 0, "1", 0, 1,
-                   "chance a flight leaves the country (refugees), on a map with a border"));
 
   // ODD 7.7 aid convoys.
   s.add(bool_param("aid.enabled", false, "aid convoys from depots to towns (ODD 7.7)"));
@@ -297,9 +289,6 @@ Config read_config(const Params& p) {
   l.aid_gain = p.get_real("legitimacy.aid_gain");
   l.relax = p.get_real("legitimacy.relax");
   l.secure_days = p.get_int("legitimacy.secure_days");
-  l.mission_separate = p.get_bool("legitimacy.mission_separate");
-  l.mission_initial = p.get_real("legitimacy.mission_initial");
-  l.mission_security_gain = p.get_real("legitimacy.mission_security_gain");
 
   auto& h = c.hardship;
   h.enabled = p.get_bool("hardship.enabled");
@@ -351,7 +340,6 @@ Config read_config(const Params& p) {
   d.return_probability = p.get_real("displacement.return_probability");
   d.flight_radius = p.get_real("displacement.flight_radius");
   d.fear_radius = p.get_real("displacement.fear_radius");
-  d.refugee_probability = p.get_real("displacement.refugee_probability");
 
   auto& a = c.aid;
   a.enabled = p.get_bool("aid.enabled");
@@ -429,13 +417,13 @@ Config read_config(const Params& p) {
   c.people_per_agent = p.get_real("scale.people_per_agent");
   c.km_per_cell = p.get_real("scale.km_per_cell");
   c.burn_in_days = p.get_int("start.burn_in_days");
-  c.control = p.get_bool("control.enabled");
-  c.control_radius = p.get_real("control.radius");
   c.killing_threshold = p.get_real("summary.killing_threshold");
   c.stable_days = p.get_int("summary.stable_days");
   c.relapse_days = p.get_int("summary.relapse_days");
   c.calm_window = p.get_int("summary.calm_window");
   c.map_every = p.get_int("output.map_every");
+
+  for (const MechanismType* t : mechanism_types()) c.mechanisms.push_back(t->read(p, c));
 
   // Cross-parameter checks, each naming the key that makes the combination impossible.
   if (m.enabled && std::abs(weight_sum - 1.0) > 1e-6) {

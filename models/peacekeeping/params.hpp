@@ -5,6 +5,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,15 +28,14 @@ inline constexpr int kMaxContingents = 6;
 inline constexpr int kFactions = 3;  ///< militia of group 0, militia of group 1, bandits
 inline constexpr int kBandits = 2;
 
+class Mechanism;
+
 struct LegitimacyParams {  // ODD 7.2
   bool local = false;
   double exclusion_gap = 0;  // 7.17: group 1 is out of power
   double initial_spread = 0, secure_gain = 0, victim_loss = 0, imposition_loss = 0, abuse_loss = 0,
          gov_gain = 0, aid_gain = 0, relax = 0;
   std::int64_t secure_days = 30;
-  // 7.13: the mission's popular legitimacy M_i, kept apart from the government's L_i.
-  bool mission_separate = false;
-  double mission_initial = 0.5, mission_security_gain = 0;
 };
 
 struct HardshipParams {  // ODD 7.3
@@ -72,7 +72,7 @@ struct DisplacementParams {  // ODD 7.6
   bool forced_return = false;
   double return_probability = 0;
   std::int64_t return_interval = 30;
-  double flight_radius = 0, fear_radius = 0, refugee_probability = 0;  // 7.16
+  double flight_radius = 0, fear_radius = 0;  // 7.16 (refuge abroad: refugees.hpp)
 };
 
 struct AidParams {  // ODD 7.7
@@ -135,13 +135,13 @@ struct Config {
   ConstabularyParams constabulary;
   double people_per_agent = 1, km_per_cell = 1;  ///< 7.12: what an agent and a cell stand for
   std::int64_t burn_in_days = 0;                 ///< 7.12: days of pre-mission dynamics before day 0
-  bool control = false;                          ///< 7.15: territorial control and its zones
-  double control_radius = 5;
   double killing_threshold = 36.5;  ///< killings per 100k inhabitants per year below which a day is calm
   std::int64_t stable_days = 90;    ///< M: calm days in a row that make security stable
   std::int64_t calm_window = 30;    ///< days over which the daily killing rate is averaged
   std::int64_t relapse_days = 180;  ///< Y: window before and after the mission leaves
   std::int64_t map_every = 0;       ///< maps every N days (0: none)
+  /// The prototype of every registered mechanism, in registration order (mechanism.hpp).
+  std::vector<std::shared_ptr<const Mechanism>> mechanisms;
 };
 
 /// Killings per 100k inhabitants per year, averaged over the `window` days ending at index `end` (exclusive)

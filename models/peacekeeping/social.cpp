@@ -9,6 +9,46 @@
 namespace keepsim::peace {
 
 void PeaceModel::step() {
+  // The day's phases in their one order (mechanism.hpp Phase, ODD 3): the model's own work for the phase,
+  // then the mechanisms that hook it, in registration order.
+  for (std::size_t p = 0; p < kPhases; ++p) {
+    run_phase(static_cast<Phase>(p));
+    for (Mechanism* m : hooks_[p]) m->run(static_cast<Phase>(p), *this);
+  }
+#ifndef NDEBUG
+  check_invariants();  // debug builds check every day; the tests check release builds too
+#endif
+}
+
+void PeaceModel::run_phase(Phase p) {
+  switch (p) {
+    case Phase::DayStart:
+      start_day();
+      break;
+    case Phase::Mission:
+      mission_day();  // with constabulary_day()
+      break;
+    case Phase::Environment:
+      environment_day();
+      break;
+    case Phase::BeforeAgents:
+      break;
+    case Phase::Agents:
+      act_all();
+      break;
+    case Phase::Justice:
+      justice_day();
+      break;
+    case Phase::Social:
+      social_day();
+      break;
+    case Phase::DayEnd:
+      end_day();
+      break;
+  }
+}
+
+void PeaceModel::start_day() {
   ++day_;
   events_ = Events{};
   // Yesterday's marks leave the *_today layers; killings older than K days leave the "recent" layer.
@@ -32,14 +72,6 @@ void PeaceModel::step() {
 
   legitimacy_ = legitimacy_at(day_);
   apply_cop_schedule();
-  mission_day();      // 1. mission layer
-  environment_day();  // 2. border inflow, convoys
-  act_all();          // 3. agents act
-  justice_day();      // 4. jail terms, releases
-  social_day();       // 5. legitimacy and hardship
-#ifndef NDEBUG
-  check_invariants();  // debug builds check every day; the tests check release builds too
-#endif
 }
 
 double PeaceModel::legitimacy_at(std::int64_t t) const {
@@ -128,6 +160,7 @@ void PeaceModel::social_day() {
   const LegitimacyParams& L = cfg_.legitimacy;
   const HardshipParams& H = cfg_.hardship;
   const bool present = mission_present();
+  const bool separate = mission_legitimacy_ && mission_legitimacy_->separate;  // ODD 7.13
   const bool watch = L.local || H.enabled || cfg_.displacement.enabled;
   // Imposition (7.2, 7.13): a daily cost while the mission is present, or, with imposition_interval, one
   // imposed outcome (a decision taken over the heads of the people: a timetable, a constitution, a returns
@@ -168,19 +201,21 @@ void PeaceModel::social_day() {
         const double l = agents_.legitimacy[i];
         // Imposed outcomes cost the government's legitimacy (7.2) unless the mission's own is kept apart
         // (7.13), where they cost the mission's.
-        const double imposed = present && !L.mission_separate ? imposition_today : 0.0;
+        const double imposed = present && !separate ? imposition_today : 0.0;
         const double next = l + L.secure_gain * secure - L.victim_loss * victimised -
                             L.imposition_loss * imposed - L.abuse_loss * abused + L.gov_gain * presence +
                             L.aid_gain * aided + L.relax * (agents_.legitimacy0[i] - l);
         agents_.legitimacy[i] = static_cast<float>(std::clamp(next, 0.0, 1.0));
-        if (L.mission_separate && present) {
-          // ODD 7.13: the mission gains where it is seen delivering security, loses with abuse it is
-          // near and with each imposed outcome, and relaxes toward its starting value.
-          const double m = agents_.mission_legitimacy[i];
+        if (separate && present) {
+          // ODD 7.13 (mission_legitimacy.hpp): the mission gains where it is seen delivering security, loses
+          // with abuse it is near and with each imposed outcome, and relaxes toward its starting value.
+          std::vector<float>& M = mission_legitimacy_->value;
+          const double m = M[i];
           const bool seen = query_.count(peacekeepers_, here, citizen_vision_) > 0;
-          const double nm = m + L.mission_security_gain * (secure && seen) - L.abuse_loss * abused -
-                            L.imposition_loss * imposition_today + L.relax * (L.mission_initial - m);
-          agents_.mission_legitimacy[i] = static_cast<float>(std::clamp(nm, 0.0, 1.0));
+          const double nm = m + mission_legitimacy_->security_gain * (secure && seen) -
+                            L.abuse_loss * abused - L.imposition_loss * imposition_today +
+                            L.relax * (mission_legitimacy_->initial - m);
+          M[i] = static_cast<float>(std::clamp(nm, 0.0, 1.0));
         }
       }
       if (H.enabled) {
@@ -248,9 +283,10 @@ void PeaceModel::social_day() {
     for (std::size_t i = 0; i < agents_.size(); ++i) {
       if (agents_.kind[i] != Kind::Citizen || agents_.home[i] < 0 || agents_.status[i] == Status::Dead)
         continue;
-      if (agents_.cell[i] < 0 && !agents_.abroad[i]) continue;  // jailed, or away on other business
+      const bool away = abroad(i);
+      if (agents_.cell[i] < 0 && !away) continue;  // jailed, or away on other business
       const std::int32_t home = agents_.home[i];
-      if (!agents_.abroad[i] && region_of(agents_.cell[i]) == region_of(home)) continue;
+      if (!away && region_of(agents_.cell[i]) == region_of(home)) continue;
       if (query_.count(kill_recent_, home, citizen_vision_) > 0 || kill_recent_.test(home)) continue;
       Stream s(cfg_.base.seed, kReturn, i, static_cast<std::uint64_t>(day_));
       if (!s.bernoulli(cfg_.displacement.return_probability)) continue;
@@ -258,13 +294,15 @@ void PeaceModel::social_day() {
       if (c < 0 || region_of(c) != region_of(home)) continue;
       vacate(i);
       place(i, c);
-      if (agents_.abroad[i]) agents_.abroad[i] = 0, ++events_.returns;
+      if (away) refugees_->come_home(i);
     }
   }
   if (cfg_.displacement.enabled && cfg_.displacement.forced_return && present &&
       day_ % cfg_.displacement.return_interval == 0)
     forced_return();
+}
 
+void PeaceModel::end_day() {
   // Aggregates the mission layer reads tomorrow.
   std::vector<double> sum(static_cast<std::size_t>(regions_), 0), n(static_cast<std::size_t>(regions_), 0);
   double total = 0, count = 0;
@@ -304,13 +342,14 @@ void PeaceModel::forced_return() {
   for (std::size_t i = 0; i < agents_.size(); ++i) {
     if (agents_.kind[i] != Kind::Citizen || agents_.home[i] < 0 || agents_.status[i] == Status::Dead)
       continue;
-    if (agents_.cell[i] < 0 && !agents_.abroad[i]) continue;
-    if (!agents_.abroad[i] && region_of(agents_.cell[i]) == region_of(agents_.home[i])) continue;
+    const bool away = abroad(i);
+    if (agents_.cell[i] < 0 && !away) continue;
+    if (!away && region_of(agents_.cell[i]) == region_of(agents_.home[i])) continue;
     const std::int32_t c = empty_cell_near(agents_.home[i], 2, s);
     if (c < 0 || region_of(c) != region_of(agents_.home[i])) continue;
     vacate(i);
     place(i, c);
-    if (agents_.abroad[i]) agents_.abroad[i] = 0, ++events_.returns;  // refugees are sent back too
+    if (away) refugees_->come_home(i);  // refugees are sent back too
   }
 }
 

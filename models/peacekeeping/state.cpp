@@ -63,8 +63,6 @@ constexpr std::pair<const char*, std::int64_t Events::*> kEventCounts[] = {
     {"selective", &Events::selective},
     {"indiscriminate", &Events::indiscriminate},
     {"rival_killings", &Events::rival_killings},
-    {"refugees_out", &Events::refugees_out},
-    {"returns", &Events::returns},
     {"imposed", &Events::imposed},
     {"protection_recruits", &Events::protection_recruits},
 };
@@ -112,7 +110,6 @@ void PeaceModel::save_state(StateWriter& w) const {
   w.put("dead_people", dead_people_);
   for (const auto& [name, member] : kEventCounts) w.put(std::string("events.") + name, events_.*member);
   w.put("events.killed", std::span<const std::int64_t>(events_.killed, 2));
-  w.put("events.zone_killings", std::span<const std::int64_t>(events_.zone_killings, 5));
   w.put("events.arms_inflow", events_.arms_inflow);
   w.put("events.arms_interdicted", events_.arms_interdicted);
 
@@ -143,8 +140,6 @@ void PeaceModel::save_state(StateWriter& w) const {
   w.put("agents.skill", a.skill);
   w.put("agents.jail_region", a.jail_region);
   w.put("agents.aided", a.aided);
-  w.put("agents.mission_legitimacy", a.mission_legitimacy);
-  w.put("agents.abroad", a.abroad);
 
   const std::int64_t cells = grid_.cells();
   w.put("cells.code", code_);
@@ -232,6 +227,7 @@ void PeaceModel::save_state(StateWriter& w) const {
   w.put("mission.domestic_constables", domestic_constables_);
   w.put("mission.mean_legitimacy", mean_legitimacy_);
   w.put("mission.killings_by_day", killings_by_day_);
+  for (const auto& m : mechanisms_) m->save(w);  // each mechanism's own fields (mechanism.hpp)
 }
 
 void PeaceModel::load_state(const StateReader& r) {
@@ -255,7 +251,6 @@ void PeaceModel::load_state(const StateReader& r) {
   for (const auto& [name, member] : kEventCounts)
     events_.*member = r.value<std::int64_t>(std::string("events.") + name);
   r.get_into("events.killed", std::span<std::int64_t>(events_.killed, 2));
-  r.get_into("events.zone_killings", std::span<std::int64_t>(events_.zone_killings, 5));
   events_.arms_inflow = r.value<double>("events.arms_inflow");
   events_.arms_interdicted = r.value<double>("events.arms_interdicted");
 
@@ -287,8 +282,6 @@ void PeaceModel::load_state(const StateReader& r) {
   a.skill = r.get<float>("agents.skill", n);
   a.jail_region = r.get<std::uint16_t>("agents.jail_region", n);
   a.aided = r.get<std::uint8_t>("agents.aided", n);
-  a.mission_legitimacy = r.get<float>("agents.mission_legitimacy", n);
-  a.abroad = r.get<std::uint8_t>("agents.abroad", n);
 
   const std::int64_t cells = grid_.cells();
   const auto ucells = static_cast<std::size_t>(cells);
@@ -405,6 +398,7 @@ void PeaceModel::load_state(const StateReader& r) {
   domestic_constables_ = r.value<std::int64_t>("mission.domestic_constables");
   mean_legitimacy_ = r.value<double>("mission.mean_legitimacy");
   killings_by_day_ = r.get<std::int64_t>("mission.killings_by_day");
+  for (const auto& m : mechanisms_) m->load(r, *this);
   try {
     check_invariants();
   } catch (const std::logic_error& e) {

@@ -1,0 +1,115 @@
+// ODD 7.15 territorial control as a component (mechanism.hpp): its parameters, its per-cell share, its
+// daily computation before the agents' turns, its two series and its checkpoint field.
+#include "models/peacekeeping/control.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "models/peacekeeping/model.hpp"
+
+namespace keepsim::peace {
+namespace {
+
+constexpr SeriesDef kSeries[] = {
+    {"killings_by_zone", "civilians killed by militias in the day, by the control zone of the victim's cell",
+     "1", DType::Int64, "zone"},
+    {"citizens_by_zone", "citizens on the grid by the control zone of their cell", "1", DType::Int64, "zone"},
+};
+
+void declare(Schema& s) {
+  s.add(bool_param("control.enabled", false,
+                   "territorial control from the armed actors nearby, and violence by control zone (7.15)"));
+  s.add(real_param("control.radius", 5, "cells", 0, 1000, "radius over which armed presence counts"));
+}
+
+std::shared_ptr<const Mechanism> read(const Params& p, const Config& c) {
+  auto m = std::make_shared<Control>();
+  m->on = p.get_bool("control.enabled") || c.spoilers.political;
+  m->radius = p.get_real("control.radius");
+  return m;
+}
+
+}  // namespace
+
+extern const MechanismType control_mechanism = {"control", &declare, &read, kSeries, {}};
+
+void Control::run(Phase p, PeaceModel& m) {
+  if (p == Phase::DayStart) std::fill(std::begin(zone_killings_), std::end(zone_killings_), 0);
+  if (p == Phase::BeforeAgents && on) compute(m);
+}
+
+void Control::after_burn_in(PeaceModel&) {
+  std::fill(std::begin(zone_killings_), std::end(zone_killings_), 0);
+}
+
+void Control::compute(const PeaceModel& m) {
+  // ODD 7.15: the incumbent's share of armed presence within control.radius (a square window), from
+  // yesterday's end positions: security units count 1 (constables and police their skill q), every armed
+  // spoiler 1, and the state's ordinary presence 1 everywhere, so that a place no one contests is the
+  // government's. Summed-area tables make it linear in the number of cells.
+  const Grid& grid = m.grid();
+  const auto& code = m.codes();
+  const auto& occupant = m.occupants();
+  const auto& skill = m.agents().skill;
+  const int w = grid.width(), h = grid.height();
+  const int r = static_cast<int>(std::floor(radius + 1e-9));
+  const auto W = static_cast<std::size_t>(w + 1);
+  std::vector<double> sec(W * static_cast<std::size_t>(h + 1), 0), arm(sec.size(), 0);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      const auto c = static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x);
+      const std::uint8_t k = cell::kind(code[c]);
+      double s = 0, a = 0;
+      if (k == cell::kPeacekeeper) s = 1;
+      if (k == cell::kConstable) s = skill[static_cast<std::size_t>(occupant[c])];
+      if (k == cell::kSpoiler && (code[c] & 4)) a = 1;
+      const std::size_t i = static_cast<std::size_t>(y + 1) * W + static_cast<std::size_t>(x + 1);
+      sec[i] = s + sec[i - 1] + sec[i - W] - sec[i - W - 1];
+      arm[i] = a + arm[i - 1] + arm[i - W] - arm[i - W - 1];
+    }
+  share_.resize(static_cast<std::size_t>(grid.cells()));
+  auto box = [&](const std::vector<double>& t, int y0, int y1, int x0, int x1) {
+    return t[static_cast<std::size_t>(y1) * W + static_cast<std::size_t>(x1)] -
+           t[static_cast<std::size_t>(y0) * W + static_cast<std::size_t>(x1)] -
+           t[static_cast<std::size_t>(y1) * W + static_cast<std::size_t>(x0)] +
+           t[static_cast<std::size_t>(y0) * W + static_cast<std::size_t>(x0)];
+  };
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      const int y0 = std::max(0, y - r), y1 = std::min(h, y + r + 1), x0 = std::max(0, x - r),
+                x1 = std::min(w, x + r + 1);
+      const double s = 1.0 + box(sec, y0, y1, x0, x1), a = box(arm, y0, y1, x0, x1);
+      share_[static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x)] =
+          static_cast<float>(s / (s + a));
+    }
+}
+
+void Control::observe(const PeaceModel& m, Recorder& rec) const {
+  // Citizens on the grid (not jailed, not abroad) by the zone of their cell.
+  std::int64_t by_zone[5] = {0, 0, 0, 0, 0};
+  const Agents& a = m.agents();
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a.kind[i] == Kind::Citizen && a.status[i] != Status::Dead && a.status[i] != Status::Jailed &&
+        !m.abroad(i) && a.cell[i] >= 0)
+      ++by_zone[control_zone(incumbent_share(a.cell[i]))];
+  put(rec, 0, std::span<const std::int64_t>(zone_killings_, 5));
+  put(rec, 1, std::span<const std::int64_t>(by_zone, 5));
+}
+
+void Control::save(StateWriter& w) const {
+  // The share is recomputed before it is next read (Phase::BeforeAgents); the day's counts are saved so
+  // that a loaded model is the saved one.
+  w.put("events.zone_killings", std::span<const std::int64_t>(zone_killings_, 5));
+}
+
+void Control::load(const StateReader& r, PeaceModel&) {
+  r.get_into("events.zone_killings", std::span<std::int64_t>(zone_killings_, 5));
+}
+
+void Control::memory(double cells, double, double& state, double& transient) const {
+  if (!on) return;
+  state += 4 * cells;          // the share per cell
+  transient += 2 * 8 * cells;  // its summed-area tables
+}
+
+}  // namespace keepsim::peace

@@ -1,0 +1,144 @@
+// The peacekeeping day as named phases, and the component interface through which a mechanism of ODD 7 is
+// one unit: its parameters (its part of the schema), its agent and cell columns, the phases it hooks, its
+// series and summaries, and its checkpoint fields (docs/design.md, "Mechanisms as components"). Adding a
+// mechanism is one new file that defines a MechanismType, and one line in mechanisms.cpp.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "keepsim/core/model.hpp"
+#include "keepsim/core/params.hpp"
+#include "keepsim/core/recorder.hpp"
+#include "keepsim/core/state.hpp"
+
+namespace keepsim::peace {
+
+class PeaceModel;
+struct Agents;
+struct Config;
+
+/// The phases of one day, in the order PeaceModel::step() runs them (ODD 3). Each runs the model's own
+/// work for the phase first (what is not yet a component), then every registered mechanism that hooks it,
+/// in registration order. The recording of the day (ODD 3 row 6) is Model::observe, called by the runner.
+enum class Phase : std::uint8_t {
+  DayStart,      ///< t <- t+1, counters zeroed, yesterday's marks cleared, Epstein's schedules
+  Mission,       ///< mission layer, constabulary and police (ODD 7.8 to 7.10)
+  Environment,   ///< arms over the border, convoys (7.5, 7.7)
+  BeforeAgents,  ///< what the agents' turns read, from yesterday's end positions (control, 7.15)
+  Agents,        ///< every agent on the grid acts once, in a shuffled order (7.1, 7.5, 7.6, 7.8, 7.14)
+  Justice,       ///< ageing, jail terms, releases (7.1, 7.4)
+  Social,        ///< legitimacy, hardship, development, DDR, return (7.2 to 7.6, 7.13, 7.16)
+  DayEnd,        ///< the aggregates the mission layer reads tomorrow (ODD 3)
+};
+inline constexpr std::size_t kPhases = 8;
+inline constexpr std::array<const char*, kPhases> kPhaseNames = {
+    "day_start", "mission", "environment", "before_agents", "agents", "justice", "social", "day_end"};
+
+/// One output series (docs/output.md): `dim` is a second dimension (group, faction, decile, contingent,
+/// zone) or nullptr.
+struct SeriesDef {
+  const char* name;
+  const char* long_name;
+  const char* units;
+  DType dtype;
+  const char* dim;
+};
+
+/// One run summary scalar (`summary_*`).
+struct SummaryDef {
+  const char* name;
+  const char* long_name;
+  const char* units;
+};
+
+/// Values of one series dimension: how many columns a series with `dim` has.
+std::size_t dim_width(const char* dim, int groups);
+
+/// A mechanism's state and daily work. A model holds one instance of every registered mechanism, made from
+/// the prototype read_config built (so keepsim validate checks the mechanism's parameters too).
+///
+/// Hooks are called once per phase per day, never per agent: a mechanism whose rule runs inside an agent's
+/// turn keeps that rule in the agent's inlined turn (act.cpp) and provides its data from here.
+class Mechanism {
+ public:
+  virtual ~Mechanism() = default;
+  /// A fresh copy of this prototype, for one model.
+  virtual std::unique_ptr<Mechanism> clone() const = 0;
+
+  /// Once, after the model has placed its agents (before the burn-in): allocate cell columns, attach agent
+  /// columns (attach_column), read the map.
+  virtual void init(PeaceModel&) {}
+  /// The phases this mechanism hooks; run() is called for each, once a day.
+  virtual std::vector<Phase> phases() const { return {}; }
+  virtual void run(Phase, PeaceModel&) {}
+  /// After the burn-in (ODD 7.12): reset what the burn-in counted but the run must not.
+  virtual void after_burn_in(PeaceModel&) {}
+  /// The day's values of the series of its MechanismType, in the order declared there (put).
+  virtual void observe(const PeaceModel&, Recorder&) const {}
+  /// The values of the summaries of its MechanismType, in order, from the recorded series.
+  virtual std::vector<AttrValue> summary(const PeaceModel&, const Recorder&) const { return {}; }
+  /// Checkpoint fields (state.cpp writes the model's own around them). Names should start with the
+  /// mechanism's name, or "agents." for an agent column.
+  virtual void save(StateWriter&) const {}
+  /// Called after the model has loaded its own fields, so that m.agents().size() is the saved number.
+  virtual void load(const StateReader&, PeaceModel&) {}
+  /// Adds its bytes to the memory estimate (models/memory.hpp): state kept all run, and transient buffers.
+  /// `agent_slots` is the capacity the agent columns grow to.
+  virtual void memory(double /*cells*/, double /*agent_slots*/, double& /*state*/,
+                      double& /*transient*/) const {}
+
+  /// The recorder handles of its series, set by PeaceModel::declare.
+  std::vector<Recorder::Handle> handles;
+
+ protected:
+  void put(Recorder& rec, std::size_t series, std::int64_t v) const { rec.put(handles[series], v); }
+  void put(Recorder& rec, std::size_t series, double v) const { rec.put(handles[series], v); }
+  void put(Recorder& rec, std::size_t series, std::span<const std::int64_t> v) const {
+    rec.put(handles[series], v);
+  }
+  void put(Recorder& rec, std::size_t series, std::span<const double> v) const {
+    rec.put(handles[series], v);
+  }
+
+  // What a mechanism may change in the model, in one place (PeaceModel befriends Mechanism, not its
+  // subclasses): the agents, the day's event counters. Read-only access is PeaceModel's public interface.
+  static Agents& agents(PeaceModel& m);
+  static struct Events& events(PeaceModel& m);
+  /// A per-agent column owned by the mechanism: every agent added from now on gets `fill` in it, and it is
+  /// grown to the current number of agents at once.
+  static void attach_column(PeaceModel& m, std::vector<float>& column, float fill = 0);
+  static void attach_column(PeaceModel& m, std::vector<std::uint8_t>& column, std::uint8_t fill = 0);
+  static void attach_column(PeaceModel& m, std::vector<std::int32_t>& column, std::int32_t fill = 0);
+};
+
+/// Implements clone() for a mechanism class M.
+template <class M>
+class MechanismOf : public Mechanism {
+ public:
+  std::unique_ptr<Mechanism> clone() const override {
+    return std::make_unique<M>(static_cast<const M&>(*this));
+  }
+};
+
+/// What the registration list names: a mechanism's parameters, series and summaries, and how to build it.
+struct MechanismType {
+  const char* name;
+  /// Adds the mechanism's parameters to the schema.
+  void (*declare_params)(Schema&);
+  /// Reads and cross-checks its parameters (throws ConfigError naming the key) and returns the prototype,
+  /// also when the mechanism is switched off (its series are recorded all the same). `config` is the
+  /// model's config so far (read_config reads the mechanisms last), for checks that involve other keys.
+  std::shared_ptr<const Mechanism> (*read)(const Params&, const Config& config);
+  std::span<const SeriesDef> series;
+  std::span<const SummaryDef> summaries;
+};
+
+/// Every registered mechanism, in registration order (mechanisms.cpp): the order of their hooks within a
+/// phase, of their series after the model's own, of their parameters in the schema.
+std::span<const MechanismType* const> mechanism_types();
+
+}  // namespace keepsim::peace

@@ -1,0 +1,68 @@
+// The registration list of the peacekeeping model's mechanisms (docs/design.md, "Mechanisms as
+// components"), and what every mechanism shares: the column helpers of Mechanism and the widths of series
+// dimensions. A mechanism file defines `extern const MechanismType NAME_mechanism`; its line below is all
+// the rest of the model needs to know of it.
+#include <stdexcept>
+#include <string>
+
+#include "models/peacekeeping/mechanism.hpp"
+#include "models/peacekeeping/model.hpp"
+
+// One line per mechanism. The order is the order of their hooks within a phase, of their series after the
+// model's own in the run file, and of their parameters in the schema; it is part of the results.
+#define KEEPSIM_PEACE_MECHANISMS(X)                                                                \
+  X(control)            /* ODD 7.15 territorial control and the zones of violence (control.cpp) */ \
+  X(refugees)           /* ODD 7.16 refuge abroad (refugees.cpp) */                                \
+  X(mission_legitimacy) /* ODD 7.13 the mission's popular legitimacy M_i (mission_legitimacy.cpp) */
+
+namespace keepsim::peace {
+
+#define KEEPSIM_DECLARE_MECHANISM(name) extern const MechanismType name##_mechanism;
+KEEPSIM_PEACE_MECHANISMS(KEEPSIM_DECLARE_MECHANISM)
+#undef KEEPSIM_DECLARE_MECHANISM
+
+namespace {
+#define KEEPSIM_LIST_MECHANISM(name) &name##_mechanism,
+const MechanismType* const kTypes[] = {KEEPSIM_PEACE_MECHANISMS(KEEPSIM_LIST_MECHANISM)};
+#undef KEEPSIM_LIST_MECHANISM
+}  // namespace
+
+std::span<const MechanismType* const> mechanism_types() {
+  return kTypes;
+}
+
+std::size_t dim_width(const char* dim, int groups) {
+  if (dim == nullptr) return 1;
+  const std::string d = dim;
+  if (d == "group") return static_cast<std::size_t>(groups);
+  if (d == "faction") return kFactions;
+  if (d == "decile") return 9;
+  if (d == "zone") return 5;
+  if (d == "contingent") return kMaxContingents;
+  throw std::logic_error("unknown series dimension " + d);
+}
+
+Agents& Mechanism::agents(PeaceModel& m) {
+  return m.agents_;
+}
+
+Events& Mechanism::events(PeaceModel& m) {
+  return m.events_;
+}
+
+void Mechanism::attach_column(PeaceModel& m, std::vector<float>& column, float fill) {
+  column.resize(m.agents_.size(), fill);
+  m.agents_.extra_f32.emplace_back(&column, fill);
+}
+
+void Mechanism::attach_column(PeaceModel& m, std::vector<std::uint8_t>& column, std::uint8_t fill) {
+  column.resize(m.agents_.size(), fill);
+  m.agents_.extra_u8.emplace_back(&column, fill);
+}
+
+void Mechanism::attach_column(PeaceModel& m, std::vector<std::int32_t>& column, std::int32_t fill) {
+  column.resize(m.agents_.size(), fill);
+  m.agents_.extra_i32.emplace_back(&column, fill);
+}
+
+}  // namespace keepsim::peace
