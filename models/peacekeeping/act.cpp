@@ -125,8 +125,8 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
   // around it (security units, its own group's fighters) may arm itself with its own group's militia,
   // whatever its grievance. Protection, not grievance, is the motive (Kalyvas and Kocher 2007), so this
   // keeps going after a settlement wherever no one is left to guard it (Walter 1997; Posen 1993).
-  if (cfg_.spoilers.enabled && cfg_.spoilers.protection_probability > 0 && b.groups == 2 &&
-      agents_.kind[id] == Kind::Citizen) {
+  if (cfg_.spoilers.enabled && security_dilemma_ && security_dilemma_->protection_probability > 0 &&
+      b.groups == 2 && agents_.kind[id] == Kind::Citizen) {
     const int threat = query_.count(armed_[1 - g], here, citizen_vision_);
     if (threat > 0) {
       const double protection =
@@ -135,7 +135,7 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
         Stream x(b.seed, kProtect, id, static_cast<std::uint64_t>(day_));
         const double availability = arms_[g] / (arms_[g] + cfg_.spoilers.arms_half_saturation);
         const double exposed = 1.0 - protection / static_cast<double>(threat);
-        if (x.bernoulli(cfg_.spoilers.protection_probability * availability * exposed)) {
+        if (x.bernoulli(security_dilemma_->protection_probability * availability * exposed)) {
           agents_.kind[id] = Kind::Spoiler;
           agents_.faction[id] = static_cast<std::uint8_t>(g);
           agents_.status[id] = Status::Quiet;
@@ -144,7 +144,7 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
             arms_[g] -= 1;
             agents_.armed[id] = 1;
           }
-          ++events_.protection_recruits;
+          security_dilemma_->armed();
         }
       }
     }

@@ -10,10 +10,11 @@
 
 // One line per mechanism. The order is the order of their hooks within a phase, of their series after the
 // model's own in the run file, and of their parameters in the schema; it is part of the results.
-#define KEEPSIM_PEACE_MECHANISMS(X)                                                                \
-  X(control)            /* ODD 7.15 territorial control and the zones of violence (control.cpp) */ \
-  X(refugees)           /* ODD 7.16 refuge abroad (refugees.cpp) */                                \
-  X(mission_legitimacy) /* ODD 7.13 the mission's popular legitimacy M_i (mission_legitimacy.cpp) */
+#define KEEPSIM_PEACE_MECHANISMS(X)                                                                  \
+  X(control)            /* ODD 7.15 territorial control and the zones of violence (control.cpp) */   \
+  X(refugees)           /* ODD 7.16 refuge abroad (refugees.cpp) */                                  \
+  X(mission_legitimacy) /* ODD 7.13 the mission's popular legitimacy M_i (mission_legitimacy.cpp) */ \
+  X(security_dilemma)   /* ODD 7.17 arming for protection, an excluded group (security_dilemma.cpp) */
 
 namespace keepsim::peace {
 

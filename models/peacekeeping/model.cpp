@@ -119,6 +119,7 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   control_ = mechanism<Control>();
   refugees_ = mechanism<Refugees>();
   mission_legitimacy_ = mechanism<MissionLegitimacy>();
+  security_dilemma_ = mechanism<SecurityDilemma>();
   legitimacy_ = cfg_.base.legitimacy;
   mean_legitimacy_ = cfg_.base.legitimacy;
   // ODD 7.12: a post-conflict start. The pre-mission dynamics run for burn_in_days (days -B+1 .. 0, before
@@ -136,6 +137,11 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
 }
 
 void PeaceModel::populate() {
+  // ODD 7.17: the mechanisms are built after the population, so the gap is read from the prototype.
+  double exclusion_gap = 0;
+  for (const auto& prototype : cfg_.mechanisms)
+    if (const auto* d = dynamic_cast<const SecurityDilemma*>(prototype.get()))
+      exclusion_gap = d->exclusion_gap;
   const epstein::Config& b = cfg_.base;
   const std::int64_t cells = grid_.cells();
   auto add_citizen = [&](std::int32_t c) {
@@ -159,7 +165,7 @@ void PeaceModel::populate() {
     agents_.home[id] = c;
     // ODD 7.17: the group out of power (group 1) holds the government in lower regard from the start, and
     // L_i relaxes toward this starting value, so the gap outlasts any spell of security.
-    const double excluded = g == 1 ? cfg_.legitimacy.exclusion_gap : 0.0;
+    const double excluded = g == 1 ? exclusion_gap : 0.0;
     const double l0 =
         std::clamp(b.legitimacy - excluded + cfg_.legitimacy.initial_spread * (e.uniform() - 0.5), 0.0, 1.0);
     agents_.legitimacy[id] = agents_.legitimacy0[id] = static_cast<float>(l0);

@@ -18,6 +18,7 @@
 #include "models/peacekeeping/mission_legitimacy.hpp"
 #include "models/peacekeeping/params.hpp"
 #include "models/peacekeeping/refugees.hpp"
+#include "models/peacekeeping/security_dilemma.hpp"
 #include "models/peacekeeping/world_map.hpp"
 
 namespace keepsim::peace {
@@ -77,7 +78,6 @@ struct Events {
   // ODD 7.14 and 7.15: engagements, killings by kind (by control zone: control.hpp; refuge: refugees.hpp).
   std::int64_t spoilers_captured = 0, selective = 0, indiscriminate = 0, rival_killings = 0;
   std::int64_t imposed = 0;
-  std::int64_t protection_recruits = 0;  ///< ODD 7.17
 };
 
 struct Convoy {
@@ -310,6 +310,7 @@ class PeaceModel : public Model {
   std::array<std::vector<Mechanism*>, kPhases> hooks_;
   Control* control_ = nullptr;                       ///< read inline in the agents' turns (7.14, 7.15)
   MissionLegitimacy* mission_legitimacy_ = nullptr;  ///< M_i, read in turns and in social_day (7.13)
+  SecurityDilemma* security_dilemma_ = nullptr;      ///< arming for protection in a citizen's turn (7.17)
   Refugees* refugees_ = nullptr;  ///< flight abroad in a citizen's turn, return in social_day (7.16)
 };
 

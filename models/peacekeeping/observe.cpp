@@ -82,10 +82,6 @@ constexpr SeriesDef kSeries[] = {
     {"killings_indiscriminate", "civilians of the other group killed at random by militias in the day", "1",
      DType::Int64, nullptr},
     {"rival_killings", "fighters killed by a rival armed group in the day", "1", DType::Int64, nullptr},
-    // ODD 7.17.
-    {"protection_recruits",
-     "citizens who took up arms in the day because the other group's fighters outnumbered their protection",
-     "1", DType::Int64, nullptr},
 };
 constexpr std::size_t kNumSeries = sizeof kSeries / sizeof kSeries[0];
 static_assert(kNumSeries <= 64);
@@ -347,7 +343,6 @@ void PeaceModel::observe(Recorder& rec) {
   put("killings_selective", events_.selective);
   put("killings_indiscriminate", events_.indiscriminate);
   put("rival_killings", events_.rival_killings);
-  put("protection_recruits", events_.protection_recruits);
   for (const auto& m : mechanisms_) m->observe(*this, rec);
 }
 

@@ -54,8 +54,6 @@ void declare_params(Schema& s) {
   // ODD 7.2 local legitimacy.
   s.add(bool_param("legitimacy.local", false, "each citizen holds its own legitimacy L_i (ODD 7.2)"));
   s.add(real_param("legitimacy.initial_spread", 0, "1", 0, 1, "L_i starts uniform on L +- spread/2"));
-  s.add(real_param("legitimacy.exclusion_gap", 0, "1", 0, 1,
-                   "how much lower group 1, the group out of power, starts and settles in L_i (7.17)"));
   s.add(real_param("legitimacy.secure_gain", 0, "1/day", 0, 1, "a_sec: gain on a day with no killing seen"));
   s.add(real_param("legitimacy.victim_loss", 0, "1/day", 0, 1, "a_vic: loss when the own group is hit"));
   s.add(real_param("legitimacy.imposition_loss", 0, "1/day", 0, 1, "a_imp: loss per unit of imposition"));
@@ -113,9 +111,6 @@ void declare_params(Schema& s) {
                    "chance an attack goes to a rival faction's fighter in vision"));
   s.add(real_param("spoilers.wait_out", 0, "1", 0, 1,
                    "share by which attacks fall while a mission with an announced exit date is present"));
-  s.add(real_param("spoilers.protection_probability", 0, "1/day", 0, 1,
-                   "chance a citizen who sees the other group's fighters outnumber its protection takes up "
-                   "arms with its own group's militia (the security dilemma, 7.17)"));
   s.add(real_param("arms.border_rate", 0, "arms/day", 0, 1e6, "arms coming in over the border"));
   s.add(real_param("arms.interdiction_per_unit", 10, "cells", 0, 1e6,
                    "border cells one security unit on the border closes"));
@@ -280,7 +275,6 @@ Config read_config(const Params& p) {
   auto& l = c.legitimacy;
   l.local = p.get_bool("legitimacy.local");
   l.initial_spread = p.get_real("legitimacy.initial_spread");
-  l.exclusion_gap = p.get_real("legitimacy.exclusion_gap");
   l.secure_gain = p.get_real("legitimacy.secure_gain");
   l.victim_loss = p.get_real("legitimacy.victim_loss");
   l.imposition_loss = p.get_real("legitimacy.imposition_loss");
@@ -329,7 +323,6 @@ Config read_config(const Params& p) {
   s.engage_kill_share = p.get_real("spoilers.engage_kill_share");
   s.rival_attack_share = p.get_real("spoilers.rival_attack_share");
   s.wait_out = p.get_real("spoilers.wait_out");
-  s.protection_probability = p.get_real("spoilers.protection_probability");
 
   auto& d = c.displacement;
   d.enabled = p.get_bool("displacement.enabled");

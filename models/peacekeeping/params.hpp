@@ -32,7 +32,6 @@ class Mechanism;
 
 struct LegitimacyParams {  // ODD 7.2
   bool local = false;
-  double exclusion_gap = 0;  // 7.17: group 1 is out of power
   double initial_spread = 0, secure_gain = 0, victim_loss = 0, imposition_loss = 0, abuse_loss = 0,
          gov_gain = 0, aid_gain = 0, relax = 0;
   std::int64_t secure_days = 30;
@@ -61,8 +60,6 @@ struct SpoilerParams {  // ODD 7.5
   // fight rivals and wait out a mission with an announced exit date.
   bool political = false;
   double engage_probability = 0, engage_kill_share = 0.5, rival_attack_share = 0, wait_out = 0;
-  // 7.17: citizens who see the other group armed and no one to protect them arm themselves.
-  double protection_probability = 0;
 };
 
 struct DisplacementParams {  // ODD 7.6

@@ -64,7 +64,6 @@ constexpr std::pair<const char*, std::int64_t Events::*> kEventCounts[] = {
     {"indiscriminate", &Events::indiscriminate},
     {"rival_killings", &Events::rival_killings},
     {"imposed", &Events::imposed},
-    {"protection_recruits", &Events::protection_recruits},
 };
 
 }  // namespace
