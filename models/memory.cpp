@@ -80,7 +80,9 @@ RunEstimate estimate_run(const Params& params, int threads) {
   out.row = 8 * (width + 1);
   double coordinates = 32;
   if (c.map_every > 0) {
-    out.snapshot = 9 * cells + 8;  // uint8 occupancy, int32 killings, float32 legitimacy, the period
+    // uint8 occupancy, displaced and installations, int32 killings, float32 legitimacy and control, the
+    // period
+    out.snapshot = 15 * cells + 8;
     out.snapshots = c.base.steps / c.map_every + 1;
     coordinates += c.base.width + c.base.height;
   }

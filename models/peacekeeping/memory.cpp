@@ -72,10 +72,10 @@ MemoryEstimate estimate_memory(const Config& c, int threads) {
   m.overhead = 24.0 * 1024 * 1024 + 1024.0 * 1024 * workers +
                8.0 * 1024 * (static_cast<double>(series_width(b.groups)) + 1);
   if (c.map_every > 0) {
-    // A snapshot's occupancy and legitimacy layers, and HDF5's buffers for a compressed chunk (one snapshot
-    // of one map); up to a 1 MiB chunk cache per map.
-    m.transient += 5 * cells + 2 * 4 * cells;
-    m.overhead += 3 * std::min(1024.0 * 1024, 4 * cells);
+    // A snapshot's occupancy, legitimacy, control and displaced layers, and HDF5's buffers for a compressed
+    // chunk (one snapshot of one map); up to a 1 MiB chunk cache per map (six maps, docs/output.md).
+    m.transient += 10 * cells + 2 * 4 * cells;
+    m.overhead += 6 * std::min(1024.0 * 1024, 4 * cells);
   }
   m.address_space = 68.0 * 1024 * 1024 * (workers - 1);
 

@@ -147,6 +147,11 @@ std::vector<std::pair<std::string, std::string>> output_catalogue() {
   out.emplace_back("map_killings", "killings in each cell since the previous snapshot (snapshot, y, x)");
   out.emplace_back("map_legitimacy",
                    "legitimacy of the citizen in each cell, NaN elsewhere (snapshot, y, x)");
+  out.emplace_back("map_control",
+                   "incumbent share of armed presence in each cell, 1 where control is off (snapshot, y, x)");
+  out.emplace_back("map_displaced",
+                   "1 where the cell holds a citizen outside its home region (snapshot, y, x)");
+  out.emplace_back("map_installations", "installation in each cell, see flag_meanings (snapshot, y, x)");
   return out;
 }
 
@@ -506,7 +511,31 @@ std::vector<VarSpec> PeaceModel::map_specs() const {
            "1",
            DType::Float32,
            {"snapshot", "y", "x"},
-           {}}};
+           {}},
+          // float32, the type the control mechanism holds it in: the file keeps the exact share, so the five
+          // zones (control_zone, thresholds 0.9 0.6 0.4 0.1) can be recomputed from it without rounding.
+          {"map_control",
+           "incumbent share of armed presence in the cell (ODD 7.15), 1 where control is not computed",
+           "1",
+           DType::Float32,
+           {"snapshot", "y", "x"},
+           {}},
+          {"map_displaced",
+           "1 where the cell holds a citizen outside its home region, else 0",
+           "1",
+           DType::UInt8,
+           {"snapshot", "y", "x"},
+           {{"flag_meanings", std::string("not_displaced displaced")},
+            {"flag_values", std::vector<std::int64_t>{0, 1}}}},
+          // Static, but written with every snapshot like the other maps (docs/output.md, "Maps"): one layout
+          // for all map variables, and a snapshot read alone is complete.
+          {"map_installations",
+           "installation in the cell (the world map's, ODD 2)",
+           "1",
+           DType::UInt8,
+           {"snapshot", "y", "x"},
+           {{"flag_meanings", std::string("none capital depot training_centre")},
+            {"flag_values", std::vector<std::int64_t>{kNoInstallation, kCapital, kDepot, kTrainingCentre}}}}};
 }
 
 bool PeaceModel::map_due() const {
@@ -517,6 +546,10 @@ void PeaceModel::write_maps(MapSink& sink) {
   const auto cells = static_cast<std::size_t>(grid_.cells());
   std::vector<std::uint8_t> occ(cells, 0);
   std::vector<float> legit(cells, std::numeric_limits<float>::quiet_NaN());
+  std::vector<float> control(cells);
+  std::vector<std::uint8_t> displaced(cells, 0);
+  for (std::size_t c = 0; c < cells; ++c)
+    control[c] = static_cast<float>(incumbent_share(static_cast<std::int32_t>(c)));
   for (std::size_t c = 0; c < cells; ++c) {
     const std::int32_t o = occupant_[c];
     if (o < 0) continue;
@@ -525,6 +558,11 @@ void PeaceModel::write_maps(MapSink& sink) {
       case Kind::Citizen:
         occ[c] = agents_.status[i] == Status::Active ? 3 : static_cast<std::uint8_t>(1 + agents_.group[i]);
         legit[c] = static_cast<float>(legitimacy_of(i));
+        // The rule of the `displaced` series (observe above): a citizen on the grid, neither jailed nor
+        // abroad, whose cell lies outside its home region; so the map sums to that day's count.
+        if (agents_.status[i] != Status::Jailed && !abroad(i) && agents_.home[i] >= 0 &&
+            region_of(static_cast<std::int32_t>(c)) != region_of(agents_.home[i]))
+          displaced[c] = 1;
         break;
       case Kind::Spoiler:
         occ[c] = agents_.faction[i] == kBandits ? 5 : 4;
@@ -540,6 +578,9 @@ void PeaceModel::write_maps(MapSink& sink) {
   sink.put("map_occupancy", std::span<const std::uint8_t>(occ));
   sink.put("map_killings", std::span<const std::int32_t>(map_killings_));
   sink.put("map_legitimacy", std::span<const float>(legit));
+  sink.put("map_control", std::span<const float>(control));
+  sink.put("map_displaced", std::span<const std::uint8_t>(displaced));
+  sink.put("map_installations", std::span<const std::uint8_t>(map_.installation));
   std::fill(map_killings_.begin(), map_killings_.end(), 0);
 }
 

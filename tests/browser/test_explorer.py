@@ -3,7 +3,8 @@ and python3-selenium, against `keepsim view` serving runs this test makes.
 
     test_explorer.py KEEPSIM SOURCE_DIR OUTPUT_DIR
 
-It checks that the map draws the right pixels for a known small map, that the slider and a click on a series
+It checks that the map draws the right pixels for a known small map (occupancy, control, displaced and
+installation layers), that the slider and a click on a series
 move the day, that a comparison page shows both runs and their summary table, that a sweep's points open
 their runs, and that a run started from the page (and one stopped and resumed there) equals the same run from
 the command line. Screenshots of each page go to OUTPUT_DIR. It measures, and only reports, the frames per
@@ -94,6 +95,31 @@ def expected_occupancy(snapshot, show=range(1, 8), path="sk.h5"):
     return rgb, cells
 
 
+# The control layer's colours by Kalyvas's zone 0..4 (docs/explorer.md, "Colours"), and the zone of a share k
+# by ODD 7.15's thresholds, computed in float64 as the page does (not numpy's float32 against a Python float).
+CONTROL_RGB = [(33, 102, 172), (146, 197, 222), (247, 247, 247), (244, 165, 130), (178, 24, 43)]
+DISPLACED_RGB = [(245, 245, 240), (217, 95, 2)]
+INSTALLATION_RGB = [(245, 245, 240), (200, 0, 120), (30, 90, 200), (60, 160, 40)]
+
+
+def expected_control(snapshot, path="sk.h5"):
+    with h5py.File(os.path.join(FOLDER, path), "r") as f:
+        k = f["map_control"][snapshot].astype(np.float64)
+    zone = np.select([k >= 0.9, k >= 0.6, k > 0.4, k > 0.1], [0, 1, 2, 3], default=4)
+    return np.array(CONTROL_RGB, dtype=np.uint8)[zone], zone
+
+
+def expected_categories(name, colours, snapshot, path="sk.h5"):
+    with h5py.File(os.path.join(FOLDER, path), "r") as f:
+        cells = f[name][snapshot]
+    return np.array(colours, dtype=np.uint8)[cells], cells
+
+
+def pick_layer(layer_id):
+    BROWSER.execute_script("var s = document.getElementById('layer'); s.value = arguments[0];"
+                           "s.dispatchEvent(new Event('change'));", layer_id)
+
+
 def shown_day():
     return int(BROWSER.execute_script("return document.getElementById('day').dataset.day"))
 
@@ -113,6 +139,31 @@ def test_map_draws_the_right_pixels():
     expected, _ = expected_occupancy(0, show=(6, 7))
     wait_for(lambda: (canvas_pixels("map") == expected).all(), timeout=20, what="the forces layer")
     shot("run_forces")
+
+
+def test_control_displaced_and_installation_layers():
+    go("run?id=0/sk.h5")
+    # The control layer at the snapshot with the most zones (the first is uncontested: nobody has moved yet).
+    with h5py.File(os.path.join(FOLDER, "sk.h5"), "r") as f:
+        snapshots = f["snapshot_step"].shape[0]
+    snapshot = max(range(snapshots), key=lambda s: len(np.unique(expected_control(s)[1])))
+    expected, zones = expected_control(snapshot)
+    check(len(np.unique(zones)) >= 3, f"the test map should hold several control zones: {np.unique(zones)}")
+    pick_layer("control")
+    BROWSER.execute_script("var s = document.getElementById('slider'); s.value = arguments[0];"
+                           "s.dispatchEvent(new Event('input'));", snapshot)
+    wait_for(lambda: (canvas_pixels("map") == expected).all(), timeout=20, what="the control layer")
+    legend = BROWSER.execute_script("return document.querySelector('.legend').textContent")
+    check("full incumbent" in legend and "contested" in legend, f"control legend: {legend}")
+    shot("run_control")
+    # Displaced citizens and installations: categories, each with its colour.
+    for layer, name, colours in (("displaced", "map_displaced", DISPLACED_RGB),
+                                 ("installations", "map_installations", INSTALLATION_RGB)):
+        expected, cells = expected_categories(name, colours, snapshot)
+        check(len(np.unique(cells)) >= 2, f"{name} should hold more than one value: {np.unique(cells)}")
+        pick_layer(layer)
+        wait_for(lambda: (canvas_pixels("map") == expected).all(), timeout=20, what=f"the {layer} layer")
+        shot("run_" + layer)
 
 
 def test_slider_and_series_move_the_day():
@@ -309,7 +360,8 @@ def test_server_stops_cleanly():
 
 if __name__ == "__main__":
     try:
-        main([test_map_draws_the_right_pixels, test_slider_and_series_move_the_day, test_comparison_shows_both_runs,
+        main([test_map_draws_the_right_pixels, test_control_displaced_and_installation_layers,
+              test_slider_and_series_move_the_day, test_comparison_shows_both_runs,
               test_sweep_points_open_runs, test_run_from_page_equals_command_line, test_stop_and_resume_from_page,
               test_frame_rate_1000x1000, test_server_stops_cleanly])
     finally:

@@ -138,7 +138,36 @@ def test_maps_open_in_xarray_and_render():
     with h5py.File(out, "r") as f:
         check(list(f["snapshot_step"][()]) == [0, 40, 80, 120], f"snapshots {f['snapshot_step'][()]}")
         check(f["map_occupancy"].shape == (4, 50, 50), "map shape")
+        steps = f["snapshot_step"][()]
+        # map_displaced follows the displaced series' rule, so each snapshot sums to that day's count.
+        displaced = f["map_displaced"][()]
+        check(set(np.unique(displaced)) <= {0, 1}, f"map_displaced values {np.unique(displaced)}")
+        sums = displaced.reshape(len(steps), -1).sum(axis=1)
+        check(list(sums) == [int(f["displaced"][s]) for s in steps], f"map_displaced sums {sums}")
+        check(sums[1:].max() > 0, "the test run should displace someone")
+        # A displaced cell holds a citizen (quiet or active), never an empty cell or a fighter.
+        occupancy = f["map_occupancy"][()]
+        check(np.isin(occupancy[displaced == 1], [1, 2, 3]).all(), "a displaced cell without a citizen")
+        # map_control: the incumbent share, within [0, 1], below full incumbent control somewhere (control is on
+        # in the scenario; at day 0 the spoilers still hold ground).
+        control = f["map_control"][()]
+        check(control.dtype == np.float32 and (control >= 0).all() and (control <= 1).all(), "map_control range")
+        check((control < 0.9).any(), "control should be contested somewhere")
+    # map_installations: the world map's installation layer, in every snapshot.
+    raster = os.path.join(d, "world.h5")
+    keepsim("map", SCENARIO, "-o", raster, "--set", "world.width=50", "--set", "world.height=50")
+    with h5py.File(raster, "r") as w, h5py.File(out, "r") as f:
+        inst = f["map_installations"][()]
+        check((inst == w["installation"][()][None]).all(), "map_installations differ from the world map")
+        check({1, 2, 3} <= set(np.unique(inst)), f"installations {np.unique(inst)}")
+        check(list(f["map_installations"].attrs["flag_values"]) == [0, 1, 2, 3], "flag_values")
     check(os.path.exists(os.path.join(d, "maps.gif")), "gif")
+    # Without control computed (docs/output.md), map_control is the government's everywhere.
+    off = os.path.join(d, "off.h5")
+    keepsim("run", SCENARIO, doctrine("security_keeping"), "-o", off, "--set", "output.map_every=40",
+            "--set", "control.enabled=false", "--set", "spoilers.political=false", *SMALL)
+    with h5py.File(off, "r") as f:
+        check((f["map_control"][()] == 1).all(), "map_control without control computed")
 
 
 def test_describe_outputs_lists_every_series():

@@ -48,6 +48,13 @@ def test_lists_and_reads_runs():
             status, headers, data = s.request("/api/map?" + q(id="0/sk.h5", name="map_legitimacy", snapshot=1))
             check(headers["X-Keepsim-Dtype"] == "f4" and data == f["map_legitimacy"][1].astype("<f4").tobytes(),
                   "legitimacy map")
+            # The control, displaced and installations maps, each in its own type, as the file holds them.
+            for name, dtype in (("map_control", "f4"), ("map_displaced", "u1"), ("map_installations", "u1")):
+                check(roles.get(name) == "map", f"{name}: {roles.get(name)}")
+                status, headers, data = s.request("/api/map?" + q(id="0/sk.h5", name=name, snapshot=3))
+                check(status == 200 and headers["X-Keepsim-Dtype"] == dtype and headers["X-Keepsim-Shape"] == "40,40",
+                      f"{name}: {status} {headers}")
+                check(data == f[name][3].astype("<" + dtype).tobytes(), f"{name}: bytes differ from the file's")
         status, _, _ = s.request("/api/map?" + q(id="0/sk.h5", name="map_occupancy", snapshot=99))
         check(status == 400, f"a snapshot that is not there: {status}")
         status, _, page = s.request("/")

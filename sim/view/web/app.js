@@ -52,6 +52,19 @@ const OCCUPANCY_RGB = [
 const FILL_RGB = [0, 0, 0];
 const HIDDEN_RGB = [245, 245, 240];  // a category a layer leaves out is drawn as empty ground
 
+// map_control: the incumbent share k_c drawn by Kalyvas's five zones (ODD 7.15, the same thresholds as the
+// model's control_zone), from full incumbent control (zone 0, dark blue) to full insurgent control (zone 4, dark
+// red). Zones rather than a smooth ramp: the model acts on the zone, and a step ramp reads the same in any browser.
+const CONTROL_RGB = [[33, 102, 172], [146, 197, 222], [247, 247, 247], [244, 165, 130], [178, 24, 43]];
+const CONTROL_NAMES = ["full incumbent (k >= 0.9)", "incumbent (0.6..0.9)", "contested (0.4..0.6)",
+  "insurgent (0.1..0.4)", "full insurgent (k <= 0.1)"];
+function controlZone(k) { return k >= 0.9 ? 0 : k >= 0.6 ? 1 : k > 0.4 ? 2 : k > 0.1 ? 3 : 4; }
+// map_displaced: 0 empty ground, 1 a displaced citizen.
+const DISPLACED_RGB = [[245, 245, 240], [217, 95, 2]];
+// map_installations: 0 none (empty ground), 1 capital, 2 depot, 3 training centre (world_map.hpp's codes).
+const INSTALLATION_RGB = [[245, 245, 240], [200, 0, 120], [30, 90, 200], [60, 160, 40]];
+const INSTALLATION_NAMES = ["none", "capital", "depot", "training centre"];
+
 // Layers offered for a file's maps: the occupancy map split by who holds a cell, killings, legitimacy, and any
 // other map_* variable on a plain colour scale.
 function layersFor(mapNames) {
@@ -64,13 +77,25 @@ function layersFor(mapNames) {
   }
   if (mapNames.includes("map_killings")) layers.push({ id: "violence", label: "violence (killings)", map: "map_killings" });
   if (mapNames.includes("map_legitimacy")) layers.push({ id: "legitimacy", label: "legitimacy", map: "map_legitimacy" });
+  if (mapNames.includes("map_control")) layers.push({ id: "control", label: "control (incumbent share)", map: "map_control" });
+  if (mapNames.includes("map_displaced")) layers.push({ id: "displaced", label: "displaced", map: "map_displaced" });
+  if (mapNames.includes("map_installations"))
+    layers.push({ id: "installations", label: "installations", map: "map_installations" });
+  const named = ["map_occupancy", "map_killings", "map_legitimacy", "map_control", "map_displaced", "map_installations"];
   for (const m of mapNames)
-    if (!["map_occupancy", "map_killings", "map_legitimacy"].includes(m))
+    if (!named.includes(m))
       layers.push({ id: m, label: m.replace(/^map_/, ""), map: m });
   return layers;
 }
 
 function packRGB(rgb) { return (255 << 24) | (rgb[2] << 16) | (rgb[1] << 8) | rgb[0]; }  // little-endian RGBA
+
+// A categorical map: value v drawn in colours[v], anything else (the fill, 255) black.
+function categoryLut(colours) {
+  const lut = new Uint32Array(256).fill(packRGB(FILL_RGB));
+  colours.forEach((rgb, v) => { lut[v] = packRGB(rgb); });
+  return lut;
+}
 
 function lutFor(layer) {
   const lut = new Uint32Array(256).fill(packRGB(FILL_RGB));
@@ -97,6 +122,12 @@ function drawMap(canvas, arr, layer) {
       const v = d[i];
       px[i] = v === -2147483647 ? packRGB(FILL_RGB) : v <= 0 ? ramp[0] : ramp[Math.min(4, 1 + Math.floor(Math.log2(v)))];
     }
+  } else if (layer.map === "map_displaced" || layer.map === "map_installations") {
+    const lut = categoryLut(layer.map === "map_displaced" ? DISPLACED_RGB : INSTALLATION_RGB);
+    for (let i = 0; i < n; i++) px[i] = lut[d[i]];
+  } else if (layer.map === "map_control") {
+    const zones = CONTROL_RGB.map(packRGB), fill = packRGB(FILL_RGB);
+    for (let i = 0; i < n; i++) px[i] = Number.isFinite(d[i]) ? zones[controlZone(d[i])] : fill;
   } else {
     // A continuous map: NaN (nobody there) as empty ground, 0..1 from dark blue to yellow.
     let lo = 0, hi = 1;
@@ -124,6 +155,13 @@ function legendFor(layer) {
       box.append(el("span", {}, el("i", { style: `background: rgb(${OCCUPANCY_RGB[c].join(",")})` }), names[c]));
   } else if (layer.map === "map_killings") {
     box.append("killings since the previous snapshot: light red 1, darkest 8 or more");
+  } else if (layer.map === "map_control") {
+    CONTROL_RGB.forEach((rgb, z) => box.append(el("span", {}, el("i", { style: `background: rgb(${rgb.join(",")})` }), CONTROL_NAMES[z])));
+  } else if (layer.map === "map_displaced") {
+    box.append(el("span", {}, el("i", { style: `background: rgb(${DISPLACED_RGB[1].join(",")})` }), "citizen outside its home region"));
+  } else if (layer.map === "map_installations") {
+    for (let c = 1; c < INSTALLATION_RGB.length; c++)
+      box.append(el("span", {}, el("i", { style: `background: rgb(${INSTALLATION_RGB[c].join(",")})` }), INSTALLATION_NAMES[c]));
   } else {
     box.append("dark blue: low, yellow: high; empty ground: nobody there");
   }
