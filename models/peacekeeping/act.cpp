@@ -110,14 +110,7 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
     const double availability = arms_[g] / (arms_[g] + cfg_.spoilers.arms_half_saturation);
     const double support = political ? 1.0 - cooperation(id) : 1.0;
     if (x.bernoulli(cfg_.spoilers.recruit_probability * availability * support)) {
-      agents_.kind[id] = Kind::Spoiler;
-      agents_.faction[id] = static_cast<std::uint8_t>(g);
-      agents_.status[id] = Status::Quiet;
-      agents_.demobilised[id] = 0;
-      if (arms_[g] >= 1) {
-        arms_[g] -= 1;
-        agents_.armed[id] = 1;
-      }
+      join_militia(id, g);
       ++events_.recruits;
     }
   }
@@ -136,14 +129,7 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
         const double availability = arms_[g] / (arms_[g] + cfg_.spoilers.arms_half_saturation);
         const double exposed = 1.0 - protection / static_cast<double>(threat);
         if (x.bernoulli(security_dilemma_->protection_probability * availability * exposed)) {
-          agents_.kind[id] = Kind::Spoiler;
-          agents_.faction[id] = static_cast<std::uint8_t>(g);
-          agents_.status[id] = Status::Quiet;
-          agents_.demobilised[id] = 0;
-          if (arms_[g] >= 1) {
-            arms_[g] -= 1;
-            agents_.armed[id] = 1;
-          }
+          join_militia(id, g);
           security_dilemma_->armed();
         }
       }
@@ -153,6 +139,19 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
 
   if (moves && !fled && b.order == epstein::Order::ActFirst) move_random(id, citizen_vision_, s);
   if (b.clone_probability > 0) clone_into_neighbour(id, s);
+}
+
+void PeaceModel::join_militia(std::size_t id, int g) {
+  // ODD 7.5, 7.14, 7.17: a citizen (a recruit, a former fighter, one arming for protection) becomes a
+  // fighter of its group's militia, armed from the militia's stock when there is a weapon left.
+  agents_.kind[id] = Kind::Spoiler;
+  agents_.faction[id] = static_cast<std::uint8_t>(g);
+  agents_.status[id] = Status::Quiet;
+  agents_.demobilised[id] = 0;
+  if (arms_[g] >= 1) {
+    arms_[g] -= 1;
+    agents_.armed[id] = 1;
+  }
 }
 
 void PeaceModel::act_spoiler(std::size_t id, Stream& s) {

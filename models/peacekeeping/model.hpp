@@ -201,6 +201,7 @@ class PeaceModel : public Model {
   void act_all();
   void act_citizen(std::size_t id, Stream& s);
   void act_spoiler(std::size_t id, Stream& s);
+  void join_militia(std::size_t id, int group);
   void act_security(std::size_t id, Stream& s);
   bool move_random(std::size_t id, const Vision& v, Stream& s);
   bool move_toward(std::size_t id, std::int32_t target, const Vision& v, bool away);

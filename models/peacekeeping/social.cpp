@@ -266,12 +266,7 @@ void PeaceModel::social_day() {
       } else if (agents_.kind[i] == Kind::Citizen && agents_.demobilised[i] && cfg_.base.groups == 2 &&
                  agents_.status[i] != Status::Jailed) {
         if (s.bernoulli(sp.rearm_probability * development_[static_cast<std::size_t>(region_of(here))])) {
-          agents_.kind[i] = Kind::Spoiler;
-          agents_.faction[i] = agents_.group[i];
-          agents_.demobilised[i] = 0;
-          agents_.status[i] = Status::Quiet;
-          const int f = agents_.faction[i];
-          if (arms_[f] >= 1) arms_[f] -= 1, agents_.armed[i] = 1;
+          join_militia(i, agents_.group[i]);
           refresh(i);
           ++events_.rearmed;
         }

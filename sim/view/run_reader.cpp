@@ -271,25 +271,10 @@ FileInfo read_info(const std::string& path) {
   return info;
 }
 
-Array read_var(const std::string& path, const std::string& name) {
-  const std::lock_guard lock(hdf5_mutex());
-  const h5util::QuietErrors quiet;
-  const Id f = open_file(path);
-  const Id ds = open_dataset(f.get(), path, name);
-  const Id type(H5Dget_type(ds.get()), H5Tclose);
-  Array a;
-  a.dtype = dtype_code(type.get());
-  if (a.dtype.empty()) throw std::runtime_error(path + ": variable '" + name + "' is not numeric");
-  a.shape = shape_of(ds.get());
-  std::size_t n = 1;
-  for (const auto d : a.shape) n *= static_cast<std::size_t>(d);
-  a.bytes.resize(n * dtype_size(a.dtype));
-  if (n > 0 && H5Dread(ds.get(), memory_type(a.dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, a.bytes.data()) < 0)
-    throw fail(path, "cannot read variable '" + name + "'");
-  return a;
-}
+namespace {
 
-Array read_slice(const std::string& path, const std::string& name, std::uint64_t index) {
+// A numeric variable whole (index null) or its slice at `index` along the first dimension.
+Array read_numeric(const std::string& path, const std::string& name, const std::uint64_t* index) {
   const std::lock_guard lock(hdf5_mutex());
   const h5util::QuietErrors quiet;
   const Id f = open_file(path);
@@ -299,23 +284,38 @@ Array read_slice(const std::string& path, const std::string& name, std::uint64_t
   a.dtype = dtype_code(type.get());
   if (a.dtype.empty()) throw std::runtime_error(path + ": variable '" + name + "' is not numeric");
   const std::vector<std::uint64_t> full = shape_of(ds.get());
-  if (full.empty() || index >= full[0])
-    throw std::out_of_range(path + ": variable '" + name + "' has no index " + std::to_string(index));
-  a.shape.assign(full.begin() + 1, full.end());
+  if (index != nullptr && (full.empty() || *index >= full[0]))
+    throw std::out_of_range(path + ": variable '" + name + "' has no index " + std::to_string(*index));
+  a.shape.assign(full.begin() + (index != nullptr ? 1 : 0), full.end());
   std::size_t n = 1;
   for (const auto d : a.shape) n *= static_cast<std::size_t>(d);
   a.bytes.resize(n * dtype_size(a.dtype));
+  if (n == 0) return a;
+  if (index == nullptr) {
+    if (H5Dread(ds.get(), memory_type(a.dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, a.bytes.data()) < 0)
+      throw fail(path, "cannot read variable '" + name + "'");
+    return a;
+  }
   std::vector<hsize_t> start(full.size(), 0), count(full.begin(), full.end());
-  start[0] = index;
+  start[0] = *index;
   count[0] = 1;
   const Id fspace(H5Dget_space(ds.get()), H5Sclose);
   H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
   const hsize_t cells = n;
   const Id mspace(H5Screate_simple(1, &cells, nullptr), H5Sclose);
-  if (n > 0 &&
-      H5Dread(ds.get(), memory_type(a.dtype), mspace.get(), fspace.get(), H5P_DEFAULT, a.bytes.data()) < 0)
+  if (H5Dread(ds.get(), memory_type(a.dtype), mspace.get(), fspace.get(), H5P_DEFAULT, a.bytes.data()) < 0)
     throw fail(path, "cannot read variable '" + name + "'");
   return a;
+}
+
+}  // namespace
+
+Array read_var(const std::string& path, const std::string& name) {
+  return read_numeric(path, name, nullptr);
+}
+
+Array read_slice(const std::string& path, const std::string& name, std::uint64_t index) {
+  return read_numeric(path, name, &index);
 }
 
 std::vector<double> read_doubles(const std::string& path, const std::string& name,
