@@ -100,6 +100,10 @@ void declare_params(Schema& s) {
   s.add(real_param("spoilers.ddr_probability", 0, "1/day", 0, 1, "demobilisation chance where it is secure"));
   s.add(real_param("spoilers.rearm_probability", 0, "1/day", 0, 1,
                    "rearming chance of a demobilised fighter, times the region's baseline multiplier"));
+  s.add(choice_param(
+      "spoilers.rearm_motive", {"flat", "refusal_or_fear"},
+      "what moves a demobilised fighter to rearm: the rate alone, or the rate times the stronger "
+      "of its refusal of the government and its exposure to the other group's fighters (7.5)"));
   s.add(bool_param("spoilers.political", false,
                    "spoilers' attacks and recruits follow popular support, security finds them through "
                    "civilian information, rivals fight, and a dated exit is waited out (7.14)"));
@@ -313,6 +317,7 @@ Config read_config(const Params& p) {
   s.recruit_probability = p.get_real("spoilers.recruit_probability");
   s.ddr_probability = p.get_real("spoilers.ddr_probability");
   s.rearm_probability = p.get_real("spoilers.rearm_probability");
+  s.rearm_refusal_or_fear = p.get_string("spoilers.rearm_motive") == "refusal_or_fear";
   s.border_rate = p.get_real("arms.border_rate");
   s.interdiction_per_unit = p.get_real("arms.interdiction_per_unit");
   s.initial_arms = p.get_real("arms.initial");

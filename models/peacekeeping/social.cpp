@@ -265,7 +265,32 @@ void PeaceModel::social_day() {
         }
       } else if (agents_.kind[i] == Kind::Citizen && agents_.demobilised[i] && cfg_.base.groups == 2 &&
                  agents_.status[i] != Status::Jailed) {
-        if (s.bernoulli(sp.rearm_probability * development_[static_cast<std::size_t>(region_of(here))])) {
+        // With the refusal_or_fear motive a former fighter rearms for one of two reasons, whichever is
+        // stronger: it refuses the government (1 - c_i, as a recruit does under 7.14), or it sees the other
+        // group's fighters outnumber its protection (as a citizen arming under 7.17). Former fighters know
+        // where the weapons are and whom to call, so both act on them at the rearming rate. A mission that
+        // guards and a government people accept leave neither; a mission gone before a constabulary can guard
+        // leaves the fear (Walter 1997; Humphreys and Weinstein 2007; ODD 7.5).
+        double motive = 1.0;
+        if (sp.rearm_refusal_or_fear) {
+          const int g = agents_.group[i];
+          const double refusal = sp.political ? 1.0 - cooperation(i) : 1.0;
+          double fear = 0.0;
+          // A former fighter knows the other side's former fighters too: with no one to guard the
+          // settlement, their ability to take up arms again is a threat as real as the armed (Posen 1993).
+          int threat = query_.count(armed_[1 - g], here, citizen_vision_);
+          query_.for_each(members_[1 - g], here, citizen_vision_, [&](std::int64_t at) {
+            threat += agents_.demobilised[static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)])];
+          });
+          if (threat > 0) {
+            const double protection =
+                security_seen(here, citizen_vision_) + query_.count(armed_[g], here, citizen_vision_);
+            if (protection < threat) fear = 1.0 - protection / static_cast<double>(threat);
+          }
+          motive = std::max(refusal, fear);
+        }
+        if (s.bernoulli(sp.rearm_probability * motive *
+                        development_[static_cast<std::size_t>(region_of(here))])) {
           join_militia(i, agents_.group[i]);
           refresh(i);
           ++events_.rearmed;

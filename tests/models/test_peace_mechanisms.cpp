@@ -1475,3 +1475,40 @@ TEST_CASE("peacekeeping mechanism: an excluded group keeps its gap in legitimacy
     CHECK(std::abs(equal) < 0.02);
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// ODD 7.17 rule 3: former fighters rearm out of refusal or fear.
+// Hypothesis: with L = 1 for everyone (no refusal: c_i = 1) and militias of both groups that never attack,
+// DDR under a mission of 150 units turns fighters into demobilised citizens. Under the refusal_or_fear motive
+// (1) a mission that leaves on day 60 is followed by more rearming over days 61-200 than the same mission
+// that stays, because the former fighters then see the other side's former fighters with no one guarding;
+// (2) under the staying mission, the flat motive rearms more than refusal_or_fear, since neither reason is
+// there. Sample: 3 seeds x 200 days per arm, counts summed over seeds. Tolerance: (1) leaving > 2 x staying;
+// (2) flat > 2 x refusal_or_fear.
+TEST_CASE("peacekeeping mechanism: former fighters rearm out of refusal or fear", "[peace][mechanism]") {
+  const std::string common = std::string(kPoliticalSpoilers) +
+                             "---\n[citizens]\nlegitimacy = 1.0\n[spoilers]\nattack_probability = 0\n"
+                             "recruit_probability = 0\nddr_probability = 0.05\nrearm_probability = 0.05\n"
+                             "[arms]\ninitial = 1000\n---\n" +
+                             mission(150);
+  const std::string leaves = "exit = \"date\"\nexit_day = 60\n";
+  const std::string stays = "exit = \"end_state\"\nend_constables_per_1000 = 1000\n";
+  auto rearmed_after = [](const Sim& s) {
+    std::int64_t n = 0;
+    for (std::size_t t = 61; t <= s.last(); ++t) n += s.at("rearmed", t);
+    return n;
+  };
+  std::int64_t left = 0, stayed = 0, flat = 0;
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    const std::string motive = "---\n[spoilers]\nrearm_motive = ";
+    left += rearmed_after(simulate(common + leaves + motive + "\"refusal_or_fear\"\n", seed, 200));
+    stayed += rearmed_after(simulate(common + stays + motive + "\"refusal_or_fear\"\n", seed, 200));
+    flat += rearmed_after(simulate(common + stays + motive + "\"flat\"\n", seed, 200));
+  }
+  note(
+      "rearmed over days 61-200: %lld after the mission left, %lld while it stayed, %lld with the flat "
+      "motive",
+      static_cast<long long>(left), static_cast<long long>(stayed), static_cast<long long>(flat));
+  CHECK(left > 2 * stayed);
+  CHECK(flat > 2 * stayed);
+}
