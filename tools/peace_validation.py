@@ -54,6 +54,9 @@ CASES_CSV = REPO / "data" / "cases" / "cases.csv"
 FULL_SEEDS, SMOKE_SEEDS = 20, 3
 FULL_DAYS, SMOKE_DAYS = 1095, 400
 FULL_EXIT_DAYS, SMOKE_EXIT_DAYS = 1825, 800
+FULL_LONG_DAYS, SMOKE_LONG_DAYS = 3650, 1000  # T6's security-keeping pair: time to meet the end-state and leave
+FULL_AFTER_DAYS, SMOKE_AFTER_DAYS = 1095, 150  # T6: the window after each run's own departure
+T6_LEFT_SHARE = 0.75  # T6 (a) is measurable only if this share of end-state runs left in time for the window
 FULL_FORCES = (0, 15, 38, 75, 150, 300)  # total force F in units (one unit = scale.people_per_agent personnel)
 SMOKE_FORCES = (0, 15, 75, 300)
 SHARES = (0.6, 0.2, 0.2)  # contingents c1, c2, c3 as shares of F
@@ -98,7 +101,13 @@ REVISIONS = {
           "kills in its own operations as relapse. The test now uses the preset that leaves by date in "
           "practice (complex peacekeeping) against the same preset with an end-state exit, and counts the "
           "spoilers' violence (civilians, security personnel and rival fighters killed). The first definition "
-          "is still reported, for information.",
+          "is still reported, for information. Second revision, with ODD 7.17 rule 3 (rearming out of refusal or "
+          "fear): security-keeping now meets its end-state and leaves (days 1264-1876 in a 6-seed pilot), so the "
+          "comparison the hypothesis names, leaving by date against leaving at the end-state, can be made on it: "
+          "each run is measured over the same length of time after its own departure, in ten-year runs, on "
+          "killings of anyone (after the mission has gone, fighters killed by the domestic constabulary or by "
+          "each other are renewed conflict, not the mission's operations). The complex-peacekeeping pair "
+          "(date against a mission that stays) is kept as part (b).",
 }
 
 VERDICTS = ("reproduced", "partly", "not reproduced")
@@ -279,6 +288,7 @@ def load_run(path: Path, arm: Arm, seed: int) -> dict:
             indiscriminate=float(s["killings_indiscriminate"][1:].sum()),
             mission_legitimacy=float(np.nanmean(ml)) if np.isfinite(ml).any() else float("nan"),
             left=bool(s["mission_phase"][-1] == 4),
+            exit_day=int(np.argmax(s["mission_phase"] == 4)) if (s["mission_phase"] == 4).any() else -1,
             jailed_per_100k=float(np.mean(s["jailed"][1:] / pop[1:]) * 1e5),
             peacekeepers_day1=int(s["peacekeepers"][1]) if rows > 1 else 0,
             peak_active_share=float(np.max(s["active"][1:] / pop[1:])) if rows > 1 else float("nan"),
@@ -411,6 +421,8 @@ class Study:
         self.seeds = list(range(1, seeds + 1))
         self.days = SMOKE_DAYS if smoke else FULL_DAYS
         self.exit_days = SMOKE_EXIT_DAYS if smoke else FULL_EXIT_DAYS
+        self.long_days = SMOKE_LONG_DAYS if smoke else FULL_LONG_DAYS
+        self.after_days = SMOKE_AFTER_DAYS if smoke else FULL_AFTER_DAYS
         self.forces = SMOKE_FORCES if smoke else FULL_FORCES
         d = self.days
         self.none = Arm("none", "no mission", "security_keeping", NO_MISSION_SETS, d)
@@ -431,11 +443,12 @@ class Study:
         self.none_nohide = Arm("none_nohide", "no mission, spoilers never hide", "security_keeping",
                                NO_MISSION_SETS + hide_off, d)
         e = self.exit_days
+        L = self.long_days
         self.sk_date = Arm("sk_date", f"security-keeping, exit by date (elections {T6_ELECTIONS}, exit {T6_EXIT})",
                            "security_keeping", (("mission.exit", "date"),
                                                 ("mission.elections_day", str(T6_ELECTIONS)),
-                                                ("mission.exit_day", str(T6_EXIT))), e)
-        self.sk_end = Arm("sk_end", "security-keeping, end-state exit (preset)", "security_keeping", (), e)
+                                                ("mission.exit_day", str(T6_EXIT))), L)
+        self.sk_end = Arm("sk_end", "security-keeping, end-state exit (preset)", "security_keeping", (), L)
         self.cp_date = Arm("cp_date", "complex peacekeeping, exit by date (preset)", "complex_peacekeeping", (), e)
         self.cp_end = Arm("cp_end", "complex peacekeeping, end-state exit", "complex_peacekeeping",
                           (("mission.exit", "end_state"),), e)
@@ -512,14 +525,19 @@ class Study:
             "T6", "Relapse after an early exit (Fortna 2008)",
             "A mission that leaves on a date, whatever the security situation, is followed by more violence than "
             "one that stays until the end-state holds.",
-            f"Complex-peacekeeping preset (exit by date: elections {T6_ELECTIONS}, exit {T6_EXIT}) against the same "
-            f"preset with `mission.exit=end_state`; {n} seeds each, {e} days. For information, the same pair on "
-            f"the security-keeping preset.",
-            f"The spoilers' violence (`civilians_killed` + `peacekeepers_killed` + `constables_killed` + "
-            f"`rival_killings`) in days {T6_EXIT + 1}..{e}, as an annual rate per 100,000 (mean population over "
-            f"those days); Mann-Whitney U, one-sided (date exit higher). Also: killings of anyone, how many "
-            f"end-state runs left (mission phase 4 on the last day) and `summary_relapse` where measurable.",
-            f"Reproduced if p < {ALPHA}; not reproduced otherwise."))
+            f"(a) Security-keeping preset with an exit by date (elections {T6_ELECTIONS}, exit {T6_EXIT}) against "
+            f"the preset itself (exit at the end-state); {n} seeds each, {self.long_days} days. (b) Complex-"
+            f"peacekeeping preset (exit by date, the same days) against the same preset with "
+            f"`mission.exit=end_state`; {n} seeds each, {e} days.",
+            f"(a) Killings of anyone (`civilians_killed` + `spoilers_killed` + `peacekeepers_killed` + "
+            f"`constables_killed`) in the {self.after_days} days after each run's own departure (the first day "
+            f"of mission phase 4), as an annual rate per 100,000 (mean population over those days); runs that "
+            f"had not left by day {self.long_days - self.after_days} are left out. Mann-Whitney U, one-sided "
+            f"(date exit higher). (b) The spoilers' violence (`civilians_killed` + `peacekeepers_killed` + "
+            f"`constables_killed` + `rival_killings`) in days {T6_EXIT + 1}..{e}, the same test. Also: the other "
+            f"measure on each pair, the end-state runs' days of departure, and `summary_relapse` where measurable.",
+            f"(a) holds if p < {ALPHA} and at least {T6_LEFT_SHARE:.0%} of the end-state runs left in time "
+            f"(else unmeasurable); (b) holds if p < {ALPHA}. Reproduced if both hold, partly if one."))
         T.append(Test(
             "T7", "Imposition and violence",
             "Imposing political outcomes costs the mission legitimacy and raises violence.",
@@ -754,45 +772,72 @@ class Study:
         pop = r["population"][a:b + 1].mean()
         return k / pop / (b - a + 1) * 365 * 1e5
 
+    def after_exit_rate(self, r: dict, what: str) -> float:
+        """Annual rate per 100,000 of `what` in the T6 window after the run's own departure (NaN if none)."""
+        d = r["exit_day"]
+        if d < 0 or d + self.after_days > r["steps"]:
+            return float("nan")
+        a, b = d + 1, d + self.after_days
+        return r[what][a:b + 1].sum() / r["population"][a:b + 1].mean() / self.after_days * 365 * 1e5
+
     def t6(self, t: Test, figdir: Path | None):
-        date = np.array([self.window_rate(r) for r in self.R(self.cp_date)])
-        end = np.array([self.window_rate(r) for r in self.R(self.cp_end)])
-        _, p = mwu(date, end, "greater")
-        ok = math.isfinite(p) and p < ALPHA
-        end_runs, date_runs = self.R(self.cp_end), self.R(self.cp_date)
+        sk_date_runs, sk_end_runs = self.R(self.sk_date), self.R(self.sk_end)
+        cp_date_runs, cp_end_runs = self.R(self.cp_date), self.R(self.cp_end)
+        # (a) security-keeping: leaving by date against leaving at the end-state, after each run's own exit.
+        xa = np.array([self.after_exit_rate(r, "killed_all") for r in sk_date_runs])
+        ya = np.array([self.after_exit_rate(r, "killed_all") for r in sk_end_runs])
+        left_in_time = int(np.isfinite(ya).sum())
+        measurable = left_in_time >= T6_LEFT_SHARE * max(1, len(sk_end_runs)) and np.isfinite(xa).sum() > 0
+        _, pa = mwu(finite(xa), finite(ya), "greater") if measurable else (None, float("nan"))
+        ok_a = measurable and math.isfinite(pa) and pa < ALPHA
+        # (b) complex peacekeeping: leaving by date against the same mission with an end-state exit.
+        xb = np.array([self.window_rate(r) for r in cp_date_runs])
+        yb = np.array([self.window_rate(r) for r in cp_end_runs])
+        _, pb = mwu(xb, yb, "greater")
+        ok_b = math.isfinite(pb) and pb < ALPHA
+        # The other measure on each pair, for information.
+        xa2 = np.array([self.after_exit_rate(r, "violence") for r in sk_date_runs])
+        ya2 = np.array([self.after_exit_rate(r, "violence") for r in sk_end_runs])
+        xb2 = np.array([self.window_rate(r, "killed_all") for r in cp_date_runs])
+        yb2 = np.array([self.window_rate(r, "killed_all") for r in cp_end_runs])
         info = []
-        for a_date, a_end, label in ((self.cp_date, self.cp_end, "complex peacekeeping"),
-                                     (self.sk_date, self.sk_end, "security-keeping")):
-            for what, name in (("violence", "spoilers' violence"), ("killed_all", "killings of anyone")):
-                x = np.array([self.window_rate(r, what) for r in self.R(a_date)])
-                y = np.array([self.window_rate(r, what) for r in self.R(a_end)])
-                _, pp = mwu(x, y, "greater")
-                info.append([label, name, fmt(summ(x)["mean"]), fmt(summ(y)["mean"]), fp(pp)])
-        left = sum(r["left"] for r in end_runs)
-        dur = scal(end_runs, "summary_mission_duration")
-        rel_end, rel_date = finite(scal(end_runs, "summary_relapse")), finite(scal(date_runs, "summary_relapse"))
-        dd = summ(dur)
+        for label, name, x, y in (("security-keeping", "spoilers' violence, after own exit", xa2, ya2),
+                                  ("complex peacekeeping", f"killings of anyone, days {T6_EXIT + 1}..", xb2, yb2)):
+            fx, fy = finite(x), finite(y)
+            pp = mwu(fx, fy, "greater")[1] if len(fx) and len(fy) else float("nan")
+            info.append([label, name, fmt(summ(fx)["mean"]), fmt(summ(fy)["mean"]), fp(pp)])
+        exits = np.array([r["exit_day"] for r in sk_end_runs if r["exit_day"] >= 0], dtype=float)
+        ed = summ(exits)
+        cp_left = sum(r["left"] for r in cp_end_runs)
+        rel_end = finite(scal(sk_end_runs, "summary_relapse"))
+        rel_date = finite(scal(sk_date_runs, "summary_relapse"))
         t.result = "\n".join([
-            arm_rows([("exit by date", date), ("end-state exit", end)]), "",
-            f"The spoilers' violence per 100,000 per year in days {T6_EXIT + 1}..{self.exit_days} (complex "
-            f"peacekeeping). Date exit minus end-state: {fmt(summ(date)['mean'] - summ(end)['mean'])}; one-sided "
-            f"p = {fp(p)}.", "",
-            "For information (no verdict), both presets and both measures (arm means; one-sided p, date higher):",
+            f"(a) Security-keeping, killings of anyone per 100,000 per year in the {self.after_days} days after "
+            f"each run's own departure:", "",
+            arm_rows([("exit by date", finite(xa)), ("end-state exit", finite(ya))]), "",
+            f"End-state runs that left in time for the window: {left_in_time} of {len(sk_end_runs)} (departure "
+            f"day mean {fmt(ed['mean'], 0)}, range {fmt(exits.min() if len(exits) else float('nan'), 0)}-"
+            f"{fmt(exits.max() if len(exits) else float('nan'), 0)}; "
+            f"{len(exits)} left within {self.long_days} days). Date exit minus end-state: "
+            f"{fmt(summ(xa)['mean'] - summ(ya)['mean'])}; one-sided p = {fp(pa)}"
+            + ("" if measurable else " (unmeasurable: too few end-state runs left in time)") + ".", "",
+            f"(b) Complex peacekeeping, the spoilers' violence per 100,000 per year in days "
+            f"{T6_EXIT + 1}..{self.exit_days}:", "",
+            arm_rows([("exit by date", xb), ("end-state exit", yb)]), "",
+            f"Date exit minus end-state: {fmt(summ(xb)['mean'] - summ(yb)['mean'])}; one-sided p = {fp(pb)}. "
+            f"End-state runs that left within {self.exit_days} days: {cp_left} of {len(cp_end_runs)}, so "
+            f"this pair compares leaving by date with staying.", "",
+            "For information (no verdict), the other measure on each pair (arm means; one-sided p, date higher):",
             "", table(["preset", "measure", "exit by date", "end-state exit", "p"], info), "",
-            f"End-state runs that left (mission phase 4 on the last day): {left} of {len(end_runs)}; "
-            f"`summary_mission_duration` mean {fmt(dd['mean'], 0)} days (median {fmt(dd['median'], 0)}, "
-            f"run length {self.exit_days}; it counts from the first arrival on day 1, so a mission that never "
-            f"leaves shows the run length less one, and the phase is used instead). Date-exit runs that left: "
-            f"{sum(r['left'] for r in date_runs)} of {len(date_runs)}.",
-            f"`summary_relapse` (killings in the `summary.relapse_days` days after / before the departure) "
-            f"measurable in "
-            f"{len(rel_date)} date-exit runs (mean {fmt(rel_date.mean() if len(rel_date) else float('nan'), 2)}, "
-            f"median {fmt(np.median(rel_date) if len(rel_date) else float('nan'), 2)}) and {len(rel_end)} "
-            f"end-state runs (mean {fmt(rel_end.mean() if len(rel_end) else float('nan'), 2)})."])
-        t.verdict = "reproduced" if ok else "not reproduced"
-        t.reason = f"p = {fp(p)}; {left}/{len(end_runs)} end-state missions left"
-        if figdir is not None and date_runs and end_runs:
-            self.fig_exit(figdir, date_runs, end_runs)
+            f"Security-keeping `summary_relapse` (killings in the `summary.relapse_days` days after / before the "
+            f"departure) measurable in {len(rel_date)} date-exit runs (mean "
+            f"{fmt(rel_date.mean() if len(rel_date) else float('nan'), 2)}) and {len(rel_end)} end-state runs "
+            f"(mean {fmt(rel_end.mean() if len(rel_end) else float('nan'), 2)})."])
+        t.verdict = "reproduced" if ok_a and ok_b else "partly" if (ok_a or ok_b) else "not reproduced"
+        t.reason = (f"(a) p = {fp(pa)}, {left_in_time}/{len(sk_end_runs)} end-state missions left in time; "
+                    f"(b) p = {fp(pb)}")
+        if figdir is not None and cp_date_runs and cp_end_runs:
+            self.fig_exit(figdir, cp_date_runs, cp_end_runs)
 
     def t7(self, t: Test):
         r1, r0 = self.R(self.cp), self.R(self.cp_imp0)
@@ -993,7 +1038,7 @@ def header(study: Study, meta: dict) -> list[str]:
            f"- keepsim commit: `{meta['commit']}`{meta['dirty']} (binary: {meta['version']})",
            f"- Date: {meta['date']}",
            f"- Seeds: {s.seeds[0]}..{s.seeds[-1]} ({len(s.seeds)} per arm, the same seeds in every arm)",
-           f"- Scenario: `configs/scenarios/default.toml`; {s.days}-day runs ({s.exit_days} for T6); "
+           f"- Scenario: `configs/scenarios/default.toml`; {s.days}-day runs ({s.exit_days} for T6 (b), {s.long_days} for T6 (a)); "
            f"{meta['runs']} runs ({meta['made']} made, {meta['reused']} reused) in {meta['elapsed']:.0f} s with "
            f"--jobs {meta['jobs']}",
            ""]
