@@ -75,6 +75,10 @@ NEUTRALISE = {
     "one legitimacy (mission's not kept apart)": ["legitimacy.mission_separate=false"],
     "refugees off": ["displacement.refugee_probability=0"],
     "no burn-in": ["start.burn_in_days=0"],
+    # The rules of docs/ODD.md 7.17.
+    "arming for protection off": ["spoilers.protection_probability=0"],
+    "excluded group off (no gap)": ["legitimacy.exclusion_gap=0"],
+    "rearming at a flat rate (7.5 alone)": ["spoilers.rearm_motive=flat"],
 }
 NEUTRAL_OUTCOMES = ["summary_civilian_death_rate", "summary_mean_active_share", "summary_final_legitimacy"]
 OUTCOMES = ["summary_civilian_death_rate", "summary_killing_rate", "summary_mean_active_share",

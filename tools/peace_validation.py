@@ -68,6 +68,7 @@ ALPHA = 0.05  # Mann-Whitney tests of T3, T4, T6, T7
 T5_ZONE_LOW, T5_ZONES_HIGH = (1, 2), (3, 4, 5)  # control zones (1 full incumbent ... 5 full insurgent)
 T5_RUN_SHARE = 0.75  # share of runs (with killings in both zone groups) that must show the ordering
 T6_ELECTIONS, T6_EXIT = 540, 730
+T8_LATER_FROM = 366  # T8: the mission's years after its first (Kosovo's murders after 1999)
 T8_FACTOR = 10.0  # "within an order of magnitude": model / reference between 1/10 and 10
 T8_ACTIVE_MAX = 0.05  # mean share of citizens active below this
 T8_UPROOTED = (10.0, 100.0)  # displaced-or-abroad per killed (README's displaced-to-killed ratios)
@@ -95,6 +96,12 @@ REVISIONS = {
     "T5": "First defined against zone 1 alone. A cell with an armed fighter within the control radius is in "
           "zone 1 only with 8 or more security units around it, so no militia killing ever fell in zone 1 and "
           "the per-run criterion was unmeasurable. The incumbent side is now zones 1-2.",
+    "T8": "A line added with ODD 7.17 rule 3, after the previous version's report had the presets' killings of "
+          "anyone at 16-24 times Kosovo's murder rate under KFOR: killings of anyone under the presets from day "
+          f"{T8_LATER_FROM} on, against Kosovo's murders in 2000-01. Day 0 is a war still going on (the no-mission "
+          "arm kills at war level), so a mission's first year includes ending it, whereas Kosovo's murders were "
+          "counted after the war had ended, and fell about tenfold from the second half of 1999 to 2000. The "
+          "whole-run line is kept, with its verdict, so the change can only add a line, not remove a failure.",
     "T6": "First defined on the security-keeping preset and on killings of anyone. The 5-seed reading showed "
           "that preset destroys the armed groups within its first year, before any date, so no rule of exit "
           "can be followed by relapse there; and killings of anyone count the fighters the staying mission "
@@ -555,7 +562,8 @@ class Study:
             "(data/cases/cases.csv and data/cases/README.md); the default country is drawn to Kosovo's size.",
             f"The no-mission arm and the two presets of T3 ({n} seeds each, {d} days).",
             "Arm means of the rates (`summary_killing_rate`, `summary_civilian_death_rate`, `summary_arrest_rate`, "
-            "mean jail population per 100,000) and of `summary_mean_active_share`; arm median of "
+            "mean jail population per 100,000; for the presets also killings of anyone from day "
+            f"{T8_LATER_FROM} to the end, from the daily series) and of `summary_mean_active_share`; arm median of "
             "`summary_uprooted_per_killed`; each against a cited figure, as model / reference.",
             f"Each rate line: within a factor {T8_FACTOR:g} either way. Active share below {T8_ACTIVE_MAX:g}. "
             f"Uprooted per killed between {T8_UPROOTED[0]:g} and {T8_UPROOTED[1]:g}. Reproduced if every line "
@@ -571,7 +579,7 @@ class Study:
             "arm).",
             f"- **Statistic.** {t.statistic}",
             f"- **Threshold (fixed before the runs).** {t.threshold}",
-        ] + ([f"- **Revised after the first 5-seed reading, before this run.** {REVISIONS[t.tid]}"]
+        ] + ([f"- **Revised before this run, and why.** {REVISIONS[t.tid]}"]
              if t.tid in REVISIONS else []))
 
     # -- analysis -----------------------------------------------------------------------------------------------
@@ -772,6 +780,13 @@ class Study:
         pop = r["population"][a:b + 1].mean()
         return k / pop / (b - a + 1) * 365 * 1e5
 
+    def span_rate(self, r: dict, what: str, first: int) -> float:
+        """Annual rate per 100,000 of `what` from day `first` to the run's end (NaN if the run is shorter)."""
+        a, b = first, r["steps"]
+        if b < a:
+            return float("nan")
+        return r[what][a:b + 1].sum() / r["population"][a:b + 1].mean() / (b - a + 1) * 365 * 1e5
+
     def after_exit_rate(self, r: dict, what: str) -> float:
         """Annual rate per 100,000 of `what` in the T6 window after the run's own departure (NaN if none)."""
         d = r["exit_day"]
@@ -907,10 +922,18 @@ class Study:
         ko_dur_desc = (f"Kosovo under KFOR/UNMIK, murders: {fmt(ko_dur)} (range "
                        f"{fmt(num(ko, 'deaths_per_100k_yr_during_low'))}-"
                        f"{fmt(num(ko, 'deaths_per_100k_yr_during_high'))}; IWPR2001, KOSCRIME)")
+        # Kosovo's murders after KFOR entered fell about tenfold from the second half of 1999 to 2000 (data/cases
+        # README): the whole-run line mixes the mission's first year, in which it ends a war that is still
+        # going on at day 0, with the years after. The later years are compared with 2000-01 on their own.
+        ko_later = (7.2 + 12.9) / 2
         for label in ("security-keeping", "complex peacekeeping"):
             runs = arms[label]
             within(scal(runs, "summary_killing_rate"), ko_dur, label,
                    "killings of anyone / 100k / yr", ko_dur_desc)
+            within(np.array([self.span_rate(r, "killed_all", T8_LATER_FROM) for r in runs]), ko_later, label,
+                   f"killings of anyone / 100k / yr, days {T8_LATER_FROM}..end",
+                   f"Kosovo 2000-01, murders: {fmt(ko_later)} (136 and 245 murders, 7.2 and 12.9 per 100,000 "
+                   f"with 1.9 M; KOSCRIME, IWPR2001)")
             within(scal(runs, "summary_civilian_death_rate"), ko_dur, label,
                    "civilians killed / 100k / yr", ko_dur_desc)
         for label, runs in arms.items():
