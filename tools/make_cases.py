@@ -59,7 +59,8 @@ def figure(row, column):
         return central, f"`{column}`"
     low, high = number(row, column + "_low"), number(row, column + "_high")
     if low is not None and high is not None:
-        return (low + high) / 2, f"midpoint of `{column}_low` {low:g} and `{column}_high` {high:g} (no central value)"
+        how = f"midpoint of `{column}_low` {low:g} and `{column}_high` {high:g} (no central value)"
+        return (low + high) / 2, how
     return None, f"`{column}` is empty in the table"
 
 
@@ -156,16 +157,20 @@ def build(row, index, default, lead, multi):
     c.header(f"Scale (ODD 7.12): {ppa:g} people per agent, the default country's, for every case; about "
              f"{agents:,.0f} inhabitants as agents on a {side} x {side} grid of {km_per_cell:.3g} km cells "
              f"({side * km_per_cell:,.0f} km a side: the case's area as a square).")
+    local = row["local_police_per_1000"].strip()
+    formed = row["constabulary_programme"].strip()
     not_represented = [
         "the country's shape, terrain, regions, towns, roads, group geography and borders (the default "
-        "country's generated map, rescaled)",
+        "country's map generator and settings, run on the case's grid)",
+        "the war before the mission (the default country's burn-in)",
         "the force's build-up and draw-down over the years (peak strength from day 1)",
         "how troops were tasked, their riot response, deployment pattern, jails, forced return and domestic "
         "police training (no column; the default country's or the schema's value)",
-        "local police (`local_police_per_1000`: no lever for a domestic force present at day 0)",
-        "`constabulary_programme` (formed international police units; keepsim's constabulary is a domestic "
-        "force the mission trains, a different thing; formed units are in the police count where the table "
-        "counts them)",
+        f"local police (`local_police_per_1000` = {local or 'empty'}: no lever for a domestic force present at "
+        "day 0)",
+        f"`constabulary_programme` = {formed or 'empty'} (formed international police units; keepsim's "
+        "constabulary is a domestic force the mission trains, a different thing; formed units are in the police "
+        "count where the table counts them)",
         "every outcome column (deaths, displacement, relapse: targets for calibration, not inputs)",
     ]
     c.header("Not represented: " + "; ".join(not_represented) + ".")
@@ -293,7 +298,8 @@ def main():
     configs = generate()
     if args.check:
         bad = 0
-        present = {n[:-5] for n in os.listdir(args.out) if n.endswith(".toml")} if os.path.isdir(args.out) else set()
+        names = os.listdir(args.out) if os.path.isdir(args.out) else []
+        present = {n[:-5] for n in names if n.endswith(".toml")}
         for extra in sorted(present - set(configs)):
             print(f"{args.out}/{extra}.toml: no such case in {TABLE}", file=sys.stderr)
             bad += 1
