@@ -1,0 +1,332 @@
+#!/usr/bin/env python3
+"""Builds the case scenarios configs/cases/<case>.toml from the case table data/cases/cases.csv (issue 13,
+item 2), so that every case input in a config is derived from the table and the derivation can be rerun.
+
+    /usr/bin/python3 tools/make_cases.py            # (re)write configs/cases/*.toml
+    /usr/bin/python3 tools/make_cases.py --check    # exit 1 if a committed config differs from the table's
+
+Each config is a layer over the default country, the way scenario files compose (ODD 6: TOML configs layered
+left to right):
+
+    keepsim run configs/scenarios/default.toml configs/cases/kosovo.toml -o kosovo.h5
+
+It sets only what the table gives about the case: population and area (through the grid, the density and
+the scale), foreign troops and international police (contingents and police units), lead nation or
+multinational command (the contingent structure), the exit rule and the run's length, and imposition. The
+mapping of every column is in configs/cases/README.md and in a comment beside each key. Two things come from
+the repository rather than the table, both read from their files so that a change there shows up in
+--check: the scale and the settlement density (the default country's, configs/scenarios/default.toml; ODD
+7.12), and the contingent structure, coherence, casualty tolerance, caveats and initial will of a lead-state
+force and of a multinational command (the two doctrine presets, configs/doctrines/*.toml; ODD 8).
+Standard library only (csv, tomllib).
+"""
+import argparse
+import csv
+import difflib
+import math
+import os
+import sys
+import textwrap
+import tomllib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TABLE = os.path.join(ROOT, "data", "cases", "cases.csv")
+DEFAULT = os.path.join(ROOT, "configs", "scenarios", "default.toml")
+LEAD_PRESET = os.path.join(ROOT, "configs", "doctrines", "security_keeping.toml")
+MULTI_PRESET = os.path.join(ROOT, "configs", "doctrines", "complex_peacekeeping.toml")
+OUT = os.path.join(ROOT, "configs", "cases")
+MAX_CONTINGENTS = 6  # models/peacekeeping/params.hpp kMaxContingents: the schema's contingents c1 .. c6
+RELAPSE_YEARS = 5  # the table's relapse column counts five years from exit (data/cases/README.md)
+WIDTH = 112  # comment lines are wrapped to this width
+
+
+def load_toml(path):
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+def number(row, column):
+    """The table's figure in `column`, or None when the cell is empty (an empty cell is never a zero)."""
+    text = row[column].strip()
+    return float(text) if text else None
+
+
+def figure(row, column):
+    """(value, how) for a figure with _low/_high companions: the central value when the table gives one,
+    else the midpoint of the range when both ends are given, else (None, reason)."""
+    central = number(row, column)
+    if central is not None:
+        return central, f"`{column}`"
+    low, high = number(row, column + "_low"), number(row, column + "_high")
+    if low is not None and high is not None:
+        how = f"midpoint of `{column}_low` {low:g} and `{column}_high` {high:g} (no central value)"
+        return (low + high) / 2, how
+    return None, f"`{column}` is empty in the table"
+
+
+def comment(text, indent=""):
+    """`text` as TOML comment lines wrapped to WIDTH."""
+    lines = textwrap.wrap(text, WIDTH - len(indent) - 2, break_on_hyphens=False, break_long_words=False)
+    return [f"{indent}# {line}" for line in lines]
+
+
+def fmt(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, float):
+        return repr(round(value, 4))
+    return str(value)
+
+
+class Config:
+    """A TOML text built key by key, each key with the comment that says where its value comes from."""
+
+    def __init__(self):
+        self.lines = []
+
+    def header(self, text):
+        self.lines += comment(text)
+
+    def blank(self):
+        self.lines.append("")
+
+    def table(self, name, why=None):
+        self.blank()
+        if why:
+            self.lines += comment(why)
+        self.lines.append(f"[{name}]")
+
+    def key(self, name, value, why):
+        self.lines += comment(why)
+        self.lines.append(f"{name} = {fmt(value)}")
+
+    def text(self):
+        return "\n".join(self.lines) + "\n"
+
+
+def contingent_split(preset):
+    """The contingents of a doctrine preset as (share of the force, coherence, casualty tolerance, caveats)."""
+    cs = [preset["contingents"][k] for k in sorted(preset["contingents"])]
+    total = sum(c["size"] for c in cs)
+    return [(c["size"] / total, c["coherence"], c["casualty_tolerance"], c["caveats"]) for c in cs]
+
+
+def split_units(units, shares):
+    """`units` divided among contingents by `shares`, rounded by largest remainder (the total is kept)."""
+    raw = [units * s for s in shares]
+    sizes = [math.floor(r) for r in raw]
+    for i in sorted(range(len(raw)), key=lambda i: (sizes[i] - raw[i], i))[: units - sum(sizes)]:
+        sizes[i] += 1
+    return sizes
+
+
+def build(row, index, default, lead, multi):
+    case = row["case"]
+    ppa = float(default["scale"]["people_per_agent"])
+    density0 = float(default["citizens"]["density"])
+    pop = number(row, "population_millions") * 1e6
+    area = number(row, "area_km2")
+    start, end = int(row["start_year"]), row["end_year"].strip()
+    end = int(end) if end else None
+
+    # Population and area: the default country's scale and density; the grid holds the case's population at
+    # that scale, the density is nudged so that the expected settlement is exact, and the cell side follows.
+    agents = pop / ppa
+    side = max(1, round(math.sqrt(agents / density0)))
+    density = agents / (side * side)
+    km_per_cell = math.sqrt(area) / side
+
+    troops, troops_how = figure(row, "peak_foreign_troops")
+    police, police_how = figure(row, "international_police_peak")
+    lead_text = row["lead_nation"].strip()
+    is_lead = lead_text.lower().startswith("yes")
+    exit_rule = row["exit_rule"].strip()
+    imposition_text = row["imposition"].strip()
+    imposes = bool(imposition_text) and not imposition_text.lower().startswith("none")
+    years = f"{start}-{end}" if end else f"{start}- (ongoing)"
+
+    c = Config()
+    c.header(f"Case `{case}`: {row['country']}, {row['mission']}, {years}. Built from data/cases/cases.csv, "
+             f"row {index} (case = \"{case}\"), by tools/make_cases.py: do not edit by hand; change the "
+             "table or the generator and rerun it (ctest -R make_cases checks that this file is what the "
+             "table gives). Column-to-key mapping and its reasons: configs/cases/README.md.")
+    c.header("Run it as a layer over the default country (ODD 6, configs layered left to right): keepsim run "
+             f"configs/scenarios/default.toml configs/cases/{case}.toml -o {case}.h5")
+    c.header(f"Scale (ODD 7.12): {ppa:g} people per agent, the default country's, for every case; about "
+             f"{agents:,.0f} inhabitants as agents on a {side} x {side} grid of {km_per_cell:.3g} km cells "
+             f"({side * km_per_cell:,.0f} km a side: the case's area as a square).")
+    local = row["local_police_per_1000"].strip()
+    formed = row["constabulary_programme"].strip()
+    not_represented = [
+        "the country's shape, terrain, regions, towns, roads, group geography and borders (the default "
+        "country's map generator and settings, run on the case's grid)",
+        "the war before the mission (the default country's burn-in)",
+        "the force's build-up and draw-down over the years (peak strength from day 1)",
+        "how troops were tasked, their riot response, deployment pattern, jails, forced return and domestic "
+        "police training (no column; the default country's or the schema's value)",
+        f"local police (`local_police_per_1000` = {local or 'empty'}: no lever for a domestic force present at "
+        "day 0)",
+        f"`constabulary_programme` = {formed or 'empty'} (formed international police units; keepsim's "
+        "constabulary is a domestic force the mission trains, a different thing; formed units are in the police "
+        "count where the table counts them)",
+        "every outcome column (deaths, displacement, relapse: targets for calibration, not inputs)",
+    ]
+    c.header("Not represented: " + "; ".join(not_represented) + ".")
+    if row["notes"].strip():
+        c.header(f"Table notes for this row: {row['notes'].strip()}")
+
+    c.blank()
+    c.key("title", f"case {case}: {row['country']}, {row['mission']}, {years}", "a label for the run file")
+    c.key("doctrine", f"case_{case}",
+          "a label only (ODD 8): the levers below are the case's, not a doctrine preset's")
+
+    # Run length.
+    c.table("run")
+    if end is not None:
+        steps = (end - start + RELAPSE_YEARS) * 365
+        c.key("steps", steps,
+              f"`end_year` - `start_year` = {end - start} years of mission, plus the {RELAPSE_YEARS} years after "
+              "exit over which `relapse_within_5y_of_exit` is read; whole years (the table gives years)")
+    else:
+        c.lines += comment("steps: `end_year` is empty (the mission is still deployed), so the run length is "
+                           "the default country's")
+
+    c.table("scale")
+    c.key("people_per_agent", ppa,
+          "the default country's scale (configs/scenarios/default.toml; ODD 7.12), the same for every case")
+    c.key("km_per_cell", km_per_cell,
+          f"sqrt(`area_km2` {area:,.0f}) / {side} cells: the case's area on a square grid")
+
+    c.table("world")
+    c.key("width", side,
+          f"sqrt(`population_millions` {pop / 1e6:g} M / {ppa:g} people per agent / density "
+          f"{density0:g}), rounded: the grid that holds the population at the default country's density")
+    c.key("height", side, "square, as above")
+
+    c.table("citizens")
+    c.key("density", density,
+          f"`population_millions` {pop / 1e6:g} M / {ppa:g} / {side * side} cells: the default's "
+          f"{density0:g}, adjusted so that the expected population is the table's")
+
+    c.table("summary")
+    c.key("relapse_days", RELAPSE_YEARS * 365,
+          "relapse is read over five years after exit, as the table's `relapse_within_5y_of_exit` is")
+
+    c.table("mission")
+    if exit_rule == "date":
+        c.key("exit", "date", "`exit_rule` = date: the interveners fixed a calendar end")
+        if end is not None:
+            c.key("exit_day", (end - start) * 365,
+                  f"`end_year` - `start_year` = {end - start} years, the last troops leave then")
+        c.key("elections_day", 0,
+              "no column gives an election or draw-down date: the schema's 0 (no draw-down before exit_day)")
+    elif exit_rule in ("end_state", "mixed"):
+        why = ("`exit_rule` = end_state: the mandate ran until conditions were met" if exit_rule == "end_state"
+               else "`exit_rule` = mixed: an early deadline gave way to a conditions-based draw-down; "
+               "keepsim has no mixed rule, and the conditions set the actual end, so end_state")
+        c.key("exit", "end_state", why)
+    else:
+        raise SystemExit(f"{TABLE}: case {case}: unknown exit_rule {exit_rule!r}")
+    c.key("imposition", 1.0 if imposes else 0.0,
+          f"`imposition` = \"{imposition_text}\": "
+          + ("imposed or organised outcomes, coded 1.0, the value ODD 8 gives a mission that imposes (the "
+             "degree is not graded)" if imposes else "nothing imposed, coded 0.0"))
+    preset = lead if is_lead else multi
+    c.key("will_initial", float(preset["mission"]["will_initial"]),
+          f"`lead_nation` = {lead_text.split('(')[0].strip()}: the initial political will of "
+          + ("a lead state (security_keeping preset, ODD 8)" if is_lead
+             else "a multinational command (complex_peacekeeping preset, ODD 8)"))
+
+    # International police: one police agent stands for people_per_agent officers.
+    c.table("police")
+    if police is not None:
+        c.key("count", round(police / ppa),
+              f"{police_how} {police:,.0f} officers / {ppa:g} per agent, rounded")
+    else:
+        c.lines += comment(f"count: {police_how}; left at the default, 0 (which the model reads as no "
+                           "international police)")
+
+    # Foreign troops as contingents.
+    split = contingent_split(preset)
+    if troops is None:
+        raise SystemExit(f"{TABLE}: case {case}: no troop figure ({troops_how})")
+    units = round(troops / ppa)
+    sizes = split_units(units, [s[0] for s in split])
+    structure = (f"`lead_nation` = yes: the lead-state structure of the security_keeping preset (ODD 8): a "
+                 f"lead contingent and partners in the shares {'/'.join(f'{s[0]:.2f}' for s in split)}, with "
+                 "its coherence, casualty tolerance and caveats" if is_lead else
+                 f"`lead_nation` = no, `multinational` = {row['multinational'].strip()}: the multinational "
+                 f"command of the complex_peacekeeping preset (ODD 8): {len(split)} equal contingents with its "
+                 "coherence, casualty tolerance and national caveats")
+    c.blank()
+    c.lines += comment(f"Foreign troops: {troops_how} {troops:,.0f} / {ppa:g} per agent = {units} units "
+                       f"({units * ppa / pop * 1000:.2f} per 1,000; the table's computed ratio is "
+                       f"{row['peak_troops_per_1000_computed'] or 'empty'}), all from day 1. {structure}. "
+                       "Contingents beyond the structure are set to 0 so that no doctrine layered underneath "
+                       "adds any.")
+    for i in range(MAX_CONTINGENTS):
+        c.lines.append(f"[contingents.c{i + 1}]")
+        if i < len(split):
+            share, kappa, tolerance, caveats = split[i]
+            c.lines.append(f"size = {sizes[i]}")
+            c.lines.append("arrival_day = 1")
+            c.lines.append(f"casualty_tolerance = {fmt(float(tolerance))}")
+            c.lines.append(f"coherence = {fmt(float(kappa))}")
+            c.lines.append(f"caveats = {fmt(caveats)}")
+        else:
+            c.lines.append("size = 0")
+    return c.text()
+
+
+def generate():
+    default = load_toml(DEFAULT)
+    lead, multi = load_toml(LEAD_PRESET), load_toml(MULTI_PRESET)
+    with open(TABLE, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    # Row numbers count the header as row 1, as a spreadsheet does.
+    return {row["case"]: build(row, i + 2, default, lead, multi) for i, row in enumerate(rows)}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--check", action="store_true",
+                    help="write nothing; exit 1 if a config differs from the table's, is missing or is extra")
+    ap.add_argument("--out", default=OUT, help="folder of the configs (default configs/cases)")
+    args = ap.parse_args()
+    configs = generate()
+    if args.check:
+        bad = 0
+        names = os.listdir(args.out) if os.path.isdir(args.out) else []
+        present = {n[:-5] for n in names if n.endswith(".toml")}
+        for extra in sorted(present - set(configs)):
+            print(f"{args.out}/{extra}.toml: no such case in {TABLE}", file=sys.stderr)
+            bad += 1
+        for case, text in configs.items():
+            path = os.path.join(args.out, f"{case}.toml")
+            if not os.path.exists(path):
+                print(f"{path}: missing; run tools/make_cases.py", file=sys.stderr)
+                bad += 1
+                continue
+            with open(path, encoding="utf-8") as f:
+                old = f.read()
+            if old != text:
+                sys.stderr.writelines(difflib.unified_diff(old.splitlines(True), text.splitlines(True), path,
+                                                           "from the table", n=1))
+                bad += 1
+        if bad:
+            print(f"{bad} case config(s) differ from {TABLE}; rerun tools/make_cases.py", file=sys.stderr)
+            return 1
+        print(f"{len(configs)} case configs match the table")
+        return 0
+    os.makedirs(args.out, exist_ok=True)
+    for case, text in configs.items():
+        with open(os.path.join(args.out, f"{case}.toml"), "w", encoding="utf-8") as f:
+            f.write(text)
+    print(f"wrote {len(configs)} case configs to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
