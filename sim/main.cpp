@@ -24,6 +24,7 @@
 #include "models/peacekeeping/model.hpp"
 #include "models/peacekeeping/world_map.hpp"
 #include "models/registry.hpp"
+#include "sim/calibrate.hpp"
 #include "sim/resources_cli.hpp"
 #include "sim/sweep_run.hpp"
 #include "sim/view/view_command.hpp"
@@ -375,6 +376,8 @@ int main(int argc, char** argv) {
 
   keepsim::sweep::Options sweep_opts;
   CLI::App* sweep = keepsim::sweep::add_command(app, sweep_opts);
+  keepsim::calibrate::Options calibrate_opts;
+  CLI::App* calibrate = keepsim::calibrate::add_command(app, calibrate_opts);
   keepsim::view::ServerOptions view_opts;
   CLI::App* view = keepsim::view::add_command(app, view_opts);
 
@@ -383,10 +386,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::RequiredError& e) {
     // "A subcommand is required" also when one was given but is not known: name it, and the known ones.
     if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
-      std::fprintf(stderr,
-                   "keepsim: error: unknown command '%s'; the commands are run, resume, sweep, view, "
-                   "validate, describe and map (keepsim --help)\n",
-                   keepsim::excerpt(argv[1], 60).c_str());
+      std::fprintf(
+          stderr,
+          "keepsim: error: unknown command '%s'; the commands are run, resume, sweep, calibrate, view, "
+          "validate, describe and map (keepsim --help)\n",
+          keepsim::excerpt(argv[1], 60).c_str());
       return 2;
     }
     std::fprintf(stderr, "keepsim: error: %s\nRun with --help for more information.\n", message(e).c_str());
@@ -406,6 +410,11 @@ int main(int argc, char** argv) {
       std::signal(SIGINT, on_signal);
       std::signal(SIGTERM, on_signal);
       return keepsim::sweep::main(sweep_opts, &g_stop);
+    }
+    if (*calibrate) {
+      std::signal(SIGINT, on_signal);
+      std::signal(SIGTERM, on_signal);
+      return keepsim::calibrate::main(calibrate_opts, &g_stop);
     }
     if (*view) {
       std::signal(SIGINT, on_signal);

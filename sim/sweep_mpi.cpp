@@ -31,14 +31,19 @@ bool launched() {
 
 MpiSession::MpiSession() {
   if (!launched()) return;
-  MPI_Init(nullptr, nullptr);
+  // A session inside another (keepsim calibrate runs its rounds' sweeps in its own session) joins it: MPI
+  // may be initialised once per process, and only the outermost session finalises it.
+  int already = 0;
+  MPI_Initialized(&already);
+  if (already == 0) MPI_Init(nullptr, nullptr);
+  owner_ = already == 0;
   initialised_ = true;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &size_);
 }
 
 MpiSession::~MpiSession() {
-  if (initialised_) MPI_Finalize();
+  if (owner_) MPI_Finalize();
 }
 
 int MpiSession::broadcast(int value) const {

@@ -63,6 +63,7 @@ class MpiSession {
   int rank_ = 0;
   int size_ = 1;
   bool initialised_ = false;
+  bool owner_ = false;  ///< this session initialised MPI and finalises it
 };
 
 }  // namespace keepsim::sweep
