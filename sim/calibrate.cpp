@@ -597,7 +597,8 @@ int main(const Options& o, const std::atomic<bool>* stop) {
       const auto cd = case_distances((fs::path(so.dir) / "sweep.h5").string(), c, s.samples);
       for (std::size_t i = 0; i < dist.size(); ++i) dist[i] += cd[i];
     }
-    // Accept the closest fraction; epsilon is the largest distance accepted.
+    // Accept the closest fraction; epsilon is the largest distance accepted. After round 0 only proposals
+    // within the previous epsilon qualify, so epsilon never grows (Toni et al. 2009's decreasing schedule).
     std::vector<std::size_t> order(x.size());
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(),
@@ -605,15 +606,23 @@ int main(const Options& o, const std::atomic<bool>* stop) {
     RoundInfo ri;
     ri.proposals = s.samples;
     ri.finite = std::count_if(dist.begin(), dist.end(), [](double v) { return std::isfinite(v); });
+    const double limit = pop ? info.back().epsilon : std::numeric_limits<double>::infinity();
     Population next;
     for (std::size_t k = 0; k < order.size() && next.points.size() < n_accept; ++k) {
-      if (!std::isfinite(dist[order[k]])) break;
+      if (!std::isfinite(dist[order[k]]) || dist[order[k]] > limit) break;
       next.points.push_back(x[order[k]]);
       next.distances.push_back(dist[order[k]]);
     }
-    if (next.points.empty())
+    if (next.points.empty() && !pop)
       throw OutputError(o.dir + ": round " + std::to_string(round) +
                         ": every run failed or lacks a target; see the .error files in " + rdir.string());
+    if (next.points.empty()) {
+      // No proposal came within epsilon: the population stays as it was (said in diagnostics/rounds.csv).
+      ri.epsilon = info.back().epsilon;
+      ri.ess = info.back().ess;
+      info.push_back(ri);
+      continue;
+    }
     ri.accepted = static_cast<std::int64_t>(next.points.size());
     ri.epsilon = next.distances.back();
     // Importance weights: prior density (flat in the sampling space) over the mixture that proposed them.
