@@ -492,9 +492,16 @@ CLI::App* add_command(CLI::App& app, Options& o) {
 }
 
 int main(const Options& o, const std::atomic<bool>* stop) {
-  const Spec s = load_spec(o.file);
   // Held for the whole calibration; under MPI the sweeps below join this session instead of starting one.
   const sweep::MpiSession mpi;
+  std::optional<Spec> spec;
+  try {
+    spec = load_spec(o.file);
+  } catch (const std::exception&) {
+    if (mpi.rank() != 0) return 2;  // every rank finds the same error: rank 0 reports it
+    throw;
+  }
+  const Spec& s = *spec;
   const bool root = mpi.rank() == 0;
   const fs::path dir(o.dir);
   std::vector<FileLock> locks;

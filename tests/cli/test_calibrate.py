@@ -4,6 +4,7 @@ calibration resumed gives the same posterior.csv bytes; bad input names the file
 tools/calibration_report.py writes its summary and plots."""
 import csv
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -159,6 +160,65 @@ def test_bad_input_names_file_key_and_range():
           p.stderr)
 
 
+def test_rejection_accepts_the_closest_fraction_with_equal_weights():
+    d = tmpdir()
+    cal = write_calibration(d, 60.0, 6.0, samples=20)
+    out = os.path.join(d, "out")
+    keepsim("calibrate", cal, "-o", out, "-q")
+    with open(os.path.join(out, "posterior.csv")) as f:
+        rows = list(csv.DictReader(f))
+    check(len(rows) == 5, f"accept 0.25 of 20 is 5 sets, got {len(rows)}")
+    check(len({r["weight"] for r in rows}) == 1, "rejection weights are equal")
+    dist = [float(r["distance"]) for r in rows]
+    check(dist == sorted(dist), f"sorted by distance: {dist}")
+    # Every accepted set is closer than every rejected one: recompute the distances from the sweep's table.
+    import h5py
+
+    with h5py.File(os.path.join(out, "round-0", "epstein", "sweep.h5"), "r") as f:
+        sim = np.asarray(f["summary_mean_active"][()], dtype=float).reshape(20, 2)
+    all_d = np.sort((((sim - 60.0) / 6.0) ** 2).mean(axis=1))
+    check(np.allclose(dist, all_d[:5], rtol=1e-12), f"{dist} against {all_d[:6]}")
+    check(all_d[5] >= dist[-1], "a rejected set is closer than an accepted one")
+
+
+def mpi_skip_reason():
+    if shutil.which("mpirun") is None:
+        return "mpirun not found"
+    if any(os.environ.get(v) for v in ("ASAN_OPTIONS", "TSAN_OPTIONS")):
+        return "sanitizer build: OpenMPI is not sanitizer-clean"
+    if "libmpi" not in subprocess.run(["ldd", KEEPSIM], capture_output=True, text=True).stdout:
+        return "keepsim was built without MPI"
+    return None
+
+
+def test_mpi_equals_serial():
+    reason = mpi_skip_reason()
+    if reason:
+        print(f"skip test_mpi_equals_serial: {reason}")
+        return
+    d = tmpdir()
+    cal = write_calibration(d, 40.0, 4.0, method="abc-smc", samples=12)
+    serial, mpi = os.path.join(d, "serial"), os.path.join(d, "mpi")
+    keepsim("calibrate", cal, "-o", serial, "-q", "--jobs", "1")
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_rmaps_base_oversubscribe="1")
+    p = subprocess.run(["mpirun", "--oversubscribe", "-n", "3", KEEPSIM, "calibrate", cal, "-o", mpi, "-q"],
+                       capture_output=True, text=True, env=env, timeout=300)
+    check(p.returncode == 0, f"mpirun exited {p.returncode}: {p.stdout}\n{p.stderr}")
+    for name in ("posterior.csv", os.path.join("diagnostics", "rounds.csv")):
+        with open(os.path.join(serial, name), "rb") as a, open(os.path.join(mpi, name), "rb") as b:
+            check(a.read() == b.read(), f"{name} differs under MPI")
+    # A bad calibration file under mpirun: exit code 2 and the message once.
+    with open(cal) as f:
+        text = f.read().replace("high = 0.98", "high = 1.5")
+    with open(cal, "w") as f:
+        f.write(text)
+    p = subprocess.run(["mpirun", "--oversubscribe", "-n", "2", KEEPSIM, "calibrate", cal, "-o",
+                        os.path.join(d, "bad")], capture_output=True, text=True, env=env, timeout=300)
+    check(p.returncode == 2 and p.stderr.count("out of range") == 1, f"{p.returncode}: {p.stderr}")
+
+
 if __name__ == "__main__":
     main([test_bad_input_names_file_key_and_range, test_posterior_concentrates_near_the_known_value,
-          test_interrupted_calibration_resumes_to_the_same_bytes])
+          test_rejection_accepts_the_closest_fraction_with_equal_weights,
+          test_interrupted_calibration_resumes_to_the_same_bytes, test_mpi_equals_serial])
