@@ -27,6 +27,7 @@
 #include "keepsim/core/safe_files.hpp"
 #include "models/registry.hpp"
 #include "sim/sweep_run.hpp"
+#include "sim/sweep_table.hpp"
 
 namespace keepsim::calibrate {
 namespace {
@@ -486,6 +487,9 @@ CLI::App* add_command(CLI::App& app, Options& o) {
   c->add_option("--jobs", o.jobs, "runs at once on this machine, 0 to 1024 (0: as many as cores)")
       ->check(CLI::Range(0, cli::kMaxThreads));
   c->add_flag("--resume", o.resume, "continue the calibration in DIR, reusing every finished run");
+  c->add_flag("--prepare", o.prepare,
+              "run no simulation: go on through the rounds whose runs are all done, write the next round's "
+              "sweep files and stop (for job arrays)");
   c->add_flag("-q,--quiet", o.quiet, "print nothing but errors");
   cli::add_memory_options(c, o.memory);
   return c;
@@ -570,6 +574,25 @@ int main(const Options& o, const std::atomic<bool>* stop) {
       mpi.broadcast(ok);
     } else if (mpi.broadcast(1) == 0) {
       return 2;
+    }
+    if (o.prepare) {  // every run of every case of this round complete, or stop here
+      bool done = true;
+      for (const auto& c : s.cases)
+        for (std::int64_t r = 0; r < s.samples * s.replicates && done; ++r)
+          done = sweep::run_complete(sweep::run_path((rdir / c.name).string(), static_cast<std::size_t>(r)));
+      if (!done) {
+        if (root) {
+          std::printf(
+              "keepsim calibrate: round %lld is prepared; run its sweeps, e.g. in each task of a job "
+              "array:\n",
+              static_cast<long long>(round + 1));
+          for (const auto& c : s.cases)
+            std::printf("  keepsim sweep %s -o %s --resume -q\n", (rdir / (c.name + ".sweep.toml")).c_str(),
+                        (rdir / c.name).c_str());
+          std::printf("then: keepsim calibrate %s -o %s --resume --prepare\n", o.file.c_str(), o.dir.c_str());
+        }
+        return 0;
+      }
     }
     std::vector<double> dist(x.size(), 0.0);
     for (const auto& c : s.cases) {

@@ -19,6 +19,9 @@ struct Options {
   int threads = 0;   ///< per run, as keepsim sweep --threads
   int jobs = 0;      ///< runs at once, as keepsim sweep --jobs
   bool resume = false, quiet = false;
+  /// Stop at the first round whose runs are not all complete, once its files are written: its sweeps are
+  /// then run elsewhere (a Slurm job array, docs/calibration.md) and the next call goes on from there.
+  bool prepare = false;
   cli::MemoryOptions memory;
 };
 

@@ -181,6 +181,26 @@ def test_rejection_accepts_the_closest_fraction_with_equal_weights():
     check(all_d[5] >= dist[-1], "a rejected set is closer than an accepted one")
 
 
+def test_job_array_rounds_equal_one_process():
+    """--prepare writes a round's sweeps; two array tasks run them; the next --prepare goes on. The posterior
+    equals the one a single process computes."""
+    d = tmpdir()
+    cal = write_calibration(d, 40.0, 4.0, method="abc-smc", samples=10)
+    whole, arr = os.path.join(d, "whole"), os.path.join(d, "array")
+    keepsim("calibrate", cal, "-o", whole, "-q")
+    for round_ in range(2):
+        p = keepsim("calibrate", cal, "-o", arr, "--resume", "--prepare")
+        check(f"round {round_ + 1} is prepared" in p.stdout, p.stdout)
+        check(not os.path.exists(os.path.join(arr, "posterior.csv")), "posterior before the last round ran")
+        sweep = os.path.join(arr, f"round-{round_}", "epstein.sweep.toml")
+        for task in range(2):
+            keepsim("sweep", sweep, "-o", os.path.join(arr, f"round-{round_}", "epstein"), "--resume", "-q",
+                    "--task-index", task, "--task-count", 2)
+    keepsim("calibrate", cal, "-o", arr, "--resume", "--prepare", "-q")
+    with open(os.path.join(whole, "posterior.csv"), "rb") as a, open(os.path.join(arr, "posterior.csv"), "rb") as b:
+        check(a.read() == b.read(), "posterior.csv differs between the array and one process")
+
+
 def mpi_skip_reason():
     if shutil.which("mpirun") is None:
         return "mpirun not found"
@@ -221,4 +241,5 @@ def test_mpi_equals_serial():
 if __name__ == "__main__":
     main([test_bad_input_names_file_key_and_range, test_posterior_concentrates_near_the_known_value,
           test_rejection_accepts_the_closest_fraction_with_equal_weights,
-          test_interrupted_calibration_resumes_to_the_same_bytes, test_mpi_equals_serial])
+          test_interrupted_calibration_resumes_to_the_same_bytes, test_job_array_rounds_equal_one_process,
+          test_mpi_equals_serial])
