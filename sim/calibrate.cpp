@@ -134,6 +134,10 @@ Spec load_spec(const std::string& path) {
   s.samples = integer(*c, path, "calibration.", "samples", 0, 2, kMaxSamples);
   if (s.samples == 0) throw ConfigError(path, "calibration.samples", "missing; allowed: 2 to 100000");
   s.replicates = integer(*c, path, "calibration.", "replicates", 1, 1, 1000);
+  if (s.samples * s.replicates > 1000000)  // a round's sweep may hold at most a million runs (docs/sweeps.md)
+    throw ConfigError(at(path, c->get("replicates")->source()), "calibration.replicates",
+                      "samples x replicates is " + std::to_string(s.samples * s.replicates) +
+                          "; allowed: at most 1000000 runs per case and round");
   s.rounds = integer(*c, path, "calibration.", "rounds", s.method == "rejection" ? 1 : 3, 1, 100);
   if (s.method == "rejection" && s.rounds != 1)
     throw ConfigError(at(path, c->get("rounds")->source()), "calibration.rounds",
