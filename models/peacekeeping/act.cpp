@@ -81,11 +81,7 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
     });
   const int actives = 1 + seen_active;
   double p = 1.0 - std::exp(-b.arrest_constant * ratio(b.ratio, cops, actives));
-  if (cfg_.justice.enabled) {
-    const auto r = static_cast<std::size_t>(region_of(here));
-    const double j = region_arrests_[r] > 0 ? region_served_[r] / region_arrests_[r] : 1.0;
-    p *= cfg_.justice.deterrence_floor + (1 - cfg_.justice.deterrence_floor) * j;
-  }
+  if (justice_->enabled) p *= justice_->deterrence(static_cast<std::size_t>(region_of(here)));
   const double grievance = agents_.hardship[id] * (1.0 - legitimacy_of(id));
   bool active =
       epstein::goes_active(agents_.hardship[id], legitimacy_of(id), agents_.risk[id], p, b.threshold);

@@ -135,10 +135,19 @@ struct MechanismType {
   std::shared_ptr<const Mechanism> (*read)(const Params&, const Config& config);
   std::span<const SeriesDef> series;
   std::span<const SummaryDef> summaries;
+  /// Where its keys go in the schema, and so in `keepsim describe` and a run's config: nullptr, with the
+  /// other components' keys after the model's scale and start keys; or the name of a section of keys the
+  /// model still declares itself (params.cpp), which they follow, so that the keys of a mechanism moved out
+  /// of the model keep their place.
+  const char* schema_after = nullptr;
 };
 
 /// Every registered mechanism, in registration order (mechanisms.cpp): the order of their hooks within a
 /// phase, of their series after the model's own, of their parameters in the schema.
 std::span<const MechanismType* const> mechanism_types();
+
+/// Adds to the schema the keys of every registered mechanism whose schema_after is `after` (nullptr: those
+/// without one), in registration order.
+void declare_mechanism_params(Schema& schema, const char* after);
 
 }  // namespace keepsim::peace

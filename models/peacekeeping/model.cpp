@@ -64,10 +64,7 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   regions_ = std::max(1, map_.regions());
   const auto R = static_cast<std::size_t>(regions_);
   region_pop0_.assign(R, 0);
-  region_jailed_.assign(R, 0);
   region_last_kill_.assign(R, -1000000);
-  region_served_.assign(R, 0);
-  region_arrests_.assign(R, 0);
   development_.assign(R, 1.0);
   region_legitimacy_.assign(R, cfg_.base.legitimacy);
   deployed_.assign(R, cfg_.mission.deployment == Deployment::TerritoryWide ? 1 : 0);
@@ -120,6 +117,7 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   refugees_ = mechanism<Refugees>();
   mission_legitimacy_ = mechanism<MissionLegitimacy>();
   security_dilemma_ = mechanism<SecurityDilemma>();
+  justice_ = mechanism<Justice>();
   legitimacy_ = cfg_.base.legitimacy;
   mean_legitimacy_ = cfg_.base.legitimacy;
   // ODD 7.12: a post-conflict start. The pre-mission dynamics run for burn_in_days (days -B+1 .. 0, before
@@ -350,17 +348,12 @@ void PeaceModel::jail(std::size_t id) {
   }
   const int r = agents_.cell[id] >= 0 ? region_of(agents_.cell[id]) : 0;
   agents_.jail_region[id] = static_cast<std::uint16_t>(r);
-  if (cfg_.justice.enabled) {
+  if (justice_->enabled) {
     const auto ru = static_cast<std::size_t>(r);
-    const double capacity = cfg_.justice.jail_per_1000 * static_cast<double>(region_pop0_[ru]) / 1000.0;
-    region_arrests_[ru] += 1;
-    if (static_cast<double>(region_jailed_[ru]) + 1 > capacity) {
-      term = static_cast<std::int32_t>(cfg_.justice.release_days);
+    if (justice_->arrest(ru, region_pop0_[ru])) {  // the jail is full: catch and release
+      term = static_cast<std::int32_t>(justice_->release_days);
       ++events_.early_releases;
-    } else {
-      region_served_[ru] += 1;
     }
-    ++region_jailed_[ru];
   }
   agents_.jail_left[id] = term == Agents::kLife ? term : term + 1;
   ++events_.arrests;

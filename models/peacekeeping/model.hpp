@@ -14,6 +14,7 @@
 #include "keepsim/core/parallel.hpp"
 #include "keepsim/core/rng.hpp"
 #include "models/peacekeeping/control.hpp"
+#include "models/peacekeeping/justice.hpp"
 #include "models/peacekeeping/mechanism.hpp"
 #include "models/peacekeeping/mission_legitimacy.hpp"
 #include "models/peacekeeping/params.hpp"
@@ -228,7 +229,8 @@ class PeaceModel : public Model {
   void move_convoys();
   bool raid_convoy_near(std::size_t raider, Stream& s);
 
-  // social.cpp: justice, releases, legitimacy, hardship, displacement, DDR (ODD 7.2 to 7.6).
+  // social.cpp: ageing and releases (with justice.hpp's jails), legitimacy, hardship, displacement, DDR
+  // (ODD 7.1 to 7.6).
   void justice_day();
   void social_day();
   void forced_return();
@@ -268,8 +270,8 @@ class PeaceModel : public Model {
 
   // Regions.
   int regions_ = 1;
-  std::vector<std::int64_t> region_pop0_, region_jailed_, region_last_kill_;
-  std::vector<double> region_served_, region_arrests_, development_, region_legitimacy_;
+  std::vector<std::int64_t> region_pop0_, region_last_kill_;
+  std::vector<double> development_, region_legitimacy_;
   std::vector<std::int32_t> region_centre_;
   std::vector<std::uint8_t> deployed_;
   std::vector<std::int32_t> border_cells_, installations_, towns_;
@@ -313,6 +315,7 @@ class PeaceModel : public Model {
   MissionLegitimacy* mission_legitimacy_ = nullptr;  ///< M_i, read in turns and in social_day (7.13)
   SecurityDilemma* security_dilemma_ = nullptr;      ///< arming for protection in a citizen's turn (7.17)
   Refugees* refugees_ = nullptr;  ///< flight abroad in a citizen's turn, return in social_day (7.16)
+  Justice* justice_ = nullptr;  ///< deterrence in a citizen's turn, jail places in jail() and releases (7.4)
 };
 
 }  // namespace keepsim::peace

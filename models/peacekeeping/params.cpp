@@ -48,8 +48,9 @@ void declare_params(Schema& s) {
   s.add(real_param("scale.km_per_cell", 1, "km", 1e-6, 1e6, "side of one cell"));
   s.add(int_param("start.burn_in_days", 0, "days", 0, 100000,
                   "days of pre-mission dynamics run before day 0 and not recorded (a post-conflict start)"));
-  // The mechanisms that are components (mechanism.hpp), in registration order.
-  for (const MechanismType* t : mechanism_types()) t->declare_params(s);
+  // The mechanisms that are components (mechanism.hpp), in registration order; those moved out of the model
+  // keep their keys' place below (MechanismType::schema_after).
+  declare_mechanism_params(s, nullptr);
 
   // ODD 7.2 local legitimacy.
   s.add(bool_param("legitimacy.local", false, "each citizen holds its own legitimacy L_i (ODD 7.2)"));
@@ -73,13 +74,8 @@ void declare_params(Schema& s) {
                    "daily fall of a secure region's baseline multiplier (livelihood effort)"));
   s.add(real_param("hardship.development_floor", 0.5, "1", 0, 1, "lowest baseline multiplier"));
 
-  // ODD 7.4 justice.
-  s.add(bool_param("justice.enabled", false, "regional jail capacity and catch-and-release (ODD 7.4)"));
-  s.add(real_param("justice.jail_per_1000", 1, "1/1000 inhabitants", 0, 1000, "jail places per 1000 people"));
-  s.add(int_param("justice.release_days", 2, "days", 1, kDays, "days held when the jail is full"));
-  s.add(real_param("justice.deterrence_floor", 1, "1", 0, 1,
-                   "rho in N = R P (rho + (1 - rho) j): 1 makes justice irrelevant (Epstein)"));
-  s.add(real_param("justice.memory", 30, "days", 1, 1e6, "time scale of the credibility average j"));
+  // ODD 7.4 justice (justice.cpp).
+  declare_mechanism_params(s, "hardship");
 
   // ODD 7.5 spoilers and arms.
   s.add(bool_param("spoilers.enabled", false, "militias and bandits (ODD 7.5)"));
@@ -291,13 +287,6 @@ Config read_config(const Params& p) {
   h.development_rate = p.get_real("hardship.development_rate");
   h.development_floor = p.get_real("hardship.development_floor");
 
-  auto& j = c.justice;
-  j.enabled = p.get_bool("justice.enabled");
-  j.jail_per_1000 = p.get_real("justice.jail_per_1000");
-  j.release_days = p.get_int("justice.release_days");
-  j.deterrence_floor = p.get_real("justice.deterrence_floor");
-  j.memory = p.get_real("justice.memory");
-
   auto& s = c.spoilers;
   s.enabled = p.get_bool("spoilers.enabled");
   s.militia_share = p.get_real("spoilers.militia_share");
@@ -449,8 +438,6 @@ Config read_config(const Params& p) {
   if (c.base.schedule != epstein::Schedule::Async)
     throw error_at(p, "rules.schedule",
                    "the peacekeeping model runs the async schedule only; expected \"async\"");
-  if (c.base.jailed != epstein::Jailed::OffGrid && j.enabled)
-    throw error_at(p, "rules.jailed", "justice needs jailed = \"off_grid\"");
   if (c.base.topology == Topology::Torus) {
     // Citizens and cops are checked by epstein::read_config; the same rule for every other kind that sees.
     const int shortest = std::min(c.base.width, c.base.height);
@@ -502,9 +489,6 @@ Config read_config(const Params& p) {
                          std::to_string(asked) +
                          (c.map_source == MapSource::None ? std::string() : std::string(" (people: about)")));
   }
-  if (!std::isfinite(c.base.max_jail_term) && j.enabled)
-    throw error_at(p, "jail.max_term",
-                   "justice needs a finite jail.max_term (life terms never free a place)");
   return c;
 }
 

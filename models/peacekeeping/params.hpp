@@ -42,12 +42,6 @@ struct HardshipParams {  // ODD 7.3
   double violence_gain = 0, relax = 0, development_rate = 0, development_floor = 0.5;
 };
 
-struct JusticeParams {  // ODD 7.4
-  bool enabled = false;
-  double jail_per_1000 = 1, deterrence_floor = 1, memory = 30;
-  std::int64_t release_days = 2;
-};
-
 struct SpoilerParams {  // ODD 7.5
   bool enabled = false;
   double militia_share = 0, bandit_share = 0, vision = 7, outgun_ratio = 1, attack_probability = 0,
@@ -124,7 +118,6 @@ struct Config {
   double majority_share = 1, urban_weight = 0;
   LegitimacyParams legitimacy;
   HardshipParams hardship;
-  JusticeParams justice;
   SpoilerParams spoilers;
   DisplacementParams displacement;
   AidParams aid;

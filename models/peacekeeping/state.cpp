@@ -1,15 +1,16 @@
 // The peacekeeping model's checkpoint state (Model::save_state, load_state). Random draws need none (streams
 // are pure functions of seed, purpose, id and day), but much else carries over from day to day and is saved:
 // the agents and cells with their bit layers; the day's marks (killings, victims, abuse) and the K-day
-// killing log behind "secure"; per-region jails, arrest memory, development, legitimacy, deployment and last
-// killing; installations' downtime; arms stocks and the convoy credit, convoys under way and their escorts;
-// the mission's phase, political will, arrival and departure days, calm-day run, expansion day, contingents'
+// killing log behind "secure"; per-region development, legitimacy, deployment and last killing;
+// installations' downtime; arms stocks and the convoy credit, convoys under way and their escorts; the
+// mission's phase, political will, arrival and departure days, calm-day run, expansion day, contingents'
 // losses and presence, draw-down and recruitment credits, police arrival, trainers, the aggregates the
 // mission reads tomorrow and the day-by-day killings; killings per cell since the last map snapshot;
 // population accounting. The map is saved too (map_from_state), so constructor-derived layout (region
 // centres, border cells, installations, towns, road trees) is rebuilt from the same map. Event counters are
 // zeroed at the start of each day; they are saved anyway, so that a loaded model is the saved one field for
-// field.
+// field. The mechanisms that are components save their own fields after these (per-region jails and arrest
+// memory: justice.cpp).
 #include <stdexcept>
 #include <string>
 
@@ -175,10 +176,7 @@ void PeaceModel::save_state(StateWriter& w) const {
   w.put("today_cells", today_cells_);
 
   w.put("region.pop0", region_pop0_);
-  w.put("region.jailed", region_jailed_);
   w.put("region.last_kill", region_last_kill_);
-  w.put("region.served", region_served_);
-  w.put("region.arrests", region_arrests_);
   w.put("region.development", development_);
   w.put("region.legitimacy", region_legitimacy_);
   w.put("region.deployed", deployed_);
@@ -336,10 +334,7 @@ void PeaceModel::load_state(const StateReader& r) {
     if (c < 0 || c >= cells) r.fail("today's marks have a cell out of range");
 
   region_pop0_ = r.get<std::int64_t>("region.pop0", regions);
-  region_jailed_ = r.get<std::int64_t>("region.jailed", regions);
   region_last_kill_ = r.get<std::int64_t>("region.last_kill", regions);
-  region_served_ = r.get<double>("region.served", regions);
-  region_arrests_ = r.get<double>("region.arrests", regions);
   development_ = r.get<double>("region.development", regions);
   region_legitimacy_ = r.get<double>("region.legitimacy", regions);
   deployed_ = r.get<std::uint8_t>("region.deployed", regions);
