@@ -1,5 +1,6 @@
-// The environment (ODD 3 step 2): arms over the porous border, reduced by interdiction (7.5),
-// and aid convoys from depots to towns along the roads, which bandits raid and escorts protect (7.7).
+// The environment (ODD 3 step 2): aid convoys from depots to towns along the roads, which bandits raid
+// and escorts protect (7.7). Arms over the porous border (7.5) are the arms supply component's
+// (arms_supply.cpp).
 #include <algorithm>
 #include <cmath>
 #include <deque>
@@ -9,43 +10,8 @@
 namespace keepsim::peace {
 
 void PeaceModel::environment_day() {
-  const SpoilerParams& sp = cfg_.spoilers;
-  if (sp.enabled) {
-    std::int64_t members[kFactions] = {0, 0, 0};
-    for (std::size_t i = 0; i < agents_.size(); ++i)
-      if (agents_.kind[i] == Kind::Spoiler && agents_.status[i] != Status::Dead)
-        ++members[agents_.faction[i]];
-    const std::int64_t spoilers = members[0] + members[1] + members[2];
-    if (sp.border_rate > 0 && !border_cells_.empty()) {
-      // Security units on or next to border cells close interdiction_per_unit border cells each.
-      std::int64_t guards = 0;
-      for (std::size_t i = 0; i < agents_.size(); ++i) {
-        const std::int32_t c = agents_.cell[i];
-        if (c < 0 || (agents_.kind[i] != Kind::Peacekeeper && agents_.kind[i] != Kind::Constable)) continue;
-        bool near = map_.border[static_cast<std::size_t>(c)] != 0;
-        if (!near)
-          grid_.for_each_in(c, neighbours_, [&](std::int64_t n) {
-            near = near || map_.border[static_cast<std::size_t>(n)] != 0;
-          });
-        guards += near;
-      }
-      const double closed = std::min(1.0, static_cast<double>(guards) * sp.interdiction_per_unit /
-                                              static_cast<double>(border_cells_.size()));
-      events_.arms_interdicted = sp.border_rate * closed;
-      events_.arms_inflow = sp.border_rate - events_.arms_interdicted;
-      if (spoilers > 0)
-        for (int f = 0; f < kFactions; ++f)
-          arms_[f] += events_.arms_inflow * static_cast<double>(members[f]) / static_cast<double>(spoilers);
-    }
-    // Unarmed fighters take arms from their faction's stock, in id order.
-    for (std::size_t i = 0; i < agents_.size(); ++i) {
-      if (agents_.kind[i] != Kind::Spoiler || agents_.armed[i] || agents_.status[i] == Status::Dead) continue;
-      if (arms_[agents_.faction[i]] < 1) continue;
-      arms_[agents_.faction[i]] -= 1;
-      agents_.armed[i] = 1;
-      refresh(i);
-    }
-  }
+  // Arms over the border and arming from the stock are the arms supply component's (arms_supply.cpp), which
+  // runs after this in the phase; neither reads what the other changes.
   if (cfg_.aid.enabled) move_convoys();
 }
 
@@ -139,7 +105,7 @@ bool PeaceModel::raid_convoy_near(std::size_t raider, Stream& s) {
       n = static_cast<std::int16_t>(n - 1);
       convoys_.assign(at, n > 0);
       ++events_.convoys_raided;
-      arms_[agents_.faction[raider]] += cfg_.spoilers.convoy_loot;
+      arms_supply_->loot(agents_.faction[raider]);
     }
     return true;
   }

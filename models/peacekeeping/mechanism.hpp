@@ -108,6 +108,8 @@ class Mechanism {
   // subclasses): the agents, the day's event counters. Read-only access is PeaceModel's public interface.
   static Agents& agents(PeaceModel& m);
   static struct Events& events(PeaceModel& m);
+  /// Re-derives the cell code of agent `id` after a change of its state (kind, armed, ...).
+  static void refresh(PeaceModel& m, std::size_t id);
   /// A per-agent column owned by the mechanism: every agent added from now on gets `fill` in it, and it is
   /// grown to the current number of agents at once.
   static void attach_column(PeaceModel& m, std::vector<float>& column, float fill = 0);

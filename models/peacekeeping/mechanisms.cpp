@@ -16,7 +16,8 @@
   X(refugees)           /* ODD 7.16 refuge abroad (refugees.cpp) */                                    \
   X(mission_legitimacy) /* ODD 7.13 the mission's popular legitimacy M_i (mission_legitimacy.cpp) */   \
   X(security_dilemma)   /* ODD 7.17 arming for protection, an excluded group (security_dilemma.cpp) */ \
-  X(justice)            /* ODD 7.4 jail capacity, catch and release, credibility (justice.cpp) */
+  X(justice)            /* ODD 7.4 jail capacity, catch and release, credibility (justice.cpp) */      \
+  X(arms_supply)        /* ODD 7.5 arms stocks, over the border, interdiction (arms_supply.cpp) */
 
 namespace keepsim::peace {
 
@@ -60,6 +61,10 @@ Agents& Mechanism::agents(PeaceModel& m) {
 
 Events& Mechanism::events(PeaceModel& m) {
   return m.events_;
+}
+
+void Mechanism::refresh(PeaceModel& m, std::size_t id) {
+  m.refresh(id);
 }
 
 void Mechanism::attach_column(PeaceModel& m, std::vector<float>& column, float fill) {

@@ -101,7 +101,6 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   contingent_present_.assign(cfg_.mission.contingents.size(), 0);
   contingent_gone_.assign(cfg_.mission.contingents.size(), 0);
   will_ = cfg_.mission.will_initial;
-  for (int f = 0; f < kFactions; ++f) arms_[f] = cfg_.spoilers.enabled ? cfg_.spoilers.initial_arms : 0.0;
   if (cfg_.aid.enabled) build_roads();
   populate();
   // The mechanisms (mechanism.hpp), one from each prototype read_config made, in registration order.
@@ -118,6 +117,8 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   mission_legitimacy_ = mechanism<MissionLegitimacy>();
   security_dilemma_ = mechanism<SecurityDilemma>();
   justice_ = mechanism<Justice>();
+  arms_supply_ = mechanism<ArmsSupply>();
+  arms_ = arms_supply_->stock;
   legitimacy_ = cfg_.base.legitimacy;
   mean_legitimacy_ = cfg_.base.legitimacy;
   // ODD 7.12: a post-conflict start. The pre-mission dynamics run for burn_in_days (days -B+1 .. 0, before

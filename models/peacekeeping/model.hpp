@@ -13,6 +13,7 @@
 #include "keepsim/core/model.hpp"
 #include "keepsim/core/parallel.hpp"
 #include "keepsim/core/rng.hpp"
+#include "models/peacekeeping/arms_supply.hpp"
 #include "models/peacekeeping/control.hpp"
 #include "models/peacekeeping/justice.hpp"
 #include "models/peacekeeping/mechanism.hpp"
@@ -158,6 +159,8 @@ class PeaceModel : public Model {
   /// Each cell's one-byte code (namespace cell) and its occupant's id (-1 empty).
   const std::vector<std::uint8_t>& codes() const { return code_; }
   const std::vector<std::int32_t>& occupants() const { return occupant_; }
+  /// The cells of the porous border (ODD 2), in cell order.
+  const std::vector<std::int32_t>& border_cells() const { return border_cells_; }
   /// The recorder handle of a series, the model's own or a mechanism's, by name (after declare()).
   Recorder::Handle series_handle(std::string_view name) const;
   /// The model's mechanism of type M (mechanism.hpp), or nullptr when none is registered.
@@ -277,9 +280,8 @@ class PeaceModel : public Model {
   std::vector<std::int32_t> border_cells_, installations_, towns_;
   std::vector<std::int64_t> installation_down_until_;
 
-  // Arms and convoys.
-  double arms_[kFactions] = {0, 0, 0};
-  double arms_credit_ = 0, convoy_credit_ = 0;
+  // Convoys (ODD 7.7).
+  double convoy_credit_ = 0;
   std::vector<Convoy> convoys_list_;
   std::vector<std::int16_t> convoy_count_;  ///< convoys per cell
   std::vector<std::int32_t> depot_cells_;
@@ -316,6 +318,8 @@ class PeaceModel : public Model {
   SecurityDilemma* security_dilemma_ = nullptr;      ///< arming for protection in a citizen's turn (7.17)
   Refugees* refugees_ = nullptr;  ///< flight abroad in a citizen's turn, return in social_day (7.16)
   Justice* justice_ = nullptr;  ///< deterrence in a citizen's turn, jail places in jail() and releases (7.4)
+  ArmsSupply* arms_supply_ = nullptr;  ///< the factions' arms (7.5): loot from raids
+  double* arms_ = nullptr;             ///< arms_supply_->stock, drawn inline by recruitment and arming (7.5)
 };
 
 }  // namespace keepsim::peace

@@ -107,13 +107,8 @@ void declare_params(Schema& s) {
                    "chance an attack goes to a rival faction's fighter in vision"));
   s.add(real_param("spoilers.wait_out", 0, "1", 0, 1,
                    "share by which attacks fall while a mission with an announced exit date is present"));
-  s.add(real_param("arms.border_rate", 0, "arms/day", 0, 1e6, "arms coming in over the border"));
-  s.add(real_param("arms.interdiction_per_unit", 10, "cells", 0, 1e6,
-                   "border cells one security unit on the border closes"));
-  s.add(real_param("arms.initial", 0, "arms", 0, 1e9, "arms in each faction's stock at day 0"));
-  s.add(real_param("arms.half_saturation", 10, "arms", 1e-9, 1e9,
-                   "stock at which a faction's arms availability is 1/2 (recruitment scales with it)"));
-  s.add(real_param("arms.convoy_loot", 0, "arms", 0, 1e6, "arms gained by raiding one convoy"));
+  // ODD 7.5 arms supply (arms_supply.cpp).
+  declare_mechanism_params(s, "spoilers");
 
   // ODD 7.6 displacement.
   s.add(bool_param("displacement.enabled", false, "flight after killings of one's group (ODD 7.6)"));
@@ -302,11 +297,7 @@ Config read_config(const Params& p) {
   s.recruit_probability = p.get_real("spoilers.recruit_probability");
   s.ddr_probability = p.get_real("spoilers.ddr_probability");
   s.rearm_probability = p.get_real("spoilers.rearm_probability");
-  s.border_rate = p.get_real("arms.border_rate");
-  s.interdiction_per_unit = p.get_real("arms.interdiction_per_unit");
-  s.initial_arms = p.get_real("arms.initial");
-  s.arms_half_saturation = p.get_real("arms.half_saturation");
-  s.convoy_loot = p.get_real("arms.convoy_loot");
+  s.arms_half_saturation = p.get_real("arms.half_saturation");  // declared by arms_supply.cpp
   s.political = p.get_bool("spoilers.political");
   s.engage_probability = p.get_real("spoilers.engage_probability");
   s.engage_kill_share = p.get_real("spoilers.engage_kill_share");

@@ -48,8 +48,9 @@ struct SpoilerParams {  // ODD 7.5
          kill_security_probability = 0, installation_attack_probability = 0, recruit_grievance = 0.5,
          recruit_probability = 0, ddr_probability = 0, rearm_probability = 0;
   std::int64_t exposed_days = 3, installation_downtime = 10;
-  double border_rate = 0, interdiction_per_unit = 10, initial_arms = 0, arms_half_saturation = 10,
-         convoy_loot = 0;
+  /// arms.half_saturation, read by recruitment (act.cpp); the key is declared with the other arms keys by
+  /// the arms supply component (arms_supply.cpp, ODD 7.5), which holds the stocks.
+  double arms_half_saturation = 10;
   // 7.14: spoilers whose strength follows popular support, who are found through civilian information,
   // fight rivals and wait out a mission with an announced exit date.
   bool political = false;

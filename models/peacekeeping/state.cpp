@@ -2,7 +2,7 @@
 // are pure functions of seed, purpose, id and day), but much else carries over from day to day and is saved:
 // the agents and cells with their bit layers; the day's marks (killings, victims, abuse) and the K-day
 // killing log behind "secure"; per-region development, legitimacy, deployment and last killing;
-// installations' downtime; arms stocks and the convoy credit, convoys under way and their escorts; the
+// installations' downtime; the convoy credit, convoys under way and their escorts; the
 // mission's phase, political will, arrival and departure days, calm-day run, expansion day, contingents'
 // losses and presence, draw-down and recruitment credits, police arrival, trainers, the aggregates the
 // mission reads tomorrow and the day-by-day killings; killings per cell since the last map snapshot;
@@ -10,7 +10,7 @@
 // centres, border cells, installations, towns, road trees) is rebuilt from the same map. Event counters are
 // zeroed at the start of each day; they are saved anyway, so that a loaded model is the saved one field for
 // field. The mechanisms that are components save their own fields after these (per-region jails and arrest
-// memory: justice.cpp).
+// memory: justice.cpp; arms stocks: arms_supply.cpp).
 #include <stdexcept>
 #include <string>
 
@@ -184,8 +184,6 @@ void PeaceModel::save_state(StateWriter& w) const {
   w.put("region.recent_kills", region_recent_kills_);
   w.put("installation_down_until", installation_down_until_);
 
-  w.put("arms", std::span<const double>(arms_, kFactions));
-  w.put("arms_credit", arms_credit_);
   w.put("convoy_credit", convoy_credit_);
   // Convoys: their paths end to end, with each convoy's offset into them.
   std::vector<std::int32_t> paths;
@@ -345,8 +343,6 @@ void PeaceModel::load_state(const StateReader& r) {
     r.fail("the per-region task needs have the wrong length");
   installation_down_until_ = r.get<std::int64_t>("installation_down_until", installations_.size());
 
-  r.get_into("arms", std::span<double>(arms_, kFactions));
-  arms_credit_ = r.value<double>("arms_credit");
   convoy_credit_ = r.value<double>("convoy_credit");
   const auto paths = r.get<std::int32_t>("convoys.paths");
   const auto offsets = r.get<std::int64_t>("convoys.offsets");

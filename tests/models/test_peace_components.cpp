@@ -81,6 +81,7 @@ TEST_CASE("a mechanism's agent column grows with every agent the model adds", "[
 TEST_CASE("a moved mechanism's keys keep their place in the schema", "[peace][components]") {
   // MechanismType::schema_after: justice's keys (ODD 7.4) follow the model's hardship keys (7.3), as
   // before justice became a component, so keepsim describe and a run's config attribute are unchanged.
+  // Tolerance: exact positions.
   const auto& all = full_schema().all();
   auto at = [&](const std::string& key) {
     for (std::size_t i = 0; i < all.size(); ++i)
@@ -91,6 +92,11 @@ TEST_CASE("a moved mechanism's keys keep their place in the schema", "[peace][co
   CHECK(at("justice.enabled") == at("hardship.development_floor") + 1);
   CHECK(at("justice.memory") == at("justice.enabled") + 4);
   CHECK(at("spoilers.enabled") == at("justice.memory") + 1);
+  // The arms keys (ODD 7.5, arms_supply.cpp) close the model's spoiler keys.
+  REQUIRE(at("spoilers.wait_out") >= 0);
+  CHECK(at("arms.border_rate") == at("spoilers.wait_out") + 1);
+  CHECK(at("arms.convoy_loot") == at("arms.border_rate") + 4);
+  CHECK(at("displacement.enabled") == at("arms.convoy_loot") + 1);
 }
 
 TEST_CASE("justice's checks name the key that makes it impossible", "[peace][components]") {
