@@ -335,9 +335,9 @@ void PeaceModel::act_security(std::size_t id, Stream& s) {
     const std::int32_t base = agents_.home[id];
     if (base >= 0 && dist2(here, base) > cfg_.mission.base_radius * cfg_.mission.base_radius)
       move_toward(id, base, v, false);
-  } else if (task == kEscort && target >= 0 && static_cast<std::size_t>(target) < convoys_list_.size() &&
-             convoys_list_[static_cast<std::size_t>(target)].alive) {
-    const Convoy& cv = convoys_list_[static_cast<std::size_t>(target)];
+  } else if (task == kEscort && target >= 0 && static_cast<std::size_t>(target) < aid_->convoys().size() &&
+             aid_->convoys()[static_cast<std::size_t>(target)].alive) {
+    const Convoy& cv = aid_->convoys()[static_cast<std::size_t>(target)];
     const std::int32_t at = cv.path[std::min(cv.at, cv.path.size() - 1)];
     if (dist2(here, at) > 4) {
       Stream x(cfg_.base.seed, kSecurityAct, id, static_cast<std::uint64_t>(day_));

@@ -17,7 +17,8 @@
   X(mission_legitimacy) /* ODD 7.13 the mission's popular legitimacy M_i (mission_legitimacy.cpp) */   \
   X(security_dilemma)   /* ODD 7.17 arming for protection, an excluded group (security_dilemma.cpp) */ \
   X(justice)            /* ODD 7.4 jail capacity, catch and release, credibility (justice.cpp) */      \
-  X(arms_supply)        /* ODD 7.5 arms stocks, over the border, interdiction (arms_supply.cpp) */
+  X(arms_supply)        /* ODD 7.5 arms stocks, over the border, interdiction (arms_supply.cpp) */     \
+  X(aid_convoys)        /* ODD 7.7 aid convoys from depots to towns, escorts (aid_convoys.cpp) */
 
 namespace keepsim::peace {
 

@@ -50,7 +50,7 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   code_.assign(cells, cell::kEmpty);
   occupant_.assign(cells, -1);
   for (BitLayer* l :
-       {&peacekeepers_, &constables_, &actives_, &empties_, &members_[0], &members_[1], &exposed_, &convoys_,
+       {&peacekeepers_, &constables_, &actives_, &empties_, &members_[0], &members_[1], &exposed_,
         &kill_recent_, &kill_today_, &victim_today_[0], &victim_today_[1], &abuse_today_})
     l->reset(grid_);
   for (int f = 0; f < kFactions; ++f) {
@@ -101,7 +101,6 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   contingent_present_.assign(cfg_.mission.contingents.size(), 0);
   contingent_gone_.assign(cfg_.mission.contingents.size(), 0);
   will_ = cfg_.mission.will_initial;
-  if (cfg_.aid.enabled) build_roads();
   populate();
   // The mechanisms (mechanism.hpp), one from each prototype read_config made, in registration order.
   if (cfg_.mechanisms.size() != mechanism_types().size())
@@ -119,6 +118,7 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   justice_ = mechanism<Justice>();
   arms_supply_ = mechanism<ArmsSupply>();
   arms_ = arms_supply_->stock;
+  aid_ = mechanism<AidConvoys>();
   legitimacy_ = cfg_.base.legitimacy;
   mean_legitimacy_ = cfg_.base.legitimacy;
   // ODD 7.12: a post-conflict start. The pre-mission dynamics run for burn_in_days (days -B+1 .. 0, before
@@ -288,6 +288,13 @@ void PeaceModel::vacate(std::size_t id) {
   occupant_[static_cast<std::size_t>(c)] = -1;
   set_code(static_cast<std::size_t>(c), cell::kEmpty);
   agents_.cell[id] = -1;
+}
+
+bool PeaceModel::installation_down(std::int32_t c) const {
+  bool down = false;
+  for (std::size_t i = 0; i < installations_.size(); ++i)
+    if (installations_[i] == c && installation_down_until_[i] >= day_) down = true;
+  return down;
 }
 
 void PeaceModel::refresh(std::size_t id) {

@@ -124,16 +124,8 @@ void declare_params(Schema& s) {
   s.add(real_param("displacement.fear_radius", 0, "cells", 0, 1000,
                    "a killing of the own group within this radius drives flight (0: citizen vision)"));
 
-  // ODD 7.7 aid convoys.
-  s.add(bool_param("aid.enabled", false, "aid convoys from depots to towns (ODD 7.7)"));
-  s.add(real_param("aid.convoys_per_day", 0, "1/day", 0, 1000, "convoys each open depot sends a day"));
-  s.add(int_param("aid.speed", 5, "cells/day", 1, 100000, "road cells a convoy covers a day"));
-  s.add(real_param("aid.radius", 5, "cells", 0, 1000, "radius around the town that receives aid"));
-  s.add(real_param("aid.hardship_relief", 0, "1", 0, 1, "hardship removed by one delivery"));
-  s.add(real_param("aid.raid_probability", 0, "1", 0, 1, "success chance of a raid on an unescorted convoy"));
-  s.add(int_param("aid.escorts_per_convoy", 2, "units", 0, 1000,
-                  "idle escort units that join each new convoy"));
-  s.add(real_param("aid.escort_strength", 1, "1", 0, 1000, "raid chance divides by 1 + strength * escorts"));
+  // ODD 7.7 aid convoys (aid_convoys.cpp).
+  declare_mechanism_params(s, "displacement");
 
   // ODD 7.8 and 7.10 the mission.
   s.add(bool_param("mission.enabled", false, "contingents, tasks and the mission layer (ODD 7.8, 7.10)"));
@@ -313,16 +305,6 @@ Config read_config(const Params& p) {
   d.return_probability = p.get_real("displacement.return_probability");
   d.flight_radius = p.get_real("displacement.flight_radius");
   d.fear_radius = p.get_real("displacement.fear_radius");
-
-  auto& a = c.aid;
-  a.enabled = p.get_bool("aid.enabled");
-  a.convoys_per_day = p.get_real("aid.convoys_per_day");
-  a.speed = p.get_int("aid.speed");
-  a.radius = p.get_real("aid.radius");
-  a.hardship_relief = p.get_real("aid.hardship_relief");
-  a.raid_probability = p.get_real("aid.raid_probability");
-  a.escort_strength = p.get_real("aid.escort_strength");
-  a.escorts_per_convoy = static_cast<int>(p.get_int("aid.escorts_per_convoy"));
 
   auto& m = c.mission;
   m.enabled = p.get_bool("mission.enabled");

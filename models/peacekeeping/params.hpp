@@ -67,14 +67,6 @@ struct DisplacementParams {  // ODD 7.6
   double flight_radius = 0, fear_radius = 0;  // 7.16 (refuge abroad: refugees.hpp)
 };
 
-struct AidParams {  // ODD 7.7
-  bool enabled = false;
-  double convoys_per_day = 0;
-  std::int64_t speed = 5;
-  double radius = 5, hardship_relief = 0, raid_probability = 0, escort_strength = 1;
-  int escorts_per_convoy = 2;
-};
-
 struct Contingent {  // ODD 7.8
   std::int64_t size = 0, arrival_day = 0;
   double casualty_tolerance = 1, coherence = 1;
@@ -121,7 +113,6 @@ struct Config {
   HardshipParams hardship;
   SpoilerParams spoilers;
   DisplacementParams displacement;
-  AidParams aid;
   MissionParams mission;
   ConstabularyParams constabulary;
   double people_per_agent = 1, km_per_cell = 1;  ///< 7.12: what an agent and a cell stand for

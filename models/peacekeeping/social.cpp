@@ -28,8 +28,7 @@ void PeaceModel::run_phase(Phase p) {
     case Phase::Mission:
       mission_day();  // with constabulary_day()
       break;
-    case Phase::Environment:
-      environment_day();
+    case Phase::Environment:  // arms supply and aid convoys (components: arms_supply.cpp, aid_convoys.cpp)
       break;
     case Phase::BeforeAgents:
       break;
@@ -218,16 +217,15 @@ void PeaceModel::social_day() {
             agents_.base_hardship[i] * development_[static_cast<std::size_t>(region_of(here))];
         const double h = agents_.hardship[i];
         const double next =
-            h + H.violence_gain * violence - cfg_.aid.hardship_relief * aided + H.relax * (base - h);
+            h + H.violence_gain * violence - aid_->hardship_relief * aided + H.relax * (base - h);
         agents_.hardship[i] = static_cast<float>(std::clamp(next, 0.0, 1.0));
       }
     });
   }
-  if (cfg_.aid.enabled && cfg_.aid.hardship_relief > 0 && !H.enabled)
+  if (aid_->enabled && aid_->hardship_relief > 0 && !H.enabled)
     for (std::size_t i = 0; i < agents_.size(); ++i)
       if (agents_.aided[i])
-        agents_.hardship[i] =
-            static_cast<float>(std::max(0.0, agents_.hardship[i] - cfg_.aid.hardship_relief));
+        agents_.hardship[i] = static_cast<float>(std::max(0.0, agents_.hardship[i] - aid_->hardship_relief));
   std::fill(agents_.aided.begin(), agents_.aided.end(), 0);
 
   // ODD 7.3 development: a secure region's baseline hardship falls slowly; under fire it does not.

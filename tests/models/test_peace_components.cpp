@@ -97,6 +97,11 @@ TEST_CASE("a moved mechanism's keys keep their place in the schema", "[peace][co
   CHECK(at("arms.border_rate") == at("spoilers.wait_out") + 1);
   CHECK(at("arms.convoy_loot") == at("arms.border_rate") + 4);
   CHECK(at("displacement.enabled") == at("arms.convoy_loot") + 1);
+  // The aid keys (ODD 7.7, aid_convoys.cpp) follow the model's displacement keys (7.6).
+  REQUIRE(at("displacement.fear_radius") >= 0);
+  CHECK(at("aid.enabled") == at("displacement.fear_radius") + 1);
+  CHECK(at("aid.escort_strength") == at("aid.enabled") + 7);
+  CHECK(at("mission.enabled") == at("aid.escort_strength") + 1);
 }
 
 TEST_CASE("justice's checks name the key that makes it impossible", "[peace][components]") {
