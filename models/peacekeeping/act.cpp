@@ -81,11 +81,7 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
     });
   const int actives = 1 + seen_active;
   double p = 1.0 - std::exp(-b.arrest_constant * ratio(b.ratio, cops, actives));
-  if (cfg_.justice.enabled) {
-    const auto r = static_cast<std::size_t>(region_of(here));
-    const double j = region_arrests_[r] > 0 ? region_served_[r] / region_arrests_[r] : 1.0;
-    p *= cfg_.justice.deterrence_floor + (1 - cfg_.justice.deterrence_floor) * j;
-  }
+  if (justice_->enabled) p *= justice_->deterrence(static_cast<std::size_t>(region_of(here)));
   const double grievance = agents_.hardship[id] * (1.0 - legitimacy_of(id));
   bool active =
       epstein::goes_active(agents_.hardship[id], legitimacy_of(id), agents_.risk[id], p, b.threshold);
@@ -339,9 +335,9 @@ void PeaceModel::act_security(std::size_t id, Stream& s) {
     const std::int32_t base = agents_.home[id];
     if (base >= 0 && dist2(here, base) > cfg_.mission.base_radius * cfg_.mission.base_radius)
       move_toward(id, base, v, false);
-  } else if (task == kEscort && target >= 0 && static_cast<std::size_t>(target) < convoys_list_.size() &&
-             convoys_list_[static_cast<std::size_t>(target)].alive) {
-    const Convoy& cv = convoys_list_[static_cast<std::size_t>(target)];
+  } else if (task == kEscort && target >= 0 && static_cast<std::size_t>(target) < aid_->convoys().size() &&
+             aid_->convoys()[static_cast<std::size_t>(target)].alive) {
+    const Convoy& cv = aid_->convoys()[static_cast<std::size_t>(target)];
     const std::int32_t at = cv.path[std::min(cv.at, cv.path.size() - 1)];
     if (dist2(here, at) > 4) {
       Stream x(cfg_.base.seed, kSecurityAct, id, static_cast<std::uint64_t>(day_));

@@ -108,6 +108,8 @@ class Mechanism {
   // subclasses): the agents, the day's event counters. Read-only access is PeaceModel's public interface.
   static Agents& agents(PeaceModel& m);
   static struct Events& events(PeaceModel& m);
+  /// Re-derives the cell code of agent `id` after a change of its state (kind, armed, ...).
+  static void refresh(PeaceModel& m, std::size_t id);
   /// A per-agent column owned by the mechanism: every agent added from now on gets `fill` in it, and it is
   /// grown to the current number of agents at once.
   static void attach_column(PeaceModel& m, std::vector<float>& column, float fill = 0);
@@ -135,10 +137,19 @@ struct MechanismType {
   std::shared_ptr<const Mechanism> (*read)(const Params&, const Config& config);
   std::span<const SeriesDef> series;
   std::span<const SummaryDef> summaries;
+  /// Where its keys go in the schema, and so in `keepsim describe` and a run's config: nullptr, with the
+  /// other components' keys after the model's scale and start keys; or the name of a section of keys the
+  /// model still declares itself (params.cpp), which they follow, so that the keys of a mechanism moved out
+  /// of the model keep their place.
+  const char* schema_after = nullptr;
 };
 
 /// Every registered mechanism, in registration order (mechanisms.cpp): the order of their hooks within a
 /// phase, of their series after the model's own, of their parameters in the schema.
 std::span<const MechanismType* const> mechanism_types();
+
+/// Adds to the schema the keys of every registered mechanism whose schema_after is `after` (nullptr: those
+/// without one), in registration order.
+void declare_mechanism_params(Schema& schema, const char* after);
 
 }  // namespace keepsim::peace

@@ -2,6 +2,7 @@
 // components"), and what every mechanism shares: the column helpers of Mechanism and the widths of series
 // dimensions. A mechanism file defines `extern const MechanismType NAME_mechanism`; its line below is all
 // the rest of the model needs to know of it.
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -10,11 +11,14 @@
 
 // One line per mechanism. The order is the order of their hooks within a phase, of their series after the
 // model's own in the run file, and of their parameters in the schema; it is part of the results.
-#define KEEPSIM_PEACE_MECHANISMS(X)                                                                  \
-  X(control)            /* ODD 7.15 territorial control and the zones of violence (control.cpp) */   \
-  X(refugees)           /* ODD 7.16 refuge abroad (refugees.cpp) */                                  \
-  X(mission_legitimacy) /* ODD 7.13 the mission's popular legitimacy M_i (mission_legitimacy.cpp) */ \
-  X(security_dilemma)   /* ODD 7.17 arming for protection, an excluded group (security_dilemma.cpp) */
+#define KEEPSIM_PEACE_MECHANISMS(X)                                                                    \
+  X(control)            /* ODD 7.15 territorial control and the zones of violence (control.cpp) */     \
+  X(refugees)           /* ODD 7.16 refuge abroad (refugees.cpp) */                                    \
+  X(mission_legitimacy) /* ODD 7.13 the mission's popular legitimacy M_i (mission_legitimacy.cpp) */   \
+  X(security_dilemma)   /* ODD 7.17 arming for protection, an excluded group (security_dilemma.cpp) */ \
+  X(justice)            /* ODD 7.4 jail capacity, catch and release, credibility (justice.cpp) */      \
+  X(arms_supply)        /* ODD 7.5 arms stocks, over the border, interdiction (arms_supply.cpp) */     \
+  X(aid_convoys)        /* ODD 7.7 aid convoys from depots to towns, escorts (aid_convoys.cpp) */
 
 namespace keepsim::peace {
 
@@ -30,6 +34,15 @@ const MechanismType* const kTypes[] = {KEEPSIM_PEACE_MECHANISMS(KEEPSIM_LIST_MEC
 
 std::span<const MechanismType* const> mechanism_types() {
   return kTypes;
+}
+
+void declare_mechanism_params(Schema& schema, const char* after) {
+  for (const MechanismType* t : kTypes) {
+    const bool here = after == nullptr
+                          ? t->schema_after == nullptr
+                          : t->schema_after != nullptr && std::strcmp(t->schema_after, after) == 0;
+    if (here) t->declare_params(schema);
+  }
 }
 
 std::size_t dim_width(const char* dim, int groups) {
@@ -49,6 +62,10 @@ Agents& Mechanism::agents(PeaceModel& m) {
 
 Events& Mechanism::events(PeaceModel& m) {
   return m.events_;
+}
+
+void Mechanism::refresh(PeaceModel& m, std::size_t id) {
+  m.refresh(id);
 }
 
 void Mechanism::attach_column(PeaceModel& m, std::vector<float>& column, float fill) {

@@ -42,20 +42,12 @@ MemoryEstimate estimate_memory(const Config& c, int threads) {
   const int workers = estimate::thread_count(threads);
 
   // Cells: code, occupant, killings in the last days, killings since the last snapshot; the map's six layers
-  // (region, homeland, urban, road, border, installation); 19 bit layers.
+  // (region, homeland, urban, road, border, installation); 19 bit layers (the aid convoys' among them:
+  // aid_convoys.cpp counts the rest of its own).
   const double words = std::ceil(static_cast<double>(b.width) / 64.0) * b.height;
   m.state += cells * (1 + 4 + 2 + 4) + cells * (2 + 1 + 4 + 1 + 1 + 1) + 19 * 8 * words;
   // Border cells, grown one at a time.
   m.state += 4 * grown(2.0 * (b.width + b.height));
-  if (c.aid.enabled) {
-    // Convoys per cell, and a road search tree (a parent per cell) from every depot.
-    const double depots = c.map_source == MapSource::Generate ? c.map.depots : 1;
-    m.state += 2 * cells + 4 * cells * depots;
-    // Every convoy sent stays in the list, with its route (about half the map across, 4 bytes a cell).
-    const double convoys = std::ceil(c.aid.convoys_per_day * static_cast<double>(b.steps));
-    m.state += static_cast<double>(sizeof(Convoy)) * grown(convoys) +
-               convoys * (4 * (b.width + b.height) / 2.0 + 16);
-  }
   // Agents: 26 arrays grown one push_back at a time, so to the next power of two; the mechanisms' columns
   // are theirs to count (below).
   constexpr double per_agent =

@@ -50,7 +50,7 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   code_.assign(cells, cell::kEmpty);
   occupant_.assign(cells, -1);
   for (BitLayer* l :
-       {&peacekeepers_, &constables_, &actives_, &empties_, &members_[0], &members_[1], &exposed_, &convoys_,
+       {&peacekeepers_, &constables_, &actives_, &empties_, &members_[0], &members_[1], &exposed_,
         &kill_recent_, &kill_today_, &victim_today_[0], &victim_today_[1], &abuse_today_})
     l->reset(grid_);
   for (int f = 0; f < kFactions; ++f) {
@@ -64,10 +64,7 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   regions_ = std::max(1, map_.regions());
   const auto R = static_cast<std::size_t>(regions_);
   region_pop0_.assign(R, 0);
-  region_jailed_.assign(R, 0);
   region_last_kill_.assign(R, -1000000);
-  region_served_.assign(R, 0);
-  region_arrests_.assign(R, 0);
   development_.assign(R, 1.0);
   region_legitimacy_.assign(R, cfg_.base.legitimacy);
   deployed_.assign(R, cfg_.mission.deployment == Deployment::TerritoryWide ? 1 : 0);
@@ -104,8 +101,6 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   contingent_present_.assign(cfg_.mission.contingents.size(), 0);
   contingent_gone_.assign(cfg_.mission.contingents.size(), 0);
   will_ = cfg_.mission.will_initial;
-  for (int f = 0; f < kFactions; ++f) arms_[f] = cfg_.spoilers.enabled ? cfg_.spoilers.initial_arms : 0.0;
-  if (cfg_.aid.enabled) build_roads();
   populate();
   // The mechanisms (mechanism.hpp), one from each prototype read_config made, in registration order.
   if (cfg_.mechanisms.size() != mechanism_types().size())
@@ -120,6 +115,10 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   refugees_ = mechanism<Refugees>();
   mission_legitimacy_ = mechanism<MissionLegitimacy>();
   security_dilemma_ = mechanism<SecurityDilemma>();
+  justice_ = mechanism<Justice>();
+  arms_supply_ = mechanism<ArmsSupply>();
+  arms_ = arms_supply_->stock;
+  aid_ = mechanism<AidConvoys>();
   legitimacy_ = cfg_.base.legitimacy;
   mean_legitimacy_ = cfg_.base.legitimacy;
   // ODD 7.12: a post-conflict start. The pre-mission dynamics run for burn_in_days (days -B+1 .. 0, before
@@ -291,6 +290,13 @@ void PeaceModel::vacate(std::size_t id) {
   agents_.cell[id] = -1;
 }
 
+bool PeaceModel::installation_down(std::int32_t c) const {
+  bool down = false;
+  for (std::size_t i = 0; i < installations_.size(); ++i)
+    if (installations_[i] == c && installation_down_until_[i] >= day_) down = true;
+  return down;
+}
+
 void PeaceModel::refresh(std::size_t id) {
   if (agents_.cell[id] >= 0) set_code(static_cast<std::size_t>(agents_.cell[id]), code_of(id));
 }
@@ -350,17 +356,12 @@ void PeaceModel::jail(std::size_t id) {
   }
   const int r = agents_.cell[id] >= 0 ? region_of(agents_.cell[id]) : 0;
   agents_.jail_region[id] = static_cast<std::uint16_t>(r);
-  if (cfg_.justice.enabled) {
+  if (justice_->enabled) {
     const auto ru = static_cast<std::size_t>(r);
-    const double capacity = cfg_.justice.jail_per_1000 * static_cast<double>(region_pop0_[ru]) / 1000.0;
-    region_arrests_[ru] += 1;
-    if (static_cast<double>(region_jailed_[ru]) + 1 > capacity) {
-      term = static_cast<std::int32_t>(cfg_.justice.release_days);
+    if (justice_->arrest(ru, region_pop0_[ru])) {  // the jail is full: catch and release
+      term = static_cast<std::int32_t>(justice_->release_days);
       ++events_.early_releases;
-    } else {
-      region_served_[ru] += 1;
     }
-    ++region_jailed_[ru];
   }
   agents_.jail_left[id] = term == Agents::kLife ? term : term + 1;
   ++events_.arrests;

@@ -13,7 +13,10 @@
 #include "keepsim/core/model.hpp"
 #include "keepsim/core/parallel.hpp"
 #include "keepsim/core/rng.hpp"
+#include "models/peacekeeping/aid_convoys.hpp"
+#include "models/peacekeeping/arms_supply.hpp"
 #include "models/peacekeeping/control.hpp"
+#include "models/peacekeeping/justice.hpp"
 #include "models/peacekeeping/mechanism.hpp"
 #include "models/peacekeeping/mission_legitimacy.hpp"
 #include "models/peacekeeping/params.hpp"
@@ -80,13 +83,6 @@ struct Events {
   std::int64_t imposed = 0;
 };
 
-struct Convoy {
-  std::vector<std::int32_t> path;  ///< road cells from depot to town
-  std::size_t at = 0;              ///< index into path
-  int escorts = 0;
-  bool alive = true;
-};
-
 enum Purpose : std::uint32_t {  // the Epstein purposes first, in the same numbers (epstein/model.hpp)
   kPlace = 1,
   kInit,
@@ -126,6 +122,12 @@ std::vector<std::pair<std::string, std::string>> output_catalogue();
 /// with even if the map file changed or is gone. Throws CheckpointError.
 WorldMap map_from_state(const StateReader& r);
 
+/// A cell layer in a checkpoint, packed 8 cells a byte (state.cpp), for the model's layers and the
+/// mechanisms'. get_layer sets every cell of `layer` (as the constructor left it: padding bits keep their
+/// value) from the saved bits.
+void put_layer(StateWriter& w, const std::string& name, const BitLayer& layer, std::int64_t cells);
+void get_layer(const StateReader& r, const std::string& name, BitLayer& layer, std::int64_t cells);
+
 class PeaceModel : public Model {
  public:
   PeaceModel(const Config& config, WorldMap map, int threads);
@@ -157,6 +159,14 @@ class PeaceModel : public Model {
   /// Each cell's one-byte code (namespace cell) and its occupant's id (-1 empty).
   const std::vector<std::uint8_t>& codes() const { return code_; }
   const std::vector<std::int32_t>& occupants() const { return occupant_; }
+  /// The cells of the porous border (ODD 2), in cell order.
+  const std::vector<std::int32_t>& border_cells() const { return border_cells_; }
+  /// Town cells (urban 1), in cell order.
+  const std::vector<std::int32_t>& towns() const { return towns_; }
+  /// Citizens of group g, by cell.
+  const BitLayer& group_layer(int g) const { return members_[g]; }
+  /// Whether the installation at cell c is shut today after an attack (ODD 7.5).
+  bool installation_down(std::int32_t c) const;
   /// The recorder handle of a series, the model's own or a mechanism's, by name (after declare()).
   Recorder::Handle series_handle(std::string_view name) const;
   /// The model's mechanism of type M (mechanism.hpp), or nullptr when none is registered.
@@ -223,12 +233,11 @@ class PeaceModel : public Model {
   void constabulary_day();
   std::int32_t task_target(Task t, Stream& s) const;
 
-  // environment.cpp: arms over the border and convoys (ODD 7.5, 7.7).
-  void environment_day();
-  void move_convoys();
+  // environment.cpp: a bandit's raid on a convoy (ODD 7.7; the convoys are aid_convoys.hpp's).
   bool raid_convoy_near(std::size_t raider, Stream& s);
 
-  // social.cpp: justice, releases, legitimacy, hardship, displacement, DDR (ODD 7.2 to 7.6).
+  // social.cpp: ageing and releases (with justice.hpp's jails), legitimacy, hardship, displacement, DDR
+  // (ODD 7.1 to 7.6).
   void justice_day();
   void social_day();
   void forced_return();
@@ -237,7 +246,6 @@ class PeaceModel : public Model {
   double legitimacy_at(std::int64_t t) const;
   void apply_cop_schedule();
   std::int64_t killings_today() const;
-  void build_roads();
 
   std::int64_t population() const;
 
@@ -251,7 +259,7 @@ class PeaceModel : public Model {
   std::vector<std::int32_t> occupant_;
   BitLayer peacekeepers_, constables_, actives_, empties_, members_[2], spoilers_[kFactions],
       armed_[kFactions], exposed_;
-  BitLayer convoys_, kill_recent_, kill_today_, victim_today_[2], abuse_today_;
+  BitLayer kill_recent_, kill_today_, victim_today_[2], abuse_today_;
   VisionQuery query_{grid_};
   Agents agents_;
   Events events_;
@@ -268,20 +276,12 @@ class PeaceModel : public Model {
 
   // Regions.
   int regions_ = 1;
-  std::vector<std::int64_t> region_pop0_, region_jailed_, region_last_kill_;
-  std::vector<double> region_served_, region_arrests_, development_, region_legitimacy_;
+  std::vector<std::int64_t> region_pop0_, region_last_kill_;
+  std::vector<double> development_, region_legitimacy_;
   std::vector<std::int32_t> region_centre_;
   std::vector<std::uint8_t> deployed_;
   std::vector<std::int32_t> border_cells_, installations_, towns_;
   std::vector<std::int64_t> installation_down_until_;
-
-  // Arms and convoys.
-  double arms_[kFactions] = {0, 0, 0};
-  double arms_credit_ = 0, convoy_credit_ = 0;
-  std::vector<Convoy> convoys_list_;
-  std::vector<std::int16_t> convoy_count_;  ///< convoys per cell
-  std::vector<std::int32_t> depot_cells_;
-  std::vector<std::vector<std::int32_t>> depot_parent_;  ///< per depot: road BFS parent of each cell, -1 none
 
   // Mission.
   int phase_ = 0;
@@ -313,6 +313,10 @@ class PeaceModel : public Model {
   MissionLegitimacy* mission_legitimacy_ = nullptr;  ///< M_i, read in turns and in social_day (7.13)
   SecurityDilemma* security_dilemma_ = nullptr;      ///< arming for protection in a citizen's turn (7.17)
   Refugees* refugees_ = nullptr;  ///< flight abroad in a citizen's turn, return in social_day (7.16)
+  Justice* justice_ = nullptr;  ///< deterrence in a citizen's turn, jail places in jail() and releases (7.4)
+  ArmsSupply* arms_supply_ = nullptr;  ///< the factions' arms (7.5): loot from raids
+  AidConvoys* aid_ = nullptr;  ///< convoys raided and escorted in agents' turns, aid read in social_day (7.7)
+  double* arms_ = nullptr;     ///< arms_supply_->stock, drawn inline by recruitment and arming (7.5)
 };
 
 }  // namespace keepsim::peace

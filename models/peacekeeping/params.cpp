@@ -48,8 +48,9 @@ void declare_params(Schema& s) {
   s.add(real_param("scale.km_per_cell", 1, "km", 1e-6, 1e6, "side of one cell"));
   s.add(int_param("start.burn_in_days", 0, "days", 0, 100000,
                   "days of pre-mission dynamics run before day 0 and not recorded (a post-conflict start)"));
-  // The mechanisms that are components (mechanism.hpp), in registration order.
-  for (const MechanismType* t : mechanism_types()) t->declare_params(s);
+  // The mechanisms that are components (mechanism.hpp), in registration order; those moved out of the model
+  // keep their keys' place below (MechanismType::schema_after).
+  declare_mechanism_params(s, nullptr);
 
   // ODD 7.2 local legitimacy.
   s.add(bool_param("legitimacy.local", false, "each citizen holds its own legitimacy L_i (ODD 7.2)"));
@@ -73,13 +74,8 @@ void declare_params(Schema& s) {
                    "daily fall of a secure region's baseline multiplier (livelihood effort)"));
   s.add(real_param("hardship.development_floor", 0.5, "1", 0, 1, "lowest baseline multiplier"));
 
-  // ODD 7.4 justice.
-  s.add(bool_param("justice.enabled", false, "regional jail capacity and catch-and-release (ODD 7.4)"));
-  s.add(real_param("justice.jail_per_1000", 1, "1/1000 inhabitants", 0, 1000, "jail places per 1000 people"));
-  s.add(int_param("justice.release_days", 2, "days", 1, kDays, "days held when the jail is full"));
-  s.add(real_param("justice.deterrence_floor", 1, "1", 0, 1,
-                   "rho in N = R P (rho + (1 - rho) j): 1 makes justice irrelevant (Epstein)"));
-  s.add(real_param("justice.memory", 30, "days", 1, 1e6, "time scale of the credibility average j"));
+  // ODD 7.4 justice (justice.cpp).
+  declare_mechanism_params(s, "hardship");
 
   // ODD 7.5 spoilers and arms.
   s.add(bool_param("spoilers.enabled", false, "militias and bandits (ODD 7.5)"));
@@ -115,13 +111,8 @@ void declare_params(Schema& s) {
                    "chance an attack goes to a rival faction's fighter in vision"));
   s.add(real_param("spoilers.wait_out", 0, "1", 0, 1,
                    "share by which attacks fall while a mission with an announced exit date is present"));
-  s.add(real_param("arms.border_rate", 0, "arms/day", 0, 1e6, "arms coming in over the border"));
-  s.add(real_param("arms.interdiction_per_unit", 10, "cells", 0, 1e6,
-                   "border cells one security unit on the border closes"));
-  s.add(real_param("arms.initial", 0, "arms", 0, 1e9, "arms in each faction's stock at day 0"));
-  s.add(real_param("arms.half_saturation", 10, "arms", 1e-9, 1e9,
-                   "stock at which a faction's arms availability is 1/2 (recruitment scales with it)"));
-  s.add(real_param("arms.convoy_loot", 0, "arms", 0, 1e6, "arms gained by raiding one convoy"));
+  // ODD 7.5 arms supply (arms_supply.cpp).
+  declare_mechanism_params(s, "spoilers");
 
   // ODD 7.6 displacement.
   s.add(bool_param("displacement.enabled", false, "flight after killings of one's group (ODD 7.6)"));
@@ -137,16 +128,8 @@ void declare_params(Schema& s) {
   s.add(real_param("displacement.fear_radius", 0, "cells", 0, 1000,
                    "a killing of the own group within this radius drives flight (0: citizen vision)"));
 
-  // ODD 7.7 aid convoys.
-  s.add(bool_param("aid.enabled", false, "aid convoys from depots to towns (ODD 7.7)"));
-  s.add(real_param("aid.convoys_per_day", 0, "1/day", 0, 1000, "convoys each open depot sends a day"));
-  s.add(int_param("aid.speed", 5, "cells/day", 1, 100000, "road cells a convoy covers a day"));
-  s.add(real_param("aid.radius", 5, "cells", 0, 1000, "radius around the town that receives aid"));
-  s.add(real_param("aid.hardship_relief", 0, "1", 0, 1, "hardship removed by one delivery"));
-  s.add(real_param("aid.raid_probability", 0, "1", 0, 1, "success chance of a raid on an unescorted convoy"));
-  s.add(int_param("aid.escorts_per_convoy", 2, "units", 0, 1000,
-                  "idle escort units that join each new convoy"));
-  s.add(real_param("aid.escort_strength", 1, "1", 0, 1000, "raid chance divides by 1 + strength * escorts"));
+  // ODD 7.7 aid convoys (aid_convoys.cpp).
+  declare_mechanism_params(s, "displacement");
 
   // ODD 7.8 and 7.10 the mission.
   s.add(bool_param("mission.enabled", false, "contingents, tasks and the mission layer (ODD 7.8, 7.10)"));
@@ -295,13 +278,6 @@ Config read_config(const Params& p) {
   h.development_rate = p.get_real("hardship.development_rate");
   h.development_floor = p.get_real("hardship.development_floor");
 
-  auto& j = c.justice;
-  j.enabled = p.get_bool("justice.enabled");
-  j.jail_per_1000 = p.get_real("justice.jail_per_1000");
-  j.release_days = p.get_int("justice.release_days");
-  j.deterrence_floor = p.get_real("justice.deterrence_floor");
-  j.memory = p.get_real("justice.memory");
-
   auto& s = c.spoilers;
   s.enabled = p.get_bool("spoilers.enabled");
   s.militia_share = p.get_real("spoilers.militia_share");
@@ -318,11 +294,7 @@ Config read_config(const Params& p) {
   s.ddr_probability = p.get_real("spoilers.ddr_probability");
   s.rearm_probability = p.get_real("spoilers.rearm_probability");
   s.rearm_refusal_or_fear = p.get_string("spoilers.rearm_motive") == "refusal_or_fear";
-  s.border_rate = p.get_real("arms.border_rate");
-  s.interdiction_per_unit = p.get_real("arms.interdiction_per_unit");
-  s.initial_arms = p.get_real("arms.initial");
-  s.arms_half_saturation = p.get_real("arms.half_saturation");
-  s.convoy_loot = p.get_real("arms.convoy_loot");
+  s.arms_half_saturation = p.get_real("arms.half_saturation");  // declared by arms_supply.cpp
   s.political = p.get_bool("spoilers.political");
   s.engage_probability = p.get_real("spoilers.engage_probability");
   s.engage_kill_share = p.get_real("spoilers.engage_kill_share");
@@ -338,16 +310,6 @@ Config read_config(const Params& p) {
   d.return_probability = p.get_real("displacement.return_probability");
   d.flight_radius = p.get_real("displacement.flight_radius");
   d.fear_radius = p.get_real("displacement.fear_radius");
-
-  auto& a = c.aid;
-  a.enabled = p.get_bool("aid.enabled");
-  a.convoys_per_day = p.get_real("aid.convoys_per_day");
-  a.speed = p.get_int("aid.speed");
-  a.radius = p.get_real("aid.radius");
-  a.hardship_relief = p.get_real("aid.hardship_relief");
-  a.raid_probability = p.get_real("aid.raid_probability");
-  a.escort_strength = p.get_real("aid.escort_strength");
-  a.escorts_per_convoy = static_cast<int>(p.get_int("aid.escorts_per_convoy"));
 
   auto& m = c.mission;
   m.enabled = p.get_bool("mission.enabled");
@@ -454,8 +416,6 @@ Config read_config(const Params& p) {
   if (c.base.schedule != epstein::Schedule::Async)
     throw error_at(p, "rules.schedule",
                    "the peacekeeping model runs the async schedule only; expected \"async\"");
-  if (c.base.jailed != epstein::Jailed::OffGrid && j.enabled)
-    throw error_at(p, "rules.jailed", "justice needs jailed = \"off_grid\"");
   if (c.base.topology == Topology::Torus) {
     // Citizens and cops are checked by epstein::read_config; the same rule for every other kind that sees.
     const int shortest = std::min(c.base.width, c.base.height);
@@ -507,9 +467,6 @@ Config read_config(const Params& p) {
                          std::to_string(asked) +
                          (c.map_source == MapSource::None ? std::string() : std::string(" (people: about)")));
   }
-  if (!std::isfinite(c.base.max_jail_term) && j.enabled)
-    throw error_at(p, "jail.max_term",
-                   "justice needs a finite jail.max_term (life terms never free a place)");
   return c;
 }
 

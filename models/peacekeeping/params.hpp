@@ -42,12 +42,6 @@ struct HardshipParams {  // ODD 7.3
   double violence_gain = 0, relax = 0, development_rate = 0, development_floor = 0.5;
 };
 
-struct JusticeParams {  // ODD 7.4
-  bool enabled = false;
-  double jail_per_1000 = 1, deterrence_floor = 1, memory = 30;
-  std::int64_t release_days = 2;
-};
-
 struct SpoilerParams {  // ODD 7.5
   bool enabled = false;
   double militia_share = 0, bandit_share = 0, vision = 7, outgun_ratio = 1, attack_probability = 0,
@@ -58,8 +52,9 @@ struct SpoilerParams {  // ODD 7.5
   // other group's fighters (as arming for protection under 7.17).
   bool rearm_refusal_or_fear = false;
   std::int64_t exposed_days = 3, installation_downtime = 10;
-  double border_rate = 0, interdiction_per_unit = 10, initial_arms = 0, arms_half_saturation = 10,
-         convoy_loot = 0;
+  /// arms.half_saturation, read by recruitment (act.cpp); the key is declared with the other arms keys by
+  /// the arms supply component (arms_supply.cpp, ODD 7.5), which holds the stocks.
+  double arms_half_saturation = 10;
   // 7.14: spoilers whose strength follows popular support, who are found through civilian information,
   // fight rivals and wait out a mission with an announced exit date.
   bool political = false;
@@ -74,14 +69,6 @@ struct DisplacementParams {  // ODD 7.6
   double return_probability = 0;
   std::int64_t return_interval = 30;
   double flight_radius = 0, fear_radius = 0;  // 7.16 (refuge abroad: refugees.hpp)
-};
-
-struct AidParams {  // ODD 7.7
-  bool enabled = false;
-  double convoys_per_day = 0;
-  std::int64_t speed = 5;
-  double radius = 5, hardship_relief = 0, raid_probability = 0, escort_strength = 1;
-  int escorts_per_convoy = 2;
 };
 
 struct Contingent {  // ODD 7.8
@@ -128,10 +115,8 @@ struct Config {
   double majority_share = 1, urban_weight = 0;
   LegitimacyParams legitimacy;
   HardshipParams hardship;
-  JusticeParams justice;
   SpoilerParams spoilers;
   DisplacementParams displacement;
-  AidParams aid;
   MissionParams mission;
   ConstabularyParams constabulary;
   double people_per_agent = 1, km_per_cell = 1;  ///< 7.12: what an agent and a cell stand for

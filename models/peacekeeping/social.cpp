@@ -1,5 +1,5 @@
-// The day's order (ODD 3) and its social steps: justice and releases (ODD 7.1 rule C, 7.4),
-// then legitimacy (7.2), hardship (7.3), displacement (7.6) and DDR (7.5).
+// The day's order (ODD 3) and its social steps: ageing and releases (ODD 7.1 rule C; the jails of 7.4 are
+// justice.cpp's), then legitimacy (7.2), hardship (7.3), displacement (7.6) and DDR (7.5).
 #include <algorithm>
 #include <cmath>
 
@@ -28,8 +28,7 @@ void PeaceModel::run_phase(Phase p) {
     case Phase::Mission:
       mission_day();  // with constabulary_day()
       break;
-    case Phase::Environment:
-      environment_day();
+    case Phase::Environment:  // arms supply and aid convoys (components: arms_supply.cpp, aid_convoys.cpp)
       break;
     case Phase::BeforeAgents:
       break;
@@ -111,21 +110,14 @@ void PeaceModel::apply_cop_schedule() {
 
 void PeaceModel::justice_day() {
   // In id order, as the Epstein model: aging, then terms count down and the released return to a random
-  // empty cell exactly as aggrieved as before. Justice (ODD 7.4) frees the region's jail place.
+  // empty cell exactly as aggrieved as before. Justice (ODD 7.4, justice.hpp) frees the region's jail place.
   const epstein::Config& b = cfg_.base;
-  if (cfg_.justice.enabled) {
-    const double keep = 1.0 - 1.0 / cfg_.justice.memory;
-    for (int r = 0; r < regions_; ++r) {
-      region_served_[static_cast<std::size_t>(r)] *= keep;
-      region_arrests_[static_cast<std::size_t>(r)] *= keep;
-    }
-  }
+  const bool justice = justice_->enabled;
   for (std::size_t i = 0; i < agents_.size(); ++i) {
     if (agents_.kind[i] == Kind::Peacekeeper || agents_.foreign[i] || agents_.status[i] == Status::Dead)
       continue;
     if (agents_.death_age[i] > 0 && ++agents_.age[i] >= agents_.death_age[i]) {
-      if (agents_.status[i] == Status::Jailed && cfg_.justice.enabled)
-        --region_jailed_[agents_.jail_region[i]];
+      if (agents_.status[i] == Status::Jailed && justice) justice_->release(agents_.jail_region[i]);
       agents_.status[i] = Status::Dead;
       ++events_.deaths_of_age;
       ++dead_people_;
@@ -151,7 +143,7 @@ void PeaceModel::justice_day() {
       --events_.releases;
       continue;
     }
-    if (cfg_.justice.enabled) --region_jailed_[agents_.jail_region[i]];
+    if (justice) justice_->release(agents_.jail_region[i]);
     place(i, c);
   }
 }
@@ -225,16 +217,15 @@ void PeaceModel::social_day() {
             agents_.base_hardship[i] * development_[static_cast<std::size_t>(region_of(here))];
         const double h = agents_.hardship[i];
         const double next =
-            h + H.violence_gain * violence - cfg_.aid.hardship_relief * aided + H.relax * (base - h);
+            h + H.violence_gain * violence - aid_->hardship_relief * aided + H.relax * (base - h);
         agents_.hardship[i] = static_cast<float>(std::clamp(next, 0.0, 1.0));
       }
     });
   }
-  if (cfg_.aid.enabled && cfg_.aid.hardship_relief > 0 && !H.enabled)
+  if (aid_->enabled && aid_->hardship_relief > 0 && !H.enabled)
     for (std::size_t i = 0; i < agents_.size(); ++i)
       if (agents_.aided[i])
-        agents_.hardship[i] =
-            static_cast<float>(std::max(0.0, agents_.hardship[i] - cfg_.aid.hardship_relief));
+        agents_.hardship[i] = static_cast<float>(std::max(0.0, agents_.hardship[i] - aid_->hardship_relief));
   std::fill(agents_.aided.begin(), agents_.aided.end(), 0);
 
   // ODD 7.3 development: a secure region's baseline hardship falls slowly; under fire it does not.

@@ -1,15 +1,16 @@
 // The peacekeeping model's checkpoint state (Model::save_state, load_state). Random draws need none (streams
 // are pure functions of seed, purpose, id and day), but much else carries over from day to day and is saved:
 // the agents and cells with their bit layers; the day's marks (killings, victims, abuse) and the K-day
-// killing log behind "secure"; per-region jails, arrest memory, development, legitimacy, deployment and last
-// killing; installations' downtime; arms stocks and the convoy credit, convoys under way and their escorts;
-// the mission's phase, political will, arrival and departure days, calm-day run, expansion day, contingents'
-// losses and presence, draw-down and recruitment credits, police arrival, trainers, the aggregates the
-// mission reads tomorrow and the day-by-day killings; killings per cell since the last map snapshot;
-// population accounting. The map is saved too (map_from_state), so constructor-derived layout (region
-// centres, border cells, installations, towns, road trees) is rebuilt from the same map. Event counters are
-// zeroed at the start of each day; they are saved anyway, so that a loaded model is the saved one field for
-// field.
+// killing log behind "secure"; per-region development, legitimacy, deployment and last killing;
+// installations' downtime; the mission's phase, political will, arrival and departure days, calm-day run,
+// expansion day, contingents' losses and presence, draw-down and recruitment credits, police arrival,
+// trainers, the aggregates the mission reads tomorrow and the day-by-day killings; killings per cell since
+// the last map snapshot; population accounting. The map is saved too (map_from_state), so constructor-derived
+// layout (region centres, border cells, installations, towns, road trees) is rebuilt from the same map. Event
+// counters are zeroed at the start of each day; they are saved anyway, so that a loaded model is the saved
+// one field for field. The mechanisms that are components save their own fields after these (per-region jails
+// and arrest memory: justice.cpp; arms stocks: arms_supply.cpp; convoys under way, their escorts and the
+// convoy credit: aid_convoys.cpp).
 #include <stdexcept>
 #include <string>
 
@@ -19,21 +20,6 @@ namespace keepsim::peace {
 namespace {
 
 constexpr std::int64_t kStateVersion = 3;  // 2: mission legitimacy, refugees, ODD 7.12-7.16 counters; 3: 7.17
-
-void put_layer(StateWriter& w, const std::string& name, const BitLayer& layer, std::int64_t cells) {
-  std::vector<std::uint8_t> packed(static_cast<std::size_t>((cells + 7) / 8), 0);
-  for (std::int64_t c = 0; c < cells; ++c)
-    if (layer.test(c)) packed[static_cast<std::size_t>(c >> 3)] |= static_cast<std::uint8_t>(1u << (c & 7));
-  w.put(name, packed);
-}
-
-/// Sets every cell of `layer` (as the constructor left it: padding bits keep their value) from the saved
-/// bits.
-void get_layer(const StateReader& r, const std::string& name, BitLayer& layer, std::int64_t cells) {
-  const auto packed = r.get<std::uint8_t>(name, static_cast<std::size_t>((cells + 7) / 8));
-  for (std::int64_t c = 0; c < cells; ++c)
-    layer.assign(c, ((packed[static_cast<std::size_t>(c >> 3)] >> (c & 7)) & 1u) != 0);
-}
 
 // The event counters, by name.
 constexpr std::pair<const char*, std::int64_t Events::*> kEventCounts[] = {
@@ -67,6 +53,19 @@ constexpr std::pair<const char*, std::int64_t Events::*> kEventCounts[] = {
 };
 
 }  // namespace
+
+void put_layer(StateWriter& w, const std::string& name, const BitLayer& layer, std::int64_t cells) {
+  std::vector<std::uint8_t> packed(static_cast<std::size_t>((cells + 7) / 8), 0);
+  for (std::int64_t c = 0; c < cells; ++c)
+    if (layer.test(c)) packed[static_cast<std::size_t>(c >> 3)] |= static_cast<std::uint8_t>(1u << (c & 7));
+  w.put(name, packed);
+}
+
+void get_layer(const StateReader& r, const std::string& name, BitLayer& layer, std::int64_t cells) {
+  const auto packed = r.get<std::uint8_t>(name, static_cast<std::size_t>((cells + 7) / 8));
+  for (std::int64_t c = 0; c < cells; ++c)
+    layer.assign(c, ((packed[static_cast<std::size_t>(c >> 3)] >> (c & 7)) & 1u) != 0);
+}
 
 WorldMap map_from_state(const StateReader& r) {
   WorldMap m;
@@ -144,14 +143,12 @@ void PeaceModel::save_state(StateWriter& w) const {
   w.put("cells.code", code_);
   w.put("cells.occupant", occupant_);
   w.put("cells.kill_count", kill_count_);
-  w.put("cells.convoy_count", convoy_count_);
   w.put("cells.map_killings", map_killings_);
   put_layer(w, "layer.peacekeepers", peacekeepers_, cells);
   put_layer(w, "layer.constables", constables_, cells);
   put_layer(w, "layer.actives", actives_, cells);
   put_layer(w, "layer.empties", empties_, cells);
   put_layer(w, "layer.exposed", exposed_, cells);
-  put_layer(w, "layer.convoys", convoys_, cells);
   put_layer(w, "layer.kill_recent", kill_recent_, cells);
   put_layer(w, "layer.kill_today", kill_today_, cells);
   put_layer(w, "layer.abuse_today", abuse_today_, cells);
@@ -175,36 +172,13 @@ void PeaceModel::save_state(StateWriter& w) const {
   w.put("today_cells", today_cells_);
 
   w.put("region.pop0", region_pop0_);
-  w.put("region.jailed", region_jailed_);
   w.put("region.last_kill", region_last_kill_);
-  w.put("region.served", region_served_);
-  w.put("region.arrests", region_arrests_);
   w.put("region.development", development_);
   w.put("region.legitimacy", region_legitimacy_);
   w.put("region.deployed", deployed_);
   w.put("region.actives", region_actives_);
   w.put("region.recent_kills", region_recent_kills_);
   w.put("installation_down_until", installation_down_until_);
-
-  w.put("arms", std::span<const double>(arms_, kFactions));
-  w.put("arms_credit", arms_credit_);
-  w.put("convoy_credit", convoy_credit_);
-  // Convoys: their paths end to end, with each convoy's offset into them.
-  std::vector<std::int32_t> paths;
-  std::vector<std::int64_t> offsets{0}, at, escorts;
-  std::vector<std::uint8_t> alive;
-  for (const Convoy& cv : convoys_list_) {
-    paths.insert(paths.end(), cv.path.begin(), cv.path.end());
-    offsets.push_back(static_cast<std::int64_t>(paths.size()));
-    at.push_back(static_cast<std::int64_t>(cv.at));
-    escorts.push_back(cv.escorts);
-    alive.push_back(cv.alive ? 1 : 0);
-  }
-  w.put("convoys.paths", paths);
-  w.put("convoys.offsets", offsets);
-  w.put("convoys.at", at);
-  w.put("convoys.escorts", escorts);
-  w.put("convoys.alive", alive);
 
   w.put("mission.phase", std::int64_t{phase_});
   w.put("mission.will", will_);
@@ -288,7 +262,6 @@ void PeaceModel::load_state(const StateReader& r) {
   code_ = r.get<std::uint8_t>("cells.code", ucells);
   occupant_ = r.get<std::int32_t>("cells.occupant", ucells);
   kill_count_ = r.get<std::int16_t>("cells.kill_count", ucells);
-  convoy_count_ = r.get<std::int16_t>("cells.convoy_count", convoy_count_.size());
   map_killings_ = r.get<std::int32_t>("cells.map_killings", ucells);
   // Indices are checked before anything uses them, so a checkpoint written by another build cannot make the
   // model read out of bounds.
@@ -311,7 +284,6 @@ void PeaceModel::load_state(const StateReader& r) {
   get_layer(r, "layer.actives", actives_, cells);
   get_layer(r, "layer.empties", empties_, cells);
   get_layer(r, "layer.exposed", exposed_, cells);
-  get_layer(r, "layer.convoys", convoys_, cells);
   get_layer(r, "layer.kill_recent", kill_recent_, cells);
   get_layer(r, "layer.kill_today", kill_today_, cells);
   get_layer(r, "layer.abuse_today", abuse_today_, cells);
@@ -336,10 +308,7 @@ void PeaceModel::load_state(const StateReader& r) {
     if (c < 0 || c >= cells) r.fail("today's marks have a cell out of range");
 
   region_pop0_ = r.get<std::int64_t>("region.pop0", regions);
-  region_jailed_ = r.get<std::int64_t>("region.jailed", regions);
   region_last_kill_ = r.get<std::int64_t>("region.last_kill", regions);
-  region_served_ = r.get<double>("region.served", regions);
-  region_arrests_ = r.get<double>("region.arrests", regions);
   development_ = r.get<double>("region.development", regions);
   region_legitimacy_ = r.get<double>("region.legitimacy", regions);
   deployed_ = r.get<std::uint8_t>("region.deployed", regions);
@@ -349,32 +318,6 @@ void PeaceModel::load_state(const StateReader& r) {
       (region_actives_.size() != regions || region_recent_kills_.size() != regions))
     r.fail("the per-region task needs have the wrong length");
   installation_down_until_ = r.get<std::int64_t>("installation_down_until", installations_.size());
-
-  r.get_into("arms", std::span<double>(arms_, kFactions));
-  arms_credit_ = r.value<double>("arms_credit");
-  convoy_credit_ = r.value<double>("convoy_credit");
-  const auto paths = r.get<std::int32_t>("convoys.paths");
-  const auto offsets = r.get<std::int64_t>("convoys.offsets");
-  if (offsets.empty()) r.fail("convoy offsets are missing");
-  const std::size_t convoys = offsets.size() - 1;
-  const auto at = r.get<std::int64_t>("convoys.at", convoys);
-  const auto escorts = r.get<std::int64_t>("convoys.escorts", convoys);
-  const auto alive = r.get<std::uint8_t>("convoys.alive", convoys);
-  convoys_list_.clear();
-  for (std::size_t k = 0; k < convoys; ++k) {
-    Convoy cv;
-    if (offsets[k] < 0 || offsets[k + 1] <= offsets[k] ||
-        offsets[k + 1] > static_cast<std::int64_t>(paths.size()) || at[k] < 0 ||
-        at[k] >= offsets[k + 1] - offsets[k])
-      r.fail("convoy " + std::to_string(k) + " has a path out of range");
-    cv.path.assign(paths.begin() + offsets[k], paths.begin() + offsets[k + 1]);
-    for (const std::int32_t c : cv.path)
-      if (c < 0 || c >= cells) r.fail("convoy " + std::to_string(k) + " has a cell out of range");
-    cv.at = static_cast<std::size_t>(at[k]);
-    cv.escorts = static_cast<int>(escorts[k]);
-    cv.alive = alive[k] != 0;
-    convoys_list_.push_back(std::move(cv));
-  }
 
   phase_ = static_cast<int>(r.value<std::int64_t>("mission.phase"));
   will_ = r.value<double>("mission.will");

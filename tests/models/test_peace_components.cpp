@@ -3,9 +3,11 @@
 // mechanism owns growing with every agent the model adds. Behaviour (bit for bit the same results as before
 // the mechanisms moved) is covered by the equivalence, checkpoint and thread tests.
 #include <catch2/catch.hpp>
+#include <limits>
 #include <set>
 #include <string>
 
+#include "keepsim/core/errors.hpp"
 #include "keepsim/core/params.hpp"
 #include "keepsim/core/recorder.hpp"
 #include "models/peacekeeping/mechanism.hpp"
@@ -74,4 +76,49 @@ TEST_CASE("a mechanism's agent column grows with every agent the model adds", "[
   CHECK(model.agents().size() > before);  // the mission arrived
   // The column took the first-arrival value M0 (ODD 7.13) for agents present then.
   CHECK(m->value[0] != 0.0f);
+}
+
+TEST_CASE("a moved mechanism's keys keep their place in the schema", "[peace][components]") {
+  // MechanismType::schema_after: justice's keys (ODD 7.4) follow the model's hardship keys (7.3), as
+  // before justice became a component, so keepsim describe and a run's config attribute are unchanged.
+  // Tolerance: exact positions.
+  const auto& all = full_schema().all();
+  auto at = [&](const std::string& key) {
+    for (std::size_t i = 0; i < all.size(); ++i)
+      if (all[i].key == key) return static_cast<std::ptrdiff_t>(i);
+    return std::ptrdiff_t{-1};
+  };
+  REQUIRE(at("hardship.development_floor") >= 0);
+  CHECK(at("justice.enabled") == at("hardship.development_floor") + 1);
+  CHECK(at("justice.memory") == at("justice.enabled") + 4);
+  CHECK(at("spoilers.enabled") == at("justice.memory") + 1);
+  // The arms keys (ODD 7.5, arms_supply.cpp) close the model's spoiler keys.
+  REQUIRE(at("spoilers.wait_out") >= 0);
+  CHECK(at("arms.border_rate") == at("spoilers.wait_out") + 1);
+  CHECK(at("arms.convoy_loot") == at("arms.border_rate") + 4);
+  CHECK(at("displacement.enabled") == at("arms.convoy_loot") + 1);
+  // The aid keys (ODD 7.7, aid_convoys.cpp) follow the model's displacement keys (7.6).
+  REQUIRE(at("displacement.fear_radius") >= 0);
+  CHECK(at("aid.enabled") == at("displacement.fear_radius") + 1);
+  CHECK(at("aid.escort_strength") == at("aid.enabled") + 7);
+  CHECK(at("mission.enabled") == at("aid.escort_strength") + 1);
+}
+
+TEST_CASE("justice's checks name the key that makes it impossible", "[peace][components]") {
+  // ODD 7.4: a jail place is freed only by a release or a death, so justice needs jailed agents off the grid
+  // and finite terms; the component's read() refuses the combination at the Epstein key.
+  auto error_key = [](const std::string& key, const Value& value) -> std::string {
+    Params p(full_schema());
+    p.load_file(std::string(KEEPSIM_SOURCE_DIR) + "/configs/scenarios/default.toml");
+    p.set(key, value, "test");
+    try {
+      read_config(p);
+    } catch (const ConfigError& e) {
+      return e.key();
+    }
+    return "";
+  };
+  CHECK(error_key("rules.jailed", std::string("keep_cell")) == "rules.jailed");
+  CHECK(error_key("jail.max_term", std::numeric_limits<double>::infinity()) == "jail.max_term");
+  CHECK(error_key("justice.memory", 10.0).empty());
 }
