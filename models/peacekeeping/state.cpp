@@ -129,7 +129,6 @@ void PeaceModel::save_state(StateWriter& w) const {
   w.put("agents.exposed_until", a.exposed_until);
   w.put("agents.faction", a.faction);
   w.put("agents.armed", a.armed);
-  w.put("agents.demobilised", a.demobilised);
   w.put("agents.foreign", a.foreign);
   w.put("agents.on_duty", a.on_duty);
   w.put("agents.task", a.task);
@@ -246,7 +245,6 @@ void PeaceModel::load_state(const StateReader& r) {
   a.exposed_until = r.get<std::int32_t>("agents.exposed_until", n);
   a.faction = r.get<std::uint8_t>("agents.faction", n);
   a.armed = r.get<std::uint8_t>("agents.armed", n);
-  a.demobilised = r.get<std::uint8_t>("agents.demobilised", n);
   a.foreign = r.get<std::uint8_t>("agents.foreign", n);
   a.on_duty = r.get<std::uint8_t>("agents.on_duty", n);
   a.task = r.get<std::uint8_t>("agents.task", n);
