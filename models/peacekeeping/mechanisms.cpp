@@ -16,6 +16,7 @@
   X(refugees)           /* ODD 7.16 refuge abroad (refugees.cpp) */                                    \
   X(mission_legitimacy) /* ODD 7.13 the mission's popular legitimacy M_i (mission_legitimacy.cpp) */   \
   X(security_dilemma)   /* ODD 7.17 arming for protection, an excluded group (security_dilemma.cpp) */ \
+  X(development)        /* ODD 7.3 regional development, the baseline of hardship (development.cpp) */ \
   X(justice)            /* ODD 7.4 jail capacity, catch and release, credibility (justice.cpp) */      \
   X(arms_supply)        /* ODD 7.5 arms stocks, over the border, interdiction (arms_supply.cpp) */     \
   X(ddr)                /* ODD 7.5 demobilisation and rearming of fighters (ddr.cpp) */                \

@@ -65,7 +65,6 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   const auto R = static_cast<std::size_t>(regions_);
   region_pop0_.assign(R, 0);
   region_last_kill_.assign(R, -1000000);
-  development_.assign(R, 1.0);
   region_legitimacy_.assign(R, cfg_.base.legitimacy);
   deployed_.assign(R, cfg_.mission.deployment == Deployment::TerritoryWide ? 1 : 0);
   // Region centres: the region's cell nearest its centroid (region ids need not be contiguous in space).
@@ -120,6 +119,7 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   arms_ = arms_supply_->stock;
   aid_ = mechanism<AidConvoys>();
   ddr_ = mechanism<Ddr>();
+  development_ = mechanism<Development>();
   legitimacy_ = cfg_.base.legitimacy;
   mean_legitimacy_ = cfg_.base.legitimacy;
   // ODD 7.12: a post-conflict start. The pre-mission dynamics run for burn_in_days (days -B+1 .. 0, before

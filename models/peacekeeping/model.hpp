@@ -17,6 +17,7 @@
 #include "models/peacekeeping/arms_supply.hpp"
 #include "models/peacekeeping/control.hpp"
 #include "models/peacekeeping/ddr.hpp"
+#include "models/peacekeeping/development.hpp"
 #include "models/peacekeeping/justice.hpp"
 #include "models/peacekeeping/mechanism.hpp"
 #include "models/peacekeeping/mission_legitimacy.hpp"
@@ -177,7 +178,9 @@ class PeaceModel : public Model {
   /// c_i of ODD 7.13: how far civilian `id` sides with the incumbent.
   double cooperation(std::size_t id) const;
   /// Region r's baseline hardship multiplier (ODD 7.3 development).
-  double development(int r) const { return development_[static_cast<std::size_t>(r)]; }
+  double development(int r) const { return development_->level[static_cast<std::size_t>(r)]; }
+  /// The last day with a killing in region r (long before day 0 if none).
+  std::int64_t region_last_kill(int r) const { return region_last_kill_[static_cast<std::size_t>(r)]; }
   /// Whether the installation at cell c is shut today after an attack (ODD 7.5).
   bool installation_down(std::int32_t c) const;
   /// The recorder handle of a series, the model's own or a mechanism's, by name (after declare()).
@@ -247,8 +250,9 @@ class PeaceModel : public Model {
   // environment.cpp: a bandit's raid on a convoy (ODD 7.7; the convoys are aid_convoys.hpp's).
   bool raid_convoy_near(std::size_t raider, Stream& s);
 
-  // social.cpp: ageing and releases (with justice.hpp's jails), legitimacy, hardship, development, and
-  // the return of the displaced (ODD 7.1 to 7.3, 7.6; DDR is ddr.cpp's, between the two).
+  // social.cpp: ageing and releases (with justice.hpp's jails), legitimacy, hardship, and the return of
+  // the displaced (ODD 7.1 to 7.3, 7.6; development and DDR, in between, are development.cpp's and
+  // ddr.cpp's).
   void justice_day();
   void social_day();
   void return_day();
@@ -289,7 +293,7 @@ class PeaceModel : public Model {
   // Regions.
   int regions_ = 1;
   std::vector<std::int64_t> region_pop0_, region_last_kill_;
-  std::vector<double> development_, region_legitimacy_;
+  std::vector<double> region_legitimacy_;
   std::vector<std::int32_t> region_centre_;
   std::vector<std::uint8_t> deployed_;
   std::vector<std::int32_t> border_cells_, installations_, towns_;
@@ -329,7 +333,8 @@ class PeaceModel : public Model {
   ArmsSupply* arms_supply_ = nullptr;  ///< the factions' arms (7.5): loot from raids
   AidConvoys* aid_ = nullptr;  ///< convoys raided and escorted in agents' turns, aid read in social_day (7.7)
   double* arms_ = nullptr;     ///< arms_supply_->stock, drawn inline by recruitment and arming (7.5)
-  Ddr* ddr_ = nullptr;         ///< the former fighters' column (7.5): set by jail, cleared by join_militia
+  Development* development_ = nullptr;  ///< regions' baseline multipliers, read by the hardship pass (7.3)
+  Ddr* ddr_ = nullptr;  ///< the former fighters' column (7.5): set by jail, cleared by join_militia
 };
 
 }  // namespace keepsim::peace

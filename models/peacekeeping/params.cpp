@@ -70,11 +70,8 @@ void declare_params(Schema& s) {
       bool_param("hardship.enabled", false, "hardship responds to violence, aid and development (ODD 7.3)"));
   s.add(real_param("hardship.violence_gain", 0, "1/day", 0, 1, "rise on a day a killing is seen"));
   s.add(real_param("hardship.relax", 0, "1/day", 0, 1, "pull back toward the regional baseline"));
-  s.add(real_param("hardship.development_rate", 0, "1/day", 0, 1,
-                   "daily fall of a secure region's baseline multiplier (livelihood effort)"));
-  s.add(real_param("hardship.development_floor", 0.5, "1", 0, 1, "lowest baseline multiplier"));
 
-  // ODD 7.4 justice (justice.cpp).
+  // ODD 7.3 development (development.cpp), then ODD 7.4 justice (justice.cpp).
   declare_mechanism_params(s, "hardship");
 
   // ODD 7.5 spoilers and arms.
@@ -270,8 +267,6 @@ Config read_config(const Params& p) {
   h.enabled = p.get_bool("hardship.enabled");
   h.violence_gain = p.get_real("hardship.violence_gain");
   h.relax = p.get_real("hardship.relax");
-  h.development_rate = p.get_real("hardship.development_rate");
-  h.development_floor = p.get_real("hardship.development_floor");
 
   auto& s = c.spoilers;
   s.enabled = p.get_bool("spoilers.enabled");

@@ -39,7 +39,7 @@ struct LegitimacyParams {  // ODD 7.2
 
 struct HardshipParams {  // ODD 7.3
   bool enabled = false;
-  double violence_gain = 0, relax = 0, development_rate = 0, development_floor = 0.5;
+  double violence_gain = 0, relax = 0;  // the development keys are development.cpp's
 };
 
 struct SpoilerParams {  // ODD 7.5

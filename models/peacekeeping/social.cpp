@@ -1,6 +1,6 @@
 // The day's order (ODD 3) and its social steps: ageing and releases (ODD 7.1 rule C; the jails of 7.4 are
-// justice.cpp's), then legitimacy (7.2), hardship and development (7.3), and, after DDR (7.5, ddr.cpp),
-// the return of the displaced (7.6).
+// justice.cpp's), then legitimacy and hardship (7.2, 7.3), and, after development (7.3, development.cpp)
+// and DDR (7.5, ddr.cpp), the return of the displaced (7.6).
 #include <algorithm>
 #include <cmath>
 
@@ -39,7 +39,7 @@ void PeaceModel::run_phase(Phase p) {
     case Phase::Justice:
       justice_day();
       break;
-    case Phase::Social:  // then DDR (ddr.cpp)
+    case Phase::Social:  // then development (development.cpp) and DDR (ddr.cpp)
       social_day();
       break;
     case Phase::Return:
@@ -218,7 +218,7 @@ void PeaceModel::social_day() {
         const bool violence =
             killings && (query_.count(kill_today_, here, citizen_vision_) > 0 || kill_today_.test(here));
         const double base =
-            agents_.base_hardship[i] * development_[static_cast<std::size_t>(region_of(here))];
+            agents_.base_hardship[i] * development_->level[static_cast<std::size_t>(region_of(here))];
         const double h = agents_.hardship[i];
         const double next =
             h + H.violence_gain * violence - aid_->hardship_relief * aided + H.relax * (base - h);
@@ -231,13 +231,6 @@ void PeaceModel::social_day() {
       if (agents_.aided[i])
         agents_.hardship[i] = static_cast<float>(std::max(0.0, agents_.hardship[i] - aid_->hardship_relief));
   std::fill(agents_.aided.begin(), agents_.aided.end(), 0);
-
-  // ODD 7.3 development: a secure region's baseline hardship falls slowly; under fire it does not.
-  if (H.enabled && H.development_rate > 0)
-    for (int r = 0; r < regions_; ++r)
-      if (region_last_kill_[static_cast<std::size_t>(r)] <= day_ - L.secure_days)
-        development_[static_cast<std::size_t>(r)] =
-            std::max(H.development_floor, development_[static_cast<std::size_t>(r)] - H.development_rate);
 }
 
 void PeaceModel::return_day() {

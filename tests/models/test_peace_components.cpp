@@ -91,7 +91,10 @@ TEST_CASE("a moved mechanism's keys keep their place in the schema", "[peace][co
       if (all[i].key == key) return static_cast<std::ptrdiff_t>(i);
     return std::ptrdiff_t{-1};
   };
-  REQUIRE(at("hardship.development_floor") >= 0);
+  // The development keys (ODD 7.3, development.cpp) close the model's hardship keys, before justice's.
+  REQUIRE(at("hardship.relax") >= 0);
+  CHECK(at("hardship.development_rate") == at("hardship.relax") + 1);
+  CHECK(at("hardship.development_floor") == at("hardship.development_rate") + 1);
   CHECK(at("justice.enabled") == at("hardship.development_floor") + 1);
   CHECK(at("justice.memory") == at("justice.enabled") + 4);
   CHECK(at("spoilers.enabled") == at("justice.memory") + 1);
