@@ -143,7 +143,7 @@ void PeaceModel::join_militia(std::size_t id, int g) {
   agents_.kind[id] = Kind::Spoiler;
   agents_.faction[id] = static_cast<std::uint8_t>(g);
   agents_.status[id] = Status::Quiet;
-  agents_.demobilised[id] = 0;
+  ddr_->demobilised[id] = 0;
   if (arms_[g] >= 1) {
     arms_[g] -= 1;
     agents_.armed[id] = 1;

@@ -31,12 +31,14 @@ enum class Phase : std::uint8_t {
   BeforeAgents,  ///< what the agents' turns read, from yesterday's end positions (control, 7.15)
   Agents,        ///< every agent on the grid acts once, in a shuffled order (7.1, 7.5, 7.6, 7.8, 7.14)
   Justice,       ///< ageing, jail terms, releases (7.1, 7.4)
-  Social,        ///< legitimacy, hardship, development, DDR, return (7.2 to 7.6, 7.13, 7.16)
+  Social,        ///< legitimacy, hardship, development, DDR (7.2, 7.3, 7.5, 7.13)
+  Return,        ///< the displaced go home, of their own accord or sent (7.6, 7.16)
   DayEnd,        ///< the aggregates the mission layer reads tomorrow (ODD 3)
 };
-inline constexpr std::size_t kPhases = 8;
-inline constexpr std::array<const char*, kPhases> kPhaseNames = {
-    "day_start", "mission", "environment", "before_agents", "agents", "justice", "social", "day_end"};
+inline constexpr std::size_t kPhases = 9;
+inline constexpr std::array<const char*, kPhases> kPhaseNames = {"day_start",     "mission", "environment",
+                                                                 "before_agents", "agents",  "justice",
+                                                                 "social",        "return",  "day_end"};
 
 /// One output series (docs/output.md): `dim` is a second dimension (group, faction, decile, contingent,
 /// zone) or nullptr.
@@ -110,6 +112,8 @@ class Mechanism {
   static struct Events& events(PeaceModel& m);
   /// Re-derives the cell code of agent `id` after a change of its state (kind, armed, ...).
   static void refresh(PeaceModel& m, std::size_t id);
+  /// Citizen `id` becomes a fighter of group g's militia, armed from its stock if a weapon is left (ODD 7.5).
+  static void join_militia(PeaceModel& m, std::size_t id, int group);
   /// A per-agent column owned by the mechanism: every agent added from now on gets `fill` in it, and it is
   /// grown to the current number of agents at once.
   static void attach_column(PeaceModel& m, std::vector<float>& column, float fill = 0);

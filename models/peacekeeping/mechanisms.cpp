@@ -16,8 +16,10 @@
   X(refugees)           /* ODD 7.16 refuge abroad (refugees.cpp) */                                    \
   X(mission_legitimacy) /* ODD 7.13 the mission's popular legitimacy M_i (mission_legitimacy.cpp) */   \
   X(security_dilemma)   /* ODD 7.17 arming for protection, an excluded group (security_dilemma.cpp) */ \
+  X(development)        /* ODD 7.3 regional development, the baseline of hardship (development.cpp) */ \
   X(justice)            /* ODD 7.4 jail capacity, catch and release, credibility (justice.cpp) */      \
   X(arms_supply)        /* ODD 7.5 arms stocks, over the border, interdiction (arms_supply.cpp) */     \
+  X(ddr)                /* ODD 7.5 demobilisation and rearming of fighters (ddr.cpp) */                \
   X(aid_convoys)        /* ODD 7.7 aid convoys from depots to towns, escorts (aid_convoys.cpp) */
 
 namespace keepsim::peace {
@@ -66,6 +68,10 @@ Events& Mechanism::events(PeaceModel& m) {
 
 void Mechanism::refresh(PeaceModel& m, std::size_t id) {
   m.refresh(id);
+}
+
+void Mechanism::join_militia(PeaceModel& m, std::size_t id, int group) {
+  m.join_militia(id, group);
 }
 
 void Mechanism::attach_column(PeaceModel& m, std::vector<float>& column, float fill) {

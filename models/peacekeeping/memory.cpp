@@ -48,10 +48,10 @@ MemoryEstimate estimate_memory(const Config& c, int threads) {
   m.state += cells * (1 + 4 + 2 + 4) + cells * (2 + 1 + 4 + 1 + 1 + 1) + 19 * 8 * words;
   // Border cells, grown one at a time.
   m.state += 4 * grown(2.0 * (b.width + b.height));
-  // Agents: 26 arrays grown one push_back at a time, so to the next power of two; the mechanisms' columns
+  // Agents: 25 arrays grown one push_back at a time, so to the next power of two; the mechanisms' columns
   // are theirs to count (below).
   constexpr double per_agent =
-      sizeof(Kind) + sizeof(Status) + 1 + 4 + 5 * 4 + 3 * 4 + 3 * 4 + 6 + 1 + 4 + 4 + 2 + 1;
+      sizeof(Kind) + sizeof(Status) + 1 + 4 + 5 * 4 + 3 * 4 + 3 * 4 + 5 + 1 + 4 + 4 + 2 + 1;
   m.state += per_agent * grown(agents);
   m.state += 8 * grown(static_cast<double>(b.steps));  // killings day by day
   for (const auto& mech : c.mechanisms) mech->memory(cells, grown(agents), m.state, m.transient);

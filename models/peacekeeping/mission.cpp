@@ -334,7 +334,7 @@ void PeaceModel::constabulary_day() {
     for (int tries = 0; tries < 256 && found < 0; ++tries) {
       const std::uint32_t i = s.below(n);
       if (agents_.kind[i] == Kind::Citizen && agents_.status[i] == Status::Quiet && agents_.cell[i] >= 0 &&
-          !agents_.demobilised[i] && legitimacy_of(i) >= k.recruit_legitimacy)
+          !ddr_->demobilised[i] && legitimacy_of(i) >= k.recruit_legitimacy)
         found = i;
     }
     if (found < 0) break;

@@ -20,7 +20,7 @@ std::size_t Agents::add(Kind k, std::uint8_t g) {
   for (auto* v : {&jail_left, &age, &death_age, &exposed_until}) v->push_back(0);
   home.push_back(-1);
   last_victim.push_back(-1);
-  for (auto* v : {&faction, &armed, &demobilised, &foreign, &on_duty, &task, &aided}) v->push_back(0);
+  for (auto* v : {&faction, &armed, &foreign, &on_duty, &task, &aided}) v->push_back(0);
   contingent.push_back(-1);
   target.push_back(-1);
   jail_region.push_back(0);
@@ -65,7 +65,6 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   const auto R = static_cast<std::size_t>(regions_);
   region_pop0_.assign(R, 0);
   region_last_kill_.assign(R, -1000000);
-  development_.assign(R, 1.0);
   region_legitimacy_.assign(R, cfg_.base.legitimacy);
   deployed_.assign(R, cfg_.mission.deployment == Deployment::TerritoryWide ? 1 : 0);
   // Region centres: the region's cell nearest its centroid (region ids need not be contiguous in space).
@@ -119,6 +118,8 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   arms_supply_ = mechanism<ArmsSupply>();
   arms_ = arms_supply_->stock;
   aid_ = mechanism<AidConvoys>();
+  ddr_ = mechanism<Ddr>();
+  development_ = mechanism<Development>();
   legitimacy_ = cfg_.base.legitimacy;
   mean_legitimacy_ = cfg_.base.legitimacy;
   // ODD 7.12: a post-conflict start. The pre-mission dynamics run for burn_in_days (days -B+1 .. 0, before
@@ -369,7 +370,7 @@ void PeaceModel::jail(std::size_t id) {
     // An arrested spoiler loses its weapon and leaves its faction: it serves its term as a citizen.
     agents_.kind[id] = Kind::Citizen;
     agents_.armed[id] = 0;
-    agents_.demobilised[id] = 1;
+    ddr_->demobilised[id] = 1;
     agents_.exposed_until[id] = 0;
   }
   if (cfg_.base.jailed == epstein::Jailed::OffGrid)

@@ -16,6 +16,8 @@
 #include "models/peacekeeping/aid_convoys.hpp"
 #include "models/peacekeeping/arms_supply.hpp"
 #include "models/peacekeeping/control.hpp"
+#include "models/peacekeeping/ddr.hpp"
+#include "models/peacekeeping/development.hpp"
 #include "models/peacekeeping/justice.hpp"
 #include "models/peacekeeping/mechanism.hpp"
 #include "models/peacekeeping/mission_legitimacy.hpp"
@@ -53,7 +55,7 @@ struct Agents {
   std::vector<std::int32_t> home;         ///< home cell (displacement)
   std::vector<std::int32_t> last_victim;  ///< last day the own group was hit within vision (-1 never)
   std::vector<std::int32_t> exposed_until;
-  std::vector<std::uint8_t> faction, armed, demobilised, foreign, on_duty, task;
+  std::vector<std::uint8_t> faction, armed, foreign, on_duty, task;  ///< demobilised: ddr.hpp
   std::vector<std::int8_t> contingent;  ///< -1: an Epstein cop (no mission layer)
   std::vector<std::int32_t> target;     ///< task target: a cell, or a convoy index for escorts
   std::vector<float> skill;             ///< constables
@@ -165,6 +167,20 @@ class PeaceModel : public Model {
   const std::vector<std::int32_t>& towns() const { return towns_; }
   /// Citizens of group g, by cell.
   const BitLayer& group_layer(int g) const { return members_[g]; }
+  /// Armed fighters of faction f, by cell.
+  const BitLayer& armed_layer(int f) const { return armed_[f]; }
+  /// Cells with a killing in the last legitimacy.secure_days days ("secure" is none in vision, ODD 7.2).
+  const BitLayer& recent_killings() const { return kill_recent_; }
+  const Vision& citizen_vision() const { return citizen_vision_; }
+  const Vision& spoiler_vision() const { return spoiler_vision_; }
+  /// C of ODD 7.1 and 7.9 around `centre`: peacekeepers count 1, constables their skill q.
+  double security_seen(std::int32_t centre, const Vision& v) const;
+  /// c_i of ODD 7.13: how far civilian `id` sides with the incumbent.
+  double cooperation(std::size_t id) const;
+  /// Region r's baseline hardship multiplier (ODD 7.3 development).
+  double development(int r) const { return development_->level[static_cast<std::size_t>(r)]; }
+  /// The last day with a killing in region r (long before day 0 if none).
+  std::int64_t region_last_kill(int r) const { return region_last_kill_[static_cast<std::size_t>(r)]; }
   /// Whether the installation at cell c is shut today after an attack (ODD 7.5).
   bool installation_down(std::int32_t c) const;
   /// The recorder handle of a series, the model's own or a mechanism's, by name (after declare()).
@@ -204,7 +220,6 @@ class PeaceModel : public Model {
   std::int32_t random_empty_cell(Stream& s) const;
   std::int32_t empty_cell_near(std::int32_t centre, double radius, Stream& s) const;
   int region_of(std::int32_t c) const { return map_.region[static_cast<std::size_t>(c)]; }
-  double security_seen(std::int32_t centre, const Vision& v) const;
   double legitimacy_of(std::size_t id) const;
 
   // act.cpp: the agents' turns (ODD 3 step 3).
@@ -219,7 +234,6 @@ class PeaceModel : public Model {
   bool arrest_in_vision(std::size_t id, const Vision& v, Stream& s, bool lethal);
   void flee(std::size_t id, Stream& s);
   bool engage_spoiler(std::size_t id, const Vision& v, Stream& s);  // ODD 7.14
-  double cooperation(std::size_t id) const;                         // ODD 7.13
   double support_around(std::int32_t centre, const Vision& v, int group) const;
   double incumbent_share(std::int32_t c) const {  // ODD 7.15, from the control mechanism
     return control_ ? control_->incumbent_share(c) : 1.0;
@@ -236,10 +250,12 @@ class PeaceModel : public Model {
   // environment.cpp: a bandit's raid on a convoy (ODD 7.7; the convoys are aid_convoys.hpp's).
   bool raid_convoy_near(std::size_t raider, Stream& s);
 
-  // social.cpp: ageing and releases (with justice.hpp's jails), legitimacy, hardship, displacement, DDR
-  // (ODD 7.1 to 7.6).
+  // social.cpp: ageing and releases (with justice.hpp's jails), legitimacy, hardship, and the return of
+  // the displaced (ODD 7.1 to 7.3, 7.6; development and DDR, in between, are development.cpp's and
+  // ddr.cpp's).
   void justice_day();
   void social_day();
+  void return_day();
   void forced_return();
 
   // social.cpp: the day's order and Epstein's schedules over time.
@@ -277,7 +293,7 @@ class PeaceModel : public Model {
   // Regions.
   int regions_ = 1;
   std::vector<std::int64_t> region_pop0_, region_last_kill_;
-  std::vector<double> development_, region_legitimacy_;
+  std::vector<double> region_legitimacy_;
   std::vector<std::int32_t> region_centre_;
   std::vector<std::uint8_t> deployed_;
   std::vector<std::int32_t> border_cells_, installations_, towns_;
@@ -317,6 +333,8 @@ class PeaceModel : public Model {
   ArmsSupply* arms_supply_ = nullptr;  ///< the factions' arms (7.5): loot from raids
   AidConvoys* aid_ = nullptr;  ///< convoys raided and escorted in agents' turns, aid read in social_day (7.7)
   double* arms_ = nullptr;     ///< arms_supply_->stock, drawn inline by recruitment and arming (7.5)
+  Development* development_ = nullptr;  ///< regions' baseline multipliers, read by the hardship pass (7.3)
+  Ddr* ddr_ = nullptr;  ///< the former fighters' column (7.5): set by jail, cleared by join_militia
 };
 
 }  // namespace keepsim::peace

@@ -70,11 +70,8 @@ void declare_params(Schema& s) {
       bool_param("hardship.enabled", false, "hardship responds to violence, aid and development (ODD 7.3)"));
   s.add(real_param("hardship.violence_gain", 0, "1/day", 0, 1, "rise on a day a killing is seen"));
   s.add(real_param("hardship.relax", 0, "1/day", 0, 1, "pull back toward the regional baseline"));
-  s.add(real_param("hardship.development_rate", 0, "1/day", 0, 1,
-                   "daily fall of a secure region's baseline multiplier (livelihood effort)"));
-  s.add(real_param("hardship.development_floor", 0.5, "1", 0, 1, "lowest baseline multiplier"));
 
-  // ODD 7.4 justice (justice.cpp).
+  // ODD 7.3 development (development.cpp), then ODD 7.4 justice (justice.cpp).
   declare_mechanism_params(s, "hardship");
 
   // ODD 7.5 spoilers and arms.
@@ -93,13 +90,8 @@ void declare_params(Schema& s) {
   s.add(
       real_param("spoilers.recruit_grievance", 0.5, "1", 0, 1, "g_recruit: least grievance to be recruited"));
   s.add(real_param("spoilers.recruit_probability", 0, "1/day", 0, 1, "p_recruit"));
-  s.add(real_param("spoilers.ddr_probability", 0, "1/day", 0, 1, "demobilisation chance where it is secure"));
-  s.add(real_param("spoilers.rearm_probability", 0, "1/day", 0, 1,
-                   "rearming chance of a demobilised fighter, times the region's baseline multiplier"));
-  s.add(choice_param(
-      "spoilers.rearm_motive", {"flat", "refusal_or_fear"},
-      "what moves a demobilised fighter to rearm: the rate alone, or the rate times the stronger "
-      "of its refusal of the government and its exposure to the other group's fighters (7.5)"));
+  // ODD 7.5 DDR (ddr.cpp), after the recruitment keys.
+  declare_mechanism_params(s, "spoilers.recruitment");
   s.add(bool_param("spoilers.political", false,
                    "spoilers' attacks and recruits follow popular support, security finds them through "
                    "civilian information, rivals fight, and a dated exit is waited out (7.14)"));
@@ -275,8 +267,6 @@ Config read_config(const Params& p) {
   h.enabled = p.get_bool("hardship.enabled");
   h.violence_gain = p.get_real("hardship.violence_gain");
   h.relax = p.get_real("hardship.relax");
-  h.development_rate = p.get_real("hardship.development_rate");
-  h.development_floor = p.get_real("hardship.development_floor");
 
   auto& s = c.spoilers;
   s.enabled = p.get_bool("spoilers.enabled");
@@ -291,9 +281,6 @@ Config read_config(const Params& p) {
   s.exposed_days = p.get_int("spoilers.exposed_days");
   s.recruit_grievance = p.get_real("spoilers.recruit_grievance");
   s.recruit_probability = p.get_real("spoilers.recruit_probability");
-  s.ddr_probability = p.get_real("spoilers.ddr_probability");
-  s.rearm_probability = p.get_real("spoilers.rearm_probability");
-  s.rearm_refusal_or_fear = p.get_string("spoilers.rearm_motive") == "refusal_or_fear";
   s.arms_half_saturation = p.get_real("arms.half_saturation");  // declared by arms_supply.cpp
   s.political = p.get_bool("spoilers.political");
   s.engage_probability = p.get_real("spoilers.engage_probability");

@@ -39,18 +39,14 @@ struct LegitimacyParams {  // ODD 7.2
 
 struct HardshipParams {  // ODD 7.3
   bool enabled = false;
-  double violence_gain = 0, relax = 0, development_rate = 0, development_floor = 0.5;
+  double violence_gain = 0, relax = 0;  // the development keys are development.cpp's
 };
 
 struct SpoilerParams {  // ODD 7.5
   bool enabled = false;
   double militia_share = 0, bandit_share = 0, vision = 7, outgun_ratio = 1, attack_probability = 0,
          kill_security_probability = 0, installation_attack_probability = 0, recruit_grievance = 0.5,
-         recruit_probability = 0, ddr_probability = 0, rearm_probability = 0;
-  // 7.5 with 7.17: what moves a former fighter to rearm. Flat: nothing but the rate; refusal_or_fear: the
-  // stronger of its refusal of the government (1 - c_i, as recruitment under 7.14) and its exposure to the
-  // other group's fighters (as arming for protection under 7.17).
-  bool rearm_refusal_or_fear = false;
+         recruit_probability = 0;  // DDR's keys are ddr.cpp's (ODD 7.5)
   std::int64_t exposed_days = 3, installation_downtime = 10;
   /// arms.half_saturation, read by recruitment (act.cpp); the key is declared with the other arms keys by
   /// the arms supply component (arms_supply.cpp, ODD 7.5), which holds the stocks.

@@ -1,5 +1,6 @@
 // The day's order (ODD 3) and its social steps: ageing and releases (ODD 7.1 rule C; the jails of 7.4 are
-// justice.cpp's), then legitimacy (7.2), hardship (7.3), displacement (7.6) and DDR (7.5).
+// justice.cpp's), then legitimacy and hardship (7.2, 7.3), and, after development (7.3, development.cpp)
+// and DDR (7.5, ddr.cpp), the return of the displaced (7.6).
 #include <algorithm>
 #include <cmath>
 
@@ -38,8 +39,11 @@ void PeaceModel::run_phase(Phase p) {
     case Phase::Justice:
       justice_day();
       break;
-    case Phase::Social:
+    case Phase::Social:  // then development (development.cpp) and DDR (ddr.cpp)
       social_day();
+      break;
+    case Phase::Return:
+      return_day();
       break;
     case Phase::DayEnd:
       end_day();
@@ -214,7 +218,7 @@ void PeaceModel::social_day() {
         const bool violence =
             killings && (query_.count(kill_today_, here, citizen_vision_) > 0 || kill_today_.test(here));
         const double base =
-            agents_.base_hardship[i] * development_[static_cast<std::size_t>(region_of(here))];
+            agents_.base_hardship[i] * development_->level[static_cast<std::size_t>(region_of(here))];
         const double h = agents_.hardship[i];
         const double next =
             h + H.violence_gain * violence - aid_->hardship_relief * aided + H.relax * (base - h);
@@ -227,68 +231,11 @@ void PeaceModel::social_day() {
       if (agents_.aided[i])
         agents_.hardship[i] = static_cast<float>(std::max(0.0, agents_.hardship[i] - aid_->hardship_relief));
   std::fill(agents_.aided.begin(), agents_.aided.end(), 0);
+}
 
-  // ODD 7.3 development: a secure region's baseline hardship falls slowly; under fire it does not.
-  if (H.enabled && H.development_rate > 0)
-    for (int r = 0; r < regions_; ++r)
-      if (region_last_kill_[static_cast<std::size_t>(r)] <= day_ - L.secure_days)
-        development_[static_cast<std::size_t>(r)] =
-            std::max(H.development_floor, development_[static_cast<std::size_t>(r)] - H.development_rate);
-
-  // ODD 7.5 DDR: fighters where it is secure may demobilise; the demobilised may rearm, less where
-  // livelihoods have grown (the region's baseline multiplier).
-  const SpoilerParams& sp = cfg_.spoilers;
-  if (sp.enabled && (sp.ddr_probability > 0 || sp.rearm_probability > 0)) {
-    for (std::size_t i = 0; i < agents_.size(); ++i) {
-      if (agents_.cell[i] < 0 || agents_.status[i] == Status::Dead) continue;
-      const std::int32_t here = agents_.cell[i];
-      Stream s(cfg_.base.seed, kSocial, i, static_cast<std::uint64_t>(day_));
-      if (agents_.kind[i] == Kind::Spoiler && agents_.faction[i] != kBandits) {
-        const bool secure = query_.count(kill_recent_, here, spoiler_vision_) == 0 &&
-                            !kill_recent_.test(here) && security_seen(here, spoiler_vision_) > 0;
-        if (secure && s.bernoulli(sp.ddr_probability)) {
-          agents_.kind[i] = Kind::Citizen;
-          agents_.status[i] = Status::Quiet;
-          agents_.armed[i] = 0;
-          agents_.demobilised[i] = 1;
-          refresh(i);
-          ++events_.demobilised;
-        }
-      } else if (agents_.kind[i] == Kind::Citizen && agents_.demobilised[i] && cfg_.base.groups == 2 &&
-                 agents_.status[i] != Status::Jailed) {
-        // With the refusal_or_fear motive a former fighter rearms for one of two reasons, whichever is
-        // stronger: it refuses the government (1 - c_i, as a recruit does under 7.14), or it sees the other
-        // group's fighters outnumber its protection (as a citizen arming under 7.17). Former fighters know
-        // where the weapons are and whom to call, so both act on them at the rearming rate. A mission that
-        // guards and a government people accept leave neither; a mission gone before a constabulary can guard
-        // leaves the fear (Walter 1997; Humphreys and Weinstein 2007; ODD 7.5).
-        double motive = 1.0;
-        if (sp.rearm_refusal_or_fear) {
-          const int g = agents_.group[i];
-          const double refusal = sp.political ? 1.0 - cooperation(i) : 1.0;
-          double fear = 0.0;
-          // A former fighter knows the other side's former fighters too: with no one to guard the
-          // settlement, their ability to take up arms again is a threat as real as the armed (Posen 1993).
-          int threat = query_.count(armed_[1 - g], here, citizen_vision_);
-          query_.for_each(members_[1 - g], here, citizen_vision_, [&](std::int64_t at) {
-            threat += agents_.demobilised[static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)])];
-          });
-          if (threat > 0) {
-            const double protection =
-                security_seen(here, citizen_vision_) + query_.count(armed_[g], here, citizen_vision_);
-            if (protection < threat) fear = 1.0 - protection / static_cast<double>(threat);
-          }
-          motive = std::max(refusal, fear);
-        }
-        if (s.bernoulli(sp.rearm_probability * motive *
-                        development_[static_cast<std::size_t>(region_of(here))])) {
-          join_militia(i, agents_.group[i]);
-          refresh(i);
-          ++events_.rearmed;
-        }
-      }
-    }
-  }
+void PeaceModel::return_day() {
+  // ODD 7.6: the displaced go home, after the day's DDR (ddr.cpp), which reads where they are.
+  const bool present = mission_present();
   if (cfg_.displacement.enabled && cfg_.displacement.return_probability > 0) {
     // Voluntary return: the displaced go home once no killing happened near home for K days.
     for (std::size_t i = 0; i < agents_.size(); ++i) {

@@ -1,7 +1,7 @@
 // The peacekeeping model's checkpoint state (Model::save_state, load_state). Random draws need none (streams
 // are pure functions of seed, purpose, id and day), but much else carries over from day to day and is saved:
 // the agents and cells with their bit layers; the day's marks (killings, victims, abuse) and the K-day
-// killing log behind "secure"; per-region development, legitimacy, deployment and last killing;
+// killing log behind "secure"; per-region legitimacy, deployment and last killing;
 // installations' downtime; the mission's phase, political will, arrival and departure days, calm-day run,
 // expansion day, contingents' losses and presence, draw-down and recruitment credits, police arrival,
 // trainers, the aggregates the mission reads tomorrow and the day-by-day killings; killings per cell since
@@ -129,7 +129,6 @@ void PeaceModel::save_state(StateWriter& w) const {
   w.put("agents.exposed_until", a.exposed_until);
   w.put("agents.faction", a.faction);
   w.put("agents.armed", a.armed);
-  w.put("agents.demobilised", a.demobilised);
   w.put("agents.foreign", a.foreign);
   w.put("agents.on_duty", a.on_duty);
   w.put("agents.task", a.task);
@@ -173,7 +172,6 @@ void PeaceModel::save_state(StateWriter& w) const {
 
   w.put("region.pop0", region_pop0_);
   w.put("region.last_kill", region_last_kill_);
-  w.put("region.development", development_);
   w.put("region.legitimacy", region_legitimacy_);
   w.put("region.deployed", deployed_);
   w.put("region.actives", region_actives_);
@@ -246,7 +244,6 @@ void PeaceModel::load_state(const StateReader& r) {
   a.exposed_until = r.get<std::int32_t>("agents.exposed_until", n);
   a.faction = r.get<std::uint8_t>("agents.faction", n);
   a.armed = r.get<std::uint8_t>("agents.armed", n);
-  a.demobilised = r.get<std::uint8_t>("agents.demobilised", n);
   a.foreign = r.get<std::uint8_t>("agents.foreign", n);
   a.on_duty = r.get<std::uint8_t>("agents.on_duty", n);
   a.task = r.get<std::uint8_t>("agents.task", n);
@@ -309,7 +306,6 @@ void PeaceModel::load_state(const StateReader& r) {
 
   region_pop0_ = r.get<std::int64_t>("region.pop0", regions);
   region_last_kill_ = r.get<std::int64_t>("region.last_kill", regions);
-  development_ = r.get<double>("region.development", regions);
   region_legitimacy_ = r.get<double>("region.legitimacy", regions);
   deployed_ = r.get<std::uint8_t>("region.deployed", regions);
   region_actives_ = r.get<std::int64_t>("region.actives");

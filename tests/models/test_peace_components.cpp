@@ -62,6 +62,8 @@ TEST_CASE("a mechanism's agent column grows with every agent the model adds", "[
   REQUIRE(m != nullptr);
   REQUIRE(model.mechanism<Refugees>() != nullptr);
   REQUIRE(model.mechanism<Control>() != nullptr);
+  const Ddr* ddr = model.mechanism<Ddr>();
+  REQUIRE(ddr != nullptr);
   Recorder rec;
   model.declare(rec);
   rec.begin_step(model.period());  // as the run driver: the state at day 0 first
@@ -72,6 +74,7 @@ TEST_CASE("a mechanism's agent column grows with every agent the model adds", "[
     rec.begin_step(model.period());
     model.observe(rec);
     CHECK(m->value.size() == model.agents().size());
+    CHECK(ddr->demobilised.size() == model.agents().size());
   }
   CHECK(model.agents().size() > before);  // the mission arrived
   // The column took the first-arrival value M0 (ODD 7.13) for agents present then.
@@ -88,10 +91,18 @@ TEST_CASE("a moved mechanism's keys keep their place in the schema", "[peace][co
       if (all[i].key == key) return static_cast<std::ptrdiff_t>(i);
     return std::ptrdiff_t{-1};
   };
-  REQUIRE(at("hardship.development_floor") >= 0);
+  // The development keys (ODD 7.3, development.cpp) close the model's hardship keys, before justice's.
+  REQUIRE(at("hardship.relax") >= 0);
+  CHECK(at("hardship.development_rate") == at("hardship.relax") + 1);
+  CHECK(at("hardship.development_floor") == at("hardship.development_rate") + 1);
   CHECK(at("justice.enabled") == at("hardship.development_floor") + 1);
   CHECK(at("justice.memory") == at("justice.enabled") + 4);
   CHECK(at("spoilers.enabled") == at("justice.memory") + 1);
+  // The DDR keys (ODD 7.5, ddr.cpp) follow the model's recruitment keys, in the middle of its spoiler keys.
+  REQUIRE(at("spoilers.recruit_probability") >= 0);
+  CHECK(at("spoilers.ddr_probability") == at("spoilers.recruit_probability") + 1);
+  CHECK(at("spoilers.political") == at("spoilers.rearm_motive") + 1);
+  CHECK(at("spoilers.rearm_motive") == at("spoilers.ddr_probability") + 2);
   // The arms keys (ODD 7.5, arms_supply.cpp) close the model's spoiler keys.
   REQUIRE(at("spoilers.wait_out") >= 0);
   CHECK(at("arms.border_rate") == at("spoilers.wait_out") + 1);

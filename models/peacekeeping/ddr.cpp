@@ -1,0 +1,119 @@
+// ODD 7.5 DDR as a component (mechanism.hpp): the demobilisation and rearming keys, the `demobilised`
+// column, the social-phase pass and its checkpoint field. Its counters (Events::demobilised, rearmed) and
+// their series stay among the model's own (observe.cpp), as do the keys' places in the schema.
+#include "models/peacekeeping/ddr.hpp"
+
+#include <algorithm>
+
+#include "models/peacekeeping/model.hpp"
+
+namespace keepsim::peace {
+namespace {
+
+void declare(Schema& s) {
+  s.add(real_param("spoilers.ddr_probability", 0, "1/day", 0, 1, "demobilisation chance where it is secure"));
+  s.add(real_param("spoilers.rearm_probability", 0, "1/day", 0, 1,
+                   "rearming chance of a demobilised fighter, times the region's baseline multiplier"));
+  s.add(choice_param(
+      "spoilers.rearm_motive", {"flat", "refusal_or_fear"},
+      "what moves a demobilised fighter to rearm: the rate alone, or the rate times the stronger "
+      "of its refusal of the government and its exposure to the other group's fighters (7.5)"));
+}
+
+std::shared_ptr<const Mechanism> read(const Params& p, const Config& c) {
+  auto m = std::make_shared<Ddr>();
+  m->spoilers = c.spoilers.enabled;
+  m->political = c.spoilers.political;
+  m->two_groups = c.base.groups == 2;
+  m->ddr_probability = p.get_real("spoilers.ddr_probability");
+  m->rearm_probability = p.get_real("spoilers.rearm_probability");
+  m->rearm_refusal_or_fear = p.get_string("spoilers.rearm_motive") == "refusal_or_fear";
+  return m;
+}
+
+}  // namespace
+
+// Its keys keep their place in the schema, after the model's recruitment keys (params.cpp).
+extern const MechanismType ddr_mechanism = {"ddr", &declare, &read, {}, {}, "spoilers.recruitment"};
+
+void Ddr::init(PeaceModel& m) {
+  attach_column(m, demobilised);
+}
+
+void Ddr::run(Phase, PeaceModel& m) {
+  // ODD 7.5 DDR: fighters where it is secure may demobilise; the demobilised may rearm, less where
+  // livelihoods have grown (the region's baseline multiplier). After the day's legitimacy, hardship and
+  // development, before the displaced return (Phase::Return).
+  if (!spoilers || (ddr_probability <= 0 && rearm_probability <= 0)) return;
+  Agents& a = agents(m);
+  Events& e = events(m);
+  const VisionQuery query(m.grid());
+  const Vision& spoiler_vision = m.spoiler_vision();
+  const Vision& citizen_vision = m.citizen_vision();
+  const BitLayer& recent = m.recent_killings();
+  const std::vector<std::int32_t>& occupant = m.occupants();
+  const std::uint64_t seed = m.config().base.seed;
+  const auto day = static_cast<std::uint64_t>(m.day());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a.cell[i] < 0 || a.status[i] == Status::Dead) continue;
+    const std::int32_t here = a.cell[i];
+    Stream s(seed, kSocial, i, day);
+    if (a.kind[i] == Kind::Spoiler && a.faction[i] != kBandits) {
+      const bool secure = query.count(recent, here, spoiler_vision) == 0 && !recent.test(here) &&
+                          m.security_seen(here, spoiler_vision) > 0;
+      if (secure && s.bernoulli(ddr_probability)) {
+        a.kind[i] = Kind::Citizen;
+        a.status[i] = Status::Quiet;
+        a.armed[i] = 0;
+        demobilised[i] = 1;
+        refresh(m, i);
+        ++e.demobilised;
+      }
+    } else if (a.kind[i] == Kind::Citizen && demobilised[i] && two_groups && a.status[i] != Status::Jailed) {
+      // With the refusal_or_fear motive a former fighter rearms for one of two reasons, whichever is
+      // stronger: it refuses the government (1 - c_i, as a recruit does under 7.14), or it sees the other
+      // group's fighters outnumber its protection (as a citizen arming under 7.17). Former fighters know
+      // where the weapons are and whom to call, so both act on them at the rearming rate. A mission that
+      // guards and a government people accept leave neither; a mission gone before a constabulary can guard
+      // leaves the fear (Walter 1997; Humphreys and Weinstein 2007; ODD 7.5).
+      double motive = 1.0;
+      if (rearm_refusal_or_fear) {
+        const int g = a.group[i];
+        const double refusal = political ? 1.0 - m.cooperation(i) : 1.0;
+        double fear = 0.0;
+        // A former fighter knows the other side's former fighters too: with no one to guard the
+        // settlement, their ability to take up arms again is a threat as real as the armed (Posen 1993).
+        int threat = query.count(m.armed_layer(1 - g), here, citizen_vision);
+        query.for_each(m.group_layer(1 - g), here, citizen_vision, [&](std::int64_t at) {
+          threat += demobilised[static_cast<std::size_t>(occupant[static_cast<std::size_t>(at)])];
+        });
+        if (threat > 0) {
+          const double protection =
+              m.security_seen(here, citizen_vision) + query.count(m.armed_layer(g), here, citizen_vision);
+          if (protection < threat) fear = 1.0 - protection / static_cast<double>(threat);
+        }
+        motive = std::max(refusal, fear);
+      }
+      if (s.bernoulli(rearm_probability * motive *
+                      m.development(m.world().region[static_cast<std::size_t>(here)]))) {
+        join_militia(m, i, a.group[i]);
+        refresh(m, i);
+        ++e.rearmed;
+      }
+    }
+  }
+}
+
+void Ddr::save(StateWriter& w) const {
+  w.put("agents.demobilised", demobilised);
+}
+
+void Ddr::load(const StateReader& r, PeaceModel& m) {
+  demobilised = r.get<std::uint8_t>("agents.demobilised", m.agents().size());
+}
+
+void Ddr::memory(double, double agent_slots, double& state, double&) const {
+  state += 1 * agent_slots;  // the demobilised column, grown with the other agent columns
+}
+
+}  // namespace keepsim::peace
