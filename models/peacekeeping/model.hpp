@@ -273,6 +273,10 @@ class PeaceModel : public Model {
   std::vector<std::int16_t> kill_count_;
   std::vector<std::pair<std::int64_t, std::int32_t>> kill_log_;  ///< (day, cell), oldest first
   std::vector<std::int32_t> today_cells_;                        ///< cells marked in the *_today_ layers
+  // For the day's legitimacy and hardship updates (social.cpp): by cell, whether its vision holds a mark of
+  // the sparse layers above, one bit per question, spread once from the marks instead of each citizen
+  // counting its vision of every layer (ODD 7.2, 7.3).
+  std::vector<std::uint8_t> near_marks_;
 
   // Regions.
   int regions_ = 1;
