@@ -231,7 +231,13 @@ class PeaceModel : public Model {
   void withdraw_units(std::int64_t n, int only_contingent);
   void assign_tasks();
   void constabulary_day();
-  std::int32_t task_target(Task t, Stream& s) const;
+  struct TaskSites {
+    std::vector<int> deployed;  ///< deployed regions
+    std::vector<std::int32_t> border, guard,
+        train;  ///< border cells, guarded sites, training centres in them
+  };
+  TaskSites task_sites() const;
+  std::int32_t task_target(Task t, const TaskSites& sites, Stream& s) const;
 
   // environment.cpp: a bandit's raid on a convoy (ODD 7.7; the convoys are aid_convoys.hpp's).
   bool raid_convoy_near(std::size_t raider, Stream& s);
