@@ -41,11 +41,11 @@ MemoryEstimate estimate_memory(const Config& c, int threads) {
   const double agents = citizens + cops + arriving + born;
   const int workers = estimate::thread_count(threads);
 
-  // Cells: code, occupant, killings in the last days, killings since the last snapshot; the map's six layers
-  // (region, homeland, urban, road, border, installation); 19 bit layers (the aid convoys' among them:
-  // aid_convoys.cpp counts the rest of its own).
+  // Cells: code, occupant, killings in the last days, killings since the last snapshot, marks near; the map's
+  // six layers (region, homeland, urban, road, border, installation); 19 bit layers (the aid convoys' among
+  // them: aid_convoys.cpp counts the rest of its own).
   const double words = std::ceil(static_cast<double>(b.width) / 64.0) * b.height;
-  m.state += cells * (1 + 4 + 2 + 4) + cells * (2 + 1 + 4 + 1 + 1 + 1) + 19 * 8 * words;
+  m.state += cells * (1 + 4 + 2 + 4 + 1) + cells * (2 + 1 + 4 + 1 + 1 + 1) + 19 * 8 * words;
   // Border cells, grown one at a time.
   m.state += 4 * grown(2.0 * (b.width + b.height));
   // Agents: 25 arrays grown one push_back at a time, so to the next power of two; the mechanisms' columns

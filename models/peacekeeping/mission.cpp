@@ -178,10 +178,32 @@ void PeaceModel::withdraw_units(std::int64_t n, int only) {
   }
 }
 
-std::int32_t PeaceModel::task_target(Task t, Stream& s) const {
-  std::vector<int> deployed;
+PeaceModel::TaskSites PeaceModel::task_sites() const {
+  // The places a task can be sent to, in the deployed regions; deployment does not change while units are
+  // tasked, so they are listed once per tasking rather than once per unit (the border alone is a side of the
+  // grid long, and the units grow with its area).
+  TaskSites t;
   for (int r = 0; r < regions_; ++r)
-    if (deployed_[static_cast<std::size_t>(r)]) deployed.push_back(r);
+    if (deployed_[static_cast<std::size_t>(r)]) t.deployed.push_back(r);
+  auto in_deployed = [&](const std::vector<std::int32_t>& cells, std::uint8_t kind) {
+    std::vector<std::int32_t> ok;
+    for (const std::int32_t c : cells)
+      if (deployed_[static_cast<std::size_t>(region_of(c))] &&
+          (kind == 0 || map_.installation[static_cast<std::size_t>(c)] == kind))
+        ok.push_back(c);
+    return ok;
+  };
+  t.border = in_deployed(border_cells_, 0);
+  std::vector<std::int32_t> sites;
+  for (const std::int32_t c : installations_)
+    if (map_.installation[static_cast<std::size_t>(c)] != kTrainingCentre) sites.push_back(c);
+  t.guard = in_deployed(sites, 0);
+  t.train = in_deployed(installations_, kTrainingCentre);
+  return t;
+}
+
+std::int32_t PeaceModel::task_target(Task t, const TaskSites& sites, Stream& s) const {
+  const std::vector<int>& deployed = sites.deployed;
   auto region_weighted = [&](bool by_actives) {
     // Presence follows population and recent violence; riot control goes where the actives are.
     std::vector<double> w;
@@ -204,27 +226,18 @@ std::int32_t PeaceModel::task_target(Task t, Stream& s) const {
     }
     return region_centre_[static_cast<std::size_t>(deployed[k])];
   };
-  auto in_deployed = [&](const std::vector<std::int32_t>& cells, std::uint8_t kind) {
-    std::vector<std::int32_t> ok;
-    for (const std::int32_t c : cells)
-      if (deployed_[static_cast<std::size_t>(region_of(c))] &&
-          (kind == 0 || map_.installation[static_cast<std::size_t>(c)] == kind))
-        ok.push_back(c);
+  auto one_of = [&](const std::vector<std::int32_t>& ok) {
     return ok.empty() ? std::int32_t{-1} : ok[s.below(static_cast<std::uint32_t>(ok.size()))];
   };
   switch (t) {
     case kRiot:
       return region_weighted(true);
     case kBorder:
-      return in_deployed(border_cells_, 0);
-    case kGuard: {
-      std::vector<std::int32_t> sites;
-      for (const std::int32_t c : installations_)
-        if (map_.installation[static_cast<std::size_t>(c)] != kTrainingCentre) sites.push_back(c);
-      return in_deployed(sites, 0);
-    }
+      return one_of(sites.border);
+    case kGuard:
+      return one_of(sites.guard);
     case kTrain:
-      return in_deployed(installations_, kTrainingCentre);
+      return one_of(sites.train);
     case kEscort:
     case kPolitical:
       return -1;
@@ -267,6 +280,7 @@ void PeaceModel::assign_tasks() {
     if (agents_.cell[i] >= 0 && agents_.status[i] == Status::Active)
       ++region_actives_[static_cast<std::size_t>(region_of(agents_.cell[i]))];
   for (const auto& [d, c] : kill_log_) region_recent_kills_[static_cast<std::size_t>(region_of(c))] += 1;
+  const TaskSites sites = task_sites();
   for (const std::size_t id : units) {
     const auto& refuses = m.contingents[static_cast<std::size_t>(agents_.contingent[id])].refuses;
     int pick = -1;
@@ -276,9 +290,9 @@ void PeaceModel::assign_tasks() {
         pick = t;
     if (pick >= 0) --quota[static_cast<std::size_t>(pick)];
     Task task = pick >= 0 ? static_cast<Task>(pick) : kPresence;
-    std::int32_t target = task_target(task, s);
+    std::int32_t target = task_target(task, sites, s);
     if (target < 0 && task != kEscort && task != kPolitical)
-      task = kPresence, target = task_target(kPresence, s);
+      task = kPresence, target = task_target(kPresence, sites, s);
     // A unit that keeps a fixed post (border cell, site, training centre, convoy) keeps it, so re-tasking
     // does not send post holders travelling; presence and riot units are re-spread by population, violence
     // and actives, and into newly deployed regions.

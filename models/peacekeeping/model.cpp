@@ -59,6 +59,7 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   }
   empties_.fill();
   kill_count_.assign(cells, 0);
+  near_marks_.assign(cells, 0);
   map_killings_.assign(cells, 0);
 
   regions_ = std::max(1, map_.regions());

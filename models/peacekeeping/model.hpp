@@ -245,7 +245,13 @@ class PeaceModel : public Model {
   void withdraw_units(std::int64_t n, int only_contingent);
   void assign_tasks();
   void constabulary_day();
-  std::int32_t task_target(Task t, Stream& s) const;
+  struct TaskSites {
+    std::vector<int> deployed;  ///< deployed regions
+    std::vector<std::int32_t> border, guard,
+        train;  ///< border cells, guarded sites, training centres in them
+  };
+  TaskSites task_sites() const;
+  std::int32_t task_target(Task t, const TaskSites& sites, Stream& s) const;
 
   // environment.cpp: a bandit's raid on a convoy (ODD 7.7; the convoys are aid_convoys.hpp's).
   bool raid_convoy_near(std::size_t raider, Stream& s);
@@ -289,6 +295,10 @@ class PeaceModel : public Model {
   std::vector<std::int16_t> kill_count_;
   std::vector<std::pair<std::int64_t, std::int32_t>> kill_log_;  ///< (day, cell), oldest first
   std::vector<std::int32_t> today_cells_;                        ///< cells marked in the *_today_ layers
+  // For the day's legitimacy and hardship updates (social.cpp): by cell, whether its vision holds a mark of
+  // the sparse layers above, one bit per question, spread once from the marks instead of each citizen
+  // counting its vision of every layer (ODD 7.2, 7.3).
+  std::vector<std::uint8_t> near_marks_;
 
   // Regions.
   int regions_ = 1;

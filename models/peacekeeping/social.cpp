@@ -2,12 +2,55 @@
 // justice.cpp's), then legitimacy and hardship (7.2, 7.3), and, after development (7.3, development.cpp)
 // and DDR (7.5, ddr.cpp), the return of the displaced (7.6).
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include "models/epstein/rules.hpp"
 #include "models/peacekeeping/model.hpp"
 
 namespace keepsim::peace {
+namespace {
+
+// Bits of near_marks_: what a citizen on the cell sees of the day's sparse layers (social_day).
+constexpr std::uint8_t kNearVictim[2] = {1, 2}, kNearRecent = 4, kNearAbuse = 8, kNearViolence = 16;
+
+// Whether "m is within v of c" is the same relation as "c is within v of m" on this grid, and each cell is
+// met at most once in a vision: then marking every cell within v of each mark answers, for every cell at
+// once, whether its vision holds a mark. True for the symmetric shapes (Moore, von Neumann, Euclidean) on a
+// bounded grid, and on a torus wider and taller than the vision.
+bool spreads_exactly(const Grid& grid, const Vision& v) {
+  const int r = v.reach();
+  int widest = 0;
+  for (int dy = -r; dy <= r; ++dy) {
+    if (v.half_width(dy) != v.half_width(-dy)) return false;
+    widest = std::max(widest, v.half_width(dy));
+  }
+  return grid.topology() == Topology::Bounded ||
+         (2 * r + 1 <= grid.height() && 2 * widest + 1 <= grid.width());
+}
+
+// Sets `bit` on every cell whose vision `v` holds a set cell of `layer` other than itself (as
+// VisionQuery::count(layer, cell, v) > 0), and with `centre` also on the set cells themselves. The marks are
+// few (killings, abuse), so this is their number times a vision instead of a vision per citizen.
+void spread(const Grid& grid, const BitLayer& layer, const Vision& v, bool centre, std::uint8_t bit,
+            std::vector<std::uint8_t>& flags) {
+  const int w = grid.width(), h = grid.height(), words = layer.words_per_row();
+  for (int y = 0; y < h; ++y) {
+    const std::uint64_t* row = layer.row_words(y);
+    for (int i = 0; i < words; ++i)
+      for (std::uint64_t b = row[i]; b != 0; b &= b - 1) {
+        const std::int64_t m = static_cast<std::int64_t>(y) * w + i * 64 + std::countr_zero(b);
+        grid.for_each_span(m, v, [&](int yy, int x0, int x1, int skip) {
+          std::uint8_t* cells = &flags[static_cast<std::size_t>(yy) * static_cast<std::size_t>(w)];
+          for (int x = x0; x <= x1; ++x)
+            if (x != skip) cells[x] |= bit;
+        });
+        if (centre) flags[static_cast<std::size_t>(m)] |= bit;
+      }
+  }
+}
+
+}  // namespace
 
 void PeaceModel::step() {
   // The day's phases in their one order (mechanism.hpp Phase, ODD 3): the model's own work for the phase,
@@ -176,18 +219,42 @@ void PeaceModel::social_day() {
     // gives the same result on any number of threads.
     const bool killings = kill_today_.any(), recent = kill_recent_.any(), abuse = abuse_today_.any();
     const bool gov = L.gov_gain > 0 && constable_cells_ > 0;
+    // Whether a citizen's vision holds a mark of a sparse layer: read from near_marks_, spread from the marks
+    // first, where that gives the same answer as counting the vision (spreads_exactly); the answers, and so
+    // the results, are the same either way.
+    const bool spread_fear = spreads_exactly(grid_, fear_vision_),
+               spread_vision = spreads_exactly(grid_, citizen_vision_);
+    if (spread_fear || spread_vision) {
+      std::fill(near_marks_.begin(), near_marks_.end(), 0);
+      if (killings && spread_fear)
+        for (int g = 0; g < 2; ++g)
+          spread(grid_, victim_today_[g], fear_vision_, true, kNearVictim[g], near_marks_);
+      if (L.local && recent && spread_vision)
+        spread(grid_, kill_recent_, citizen_vision_, true, kNearRecent, near_marks_);
+      if (L.local && abuse && spread_vision)
+        spread(grid_, abuse_today_, citizen_vision_, false, kNearAbuse, near_marks_);
+      if (H.enabled && killings && spread_vision)
+        spread(grid_, kill_today_, citizen_vision_, true, kNearViolence, near_marks_);
+    }
+    // near(): the vision of `here` holds a mark of `layer` (or, with `centre`, `here` is one).
+    auto near = [&](std::int32_t here, bool spread_ok, std::uint8_t bit, const BitLayer& layer,
+                    const Vision& v, bool centre) {
+      if (spread_ok) return (near_marks_[static_cast<std::size_t>(here)] & bit) != 0;
+      return query_.count(layer, here, v) > 0 || (centre && layer.test(here));
+    };
     exec_->for_each(agents_.size(), [&](std::size_t i) {
       if (agents_.kind[i] != Kind::Citizen || agents_.cell[i] < 0) return;
       const std::int32_t here = agents_.cell[i];
       const int g = agents_.group[i];
       const bool victimised =
-          killings && (query_.count(victim_today_[g], here, fear_vision_) > 0 || victim_today_[g].test(here));
+          killings && near(here, spread_fear, kNearVictim[g], victim_today_[g], fear_vision_, true);
       if (victimised) agents_.last_victim[i] = static_cast<std::int32_t>(day_);
       const bool aided = agents_.aided[i] != 0;
       if (L.local) {
         const bool secure =
-            !recent || (query_.count(kill_recent_, here, citizen_vision_) == 0 && !kill_recent_.test(here));
-        const bool abused = abuse && query_.count(abuse_today_, here, citizen_vision_) > 0;
+            !recent || !near(here, spread_vision, kNearRecent, kill_recent_, citizen_vision_, true);
+        const bool abused =
+            abuse && near(here, spread_vision, kNearAbuse, abuse_today_, citizen_vision_, false);
         double presence = 0;
         if (gov)
           query_.for_each(constables_, here, citizen_vision_, [&](std::int64_t at) {
@@ -216,7 +283,7 @@ void PeaceModel::social_day() {
       }
       if (H.enabled) {
         const bool violence =
-            killings && (query_.count(kill_today_, here, citizen_vision_) > 0 || kill_today_.test(here));
+            killings && near(here, spread_vision, kNearViolence, kill_today_, citizen_vision_, true);
         const double base =
             agents_.base_hardship[i] * development_->level[static_cast<std::size_t>(region_of(here))];
         const double h = agents_.hardship[i];
