@@ -12,8 +12,9 @@ left to right):
 
 It sets only what the table gives about the case: population and area (through the grid, the density and
 the scale), foreign troops and international police (contingents and police units), lead nation or
-multinational command (the contingent structure), the exit rule and the run's length, and imposition. The
-mapping of every column is in configs/cases/README.md and in a comment beside each key. Two things come from
+multinational command (the contingent structure), the exit rule and the run's length, imposition, and the
+growth of the domestic police between two dated figures (the constabulary's recruitment rate). The mapping of every
+column is in configs/cases/README.md and in a comment beside each key. Two things come from
 the repository rather than the table, both read from their files so that a change there shows up in
 --check: the scale and the settlement density (the default country's, configs/scenarios/default.toml; ODD
 7.12), and the contingent structure, coherence, casualty tolerance, caveats and initial will of a lead-state
@@ -98,12 +99,42 @@ class Config:
             self.lines += comment(why)
         self.lines.append(f"[{name}]")
 
-    def key(self, name, value, why):
+    def key(self, name, value, why, text=None):
         self.lines += comment(why)
-        self.lines.append(f"{name} = {fmt(value)}")
+        self.lines.append(f"{name} = {fmt(value) if text is None else text}")
 
     def text(self):
         return "\n".join(self.lines) + "\n"
+
+
+def significant(value, digits=4):
+    """`value` as TOML text rounded to `digits` significant digits: fmt's four decimals would drop most of a
+    rate of a few thousandths of an agent a day."""
+    return repr(float(f"{value:.{digits}g}"))
+
+
+def domestic_police(row, ppa):
+    """The domestic police's growth between the table's two dated figures as a recruitment rate (ODD 7.9), in
+    agents a day: (rate, arithmetic) when both figures and their years are given and the force grew, else
+    (None, why not)."""
+    start, start_how = figure(row, "domestic_police_start")
+    later, later_how = figure(row, "domestic_police_later")
+    y0, y1 = row["domestic_police_start_year"].strip(), row["domestic_police_later_year"].strip()
+    if start is None or later is None:
+        return None, " and ".join(h for v, h in ((start, start_how), (later, later_how)) if v is None)
+    if not y0 or not y1:
+        return None, "a domestic police figure has no year in the table"
+    y0, y1 = int(y0), int(y1)
+    if y1 <= y0:
+        return None, f"the later figure's year {y1} is not after the start figure's {y0}"
+    if later <= start:
+        return None, (f"the domestic police shrank ({start_how} {start:,.0f} in {y0}, {later_how} "
+                      f"{later:,.0f} in {y1}): the record shows vetting and downsizing, not recruitment, and the "
+                      "schema's recruitment rate cannot be negative")
+    rate = (later - start) / ppa / ((y1 - y0) * 365)
+    how = (f"({later_how} {later:,.0f} in {y1} - {start_how} {start:,.0f} in {y0}) / {ppa:g} people per agent / "
+           f"({y1 - y0} years x 365 days) = {significant(rate)} agents a day")
+    return rate, how
 
 
 def contingent_split(preset):
@@ -159,20 +190,32 @@ def build(row, index, default, lead, multi):
              f"({side * km_per_cell:,.0f} km a side: the case's area as a square).")
     local = row["local_police_per_1000"].strip()
     formed = row["constabulary_programme"].strip()
+    dp_value, _ = figure(row, "domestic_police_start")
+    dp_year = row["domestic_police_start_year"].strip()
+    dp_start = ("empty" if dp_value is None else
+                f"{dp_value:,.0f}" + (f" in {dp_year}" if dp_year else "") + (": none to represent" if dp_value == 0
+                                                                             else ""))
+    throughput, throughput_how = domestic_police(row, ppa)
     not_represented = [
         "the country's shape, terrain, regions, towns, roads, group geography and borders (the default "
         "country's map generator and settings, run on the case's grid)",
         "the war before the mission (the default country's burn-in)",
         "the force's build-up and draw-down over the years (peak strength from day 1)",
-        "how troops were tasked, their riot response, deployment pattern, jails, forced return and domestic "
-        "police training (no column; the default country's or the schema's value)",
-        f"local police (`local_police_per_1000` = {local or 'empty'}: no lever for a domestic force present at "
-        "day 0)",
+        "how troops were tasked, their riot response, deployment pattern, jails, forced return and the first "
+        "day of domestic recruitment (no column; the default country's or the schema's value)",
+        f"the domestic police present when the mission began (`domestic_police_start` = {dp_start}): no lever "
+        "for a domestic force present at day 0, so the model's domestic constables start from none"
+        + ("; only the force's growth is mapped (below)" if throughput is not None else "")
+        + "; `local_police_per_1000` = " + (local or "empty") + " is not mapped either",
         f"`constabulary_programme` = {formed or 'empty'} (formed international police units; keepsim's "
         "constabulary is a domestic force the mission trains, a different thing; formed units are in the police "
         "count where the table counts them)",
         "every outcome column (deaths, displacement, relapse: targets for calibration, not inputs)",
     ]
+    if throughput is None:
+        not_represented.insert(5, "the domestic police's growth: constabulary.throughput is left out, so the layers "
+                               "underneath decide it (0 with the default country alone: no domestic constables are "
+                               f"recruited), because {throughput_how}")
     c.header("Not represented: " + "; ".join(not_represented) + ".")
     if row["notes"].strip():
         c.header(f"Table notes for this row: {row['notes'].strip()}")
@@ -247,6 +290,20 @@ def build(row, index, default, lead, multi):
     else:
         c.lines += comment(f"count: {police_how}; left at the default, 0 (which the model reads as no "
                            "international police)")
+
+    # Domestic police: the record's mean net growth as the constabulary's recruitment rate (ODD 7.9).
+    if throughput is not None:
+        c.table("constabulary")
+        c.key("throughput", throughput,
+              f"{throughput_how}: the domestic police's mean net growth between the table's two figures, as "
+              "recruits a day (ODD 7.9). The record is net of the real force's losses; the model's own defection "
+              "(ODD 7.9) comes on top, so the model's force grows more slowly than the record's. No column gives the "
+              "first recruitment day, so start_day is left to the layers underneath (the schema's 0 with the "
+              "default country alone)",
+              text=significant(throughput))
+        c.key("throughput_per_trainer", 0.0,
+              "the record's growth is all the recruitment there was, trained by whoever trained it: a trainer term "
+              "from a doctrine layered underneath would count it twice")
 
     # Foreign troops as contingents.
     split = contingent_split(preset)
