@@ -21,11 +21,14 @@ run(${CMAKE_COMMAND} --build ${BUILD} -j ${cores})
 set(ENV{ASAN_OPTIONS} "detect_leaks=1:halt_on_error=1:abort_on_error=1")
 set(ENV{UBSAN_OPTIONS} "halt_on_error=1:print_stacktrace=1")
 set(ENV{TSAN_OPTIONS} "halt_on_error=1:second_deadlock_stack=1")
+set(ENV{KEEPSIM_SANITIZED} ${SANITIZE})  # tests/cli/cli_common.py: runs that must only last a while do less work
 # The Python reader tests exercise Python libraries, not keepsim's code: they run in the plain build only. So
 # does the browser test, which checks the page in Chromium; the explorer's server is checked under the
 # sanitizers by "cli: test_view".
+# The tests run as many at once as there are cores: a sanitized test is slow and mostly one thread, and the two
+# sanitizer builds take most of the suite's time when their tests run one after another.
 execute_process(COMMAND ${CMAKE_CTEST_COMMAND} --test-dir ${BUILD} --output-on-failure -LE "python|browser"
-                RESULT_VARIABLE rc)
+                        --parallel ${cores} RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   # The full output is above, often longer than a CI log keeps: the lines that say what failed come again last.
   set(log ${BUILD}/Testing/Temporary/LastTest.log)

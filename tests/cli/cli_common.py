@@ -10,6 +10,9 @@ import numpy as np
 KEEPSIM = sys.argv[1] if len(sys.argv) > 1 else "build/bin/keepsim"
 SOURCE = sys.argv[2] if len(sys.argv) > 2 else os.getcwd()
 CONFIGS = os.path.join(SOURCE, "configs", "epstein")
+# Set by tests/sanitizer_build.cmake in the sanitizer builds, whose keepsim runs several times slower: tests that
+# need a run to last a while (to meet another process) can ask for less work there and still get the same time.
+SANITIZED = bool(os.environ.get("KEEPSIM_SANITIZED"))
 
 
 def keepsim(*args, check=True):
