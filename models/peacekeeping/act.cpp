@@ -439,8 +439,16 @@ bool PeaceModel::arrest_in_vision(std::size_t id, const Vision& v, Stream& s, bo
   // is the same single draw as the Epstein cop's.
   const std::int32_t here = agents_.cell[id];
   const int n_exposed = cfg_.spoilers.enabled ? query_.count(exposed_, here, v) : 0;
+  // ODD 7.8: where soldiers leave public order to police (mission.soldiers_arrest = fighters), a mission
+  // soldier detains only exposed fighters; its lethal riot response is force, not an arrest, and is
+  // unchanged.
+  const bool fighters_only = !lethal && cfg_.mission.soldiers_arrest == SoldiersArrest::Fighters &&
+                             agents_.kind[id] == Kind::Peacekeeper && agents_.contingent[id] >= 0;
   std::int64_t c;
-  if (n_exposed == 0) {
+  if (fighters_only) {
+    if (n_exposed == 0) return false;
+    c = query_.choose(exposed_, here, v, [&s](std::uint32_t n) { return s.below(n); });
+  } else if (n_exposed == 0) {
     c = query_.choose(actives_, here, v, [&s](std::uint32_t n) { return s.below(n); });
   } else {
     const int n_active = query_.count(actives_, here, v);

@@ -138,6 +138,10 @@ void declare_params(Schema& s) {
                    "without arresting, or use lethal force"));
   s.add(real_param("mission.riot_ratio", 3, "1", 0, 1e6, "actives per security unit that make a riot"));
   s.add(real_param("mission.lethal_probability", 0.5, "1", 0, 1, "lethal response: chance the target dies"));
+  s.add(choice_param(
+      "mission.soldiers_arrest", {"everyone", "fighters"},
+      "whom a mission soldier detains: any active citizen or exposed fighter (rule C), or exposed "
+      "fighters only, leaving active citizens to constables and police"));
   s.add(real_param("mission.will_initial", 1, "1", 0, 1, "W at day 0"));
   s.add(real_param("mission.will_min", 0.2, "1", 0, 1, "W_min: the mission leaves below it"));
   s.add(real_param("mission.will_per_casualty", 0, "1", 0, 1, "W lost per peacekeeper killed"));
@@ -314,6 +318,8 @@ Config read_config(const Params& p) {
                                      : RiotResponse::HoldNonlethal;
   m.riot_ratio = p.get_real("mission.riot_ratio");
   m.lethal_probability = p.get_real("mission.lethal_probability");
+  m.soldiers_arrest = p.get_string("mission.soldiers_arrest") == "fighters" ? SoldiersArrest::Fighters
+                                                                            : SoldiersArrest::Everyone;
   m.will_initial = p.get_real("mission.will_initial");
   m.will_min = p.get_real("mission.will_min");
   m.will_per_casualty = p.get_real("mission.will_per_casualty");

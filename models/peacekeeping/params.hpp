@@ -21,6 +21,7 @@ inline constexpr std::array<const char*, kTasks> kTaskNames = {"presence", "riot
 
 enum class MapSource { None, Generate, File };
 enum class RiotResponse { Withdraw, HoldNonlethal, Lethal };
+enum class SoldiersArrest { Everyone, Fighters };  ///< ODD 7.8: whom a mission soldier detains
 enum class ExitRule { Date, EndState };
 enum class Deployment { CapitalFirst, TerritoryWide };
 
@@ -81,6 +82,7 @@ struct MissionParams {  // ODD 7.8 and 7.10
   std::int64_t retask_days = 7;
   RiotResponse riot_response = RiotResponse::HoldNonlethal;
   double riot_ratio = 3, lethal_probability = 0.5;
+  SoldiersArrest soldiers_arrest = SoldiersArrest::Everyone;
   double will_initial = 1, will_min = 0.2, will_per_casualty = 0, will_fatigue = 0;
   ExitRule exit = ExitRule::Date;
   std::int64_t elections_day = 0, exit_day = 0;

@@ -316,6 +316,34 @@ TEST_CASE("peacekeeping mechanism: riot responses withdraw and hold and lethal",
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// ODD 7.8 Whom soldiers detain (mission.soldiers_arrest).
+// Hypothesis: in the riot-prone country of the test above, with soldiers only (no spoilers, no constabulary),
+// `fighters` leaves no one for the soldiers to detain, so there are no arrests at all, while `everyone` (rule
+// C) arrests; with 25 international police arriving on day 1, `fighters` arrests again, through the police
+// alone. Sample: 5 seeds x 100 days per setting; 30 units. Tolerance: exactly 0 arrests in every seed for
+// soldiers only under `fighters`; more than 0 under `everyone` and under `fighters` with police, in every
+// seed.
+TEST_CASE("peacekeeping mechanism: soldiers that detain fighters only leave arrests to police",
+          "[peace][mechanism]") {
+  const std::string common = mission(30) +
+                             "riot_ratio = 1\nriot_response = \"hold_nonlethal\"\n"
+                             "[citizens]\nlegitimacy = 0.5\nmove = \"random\"\n";
+  const std::string police = "[constabulary]\nenabled = true\n[police]\ncount = 25\narrival_day = 1\n";
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    const Sim everyone = simulate(common + "---\n[mission]\nsoldiers_arrest = \"everyone\"\n", seed, 100);
+    const Sim fighters = simulate(common + "---\n[mission]\nsoldiers_arrest = \"fighters\"\n", seed, 100);
+    const Sim with_police =
+        simulate(common + police + "---\n[mission]\nsoldiers_arrest = \"fighters\"\n", seed, 100);
+    note("soldiers_arrest seed %llu: arrests everyone %lld, fighters %lld, fighters with police %lld",
+         static_cast<unsigned long long>(seed), static_cast<long long>(everyone.sum("arrests")),
+         static_cast<long long>(fighters.sum("arrests")), static_cast<long long>(with_police.sum("arrests")));
+    CHECK(everyone.sum("arrests") > 0);
+    CHECK(fighters.sum("arrests") == 0);
+    CHECK(with_police.sum("arrests") > 0);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // ODD 7.8 Casualty tolerance.
 // Hypothesis: two contingents of 20 face the same bandits, who ambush security units and kill with
 // probability 0.3. The casualty-averse one (tolerance 0.05: it goes home after more than 1 dead) leaves the
