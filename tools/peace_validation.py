@@ -158,8 +158,9 @@ def sha256_file(path: Path) -> str:
 class Runner:
     """Runs keepsim processes in parallel, reusing complete run files made by the same binary and arguments."""
 
-    def __init__(self, exe: Path, work: Path, jobs: int):
+    def __init__(self, exe: Path, work: Path, jobs: int, sets: tuple = ()):
         self.exe = exe
+        self.sets = sets  # (key, value) pairs given to every run before the arm's own
         self.work = work
         self.jobs = max(1, jobs)
         self.binary_sha = sha256_file(exe)
@@ -172,7 +173,7 @@ class Runner:
     def command(self, arm: Arm, seed: int, out: Path) -> list[str]:
         cmd = [str(self.exe), "run", str(SCENARIO), str(DOCTRINES / f"{arm.doctrine}.toml"), "-o", str(out),
                "--seed", str(seed), "--steps", str(arm.steps), "-q", "--threads", "1", "--force"]
-        for k, v in arm.sets:
+        for k, v in self.sets + arm.sets:
             cmd += ["--set", f"{k}={v}"]
         return cmd
 
@@ -1069,6 +1070,8 @@ def header(study: Study, meta: dict) -> list[str]:
            f"- Command: `{meta['command']}`",
            f"- keepsim commit: `{meta['commit']}`{meta['dirty']} (binary: {meta['version']})",
            f"- Date: {meta['date']}",
+           *([f"- Every run also sets {meta['sets']} (a variant of the model, before each arm's own settings)"]
+             if meta.get("sets") else []),
            f"- Seeds: {s.seeds[0]}..{s.seeds[-1]} ({len(s.seeds)} per arm, the same seeds in every arm)",
            f"- Scenario: `configs/scenarios/default.toml`; {s.days}-day runs ({s.exit_days} for T6 (b), {s.long_days} for T6 (a)); "
            f"{meta['runs']} runs ({meta['made']} made, {meta['reused']} reused) in {meta['elapsed']:.0f} s with "
@@ -1133,7 +1136,17 @@ def main(argv=None) -> int:
                     help="the report (default docs/validation/peacekeeping.md; WORK/report.md with --smoke)")
     ap.add_argument("--smoke", action="store_true",
                     help="3 seeds, fewer force levels, 400-day runs (800 for the exit test), no figures")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a parameter given to every run (before each arm's own settings), to validate a variant "
+                         "of the model; repeatable. Use another --work and --report than the default study's")
     args = ap.parse_args(argv)
+    sets = []
+    for item in args.set:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            print(f"peace_validation: --set {item!r}: expected KEY=VALUE", file=sys.stderr)
+            return 2
+        sets.append((key.strip(), value.strip()))
 
     t0 = time.time()
     exe = args.keepsim.resolve()
@@ -1150,7 +1163,7 @@ def main(argv=None) -> int:
 
     study = Study(args.smoke, seeds)
     (work / "plan.md").write_text(plan_text(study), encoding="utf-8")
-    runner = Runner(exe, work, args.jobs)
+    runner = Runner(exe, work, args.jobs, tuple(sets))
     print(f"peace_validation: {len(study.arms)} arms x {seeds} seeds -> {work}", file=sys.stderr, flush=True)
     try:
         study.runs = runner.run_all(study.arms, study.seeds)
@@ -1174,6 +1187,7 @@ def main(argv=None) -> int:
         date=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         runs=runner.made + runner.reused, made=runner.made, reused=runner.reused,
         elapsed=time.time() - t0, jobs=args.jobs,
+        sets=" ".join(f"`{k}={v}`" for k, v in sets),
     )
     write_report(report, study, meta, runner.problems)
     print(f"peace_validation: report {report} ({time.time() - t0:.0f} s)", file=sys.stderr)
