@@ -1,8 +1,9 @@
 // Demobilisation and rearming (ODD 7.5 DDR, with 7.17 rule 3's motive) as a mechanism: the spoilers.ddr_*
 // and rearm keys, the `demobilised` agent column, and the daily pass in which fighters where it is secure
-// lay down their arms and former fighters may take them up again. An arrest (model.cpp jail), a citizen
-// joining a militia (act.cpp join_militia) and constable recruitment (mission.cpp) write or read the
-// column inline, through PeaceModel's pointer to this class, so it is declared here rather than in ddr.cpp.
+// lay down their arms and former fighters may take them up again. An arrest (model.cpp jail) and a citizen
+// joining a militia (act.cpp join_militia) write the column inline, through PeaceModel's pointer to this
+// class, and constable recruitment (constabulary.cpp) reads it, so it is declared here rather than in
+// ddr.cpp.
 #pragma once
 #include <cstdint>
 #include <vector>

@@ -13,6 +13,7 @@
 #include "keepsim/core/model.hpp"
 #include "keepsim/core/params.hpp"
 #include "keepsim/core/recorder.hpp"
+#include "keepsim/core/rng.hpp"
 #include "keepsim/core/state.hpp"
 
 namespace keepsim::peace {
@@ -114,6 +115,13 @@ class Mechanism {
   static void refresh(PeaceModel& m, std::size_t id);
   /// Citizen `id` becomes a fighter of group g's militia, armed from its stock if a weapon is left (ODD 7.5).
   static void join_militia(PeaceModel& m, std::size_t id, int group);
+  /// Agent `id` takes the empty cell c / leaves the grid (its cell is left empty), as the model's own
+  /// arrivals and departures do.
+  static void place(PeaceModel& m, std::size_t id, std::int32_t c);
+  static void vacate(PeaceModel& m, std::size_t id);
+  /// An empty cell near `centre` (within `radius` if there is one, then ever farther), drawn from `s`; -1
+  /// when the grid is full.
+  static std::int32_t empty_cell_near(const PeaceModel& m, std::int32_t centre, double radius, Stream& s);
   /// A per-agent column owned by the mechanism: every agent added from now on gets `fill` in it, and it is
   /// grown to the current number of agents at once.
   static void attach_column(PeaceModel& m, std::vector<float>& column, float fill = 0);

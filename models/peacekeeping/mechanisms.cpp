@@ -14,6 +14,7 @@
 #define KEEPSIM_PEACE_MECHANISMS(X)                                                                    \
   X(control)            /* ODD 7.15 territorial control and the zones of violence (control.cpp) */     \
   X(refugees)           /* ODD 7.16 refuge abroad (refugees.cpp) */                                    \
+  X(constabulary)       /* ODD 7.9 constabulary and international police (constabulary.cpp) */         \
   X(mission_legitimacy) /* ODD 7.13 the mission's popular legitimacy M_i (mission_legitimacy.cpp) */   \
   X(security_dilemma)   /* ODD 7.17 arming for protection, an excluded group (security_dilemma.cpp) */ \
   X(development)        /* ODD 7.3 regional development, the baseline of hardship (development.cpp) */ \
@@ -72,6 +73,18 @@ void Mechanism::refresh(PeaceModel& m, std::size_t id) {
 
 void Mechanism::join_militia(PeaceModel& m, std::size_t id, int group) {
   m.join_militia(id, group);
+}
+
+void Mechanism::place(PeaceModel& m, std::size_t id, std::int32_t c) {
+  m.place(id, c);
+}
+
+void Mechanism::vacate(PeaceModel& m, std::size_t id) {
+  m.vacate(id);
+}
+
+std::int32_t Mechanism::empty_cell_near(const PeaceModel& m, std::int32_t centre, double radius, Stream& s) {
+  return m.empty_cell_near(centre, radius, s);
 }
 
 void Mechanism::attach_column(PeaceModel& m, std::vector<float>& column, float fill) {

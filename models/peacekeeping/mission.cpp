@@ -1,6 +1,7 @@
 // The mission layer (ODD 7.8 and 7.10, ODD 3 step 1): arrivals, political will, casualty tolerance,
-// the exit rule, deployment and tasking; and the constabulary with its training, plus international police
-// (7.9). Nothing here knows a doctrine: every behaviour follows from the levers in MissionParams.
+// the exit rule, deployment and tasking, and the day's count of trainers, which the constabulary reads
+// (7.9; the constabulary and international police are constabulary.cpp's). Nothing here knows a doctrine:
+// every behaviour follows from the levers in MissionParams.
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -11,10 +12,7 @@ namespace keepsim::peace {
 
 void PeaceModel::mission_day() {
   const MissionParams& m = cfg_.mission;
-  if (!m.enabled) {
-    constabulary_day();
-    return;
-  }
+  if (!m.enabled) return;
   bool arrived = false;
   for (std::size_t k = 0; k < m.contingents.size(); ++k)
     if (m.contingents[k].size > 0 && m.contingents[k].arrival_day == day_ && phase_ < 4) {
@@ -99,15 +97,10 @@ void PeaceModel::mission_day() {
     }
     if (peacekeepers_present() == 0 && (all_arrived || will_ < m.will_min)) {
       phase_ = 4;
-      departure_ = day_;
-      for (std::size_t i = 0; i < agents_.size(); ++i)  // international police leave with the mission
-        if (agents_.foreign[i] && agents_.status[i] != Status::Dead) {
-          agents_.status[i] = Status::Dead;
-          vacate(i);
-        }
+      departure_ = day_;  // the international police leave with it (constabulary.cpp)
     }
   }
-  trainers_ = 0;  // no mission, no trainers
+  trainers_ = 0;  // no mission, no trainers (the constabulary's training and recruitment read them)
   if (mission_present()) {
     if (arrived || (day_ - first_arrival_) % m.retask_days == 0) assign_tasks();
     // Coherence: each day a unit follows the mission's tasking with probability kappa of its contingent.
@@ -129,7 +122,6 @@ void PeaceModel::mission_day() {
       }
     }
   }
-  constabulary_day();
 }
 
 void PeaceModel::arrive(int k) {
@@ -310,87 +302,6 @@ void PeaceModel::assign_tasks() {
       const std::int32_t c = empty_cell_near(agents_.home[id], 3, s);
       if (c >= 0) place(id, c);
     }
-  }
-}
-
-void PeaceModel::constabulary_day() {
-  const ConstabularyParams& k = cfg_.constabulary;
-  if (!k.enabled) return;
-  // International civilian police arrive once, posted round the deployed regions (ODD 7.9).
-  if (k.police_count > 0 && !police_arrived_ && day_ >= k.police_arrival_day &&
-      (!cfg_.mission.enabled || mission_present())) {
-    police_arrived_ = true;
-    Stream s(cfg_.base.seed, kArrive, 1000, static_cast<std::uint64_t>(day_));
-    std::vector<int> deployed;
-    for (int r = 0; r < regions_; ++r)
-      if (deployed_[static_cast<std::size_t>(r)] || !cfg_.mission.enabled) deployed.push_back(r);
-    for (std::int64_t u = 0; u < k.police_count; ++u) {
-      const std::int32_t centre =
-          region_centre_[static_cast<std::size_t>(deployed[static_cast<std::size_t>(u) % deployed.size()])];
-      const std::int32_t c = empty_cell_near(centre, 3, s);
-      if (c < 0) break;
-      const std::size_t id = agents_.add(Kind::Constable, 0);
-      agents_.foreign[id] = 1;
-      agents_.skill[id] = static_cast<float>(k.police_skill);
-      agents_.target[id] = centre;
-      place(id, c);
-    }
-  }
-  if (day_ < k.start_day) return;
-  // Recruitment from quiet citizens who grant legitimacy, bounded by the training throughput.
-  recruit_credit_ =
-      std::min(recruit_credit_ + k.throughput + k.throughput_per_trainer * static_cast<double>(trainers_),
-               1.0 + k.throughput + k.throughput_per_trainer * static_cast<double>(trainers_));
-  Stream s(cfg_.base.seed, kRecruitConstable, 0, static_cast<std::uint64_t>(day_));
-  const auto n = static_cast<std::uint32_t>(agents_.size());
-  while (recruit_credit_ >= 1) {
-    std::int64_t found = -1;
-    for (int tries = 0; tries < 256 && found < 0; ++tries) {
-      const std::uint32_t i = s.below(n);
-      if (agents_.kind[i] == Kind::Citizen && agents_.status[i] == Status::Quiet && agents_.cell[i] >= 0 &&
-          !ddr_->demobilised[i] && legitimacy_of(i) >= k.recruit_legitimacy)
-        found = i;
-    }
-    if (found < 0) break;
-    const auto id = static_cast<std::size_t>(found);
-    agents_.kind[id] = Kind::Constable;
-    agents_.skill[id] = static_cast<float>(k.initial_skill);
-    agents_.target[id] = region_centre_[static_cast<std::size_t>(region_of(agents_.cell[id]))];
-    refresh(id);
-    ++events_.new_constables;
-    recruit_credit_ -= 1;
-  }
-  // Training: trainer-days raise trainees' skill toward q_max, shared when trainees exceed capacity.
-  std::int64_t trainees = 0;
-  for (std::size_t i = 0; i < agents_.size(); ++i)
-    trainees += agents_.kind[i] == Kind::Constable && !agents_.foreign[i] &&
-                agents_.status[i] != Status::Dead && agents_.skill[i] < k.max_skill;
-  const double coverage = trainees > 0
-                              ? std::min(1.0, static_cast<double>(trainers_) * k.trainees_per_trainer /
-                                                  static_cast<double>(trainees))
-                              : 0;
-  for (std::size_t i = 0; i < agents_.size(); ++i) {
-    if (agents_.kind[i] != Kind::Constable || agents_.foreign[i] || agents_.status[i] == Status::Dead)
-      continue;
-    if (coverage > 0 && agents_.skill[i] < k.max_skill)
-      agents_.skill[i] += static_cast<float>(k.training_rate * coverage * (k.max_skill - agents_.skill[i]));
-    // Defection rises as the region's legitimacy falls; some defectors take their weapon to their militia.
-    if (agents_.status[i] == Status::Jailed || k.defect_probability <= 0) continue;
-    Stream d(cfg_.base.seed, kDefect, i, static_cast<std::uint64_t>(day_));
-    const int r = agents_.cell[i] >= 0 ? region_of(agents_.cell[i]) : 0;
-    if (!d.bernoulli(k.defect_probability * (1.0 - region_legitimacy_[static_cast<std::size_t>(r)])))
-      continue;
-    ++events_.defections;
-    if (cfg_.spoilers.enabled && cfg_.base.groups == 2 && d.bernoulli(k.defect_to_militia)) {
-      agents_.kind[i] = Kind::Spoiler;
-      agents_.faction[i] = agents_.group[i];
-      agents_.armed[i] = 1;
-    } else {
-      agents_.kind[i] = Kind::Citizen;
-      agents_.status[i] = Status::Quiet;
-    }
-    agents_.skill[i] = 0;
-    refresh(i);
   }
 }
 

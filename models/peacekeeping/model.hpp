@@ -179,6 +179,19 @@ class PeaceModel : public Model {
   double cooperation(std::size_t id) const;
   /// Region r's baseline hardship multiplier (ODD 7.3 development).
   double development(int r) const { return development_->level[static_cast<std::size_t>(r)]; }
+  /// L_i of citizen `id` (ODD 7.2), or Epstein's shared L when legitimacy.local is off.
+  double legitimacy_of(std::size_t id) const;
+  /// The number of regions (at least 1), region r's centre cell, whether the mission has deployed to it,
+  /// and its mean legitimacy (ODD 7.2, updated in the social phase).
+  int regions() const { return regions_; }
+  std::int32_t region_centre(int r) const { return region_centre_[static_cast<std::size_t>(r)]; }
+  bool deployed(int r) const { return deployed_[static_cast<std::size_t>(r)] != 0; }
+  double region_legitimacy(int r) const { return region_legitimacy_[static_cast<std::size_t>(r)]; }
+  /// The peacekeepers training constables today, at an open training centre (ODD 7.9; the mission layer
+  /// counts them, the constabulary reads them).
+  std::int64_t trainers() const { return trainers_; }
+  /// The day the mission's last unit left (-1 while it has not).
+  std::int64_t departure() const { return departure_; }
   /// The last day with a killing in region r (long before day 0 if none).
   std::int64_t region_last_kill(int r) const { return region_last_kill_[static_cast<std::size_t>(r)]; }
   /// Whether the installation at cell c is shut today after an attack (ODD 7.5).
@@ -220,7 +233,6 @@ class PeaceModel : public Model {
   std::int32_t random_empty_cell(Stream& s) const;
   std::int32_t empty_cell_near(std::int32_t centre, double radius, Stream& s) const;
   int region_of(std::int32_t c) const { return map_.region[static_cast<std::size_t>(c)]; }
-  double legitimacy_of(std::size_t id) const;
 
   // act.cpp: the agents' turns (ODD 3 step 3).
   void act_all();
@@ -239,12 +251,12 @@ class PeaceModel : public Model {
     return control_ ? control_->incumbent_share(c) : 1.0;
   }
 
-  // mission.cpp: arrivals, will, exit rule, deployment, tasking; constabulary and police (ODD 7.8 to 7.10).
+  // mission.cpp: arrivals, will, exit rule, deployment, tasking, trainers (ODD 7.8, 7.10; the constabulary
+  // and police of 7.9 are constabulary.cpp's).
   void mission_day();
   void arrive(int contingent);
   void withdraw_units(std::int64_t n, int only_contingent);
   void assign_tasks();
-  void constabulary_day();
   struct TaskSites {
     std::vector<int> deployed;  ///< deployed regions
     std::vector<std::int32_t> border, guard,
@@ -316,9 +328,8 @@ class PeaceModel : public Model {
   std::vector<std::int64_t> contingent_killed_, contingent_present_;
   std::vector<std::uint8_t> contingent_gone_;
   std::int64_t force_initial_ = 0;
-  double drawdown_credit_ = 0, recruit_credit_ = 0;
-  bool police_arrived_ = false;
-  std::int64_t trainers_ = 0;
+  double drawdown_credit_ = 0;
+  std::int64_t trainers_ = 0;  ///< read by the constabulary (constabulary.cpp)
   // Yesterday's aggregates, read by the mission layer (ODD 3: the mission acts on what it knows).
   std::int64_t yesterday_peacekeepers_killed_ = 0, yesterday_killings_ = 0, population_ = 0,
                domestic_constables_ = 0;

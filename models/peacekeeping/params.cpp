@@ -176,27 +176,8 @@ void declare_params(Schema& s) {
     s.add(string_param(contingent_key(c, "caveats"), "", "tasks it refuses, comma-separated task names"));
   }
 
-  // ODD 7.9 constabulary and international police.
-  s.add(
-      bool_param("constabulary.enabled", false, "domestic constabulary and international police (ODD 7.9)"));
-  s.add(int_param("constabulary.start_day", 0, "days", 0, kDays, "first recruitment day"));
-  s.add(real_param("constabulary.recruit_legitimacy", 0.6, "1", 0, 1, "least L_i of a recruit"));
-  s.add(real_param("constabulary.throughput", 0, "1/day", 0, 1e6, "recruits a day without trainers"));
-  s.add(real_param("constabulary.throughput_per_trainer", 0, "1/day", 0, 1e6,
-                   "extra recruits a day per trainer"));
-  s.add(real_param("constabulary.initial_skill", 0.2, "1", 0, 1, "q0"));
-  s.add(real_param("constabulary.max_skill", 0.9, "1", 0, 1, "q_max"));
-  s.add(real_param("constabulary.training_rate", 0.01, "1/day", 0, 1,
-                   "skill gained per trainer-day, toward q_max"));
-  s.add(real_param("constabulary.trainees_per_trainer", 10, "1", 0, 1e6, "trainees one trainer can train"));
-  s.add(
-      real_param("constabulary.defect_probability", 0, "1/day", 0, 1, "defection chance at zero legitimacy"));
-  s.add(
-      real_param("constabulary.defect_to_militia", 0.5, "1", 0, 1, "share of defectors who join a militia"));
-  s.add(real_param("constabulary.vision", 7, "cells", 0, 1000, "constable vision radius"));
-  s.add(int_param("police.count", 0, "1", 0, 1e8, "international civilian police officers"));
-  s.add(int_param("police.arrival_day", 0, "days", 0, kDays, "day the police arrive"));
-  s.add(real_param("police.skill", 0.5, "1", 0, 1, "their skill q"));
+  // ODD 7.9 constabulary and international police (constabulary.cpp).
+  declare_mechanism_params(s, "mission");
 
   // Section 7 summaries and maps.
   s.add(real_param("summary.killing_threshold", 36.5, "1/100000/year", 0, 1e12,
@@ -350,22 +331,12 @@ Config read_config(const Params& p) {
     m.contingents.push_back(ct);
   }
 
+  // The constabulary's keys are its component's (constabulary.cpp); the model reads these three too: the
+  // constables' vision, and the police in the memory estimate and the check that the world holds them.
   auto& k = c.constabulary;
   k.enabled = p.get_bool("constabulary.enabled");
-  k.start_day = p.get_int("constabulary.start_day");
-  k.recruit_legitimacy = p.get_real("constabulary.recruit_legitimacy");
-  k.throughput = p.get_real("constabulary.throughput");
-  k.throughput_per_trainer = p.get_real("constabulary.throughput_per_trainer");
-  k.initial_skill = p.get_real("constabulary.initial_skill");
-  k.max_skill = p.get_real("constabulary.max_skill");
-  k.training_rate = p.get_real("constabulary.training_rate");
-  k.trainees_per_trainer = p.get_real("constabulary.trainees_per_trainer");
-  k.defect_probability = p.get_real("constabulary.defect_probability");
-  k.defect_to_militia = p.get_real("constabulary.defect_to_militia");
   k.vision = p.get_real("constabulary.vision");
   k.police_count = p.get_int("police.count");
-  k.police_arrival_day = p.get_int("police.arrival_day");
-  k.police_skill = p.get_real("police.skill");
 
   c.people_per_agent = p.get_real("scale.people_per_agent");
   c.km_per_cell = p.get_real("scale.km_per_cell");
@@ -390,8 +361,6 @@ Config read_config(const Params& p) {
                    "elections must come before mission.exit_day = " + std::to_string(m.exit_day));
   if (m.will_min > m.will_initial && m.enabled)
     throw error_at(p, "mission.will_min", "must not exceed mission.will_initial");
-  if (k.initial_skill > k.max_skill)
-    throw error_at(p, "constabulary.initial_skill", "must not exceed constabulary.max_skill");
   if (c.map_source == MapSource::File && c.map_file.empty())  // named where map.source was set
     throw ConfigError(p.origin("map.source"), "map.file", "map.source = file needs a map.file path");
   if (c.map_source == MapSource::Generate) {

@@ -94,14 +94,10 @@ struct MissionParams {  // ODD 7.8 and 7.10
   std::int64_t base_radius = 5;
 };
 
-struct ConstabularyParams {  // ODD 7.9
+struct ConstabularyParams {  // ODD 7.9: what the model reads of the constabulary's keys (constabulary.hpp)
   bool enabled = false;
-  std::int64_t start_day = 0;
-  double recruit_legitimacy = 0.6, throughput = 0, throughput_per_trainer = 0, initial_skill = 0.2,
-         max_skill = 0.9, training_rate = 0.01, trainees_per_trainer = 10, defect_probability = 0,
-         defect_to_militia = 0.5, vision = 7;
-  std::int64_t police_count = 0, police_arrival_day = 0;
-  double police_skill = 0.5;
+  double vision = 7;
+  std::int64_t police_count = 0;
 };
 
 struct Config {

@@ -70,7 +70,7 @@ void PeaceModel::run_phase(Phase p) {
       start_day();
       break;
     case Phase::Mission:
-      mission_day();  // with constabulary_day()
+      mission_day();  // then the constabulary and police (constabulary.cpp)
       break;
     case Phase::Environment:  // arms supply and aid convoys (components: arms_supply.cpp, aid_convoys.cpp)
       break;

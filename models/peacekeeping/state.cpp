@@ -3,14 +3,15 @@
 // the agents and cells with their bit layers; the day's marks (killings, victims, abuse) and the K-day
 // killing log behind "secure"; per-region legitimacy, deployment and last killing;
 // installations' downtime; the mission's phase, political will, arrival and departure days, calm-day run,
-// expansion day, contingents' losses and presence, draw-down and recruitment credits, police arrival,
-// trainers, the aggregates the mission reads tomorrow and the day-by-day killings; killings per cell since
-// the last map snapshot; population accounting. The map is saved too (map_from_state), so constructor-derived
-// layout (region centres, border cells, installations, towns, road trees) is rebuilt from the same map. Event
-// counters are zeroed at the start of each day; they are saved anyway, so that a loaded model is the saved
-// one field for field. The mechanisms that are components save their own fields after these (per-region jails
-// and arrest memory: justice.cpp; arms stocks: arms_supply.cpp; convoys under way, their escorts and the
-// convoy credit: aid_convoys.cpp).
+// expansion day, contingents' losses and presence, draw-down credit, trainers, the aggregates the mission
+// reads tomorrow and the day-by-day killings; killings per cell since the last map snapshot; population
+// accounting. The map is saved too (map_from_state), so constructor-derived layout (region centres, border
+// cells, installations, towns, road trees) is rebuilt from the same map. Event counters are zeroed at the
+// start of each day; they are saved anyway, so that a loaded model is the saved one field for field. The
+// mechanisms that are components save their own fields after these (per-region jails and arrest memory:
+// justice.cpp; arms stocks: arms_supply.cpp; convoys under way, their escorts and the convoy credit:
+// aid_convoys.cpp; the constables' recruitment credit and the police's arrival, under their old names
+// mission.recruit_credit and mission.police_arrived: constabulary.cpp).
 #include <stdexcept>
 #include <string>
 
@@ -189,8 +190,6 @@ void PeaceModel::save_state(StateWriter& w) const {
   w.put("mission.contingent_gone", contingent_gone_);
   w.put("mission.force_initial", force_initial_);
   w.put("mission.drawdown_credit", drawdown_credit_);
-  w.put("mission.recruit_credit", recruit_credit_);
-  w.put("mission.police_arrived", std::int64_t{police_arrived_ ? 1 : 0});
   w.put("mission.trainers", trainers_);
   w.put("mission.yesterday_peacekeepers_killed", yesterday_peacekeepers_killed_);
   w.put("mission.yesterday_killings", yesterday_killings_);
@@ -327,8 +326,6 @@ void PeaceModel::load_state(const StateReader& r) {
   contingent_gone_ = r.get<std::uint8_t>("mission.contingent_gone", ucontingents);
   force_initial_ = r.value<std::int64_t>("mission.force_initial");
   drawdown_credit_ = r.value<double>("mission.drawdown_credit");
-  recruit_credit_ = r.value<double>("mission.recruit_credit");
-  police_arrived_ = r.value<std::int64_t>("mission.police_arrived") != 0;
   trainers_ = r.value<std::int64_t>("mission.trainers");
   yesterday_peacekeepers_killed_ = r.value<std::int64_t>("mission.yesterday_peacekeepers_killed");
   yesterday_killings_ = r.value<std::int64_t>("mission.yesterday_killings");

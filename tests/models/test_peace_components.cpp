@@ -10,6 +10,7 @@
 #include "keepsim/core/errors.hpp"
 #include "keepsim/core/params.hpp"
 #include "keepsim/core/recorder.hpp"
+#include "models/peacekeeping/constabulary.hpp"
 #include "models/peacekeeping/mechanism.hpp"
 #include "models/peacekeeping/model.hpp"
 #include "models/registry.hpp"
@@ -64,6 +65,7 @@ TEST_CASE("a mechanism's agent column grows with every agent the model adds", "[
   REQUIRE(model.mechanism<Control>() != nullptr);
   const Ddr* ddr = model.mechanism<Ddr>();
   REQUIRE(ddr != nullptr);
+  REQUIRE(model.mechanism<Constabulary>() != nullptr);
   Recorder rec;
   model.declare(rec);
   rec.begin_step(model.period());  // as the run driver: the state at day 0 first
@@ -113,6 +115,26 @@ TEST_CASE("a moved mechanism's keys keep their place in the schema", "[peace][co
   CHECK(at("aid.enabled") == at("displacement.fear_radius") + 1);
   CHECK(at("aid.escort_strength") == at("aid.enabled") + 7);
   CHECK(at("mission.enabled") == at("aid.escort_strength") + 1);
+  // The constabulary and police keys (ODD 7.9, constabulary.cpp) follow the mission's contingent keys.
+  REQUIRE(at("contingents.c6.caveats") >= 0);
+  CHECK(at("constabulary.enabled") == at("contingents.c6.caveats") + 1);
+  CHECK(at("police.skill") == at("constabulary.enabled") + 14);
+  CHECK(at("summary.killing_threshold") == at("police.skill") + 1);
+}
+
+TEST_CASE("the constabulary's check names the key that makes it impossible", "[peace][components]") {
+  // ODD 7.9: a recruit starts at q0 and training raises skill toward q_max, so q0 must not exceed q_max; the
+  // component's read() refuses it at constabulary.initial_skill, as read_config did before the move.
+  Params p(full_schema());
+  p.load_file(std::string(KEEPSIM_SOURCE_DIR) + "/configs/scenarios/default.toml");
+  p.set("constabulary.initial_skill", 0.95, "test");
+  std::string key;
+  try {
+    read_config(p);
+  } catch (const ConfigError& e) {
+    key = e.key();
+  }
+  CHECK(key == "constabulary.initial_skill");
 }
 
 TEST_CASE("justice's checks name the key that makes it impossible", "[peace][components]") {
