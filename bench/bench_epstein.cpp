@@ -44,6 +44,7 @@
 #include <tuple>
 #include <vector>
 
+#include "keepsim/core/build_info.hpp"
 #include "models/epstein/model.hpp"
 #include "models/epstein/reference.hpp"
 #include "models/registry.hpp"
@@ -476,7 +477,7 @@ int main(int argc, char** argv) {
 
   const Machine machine = describe_machine();
   const std::string date = utc_now();
-  std::printf("keepsim_bench, commit %s, %s\n", KEEPSIM_GIT_COMMIT, date.c_str());
+  std::printf("keepsim_bench, commit %s, %s\n", keepsim::git_commit(), date.c_str());
   std::printf("machine: %s, %d logical CPUs (%d available), %s memory (%s available), %s, %s\n",
               machine.cpu.c_str(), machine.logical_cpus, machine.cpus_available,
               human_bytes(static_cast<double>(machine.mem_total)).c_str(),
@@ -659,7 +660,7 @@ int main(int argc, char** argv) {
 
   if (!json.empty()) {
     std::ofstream f(json);
-    f << "{\n  \"benchmark\": \"keepsim_bench\",\n  \"commit\": " << json_string(KEEPSIM_GIT_COMMIT)
+    f << "{\n  \"benchmark\": \"keepsim_bench\",\n  \"commit\": " << json_string(keepsim::git_commit())
       << ",\n  \"date\": " << json_string(date) << ",\n  \"command\": " << json_string(command)
       << ",\n  \"machine\": {\"cpu\": " << json_string(machine.cpu)
       << ", \"logical_cpus\": " << machine.logical_cpus << ", \"cpus_available\": " << machine.cpus_available

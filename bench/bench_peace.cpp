@@ -12,6 +12,7 @@
 #include <fstream>
 #include <string>
 
+#include "keepsim/core/build_info.hpp"
 #include "keepsim/core/params.hpp"
 #include "keepsim/core/recorder.hpp"
 #include "models/registry.hpp"
@@ -120,9 +121,10 @@ int main(int argc, char** argv) {
     char date[32];
     std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
     std::ofstream f(json);
-    f << "{\"benchmark\": \"keepsim_bench_peace\", \"commit\": \"" << KEEPSIM_GIT_COMMIT << "\", \"date\": \""
-      << date << "\", \"size\": " << size << ", \"periods\": " << periods << ", \"threads\": " << threads
-      << ", \"doctrine\": \"" << doctrine << "\",\n \"epstein_sync\": {\"seconds_per_period\": " << e_day
+    f << "{\"benchmark\": \"keepsim_bench_peace\", \"commit\": \"" << keepsim::git_commit()
+      << "\", \"date\": \"" << date << "\", \"size\": " << size << ", \"periods\": " << periods
+      << ", \"threads\": " << threads << ", \"doctrine\": \"" << doctrine
+      << "\",\n \"epstein_sync\": {\"seconds_per_period\": " << e_day
       << ", \"agent_periods\": " << e.agent_periods << ", \"updates_per_s\": " << eu
       << "},\n \"peacekeeping\": {\"seconds_per_period\": " << p_day
       << ", \"agent_periods\": " << p.agent_periods << ", \"updates_per_s\": " << pu

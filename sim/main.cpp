@@ -15,6 +15,7 @@
 #include <iostream>
 #include <limits>
 
+#include "keepsim/core/build_info.hpp"
 #include "keepsim/core/checkpoint.hpp"
 #include "keepsim/core/errors.hpp"
 #include "keepsim/core/output_guard.hpp"
@@ -295,7 +296,7 @@ int main(int argc, char** argv) {
   CLI::App app{"keepsim: agent-based simulation of civil violence, peacekeeping and security-keeping"};
   app.require_subcommand(1);
   app.set_version_flag("--version",
-                       std::string("keepsim ") + KEEPSIM_VERSION + " (" + KEEPSIM_GIT_COMMIT + ")");
+                       std::string("keepsim ") + KEEPSIM_VERSION + " (" + keepsim::git_commit() + ")");
 
   std::vector<std::string> configs, sets;
   std::string out;

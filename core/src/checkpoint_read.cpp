@@ -12,6 +12,7 @@
 #include <set>
 
 #include "checkpoint_format.hpp"
+#include "keepsim/core/build_info.hpp"
 #include "keepsim/core/checkpoint.hpp"
 #include "keepsim/core/h5util.hpp"
 
@@ -222,9 +223,9 @@ struct Checkpoint::Impl {
     if (attr_string(root, "format") != "keepsim checkpoint") fail("not a keepsim checkpoint");
     const std::string source = attr_string(root, "source");
     const std::string commit = attr_string(root, "git_commit");
-    if (source != current_source() || commit != KEEPSIM_GIT_COMMIT)
+    if (source != current_source() || commit != git_commit())
       fail("written by " + source + " (commit " + commit + "), but this is " + current_source() +
-           " (commit " + KEEPSIM_GIT_COMMIT +
+           " (commit " + git_commit() +
            "); a run resumed by another version would not repeat the uninterrupted run, so " +
            "resume it with the keepsim that wrote it");
     header.period = attr_int(root, "period");

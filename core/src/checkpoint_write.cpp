@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "checkpoint_format.hpp"
+#include "keepsim/core/build_info.hpp"
 #include "keepsim/core/checkpoint.hpp"
 #include "keepsim/core/errors.hpp"
 #include "keepsim/core/h5util.hpp"
@@ -211,7 +212,7 @@ void write_checkpoint(const std::string& path, const CheckpointHeader& header, c
     w.attr(root, "format", std::string("keepsim checkpoint"));
     w.attr(root, "format_version", kCheckpointFormat);
     w.attr(root, "source", current_source());
-    w.attr(root, "git_commit", std::string(KEEPSIM_GIT_COMMIT));
+    w.attr(root, "git_commit", std::string(git_commit()));
     w.attr(root, "created", now_iso());
     w.attr(root, "period", header.period);
     w.attr(root, "steps", header.steps);

@@ -1,4 +1,5 @@
 #include "keepsim/core/run.hpp"
+#include "keepsim/core/build_info.hpp"
 
 #include <unistd.h>
 
@@ -86,7 +87,7 @@ std::vector<std::pair<std::string, AttrValue>> standard_attrs() {
   std::strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return {{"Conventions", std::string("CF-1.8")},
           {"source", std::string("keepsim ") + KEEPSIM_VERSION},
-          {"git_commit", std::string(KEEPSIM_GIT_COMMIT)},
+          {"git_commit", std::string(git_commit())},
           {"created", std::string(created)}};
 }
 
