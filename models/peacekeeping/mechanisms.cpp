@@ -56,6 +56,7 @@ std::size_t dim_width(const char* dim, int groups) {
   if (d == "decile") return 9;
   if (d == "zone") return 5;
   if (d == "contingent") return kMaxContingents;
+  if (d == "arrester") return kArresters;
   throw std::logic_error("unknown series dimension " + d);
 }
 

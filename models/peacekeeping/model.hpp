@@ -71,6 +71,8 @@ struct Agents {
 };
 
 /// Event counters of the current day (ODD 10).
+inline constexpr int kArresters = 4;  ///< Events::arrests_by: Epstein cops, soldiers, constables, police
+
 struct Events {
   std::int64_t arrests = 0, releases = 0, early_releases = 0, births = 0, deaths_of_age = 0;
   std::int64_t killed[2] = {0, 0};  ///< civilians killed, by victim's group
@@ -83,6 +85,9 @@ struct Events {
   // ODD 7.14 and 7.15: engagements, killings by kind (by control zone: control.hpp; refuge: refugees.hpp).
   std::int64_t spoilers_captured = 0, selective = 0, indiscriminate = 0, rival_killings = 0;
   std::int64_t imposed = 0;
+  /// Arrests (engagement captures included) by who made them: 0 Epstein cops, 1 mission soldiers, 2 domestic
+  /// constables, 3 international police (series arrests_by).
+  std::int64_t arrests_by[kArresters] = {0, 0, 0, 0};
 };
 
 enum Purpose : std::uint32_t {  // the Epstein purposes first, in the same numbers (epstein/model.hpp)
@@ -229,6 +234,7 @@ class PeaceModel : public Model {
   void refresh(std::size_t id);  ///< re-derives the cell code after a state change
   void kill(std::size_t victim, int perpetrator_kind);
   void jail(std::size_t id);
+  std::size_t arrester(std::size_t id) const;  ///< index of Events::arrests_by for a unit that arrests
   void record_killing(std::int32_t cell, int victim_group);
   std::int32_t random_empty_cell(Stream& s) const;
   std::int32_t empty_cell_near(std::int32_t centre, double radius, Stream& s) const;

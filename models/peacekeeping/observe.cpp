@@ -34,6 +34,8 @@ constexpr SeriesDef kSeries[] = {
     {"constables_killed", "constables and international police killed in the day", "1", DType::Int64,
      nullptr},
     {"arrests", "arrests in the day", "1", DType::Int64, nullptr},
+    {"arrests_by", "arrests in the day (engagement captures included), by who made them", "1", DType::Int64,
+     "arrester"},
     {"releases", "releases from jail in the day", "1", DType::Int64, nullptr},
     {"early_releases", "arrests that met a full jail (catch and release) in the day", "1", DType::Int64,
      nullptr},
@@ -181,6 +183,10 @@ std::vector<Coordinate> PeaceModel::coordinates() const {
           {"faction", {0, 1, 2}, "spoiler faction: 0 militia of group 0, 1 militia of group 1, 2 bandits"},
           {"decile", {10, 20, 30, 40, 50, 60, 70, 80, 90}, "percentile"},
           {"contingent", contingents, "contingent number (contingents.cN)"},
+          {"arrester",
+           {0, 1, 2, 3},
+           "who made an arrest: 0 Epstein cops, 1 mission soldiers, 2 domestic constables, 3 international "
+           "police"},
           {"zone",
            {1, 2, 3, 4, 5},
            "zone of control (ODD 7.15): 1 full incumbent, 2 dominant incumbent, 3 contested, 4 dominant "
@@ -308,6 +314,7 @@ void PeaceModel::observe(Recorder& rec) {
   put("peacekeepers_killed", events_.peacekeepers_killed);
   put("constables_killed", events_.constables_killed);
   put("arrests", events_.arrests);
+  put("arrests_by", std::span<const std::int64_t>(events_.arrests_by, kArresters));
   put("releases", events_.releases);
   put("early_releases", events_.early_releases);
   put("births", events_.births);

@@ -20,7 +20,8 @@
 namespace keepsim::peace {
 namespace {
 
-constexpr std::int64_t kStateVersion = 3;  // 2: mission legitimacy, refugees, ODD 7.12-7.16 counters; 3: 7.17
+// 2: mission legitimacy, refugees, ODD 7.12-7.16 counters; 3: 7.17; 4: arrests by who made them
+constexpr std::int64_t kStateVersion = 4;
 
 // The event counters, by name.
 constexpr std::pair<const char*, std::int64_t Events::*> kEventCounts[] = {
@@ -109,6 +110,7 @@ void PeaceModel::save_state(StateWriter& w) const {
   w.put("dead_people", dead_people_);
   for (const auto& [name, member] : kEventCounts) w.put(std::string("events.") + name, events_.*member);
   w.put("events.killed", std::span<const std::int64_t>(events_.killed, 2));
+  w.put("events.arrests_by", std::span<const std::int64_t>(events_.arrests_by, kArresters));
   w.put("events.arms_inflow", events_.arms_inflow);
   w.put("events.arms_interdicted", events_.arms_interdicted);
 
@@ -221,6 +223,7 @@ void PeaceModel::load_state(const StateReader& r) {
   for (const auto& [name, member] : kEventCounts)
     events_.*member = r.value<std::int64_t>(std::string("events.") + name);
   r.get_into("events.killed", std::span<std::int64_t>(events_.killed, 2));
+  r.get_into("events.arrests_by", std::span<std::int64_t>(events_.arrests_by, kArresters));
   events_.arms_inflow = r.value<double>("events.arms_inflow");
   events_.arms_interdicted = r.value<double>("events.arms_interdicted");
 
