@@ -60,6 +60,8 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   empties_.fill();
   kill_count_.assign(cells, 0);
   near_marks_.assign(cells, 0);
+  spread_fear_ = spreads_exactly(grid_, fear_vision_);
+  spread_vision_ = spreads_exactly(grid_, citizen_vision_);
   map_killings_.assign(cells, 0);
 
   regions_ = std::max(1, map_.regions());
