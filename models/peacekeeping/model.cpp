@@ -2,14 +2,30 @@
 // the cell layers always agree with the agents (ODD 2 and 5).
 #include "models/peacekeeping/model.hpp"
 
+#include "keepsim/core/huge_pages.hpp"
 #include "models/epstein/rules.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace keepsim::peace {
+namespace {
+
+// Moves a column of 4 MiB or more into a new array with room for `room` elements, advised onto huge pages
+// before its first touch (huge_pages.hpp), so that its pages are huge from the copy on. Values are unchanged.
+template <class T>
+void onto_huge_pages(std::vector<T>& v, std::size_t room) {
+  if (room * sizeof(T) < (std::size_t{4} << 20)) return;  // reserve_huge would not advise it
+  std::vector<T> moved;
+  reserve_huge(moved, room);
+  moved.assign(v.begin(), v.end());
+  v.swap(moved);
+}
+
+}  // namespace
 
 std::size_t Agents::add(Kind k, std::uint8_t g) {
   kind.push_back(k);
@@ -47,6 +63,9 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
                    c.displacement.fear_radius > 0 ? c.displacement.fear_radius : c.base.citizen_vision),
       exec_(std::make_unique<Executor>(threads)) {
   const auto cells = static_cast<std::size_t>(grid_.cells());
+  // Turns read and write these at random cells, as the agents' columns below: on huge pages where offered.
+  reserve_huge(code_, cells);
+  reserve_huge(occupant_, cells);
   code_.assign(cells, cell::kEmpty);
   occupant_.assign(cells, -1);
   for (BitLayer* l :
@@ -59,7 +78,10 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   }
   empties_.fill();
   kill_count_.assign(cells, 0);
+  reserve_huge(near_marks_, cells);  // read at each citizen's cell in social_day
   near_marks_.assign(cells, 0);
+  spread_fear_ = spreads_exactly(grid_, fear_vision_);
+  spread_vision_ = spreads_exactly(grid_, citizen_vision_);
   map_killings_.assign(cells, 0);
 
   regions_ = std::max(1, map_.regions());
@@ -102,6 +124,16 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   contingent_gone_.assign(cfg_.mission.contingents.size(), 0);
   will_ = cfg_.mission.will_initial;
   populate();
+  // The agents' turns visit them in random order (act.cpp), so on a large grid most reads of their columns
+  // would also miss the TLB. Large columns move onto huge pages where the kernel offers them
+  // (huge_pages.hpp), with room for an eighth more agents (the force, births); only where the columns live
+  // changes, never a value. Small ones stay as they are, and so does the heap a small run uses.
+  const std::size_t room = agents_.size() + agents_.size() / 8;
+  auto move = [room](auto&... column) { (onto_huge_pages(column, room), ...); };
+  Agents& a = agents_;
+  move(a.kind, a.status, a.group, a.cell, a.hardship, a.base_hardship, a.risk, a.legitimacy, a.legitimacy0,
+       a.jail_left, a.age, a.death_age, a.home, a.last_victim, a.exposed_until, a.faction, a.armed, a.foreign,
+       a.on_duty, a.task, a.contingent, a.target, a.skill, a.jail_region, a.aided);
   // The mechanisms (mechanism.hpp), one from each prototype read_config made, in registration order.
   if (cfg_.mechanisms.size() != mechanism_types().size())
     throw std::logic_error("the config was not made by read_config: it lacks the mechanisms' prototypes");

@@ -135,6 +135,10 @@ WorldMap map_from_state(const StateReader& r);
 void put_layer(StateWriter& w, const std::string& name, const BitLayer& layer, std::int64_t cells);
 void get_layer(const StateReader& r, const std::string& name, BitLayer& layer, std::int64_t cells);
 
+/// Whether "m is within v of c" is the same relation as "c is within v of m" on this grid, and each cell is
+/// met at most once in a vision, so that marks can be spread to the cells that see them (social.cpp).
+bool spreads_exactly(const Grid& grid, const Vision& v);
+
 class PeaceModel : public Model {
  public:
   PeaceModel(const Config& config, WorldMap map, int threads);
@@ -317,6 +321,9 @@ class PeaceModel : public Model {
   // the sparse layers above, one bit per question, spread once from the marks instead of each citizen
   // counting its vision of every layer (ODD 7.2, 7.3).
   std::vector<std::uint8_t> near_marks_;
+  // Whether near_marks_ answers for the fear vision and for the citizens' vision (spreads_exactly): it
+  // depends on the grid and the visions only, so it is decided once, at construction.
+  bool spread_fear_ = false, spread_vision_ = false;
 
   // Regions.
   int regions_ = 1;

@@ -14,21 +14,6 @@ namespace {
 // Bits of near_marks_: what a citizen on the cell sees of the day's sparse layers (social_day).
 constexpr std::uint8_t kNearVictim[2] = {1, 2}, kNearRecent = 4, kNearAbuse = 8, kNearViolence = 16;
 
-// Whether "m is within v of c" is the same relation as "c is within v of m" on this grid, and each cell is
-// met at most once in a vision: then marking every cell within v of each mark answers, for every cell at
-// once, whether its vision holds a mark. True for the symmetric shapes (Moore, von Neumann, Euclidean) on a
-// bounded grid, and on a torus wider and taller than the vision.
-bool spreads_exactly(const Grid& grid, const Vision& v) {
-  const int r = v.reach();
-  int widest = 0;
-  for (int dy = -r; dy <= r; ++dy) {
-    if (v.half_width(dy) != v.half_width(-dy)) return false;
-    widest = std::max(widest, v.half_width(dy));
-  }
-  return grid.topology() == Topology::Bounded ||
-         (2 * r + 1 <= grid.height() && 2 * widest + 1 <= grid.width());
-}
-
 // Sets `bit` on every cell whose vision `v` holds a set cell of `layer` other than itself (as
 // VisionQuery::count(layer, cell, v) > 0), and with `centre` also on the set cells themselves. The marks are
 // few (killings, abuse), so this is their number times a vision instead of a vision per citizen.
@@ -51,6 +36,20 @@ void spread(const Grid& grid, const BitLayer& layer, const Vision& v, bool centr
 }
 
 }  // namespace
+
+// Marking every cell within v of each mark answers, for every cell at once, whether its vision holds a
+// mark, when the relation is symmetric and each cell is met once: true for the symmetric shapes (Moore, von
+// Neumann, Euclidean) on a bounded grid, and on a torus wider and taller than the vision.
+bool spreads_exactly(const Grid& grid, const Vision& v) {
+  const int r = v.reach();
+  int widest = 0;
+  for (int dy = -r; dy <= r; ++dy) {
+    if (v.half_width(dy) != v.half_width(-dy)) return false;
+    widest = std::max(widest, v.half_width(dy));
+  }
+  return grid.topology() == Topology::Bounded ||
+         (2 * r + 1 <= grid.height() && 2 * widest + 1 <= grid.width());
+}
 
 void PeaceModel::step() {
   // The day's phases in their one order (mechanism.hpp Phase, ODD 3): the model's own work for the phase,
@@ -220,10 +219,9 @@ void PeaceModel::social_day() {
     const bool killings = kill_today_.any(), recent = kill_recent_.any(), abuse = abuse_today_.any();
     const bool gov = L.gov_gain > 0 && constable_cells_ > 0;
     // Whether a citizen's vision holds a mark of a sparse layer: read from near_marks_, spread from the marks
-    // first, where that gives the same answer as counting the vision (spreads_exactly); the answers, and so
-    // the results, are the same either way.
-    const bool spread_fear = spreads_exactly(grid_, fear_vision_),
-               spread_vision = spreads_exactly(grid_, citizen_vision_);
+    // first, where that gives the same answer as counting the vision (spreads_exactly, decided at
+    // construction); the answers, and so the results, are the same either way.
+    const bool spread_fear = spread_fear_, spread_vision = spread_vision_;
     if (spread_fear || spread_vision) {
       std::fill(near_marks_.begin(), near_marks_.end(), 0);
       if (killings && spread_fear)
