@@ -468,8 +468,7 @@ bool PeaceModel::engage_spoiler(std::size_t id, const Vision& v, Stream&) {
     kill(target, static_cast<int>(agents_.kind[id]));
   } else {
     ++events_.spoilers_captured;
-    ++events_.arrests_by[arrester(id)];
-    jail(target);
+    jail(target, id);
   }
   return true;
 }
@@ -541,15 +540,8 @@ bool PeaceModel::arrest_in_vision(std::size_t id, const Vision& v, Stream& s, bo
       return true;
     }
   }
-  ++events_.arrests_by[arrester(id)];
-  jail(target);
+  jail(target, id);
   return true;
-}
-
-std::size_t PeaceModel::arrester(std::size_t id) const {
-  // Events::arrests_by: Epstein cops are peacekeepers outside any contingent; police are foreign constables.
-  if (agents_.kind[id] == Kind::Peacekeeper) return agents_.contingent[id] < 0 ? 0 : 1;
-  return agents_.foreign[id] ? 3 : 2;
 }
 
 bool PeaceModel::move_random(std::size_t id, const Vision& v, Stream& s) {

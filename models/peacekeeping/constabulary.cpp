@@ -15,8 +15,6 @@
 namespace keepsim::peace {
 namespace {
 
-constexpr double kDays = 1e7;  // the upper bound of day keys, as in params.cpp
-
 void declare(Schema& s) {
   s.add(
       bool_param("constabulary.enabled", false, "domestic constabulary and international police (ODD 7.9)"));

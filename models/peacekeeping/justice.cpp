@@ -11,8 +11,6 @@
 namespace keepsim::peace {
 namespace {
 
-constexpr double kDays = 1e7;
-
 void declare(Schema& s) {
   s.add(bool_param("justice.enabled", false, "regional jail capacity and catch-and-release (ODD 7.4)"));
   s.add(real_param("justice.jail_per_1000", 1, "1/1000 inhabitants", 0, 1000, "jail places per 1000 people"));

@@ -12,20 +12,6 @@
 #include <vector>
 
 namespace keepsim::peace {
-namespace {
-
-// Moves a column of 4 MiB or more into a new array with room for `room` elements, advised onto huge pages
-// before its first touch (huge_pages.hpp), so that its pages are huge from the copy on. Values are unchanged.
-template <class T>
-void onto_huge_pages(std::vector<T>& v, std::size_t room) {
-  if (room * sizeof(T) < (std::size_t{4} << 20)) return;  // reserve_huge would not advise it
-  std::vector<T> moved;
-  reserve_huge(moved, room);
-  moved.assign(v.begin(), v.end());
-  v.swap(moved);
-}
-
-}  // namespace
 
 std::size_t Agents::add(Kind k, std::uint8_t g) {
   kind.push_back(k);
@@ -124,16 +110,6 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   contingent_gone_.assign(cfg_.mission.contingents.size(), 0);
   will_ = cfg_.mission.will_initial;
   populate();
-  // The agents' turns visit them in random order (act.cpp), so on a large grid most reads of their columns
-  // would also miss the TLB. Large columns move onto huge pages where the kernel offers them
-  // (huge_pages.hpp), with room for an eighth more agents (the force, births); only where the columns live
-  // changes, never a value. Small ones stay as they are, and so does the heap a small run uses.
-  const std::size_t room = agents_.size() + agents_.size() / 8;
-  auto move = [room](auto&... column) { (onto_huge_pages(column, room), ...); };
-  Agents& a = agents_;
-  move(a.kind, a.status, a.group, a.cell, a.hardship, a.base_hardship, a.risk, a.legitimacy, a.legitimacy0,
-       a.jail_left, a.age, a.death_age, a.home, a.last_victim, a.exposed_until, a.faction, a.armed, a.foreign,
-       a.on_duty, a.task, a.contingent, a.target, a.skill, a.jail_region, a.aided);
   // The mechanisms (mechanism.hpp), one from each prototype read_config made, in registration order.
   if (cfg_.mechanisms.size() != mechanism_types().size())
     throw std::logic_error("the config was not made by read_config: it lacks the mechanisms' prototypes");
@@ -379,8 +355,12 @@ void PeaceModel::kill(std::size_t v, int perpetrator) {
   vacate(v);
 }
 
-void PeaceModel::jail(std::size_t id) {
+void PeaceModel::jail(std::size_t id, std::size_t by) {
   // Rule C, and ODD 7.4: when the region's jail is full the arrested is held release_days and let go.
+  // Events::arrests_by: Epstein cops are peacekeepers outside any contingent; police are foreign constables.
+  ++events_.arrests_by[agents_.kind[by] == Kind::Peacekeeper ? (agents_.contingent[by] < 0 ? 0 : 1)
+                       : agents_.foreign[by]                 ? 3
+                                                             : 2];
   agents_.status[id] = Status::Jailed;
   std::int32_t term = Agents::kLife;
   if (!std::isinf(cfg_.base.max_jail_term)) {

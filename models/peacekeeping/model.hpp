@@ -237,8 +237,7 @@ class PeaceModel : public Model {
   void vacate(std::size_t id);
   void refresh(std::size_t id);  ///< re-derives the cell code after a state change
   void kill(std::size_t victim, int perpetrator_kind);
-  void jail(std::size_t id);
-  std::size_t arrester(std::size_t id) const;  ///< index of Events::arrests_by for a unit that arrests
+  void jail(std::size_t id, std::size_t by);  ///< `by`: the unit that arrests (Events::arrests_by)
   void record_killing(std::int32_t cell, int victim_group);
   std::int32_t random_empty_cell(Stream& s) const;
   std::int32_t empty_cell_near(std::int32_t centre, double radius, Stream& s) const;

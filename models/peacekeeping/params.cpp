@@ -11,7 +11,6 @@ namespace keepsim::peace {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kDays = 1e7;
 
 std::string contingent_key(int c, const char* field) {
   return "contingents.c" + std::to_string(c + 1) + "." + field;

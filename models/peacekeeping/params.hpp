@@ -26,7 +26,8 @@ enum class ExitRule { Date, EndState };
 enum class Deployment { CapitalFirst, TerritoryWide };
 
 inline constexpr int kMaxContingents = 6;
-inline constexpr int kFactions = 3;  ///< militia of group 0, militia of group 1, bandits
+inline constexpr double kDays = 1e7;  ///< the upper bound of every day key in the schema
+inline constexpr int kFactions = 3;   ///< militia of group 0, militia of group 1, bandits
 inline constexpr int kBandits = 2;
 
 class Mechanism;
