@@ -156,7 +156,7 @@ void Constabulary::run(Phase, PeaceModel& m) {
 }
 
 void Constabulary::save(StateWriter& w) const {
-  // The names the model gave these fields when it kept them, so checkpoints written before still load.
+  // The names the model gave these fields when it kept them: the checkpoint layout is unchanged by the move.
   w.put("mission.recruit_credit", recruit_credit);
   w.put("mission.police_arrived", std::int64_t{police_arrived ? 1 : 0});
 }
