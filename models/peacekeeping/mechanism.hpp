@@ -58,7 +58,10 @@ struct SummaryDef {
   const char* units;
 };
 
-/// Values of one series dimension: how many columns a series with `dim` has.
+/// The second dimensions a series may have (group, faction, decile, contingent, arrester, zone), with their
+/// values and meaning: the one declaration the run file's coordinates and the series' widths both come from.
+std::vector<Coordinate> series_dimensions(int groups);
+/// How many columns a series with `dim` has (its dimension's number of values; 1 without one).
 std::size_t dim_width(const char* dim, int groups);
 
 /// A mechanism's state and daily work. A model holds one instance of every registered mechanism, made from

@@ -48,16 +48,33 @@ void declare_mechanism_params(Schema& schema, const char* after) {
   }
 }
 
+std::vector<Coordinate> series_dimensions(int groups) {
+  std::vector<std::int64_t> group_values(static_cast<std::size_t>(groups));
+  for (std::size_t g = 0; g < group_values.size(); ++g) group_values[g] = static_cast<std::int64_t>(g);
+  std::vector<std::int64_t> contingents(kMaxContingents);
+  for (int c = 0; c < kMaxContingents; ++c) contingents[static_cast<std::size_t>(c)] = c + 1;
+  std::vector<std::int64_t> arresters(kArresters);
+  for (int a = 0; a < kArresters; ++a) arresters[static_cast<std::size_t>(a)] = a;
+  std::vector<std::int64_t> factions(kFactions);
+  for (int f = 0; f < kFactions; ++f) factions[static_cast<std::size_t>(f)] = f;
+  return {{"group", group_values, "citizen group"},
+          {"faction", factions, "spoiler faction: 0 militia of group 0, 1 militia of group 1, 2 bandits"},
+          {"decile", {10, 20, 30, 40, 50, 60, 70, 80, 90}, "percentile"},
+          {"contingent", contingents, "contingent number (contingents.cN)"},
+          {"arrester", arresters,
+           "who made an arrest: 0 Epstein cops, 1 mission soldiers, 2 domestic constables, 3 international "
+           "police"},
+          {"zone",
+           {1, 2, 3, 4, 5},
+           "zone of control (ODD 7.15): 1 full incumbent, 2 dominant incumbent, 3 contested, 4 dominant "
+           "insurgent, 5 full insurgent"}};
+}
+
 std::size_t dim_width(const char* dim, int groups) {
   if (dim == nullptr) return 1;
-  const std::string d = dim;
-  if (d == "group") return static_cast<std::size_t>(groups);
-  if (d == "faction") return kFactions;
-  if (d == "decile") return 9;
-  if (d == "zone") return 5;
-  if (d == "contingent") return kMaxContingents;
-  if (d == "arrester") return kArresters;
-  throw std::logic_error("unknown series dimension " + d);
+  for (const Coordinate& c : series_dimensions(groups))
+    if (c.name == dim) return c.values.size();
+  throw std::logic_error("unknown series dimension " + std::string(dim));
 }
 
 Agents& Mechanism::agents(PeaceModel& m) {

@@ -175,22 +175,7 @@ Recorder::Handle PeaceModel::series_handle(std::string_view name) const {
 }
 
 std::vector<Coordinate> PeaceModel::coordinates() const {
-  std::vector<std::int64_t> groups(static_cast<std::size_t>(cfg_.base.groups));
-  for (std::size_t g = 0; g < groups.size(); ++g) groups[g] = static_cast<std::int64_t>(g);
-  std::vector<std::int64_t> contingents(kMaxContingents);
-  for (int c = 0; c < kMaxContingents; ++c) contingents[static_cast<std::size_t>(c)] = c + 1;
-  return {{"group", groups, "citizen group"},
-          {"faction", {0, 1, 2}, "spoiler faction: 0 militia of group 0, 1 militia of group 1, 2 bandits"},
-          {"decile", {10, 20, 30, 40, 50, 60, 70, 80, 90}, "percentile"},
-          {"contingent", contingents, "contingent number (contingents.cN)"},
-          {"arrester",
-           {0, 1, 2, 3},
-           "who made an arrest: 0 Epstein cops, 1 mission soldiers, 2 domestic constables, 3 international "
-           "police"},
-          {"zone",
-           {1, 2, 3, 4, 5},
-           "zone of control (ODD 7.15): 1 full incumbent, 2 dominant incumbent, 3 contested, 4 dominant "
-           "insurgent, 5 full insurgent"}};
+  return series_dimensions(cfg_.base.groups);
 }
 
 void PeaceModel::declare(Recorder& rec) {
