@@ -1,7 +1,7 @@
 // ODD 7.9 the constabulary and the international police as a component (mechanism.hpp): their keys, the
 // police's arrival and departure, the day's recruitment, training and defection, and the checkpoint fields
 // of the recruitment credit and the police's arrival. It hooks the mission phase after the mission layer
-// (mission.cpp), which counts the day's trainers it reads, and before the mission's popular legitimacy
+// (mission_layer.cpp), which counts the day's trainers it reads, and before the mission's popular legitimacy
 // (mission_legitimacy.cpp), which gives police arriving with the mission its first measure. The constable
 // layer, the skill column and the counters new_constables and defections with their series stay the
 // model's, as do constabulary.enabled, constabulary.vision and police.count, which the model reads as well.
@@ -72,8 +72,8 @@ void Constabulary::run(Phase, PeaceModel& m) {
   Events& e = events(m);
   const std::uint64_t seed = m.config().base.seed;
   const std::int64_t day = m.day();
-  // International police leave with the mission, on the day its last unit goes (mission.cpp sets phase 4).
-  // Nothing of the mission phase after that reads them: with no mission present there is no tasking.
+  // International police leave with the mission, on the day its last unit goes (mission_layer.cpp sets phase
+  // 4). Nothing of the mission phase after that reads them: with no mission present there is no tasking.
   if (m.phase() == 4 && m.departure() == day)
     for (std::size_t i = 0; i < a.size(); ++i)
       if (a.foreign[i] && a.status[i] != Status::Dead) {

@@ -53,7 +53,7 @@ MemoryEstimate estimate_memory(const Config& c, int threads) {
   constexpr double per_agent =
       sizeof(Kind) + sizeof(Status) + 1 + 4 + 5 * 4 + 3 * 4 + 3 * 4 + 5 + 1 + 4 + 4 + 2 + 1;
   m.state += per_agent * grown(agents);
-  m.state += 8 * grown(static_cast<double>(b.steps));  // killings day by day
+  m.state += 8 * grown(static_cast<double>(b.steps));  // killings day by day (mission_layer.hpp)
   for (const auto& mech : c.mechanisms) mech->memory(cells, grown(agents), m.state, m.transient);
   m.transient += 4 * agents;             // the day's activation order
   m.transient += 4 * grown(agents) / 2;  // an agent array being moved to a buffer twice its size

@@ -75,7 +75,6 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   region_pop0_.assign(R, 0);
   region_last_kill_.assign(R, -1000000);
   region_legitimacy_.assign(R, cfg_.base.legitimacy);
-  deployed_.assign(R, cfg_.mission.deployment == Deployment::TerritoryWide ? 1 : 0);
   // Region centres: the region's cell nearest its centroid (region ids need not be contiguous in space).
   std::vector<double> sx(R, 0), sy(R, 0), n(R, 0);
   for (std::size_t i = 0; i < cells; ++i) {
@@ -99,16 +98,6 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
     if (map_.urban[i] >= 0.999f) towns_.push_back(static_cast<std::int32_t>(i));
   }
   installation_down_until_.assign(installations_.size(), -1);
-  // capital_first starts in the capital's region (region 0 on a map without a capital).
-  int capital_region = 0;
-  for (const std::int32_t i : installations_)
-    if (map_.installation[static_cast<std::size_t>(i)] == kCapital) capital_region = region_of(i);
-  deployed_[static_cast<std::size_t>(capital_region)] = 1;
-
-  contingent_killed_.assign(cfg_.mission.contingents.size(), 0);
-  contingent_present_.assign(cfg_.mission.contingents.size(), 0);
-  contingent_gone_.assign(cfg_.mission.contingents.size(), 0);
-  will_ = cfg_.mission.will_initial;
   populate();
   // The mechanisms (mechanism.hpp), one from each prototype read_config made, in registration order.
   if (cfg_.mechanisms.size() != mechanism_types().size())
@@ -119,6 +108,7 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
     for (const Phase p : mechanisms_.back()->phases())
       hooks_[static_cast<std::size_t>(p)].push_back(mechanisms_.back().get());
   }
+  mission_ = mechanism<MissionLayer>();
   control_ = mechanism<Control>();
   refugees_ = mechanism<Refugees>();
   mission_legitimacy_ = mechanism<MissionLegitimacy>();
@@ -130,7 +120,6 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   ddr_ = mechanism<Ddr>();
   development_ = mechanism<Development>();
   legitimacy_ = cfg_.base.legitimacy;
-  mean_legitimacy_ = cfg_.base.legitimacy;
   // ODD 7.12: a post-conflict start. The pre-mission dynamics run for burn_in_days (days -B+1 .. 0, before
   // any mission: arrival days are >= 1) so that day 0 is a state the dynamics keep, not a transient; nothing
   // of them is recorded, and the day's counters start afresh.
@@ -138,8 +127,6 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
     day_ = -cfg_.burn_in_days;
     while (day_ < 0) step();
     events_ = Events{};
-    killings_by_day_.clear();
-    calm_run_ = 0;
     std::fill(map_killings_.begin(), map_killings_.end(), 0);
     for (const auto& m : mechanisms_) m->after_burn_in(*this);
   }
@@ -339,8 +326,7 @@ void PeaceModel::kill(std::size_t v, int perpetrator) {
     case Kind::Peacekeeper:
       ++events_.peacekeepers_killed;
       if (agents_.contingent[v] >= 0) {
-        ++contingent_killed_[static_cast<std::size_t>(agents_.contingent[v])];
-        --contingent_present_[static_cast<std::size_t>(agents_.contingent[v])];
+        mission_->unit_killed(static_cast<std::size_t>(agents_.contingent[v]));
       } else {
         --cops_on_grid_;
       }
@@ -419,12 +405,6 @@ double PeaceModel::security_seen(std::int32_t centre, const Vision& v) const {
 
 double PeaceModel::legitimacy_of(std::size_t id) const {
   return cfg_.legitimacy.local ? static_cast<double>(agents_.legitimacy[id]) : legitimacy_;
-}
-
-std::int64_t PeaceModel::peacekeepers_present() const {
-  std::int64_t n = 0;
-  for (const auto p : contingent_present_) n += p;
-  return n;
 }
 
 std::int64_t PeaceModel::population() const {

@@ -20,6 +20,7 @@
 #include "models/peacekeeping/development.hpp"
 #include "models/peacekeeping/justice.hpp"
 #include "models/peacekeeping/mechanism.hpp"
+#include "models/peacekeeping/mission_layer.hpp"
 #include "models/peacekeeping/mission_legitimacy.hpp"
 #include "models/peacekeeping/params.hpp"
 #include "models/peacekeeping/refugees.hpp"
@@ -163,8 +164,9 @@ class PeaceModel : public Model {
   const Grid& grid() const { return grid_; }
   const Config& config() const { return cfg_; }
   std::int64_t day() const { return day_; }
-  bool mission_present() const { return phase_ >= 1 && phase_ <= 3; }
-  std::int64_t first_arrival() const { return first_arrival_; }  ///< -1 before the mission arrives
+  /// The mission layer's state (ODD 7.8, 7.10; mission_layer.hpp), read inline by the agents' turns.
+  bool mission_present() const { return mission_->present(); }
+  std::int64_t first_arrival() const { return mission_->first_arrival; }  ///< -1 before the mission arrives
   /// A refugee outside the country (ODD 7.16, refugees.hpp).
   bool abroad(std::size_t id) const { return refugees_ && refugees_->abroad(id); }
   /// Each cell's one-byte code (namespace cell) and its occupant's id (-1 empty).
@@ -194,13 +196,19 @@ class PeaceModel : public Model {
   /// and its mean legitimacy (ODD 7.2, updated in the social phase).
   int regions() const { return regions_; }
   std::int32_t region_centre(int r) const { return region_centre_[static_cast<std::size_t>(r)]; }
-  bool deployed(int r) const { return deployed_[static_cast<std::size_t>(r)] != 0; }
+  bool deployed(int r) const { return mission_->deployed[static_cast<std::size_t>(r)] != 0; }
   double region_legitimacy(int r) const { return region_legitimacy_[static_cast<std::size_t>(r)]; }
   /// The peacekeepers training constables today, at an open training centre (ODD 7.9; the mission layer
   /// counts them, the constabulary reads them).
-  std::int64_t trainers() const { return trainers_; }
+  std::int64_t trainers() const { return mission_->trainers; }
   /// The day the mission's last unit left (-1 while it has not).
-  std::int64_t departure() const { return departure_; }
+  std::int64_t departure() const { return mission_->departure; }
+  /// Region r's population at the start (ODD 7.4 jail places, 7.8 arrivals and presence by population).
+  const std::vector<std::int64_t>& region_pop0() const { return region_pop0_; }
+  /// Installation cells (capital, depots, training centres), in cell order.
+  const std::vector<std::int32_t>& installations() const { return installations_; }
+  /// Killings of the last legitimacy.secure_days days, (day, cell), oldest first (ODD 7.2, 7.8 tasking).
+  const std::vector<std::pair<std::int64_t, std::int32_t>>& kill_log() const { return kill_log_; }
   /// The last day with a killing in region r (long before day 0 if none).
   std::int64_t region_last_kill(int r) const { return region_last_kill_[static_cast<std::size_t>(r)]; }
   /// Whether the installation at cell c is shut today after an attack (ODD 7.5).
@@ -214,9 +222,9 @@ class PeaceModel : public Model {
       if (auto* p = dynamic_cast<M*>(m.get())) return p;
     return nullptr;
   }
-  double will() const { return will_; }
-  int phase() const { return phase_; }
-  std::int64_t peacekeepers_present() const;
+  double will() const { return mission_->will; }
+  int phase() const { return mission_->phase; }
+  std::int64_t peacekeepers_present() const { return mission_->peacekeepers_present(); }
   /// Throws std::logic_error when agents and layers disagree (one agent per cell, codes match states, no
   /// jailed agent on the grid, initial + births = alive + dead).
   void check_invariants() const;
@@ -259,20 +267,6 @@ class PeaceModel : public Model {
   double incumbent_share(std::int32_t c) const {  // ODD 7.15, from the control mechanism
     return control_ ? control_->incumbent_share(c) : 1.0;
   }
-
-  // mission.cpp: arrivals, will, exit rule, deployment, tasking, trainers (ODD 7.8, 7.10; the constabulary
-  // and police of 7.9 are constabulary.cpp's).
-  void mission_day();
-  void arrive(int contingent);
-  void withdraw_units(std::int64_t n, int only_contingent);
-  void assign_tasks();
-  struct TaskSites {
-    std::vector<int> deployed;  ///< deployed regions
-    std::vector<std::int32_t> border, guard,
-        train;  ///< border cells, guarded sites, training centres in them
-  };
-  TaskSites task_sites() const;
-  std::int32_t task_target(Task t, const TaskSites& sites, Stream& s) const;
 
   // environment.cpp: a bandit's raid on a convoy (ODD 7.7; the convoys are aid_convoys.hpp's).
   bool raid_convoy_near(std::size_t raider, Stream& s);
@@ -329,26 +323,8 @@ class PeaceModel : public Model {
   std::vector<std::int64_t> region_pop0_, region_last_kill_;
   std::vector<double> region_legitimacy_;
   std::vector<std::int32_t> region_centre_;
-  std::vector<std::uint8_t> deployed_;
   std::vector<std::int32_t> border_cells_, installations_, towns_;
   std::vector<std::int64_t> installation_down_until_;
-
-  // Mission.
-  int phase_ = 0;
-  double will_ = 1;
-  std::int64_t first_arrival_ = -1, departure_ = -1, calm_run_ = 0, last_expand_ = 0;
-  std::vector<std::int64_t> contingent_killed_, contingent_present_;
-  std::vector<std::uint8_t> contingent_gone_;
-  std::int64_t force_initial_ = 0;
-  double drawdown_credit_ = 0;
-  std::int64_t trainers_ = 0;  ///< read by the constabulary (constabulary.cpp)
-  // Yesterday's aggregates, read by the mission layer (ODD 3: the mission acts on what it knows).
-  std::int64_t yesterday_peacekeepers_killed_ = 0, yesterday_killings_ = 0, population_ = 0,
-               domestic_constables_ = 0;
-  double mean_legitimacy_ = 0;
-  std::vector<std::int64_t> killings_by_day_;  ///< all killings, day by day (the calm-day rate)
-  std::vector<std::int64_t> region_actives_;
-  std::vector<double> region_recent_kills_;
 
   // Maps: killings per cell since the last snapshot.
   std::vector<std::int32_t> map_killings_;
@@ -358,6 +334,9 @@ class PeaceModel : public Model {
   // Mechanisms as components (mechanism.hpp): one per registered type, and the hooks of each phase.
   std::vector<std::unique_ptr<Mechanism>> mechanisms_;
   std::array<std::vector<Mechanism*>, kPhases> hooks_;
+  /// The mission layer (7.8, 7.10): its phase read inline in the agents' turns, a contingent's losses
+  /// counted by kill(), yesterday's census handed to it by end_day().
+  MissionLayer* mission_ = nullptr;
   Control* control_ = nullptr;                       ///< read inline in the agents' turns (7.14, 7.15)
   MissionLegitimacy* mission_legitimacy_ = nullptr;  ///< M_i, read in turns and in social_day (7.13)
   SecurityDilemma* security_dilemma_ = nullptr;      ///< arming for protection in a citizen's turn (7.17)

@@ -327,8 +327,8 @@ void PeaceModel::observe(Recorder& rec) {
   put("peacekeepers", pk);
   put("peacekeepers_on_duty", on_duty);
   put("contingent_present", std::span<const std::int64_t>(present, kMaxContingents));
-  put("political_will", cfg_.mission.enabled ? will_ : std::nan(""));
-  put("mission_phase", static_cast<std::int64_t>(phase_));
+  put("political_will", cfg_.mission.enabled ? will() : std::nan(""));
+  put("mission_phase", static_cast<std::int64_t>(phase()));
   put("secure_share", secure);
   put("lethal_uses", events_.lethal_uses);
   put("withdrawals", events_.withdrawals);

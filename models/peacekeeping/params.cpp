@@ -141,10 +141,8 @@ void declare_params(Schema& s) {
       "mission.soldiers_arrest", {"everyone", "fighters"},
       "whom a mission soldier detains: any active citizen or exposed fighter (rule C), or exposed "
       "fighters only, leaving active citizens to constables and police"));
-  s.add(real_param("mission.will_initial", 1, "1", 0, 1, "W at day 0"));
-  s.add(real_param("mission.will_min", 0.2, "1", 0, 1, "W_min: the mission leaves below it"));
-  s.add(real_param("mission.will_per_casualty", 0, "1", 0, 1, "W lost per peacekeeper killed"));
-  s.add(real_param("mission.will_fatigue", 0, "1/day", 0, 1, "W lost per day with killings (fatigue)"));
+  // ODD 7.10 the mission's political will (mission_layer.cpp).
+  declare_mechanism_params(s, "mission.riot");
   s.add(
       choice_param("mission.exit", {"date", "end_state"}, "exit rule: fixed date, or end-state conditions"));
   s.add(int_param("mission.elections_day", 0, "days", 0, kDays,
@@ -300,10 +298,6 @@ Config read_config(const Params& p) {
   m.lethal_probability = p.get_real("mission.lethal_probability");
   m.soldiers_arrest = p.get_string("mission.soldiers_arrest") == "fighters" ? SoldiersArrest::Fighters
                                                                             : SoldiersArrest::Everyone;
-  m.will_initial = p.get_real("mission.will_initial");
-  m.will_min = p.get_real("mission.will_min");
-  m.will_per_casualty = p.get_real("mission.will_per_casualty");
-  m.will_fatigue = p.get_real("mission.will_fatigue");
   m.exit = p.get_string("mission.exit") == "date" ? ExitRule::Date : ExitRule::EndState;
   m.elections_day = p.get_int("mission.elections_day");
   m.exit_day = p.get_int("mission.exit_day");
@@ -358,7 +352,9 @@ Config read_config(const Params& p) {
   if (m.enabled && m.exit == ExitRule::Date && m.elections_day != 0 && m.elections_day >= m.exit_day)
     throw error_at(p, "mission.elections_day",
                    "elections must come before mission.exit_day = " + std::to_string(m.exit_day));
-  if (m.will_min > m.will_initial && m.enabled)
+  // The will's keys are the mission layer's (mission_layer.cpp); this check stays here, in its old turn
+  // among the cross-checks, so that a config with several faults is told of the same one first.
+  if (p.get_real("mission.will_min") > p.get_real("mission.will_initial") && m.enabled)
     throw error_at(p, "mission.will_min", "must not exceed mission.will_initial");
   if (c.map_source == MapSource::File && c.map_file.empty())  // named where map.source was set
     throw ConfigError(p.origin("map.source"), "map.file", "map.source = file needs a map.file path");

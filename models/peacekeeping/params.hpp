@@ -75,7 +75,7 @@ struct Contingent {  // ODD 7.8
   std::array<bool, kTasks> refuses{};  ///< national caveats
 };
 
-struct MissionParams {  // ODD 7.8 and 7.10
+struct MissionParams {  // ODD 7.8 and 7.10 (the will's keys: mission_layer.hpp)
   bool enabled = false;
   std::vector<Contingent> contingents;
   double vision = 7;
@@ -84,7 +84,6 @@ struct MissionParams {  // ODD 7.8 and 7.10
   RiotResponse riot_response = RiotResponse::HoldNonlethal;
   double riot_ratio = 3, lethal_probability = 0.5;
   SoldiersArrest soldiers_arrest = SoldiersArrest::Everyone;
-  double will_initial = 1, will_min = 0.2, will_per_casualty = 0, will_fatigue = 0;
   ExitRule exit = ExitRule::Date;
   std::int64_t elections_day = 0, exit_day = 0;
   double end_constables_per_1000 = 2, end_min_legitimacy = 0.5, drawdown = 0.1;

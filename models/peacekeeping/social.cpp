@@ -68,9 +68,8 @@ void PeaceModel::run_phase(Phase p) {
     case Phase::DayStart:
       start_day();
       break;
-    case Phase::Mission:
-      mission_day();  // then the constabulary and police (constabulary.cpp)
-      break;
+    case Phase::Mission:      // the mission layer, the constabulary and police, the mission's legitimacy
+      break;                  // (components: mission_layer.cpp, constabulary.cpp, mission_legitimacy.cpp)
     case Phase::Environment:  // arms supply and aid convoys (components: arms_supply.cpp, aid_convoys.cpp)
       break;
     case Phase::BeforeAgents:
@@ -208,7 +207,7 @@ void PeaceModel::social_day() {
     const std::int64_t every = cfg_.mission.imposition_interval;
     if (every == 0) {
       imposition_today = cfg_.mission.imposition;
-    } else if (first_arrival_ >= 0 && (day_ - first_arrival_) % every == every - 1) {
+    } else if (first_arrival() >= 0 && (day_ - first_arrival()) % every == every - 1) {
       imposition_today = cfg_.mission.imposition * static_cast<double>(every);
       ++events_.imposed;
     }
@@ -326,16 +325,16 @@ void PeaceModel::return_day() {
 }
 
 void PeaceModel::end_day() {
-  // Aggregates the mission layer reads tomorrow.
+  // Regional legitimacy, and the aggregates the mission layer reads tomorrow (mission_layer.cpp), in one
+  // pass.
   std::vector<double> sum(static_cast<std::size_t>(regions_), 0), n(static_cast<std::size_t>(regions_), 0);
   double total = 0, count = 0;
-  population_ = 0;
-  domestic_constables_ = 0;
+  std::int64_t people = 0, constables = 0;
   for (std::size_t i = 0; i < agents_.size(); ++i) {
     if (agents_.kind[i] == Kind::Peacekeeper || agents_.foreign[i] || agents_.status[i] == Status::Dead)
       continue;
-    ++population_;
-    domestic_constables_ += agents_.kind[i] == Kind::Constable;
+    ++people;
+    constables += agents_.kind[i] == Kind::Constable;
     if (agents_.kind[i] != Kind::Citizen || agents_.cell[i] < 0) continue;
     const double l = legitimacy_of(i);
     const auto r = static_cast<std::size_t>(region_of(agents_.cell[i]));
@@ -346,12 +345,8 @@ void PeaceModel::end_day() {
   }
   for (std::size_t r = 0; r < sum.size(); ++r)
     if (n[r] > 0) region_legitimacy_[r] = sum[r] / n[r];
-  mean_legitimacy_ = count > 0 ? total / count : 0;
-  yesterday_peacekeepers_killed_ = events_.peacekeepers_killed;
-  yesterday_killings_ = killings_today();
-  killings_by_day_.push_back(yesterday_killings_);
-  const double rate = calm_rate(killings_by_day_, killings_by_day_.size(), cfg_.calm_window, population_);
-  calm_run_ = rate < cfg_.killing_threshold ? calm_run_ + 1 : 0;
+  mission_->close_day(*this, people, constables, count > 0 ? total / count : 0, events_.peacekeepers_killed,
+                      killings_today());
 }
 
 std::int64_t PeaceModel::killings_today() const {

@@ -1,17 +1,17 @@
 // The peacekeeping model's checkpoint state (Model::save_state, load_state). Random draws need none (streams
 // are pure functions of seed, purpose, id and day), but much else carries over from day to day and is saved:
 // the agents and cells with their bit layers; the day's marks (killings, victims, abuse) and the K-day
-// killing log behind "secure"; per-region legitimacy, deployment and last killing;
-// installations' downtime; the mission's phase, political will, arrival and departure days, calm-day run,
-// expansion day, contingents' losses and presence, draw-down credit, trainers, the aggregates the mission
-// reads tomorrow and the day-by-day killings; killings per cell since the last map snapshot; population
-// accounting. The map is saved too (map_from_state), so constructor-derived layout (region centres, border
-// cells, installations, towns, road trees) is rebuilt from the same map. Event counters are zeroed at the
-// start of each day; they are saved anyway, so that a loaded model is the saved one field for field. The
-// mechanisms that are components save their own fields after these (per-region jails and arrest memory:
-// justice.cpp; arms stocks: arms_supply.cpp; convoys under way, their escorts and the convoy credit:
-// aid_convoys.cpp; the constables' recruitment credit and the police's arrival, under their old names
-// mission.recruit_credit and mission.police_arrived: constabulary.cpp).
+// killing log behind "secure"; per-region legitimacy and last killing; installations' downtime; killings per
+// cell since the last map snapshot; population accounting. The map is saved too (map_from_state), so
+// constructor-derived layout (region centres, border cells, installations, towns, road trees) is rebuilt from
+// the same map. Event counters are zeroed at the start of each day; they are saved anyway, so that a loaded
+// model is the saved one field for field. The mechanisms that are components save their own fields after
+// these (the mission's phase, will, arrival and departure days, calm-day run, expansion day, contingents'
+// losses and presence, draw-down credit, trainers, deployment, task needs, the aggregates it reads tomorrow
+// and the day-by-day killings, under their old names mission.* and region.*: mission_layer.cpp; per-region
+// jails and arrest memory: justice.cpp; arms stocks: arms_supply.cpp; convoys under way, their escorts and
+// the convoy credit: aid_convoys.cpp; the constables' recruitment credit and the police's arrival, under
+// their old names mission.recruit_credit and mission.police_arrived: constabulary.cpp).
 #include <stdexcept>
 #include <string>
 
@@ -176,29 +176,8 @@ void PeaceModel::save_state(StateWriter& w) const {
   w.put("region.pop0", region_pop0_);
   w.put("region.last_kill", region_last_kill_);
   w.put("region.legitimacy", region_legitimacy_);
-  w.put("region.deployed", deployed_);
-  w.put("region.actives", region_actives_);
-  w.put("region.recent_kills", region_recent_kills_);
   w.put("installation_down_until", installation_down_until_);
 
-  w.put("mission.phase", std::int64_t{phase_});
-  w.put("mission.will", will_);
-  w.put("mission.first_arrival", first_arrival_);
-  w.put("mission.departure", departure_);
-  w.put("mission.calm_run", calm_run_);
-  w.put("mission.last_expand", last_expand_);
-  w.put("mission.contingent_killed", contingent_killed_);
-  w.put("mission.contingent_present", contingent_present_);
-  w.put("mission.contingent_gone", contingent_gone_);
-  w.put("mission.force_initial", force_initial_);
-  w.put("mission.drawdown_credit", drawdown_credit_);
-  w.put("mission.trainers", trainers_);
-  w.put("mission.yesterday_peacekeepers_killed", yesterday_peacekeepers_killed_);
-  w.put("mission.yesterday_killings", yesterday_killings_);
-  w.put("mission.population", population_);
-  w.put("mission.domestic_constables", domestic_constables_);
-  w.put("mission.mean_legitimacy", mean_legitimacy_);
-  w.put("mission.killings_by_day", killings_by_day_);
   for (const auto& m : mechanisms_) m->save(w);  // each mechanism's own fields (mechanism.hpp)
 }
 
@@ -309,33 +288,7 @@ void PeaceModel::load_state(const StateReader& r) {
   region_pop0_ = r.get<std::int64_t>("region.pop0", regions);
   region_last_kill_ = r.get<std::int64_t>("region.last_kill", regions);
   region_legitimacy_ = r.get<double>("region.legitimacy", regions);
-  deployed_ = r.get<std::uint8_t>("region.deployed", regions);
-  region_actives_ = r.get<std::int64_t>("region.actives");
-  region_recent_kills_ = r.get<double>("region.recent_kills");
-  if (!region_actives_.empty() &&
-      (region_actives_.size() != regions || region_recent_kills_.size() != regions))
-    r.fail("the per-region task needs have the wrong length");
   installation_down_until_ = r.get<std::int64_t>("installation_down_until", installations_.size());
-
-  phase_ = static_cast<int>(r.value<std::int64_t>("mission.phase"));
-  will_ = r.value<double>("mission.will");
-  first_arrival_ = r.value<std::int64_t>("mission.first_arrival");
-  departure_ = r.value<std::int64_t>("mission.departure");
-  calm_run_ = r.value<std::int64_t>("mission.calm_run");
-  last_expand_ = r.value<std::int64_t>("mission.last_expand");
-  const auto ucontingents = static_cast<std::size_t>(contingents);
-  contingent_killed_ = r.get<std::int64_t>("mission.contingent_killed", ucontingents);
-  contingent_present_ = r.get<std::int64_t>("mission.contingent_present", ucontingents);
-  contingent_gone_ = r.get<std::uint8_t>("mission.contingent_gone", ucontingents);
-  force_initial_ = r.value<std::int64_t>("mission.force_initial");
-  drawdown_credit_ = r.value<double>("mission.drawdown_credit");
-  trainers_ = r.value<std::int64_t>("mission.trainers");
-  yesterday_peacekeepers_killed_ = r.value<std::int64_t>("mission.yesterday_peacekeepers_killed");
-  yesterday_killings_ = r.value<std::int64_t>("mission.yesterday_killings");
-  population_ = r.value<std::int64_t>("mission.population");
-  domestic_constables_ = r.value<std::int64_t>("mission.domestic_constables");
-  mean_legitimacy_ = r.value<double>("mission.mean_legitimacy");
-  killings_by_day_ = r.get<std::int64_t>("mission.killings_by_day");
   for (const auto& m : mechanisms_) m->load(r, *this);
   try {
     check_invariants();

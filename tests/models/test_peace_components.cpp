@@ -12,6 +12,7 @@
 #include "keepsim/core/recorder.hpp"
 #include "models/peacekeeping/constabulary.hpp"
 #include "models/peacekeeping/mechanism.hpp"
+#include "models/peacekeeping/mission_layer.hpp"
 #include "models/peacekeeping/model.hpp"
 #include "models/registry.hpp"
 
@@ -66,6 +67,8 @@ TEST_CASE("a mechanism's agent column grows with every agent the model adds", "[
   const Ddr* ddr = model.mechanism<Ddr>();
   REQUIRE(ddr != nullptr);
   REQUIRE(model.mechanism<Constabulary>() != nullptr);
+  const MissionLayer* mission = model.mechanism<MissionLayer>();
+  REQUIRE(mission != nullptr);
   Recorder rec;
   model.declare(rec);
   rec.begin_step(model.period());  // as the run driver: the state at day 0 first
@@ -79,6 +82,13 @@ TEST_CASE("a mechanism's agent column grows with every agent the model adds", "[
     CHECK(ddr->demobilised.size() == model.agents().size());
   }
   CHECK(model.agents().size() > before);  // the mission arrived
+  // The model reads the mission layer's state through its pointer: the same phase, units and first day.
+  CHECK(mission->present());
+  CHECK(model.mission_present());
+  CHECK(model.phase() == mission->phase);
+  CHECK(model.first_arrival() == 1);  // every contingent of the doctrine arrives on day 1
+  CHECK(model.peacekeepers_present() > 0);
+  CHECK(model.peacekeepers_present() <= mission->force_initial);
   // The column took the first-arrival value M0 (ODD 7.13) for agents present then.
   CHECK(m->value[0] != 0.0f);
 }
@@ -115,6 +125,11 @@ TEST_CASE("a moved mechanism's keys keep their place in the schema", "[peace][co
   CHECK(at("aid.enabled") == at("displacement.fear_radius") + 1);
   CHECK(at("aid.escort_strength") == at("aid.enabled") + 7);
   CHECK(at("mission.enabled") == at("aid.escort_strength") + 1);
+  // The will's keys (ODD 7.10, mission_layer.cpp) follow the soldiers' arrest key, before the exit rule.
+  REQUIRE(at("mission.soldiers_arrest") >= 0);
+  CHECK(at("mission.will_initial") == at("mission.soldiers_arrest") + 1);
+  CHECK(at("mission.will_fatigue") == at("mission.will_initial") + 3);
+  CHECK(at("mission.exit") == at("mission.will_fatigue") + 1);
   // The constabulary and police keys (ODD 7.9, constabulary.cpp) follow the mission's contingent keys.
   REQUIRE(at("contingents.c6.caveats") >= 0);
   CHECK(at("constabulary.enabled") == at("contingents.c6.caveats") + 1);
@@ -135,6 +150,23 @@ TEST_CASE("the constabulary's check names the key that makes it impossible", "[p
     key = e.key();
   }
   CHECK(key == "constabulary.initial_skill");
+}
+
+TEST_CASE("the mission's will check names the key that makes it impossible", "[peace][components]") {
+  // ODD 7.10: the mission leaves once W falls below W_min, so W_min above W_0 would end it on arrival; the
+  // check stays among the model's cross-checks and names mission.will_min, as before the move.
+  Params p(full_schema());
+  p.load_file(std::string(KEEPSIM_SOURCE_DIR) + "/configs/scenarios/default.toml");
+  p.load_file(std::string(KEEPSIM_SOURCE_DIR) + "/configs/doctrines/complex_peacekeeping.toml");
+  p.set("mission.will_initial", 0.3, "test");
+  p.set("mission.will_min", 0.4, "test");
+  std::string key;
+  try {
+    read_config(p);
+  } catch (const ConfigError& e) {
+    key = e.key();
+  }
+  CHECK(key == "mission.will_min");
 }
 
 TEST_CASE("justice's checks name the key that makes it impossible", "[peace][components]") {
