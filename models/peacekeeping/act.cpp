@@ -351,7 +351,7 @@ void PeaceModel::act_spoiler(std::size_t id, Stream& s) {
 }
 
 void PeaceModel::act_security(std::size_t id, Stream& s) {
-  const bool cop = agents_.kind[id] == Kind::Peacekeeper && agents_.contingent[id] < 0;
+  const bool cop = is_epstein_cop(agents_, id);
   if (cop) {  // Epstein's cop: rule M then rule C, exactly as in the Epstein model
     const bool moves = cfg_.base.cops_move;
     if (moves && cfg_.base.order == epstein::Order::MoveFirst) move_random(id, cop_vision_, s);
@@ -508,8 +508,8 @@ bool PeaceModel::arrest_in_vision(std::size_t id, const Vision& v, Stream& s, bo
   // ODD 7.8: where soldiers leave public order to police (mission.soldiers_arrest = fighters), a mission
   // soldier detains only exposed fighters; its lethal riot response is force, not an arrest, and is
   // unchanged.
-  const bool fighters_only = !lethal && cfg_.mission.soldiers_arrest == SoldiersArrest::Fighters &&
-                             agents_.kind[id] == Kind::Peacekeeper && agents_.contingent[id] >= 0;
+  const bool fighters_only =
+      !lethal && cfg_.mission.soldiers_arrest == SoldiersArrest::Fighters && is_mission_soldier(agents_, id);
   std::int64_t c;
   if (fighters_only) {
     if (n_exposed == 0) return false;

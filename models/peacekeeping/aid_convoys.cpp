@@ -112,8 +112,7 @@ void AidConvoys::move(PeaceModel& m) {
     const auto index = static_cast<std::int32_t>(convoys_.size());
     // Idle escort units (their convoy arrived or was lost) join the new convoy.
     for (std::size_t i = 0; i < agents_.size() && cv.escorts < escorts_per_convoy; ++i) {
-      if (agents_.kind[i] != Kind::Peacekeeper || agents_.status[i] == Status::Dead ||
-          agents_.task[i] != kEscort || agents_.contingent[i] < 0)
+      if (!is_mission_soldier(agents_, i) || agents_.status[i] == Status::Dead || agents_.task[i] != kEscort)
         continue;
       const std::int32_t t = agents_.target[i];
       if (t >= 0 && static_cast<std::size_t>(t) < convoys_.size() &&

@@ -186,7 +186,7 @@ void MissionLayer::run(Phase, PeaceModel& model) {
     Agents& a = agents(model);
     const std::uint64_t seed = model.config().base.seed;
     for (std::size_t i = 0; i < a.size(); ++i) {
-      if (a.kind[i] != Kind::Peacekeeper || a.contingent[i] < 0 || a.status[i] == Status::Dead) continue;
+      if (!is_mission_soldier(a, i) || a.status[i] == Status::Dead) continue;
       Stream s(seed, kMission, i, static_cast<std::uint64_t>(day));
       const double kappa = m.contingents[static_cast<std::size_t>(a.contingent[i])].coherence;
       a.on_duty[i] = s.bernoulli(kappa) ? 1 : 0;
@@ -237,7 +237,7 @@ void MissionLayer::withdraw_units(PeaceModel& m, std::int64_t n, int only) {
   // The last to arrive leave first (highest ids), so a draw-down keeps the lead contingent longest.
   Agents& a = agents(m);
   for (std::size_t i = a.size(); i-- > 0 && n > 0;) {
-    if (a.kind[i] != Kind::Peacekeeper || a.contingent[i] < 0 || a.status[i] == Status::Dead) continue;
+    if (!is_mission_soldier(a, i) || a.status[i] == Status::Dead) continue;
     if (only >= 0 && a.contingent[i] != only) continue;
     a.status[i] = Status::Dead;  // gone home: no longer in the simulation
     vacate(m, i);
@@ -322,8 +322,7 @@ void MissionLayer::assign_tasks(PeaceModel& model) {
   Agents& a = agents(model);
   std::vector<std::size_t> units;
   for (std::size_t i = 0; i < a.size(); ++i)
-    if (a.kind[i] == Kind::Peacekeeper && a.contingent[i] >= 0 && a.status[i] != Status::Dead)
-      units.push_back(i);
+    if (is_mission_soldier(a, i) && a.status[i] != Status::Dead) units.push_back(i);
   Stream s(model.config().base.seed, kTaskOrder, 0, static_cast<std::uint64_t>(model.day()));
   for (std::size_t i = units.size(); i > 1; --i)
     std::swap(units[i - 1], units[s.below(static_cast<std::uint32_t>(i))]);

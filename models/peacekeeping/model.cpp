@@ -325,7 +325,7 @@ void PeaceModel::kill(std::size_t v, int perpetrator) {
       break;
     case Kind::Peacekeeper:
       ++events_.peacekeepers_killed;
-      if (agents_.contingent[v] >= 0) {
+      if (is_mission_soldier(agents_, v)) {
         mission_->unit_killed(static_cast<std::size_t>(agents_.contingent[v]));
       } else {
         --cops_on_grid_;
@@ -344,9 +344,10 @@ void PeaceModel::kill(std::size_t v, int perpetrator) {
 void PeaceModel::jail(std::size_t id, std::size_t by) {
   // Rule C, and ODD 7.4: when the region's jail is full the arrested is held release_days and let go.
   // Events::arrests_by: Epstein cops are peacekeepers outside any contingent; police are foreign constables.
-  ++events_.arrests_by[agents_.kind[by] == Kind::Peacekeeper ? (agents_.contingent[by] < 0 ? 0 : 1)
-                       : agents_.foreign[by]                 ? 3
-                                                             : 2];
+  ++events_.arrests_by[is_epstein_cop(agents_, by)       ? 0
+                       : is_mission_soldier(agents_, by) ? 1
+                       : agents_.foreign[by]             ? 3
+                                                         : 2];
   agents_.status[id] = Status::Jailed;
   std::int32_t term = Agents::kLife;
   if (!std::isinf(cfg_.base.max_jail_term)) {

@@ -71,6 +71,15 @@ struct Agents {
   static constexpr std::int32_t kLife = INT32_MAX;
 };
 
+/// Agent `id` is a unit of one of the mission's contingents (ODD 7.8): a peacekeeper with a contingent.
+inline bool is_mission_soldier(const Agents& a, std::size_t id) {
+  return a.kind[id] == Kind::Peacekeeper && a.contingent[id] >= 0;
+}
+/// Agent `id` is one of Epstein's cops: a peacekeeper outside any contingent (no mission layer).
+inline bool is_epstein_cop(const Agents& a, std::size_t id) {
+  return a.kind[id] == Kind::Peacekeeper && a.contingent[id] < 0;
+}
+
 /// Event counters of the current day (ODD 10).
 inline constexpr int kArresters = 4;  ///< Events::arrests_by: Epstein cops, soldiers, constables, police
 

@@ -227,7 +227,7 @@ void PeaceModel::observe(Recorder& rec) {
         if (c >= 0) (agents_.armed[i] ? armed : unarmed)[agents_.faction[i]]++;
         break;
       case Kind::Peacekeeper:
-        if (agents_.contingent[i] >= 0) {
+        if (is_mission_soldier(agents_, i)) {
           ++pk;
           on_duty += agents_.on_duty[i];
           ++present[agents_.contingent[i]];

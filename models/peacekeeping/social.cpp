@@ -139,9 +139,7 @@ void PeaceModel::apply_cop_schedule() {
   if (cops_on_grid_ > want) {
     std::vector<std::size_t> on;
     for (std::size_t i = 0; i < agents_.size(); ++i)
-      if (agents_.kind[i] == Kind::Peacekeeper && agents_.contingent[i] < 0 &&
-          agents_.status[i] != Status::Dead)
-        on.push_back(i);
+      if (is_epstein_cop(agents_, i) && agents_.status[i] != Status::Dead) on.push_back(i);
     const auto remove = static_cast<std::size_t>(cops_on_grid_ - want);
     for (std::size_t k = 0; k < remove; ++k) {
       const std::size_t j = k + s.below(static_cast<std::uint32_t>(on.size() - k));

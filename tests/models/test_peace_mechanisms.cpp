@@ -537,7 +537,7 @@ TEST_CASE("peacekeeping mechanism: capital_first expands from the capital and te
     const Agents& a = m.agents();
     double n = 0;
     for (std::size_t i = 0; i < a.size(); ++i) {
-      if (a.kind[i] != Kind::Peacekeeper || a.contingent[i] < 0 || a.cell[i] < 0) continue;
+      if (!is_mission_soldier(a, i) || a.cell[i] < 0) continue;
       share[w.region[static_cast<std::size_t>(a.cell[i])]] += 1;
       n += 1;
     }
@@ -605,7 +605,7 @@ TEST_CASE("peacekeeping mechanism: incoherent units stay near their base", "[pea
         seed, 60, [&](const PeaceModel& m, std::int64_t day) {
           const Agents& a = m.agents();
           for (std::size_t i = 0; i < a.size(); ++i) {
-            if (a.kind[i] != Kind::Peacekeeper || a.contingent[i] < 0 || a.cell[i] < 0) continue;
+            if (!is_mission_soldier(a, i) || a.cell[i] < 0) continue;
             on_duty += a.on_duty[i];
             if (day <= 10) continue;
             total += dist(m.grid(), a.cell[i], a.home[i]);
@@ -644,7 +644,7 @@ TEST_CASE("peacekeeping mechanism: caveats - a contingent is never given a task 
     simulate(toml, seed, 60, [&](const PeaceModel& m, std::int64_t) {
       const Agents& a = m.agents();
       for (std::size_t i = 0; i < a.size(); ++i) {
-        if (a.kind[i] != Kind::Peacekeeper || a.contingent[i] < 0 || a.status[i] == Status::Dead) continue;
+        if (!is_mission_soldier(a, i) || a.status[i] == Status::Dead) continue;
         const bool refused = a.task[i] == kBorder || a.task[i] == kRiot;
         if (a.contingent[i] == 0) {
           ++c1_units;
