@@ -16,6 +16,10 @@
 #include "keepsim/core/rng.hpp"
 #include "keepsim/core/state.hpp"
 
+namespace keepsim {
+class Executor;
+}
+
 namespace keepsim::peace {
 
 class PeaceModel;
@@ -125,6 +129,8 @@ class Mechanism {
   /// An empty cell near `centre` (within `radius` if there is one, then ever farther), drawn from `s`; -1
   /// when the grid is full.
   static std::int32_t empty_cell_near(const PeaceModel& m, std::int32_t centre, double radius, Stream& s);
+  /// The model's executor, for a pass over the agents in parallel where each changes only its own state.
+  static Executor& executor(PeaceModel& m);
   /// A per-agent column owned by the mechanism: every agent added from now on gets `fill` in it, and it is
   /// grown to the current number of agents at once.
   static void attach_column(PeaceModel& m, std::vector<float>& column, float fill = 0);

@@ -18,10 +18,12 @@
   X(constabulary)       /* ODD 7.9 constabulary and international police (constabulary.cpp) */         \
   X(mission_legitimacy) /* ODD 7.13 the mission's popular legitimacy M_i (mission_legitimacy.cpp) */   \
   X(security_dilemma)   /* ODD 7.17 arming for protection, an excluded group (security_dilemma.cpp) */ \
+  X(legitimacy)         /* ODD 7.2, 7.3 citizens' legitimacy and hardship (legitimacy.cpp) */          \
   X(development)        /* ODD 7.3 regional development, the baseline of hardship (development.cpp) */ \
   X(justice)            /* ODD 7.4 jail capacity, catch and release, credibility (justice.cpp) */      \
   X(arms_supply)        /* ODD 7.5 arms stocks, over the border, interdiction (arms_supply.cpp) */     \
   X(ddr)                /* ODD 7.5 demobilisation and rearming of fighters (ddr.cpp) */                \
+  X(returns)            /* ODD 7.6, 7.16 the return of the displaced and of refugees (returns.cpp) */  \
   X(aid_convoys)        /* ODD 7.7 aid convoys from depots to towns, escorts (aid_convoys.cpp) */
 
 namespace keepsim::peace {
@@ -104,6 +106,10 @@ void Mechanism::vacate(PeaceModel& m, std::size_t id) {
 
 std::int32_t Mechanism::empty_cell_near(const PeaceModel& m, std::int32_t centre, double radius, Stream& s) {
   return m.empty_cell_near(centre, radius, s);
+}
+
+Executor& Mechanism::executor(PeaceModel& m) {
+  return *m.exec_;
 }
 
 void Mechanism::attach_column(PeaceModel& m, std::vector<float>& column, float fill) {

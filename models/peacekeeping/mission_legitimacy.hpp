@@ -1,8 +1,8 @@
 // The mission's popular legitimacy M_i (ODD 7.13) as a mechanism: its parameters, its per-agent column, the
 // people's first measure of the mission on its arrival, one series and its checkpoint field. The daily update
-// of M_i shares the citizens' parallel legitimacy pass of social_day (what is secure and who saw abuse is
+// of M_i shares the citizens' parallel legitimacy pass (legitimacy.cpp: what is secure and who saw abuse is
 // computed once for both), and cooperation reads M_i in the agents' turns, so the class is declared here
-// for social.cpp and act.cpp to read inline.
+// for legitimacy.cpp and act.cpp to read inline.
 #pragma once
 #include <cstdint>
 #include <vector>

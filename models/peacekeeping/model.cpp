@@ -64,17 +64,12 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   }
   empties_.fill();
   kill_count_.assign(cells, 0);
-  reserve_huge(near_marks_, cells);  // read at each citizen's cell in social_day
-  near_marks_.assign(cells, 0);
-  spread_fear_ = spreads_exactly(grid_, fear_vision_);
-  spread_vision_ = spreads_exactly(grid_, citizen_vision_);
   map_killings_.assign(cells, 0);
 
   regions_ = std::max(1, map_.regions());
   const auto R = static_cast<std::size_t>(regions_);
   region_pop0_.assign(R, 0);
   region_last_kill_.assign(R, -1000000);
-  region_legitimacy_.assign(R, cfg_.base.legitimacy);
   // Region centres: the region's cell nearest its centroid (region ids need not be contiguous in space).
   std::vector<double> sx(R, 0), sy(R, 0), n(R, 0);
   for (std::size_t i = 0; i < cells; ++i) {
@@ -110,6 +105,7 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   }
   mission_ = mechanism<MissionLayer>();
   control_ = mechanism<Control>();
+  legitimacy_pass_ = mechanism<Legitimacy>();
   refugees_ = mechanism<Refugees>();
   mission_legitimacy_ = mechanism<MissionLegitimacy>();
   security_dilemma_ = mechanism<SecurityDilemma>();

@@ -19,6 +19,7 @@
 #include "models/peacekeeping/ddr.hpp"
 #include "models/peacekeeping/development.hpp"
 #include "models/peacekeeping/justice.hpp"
+#include "models/peacekeeping/legitimacy.hpp"
 #include "models/peacekeeping/mechanism.hpp"
 #include "models/peacekeeping/mission_layer.hpp"
 #include "models/peacekeeping/mission_legitimacy.hpp"
@@ -146,7 +147,7 @@ void put_layer(StateWriter& w, const std::string& name, const BitLayer& layer, s
 void get_layer(const StateReader& r, const std::string& name, BitLayer& layer, std::int64_t cells);
 
 /// Whether "m is within v of c" is the same relation as "c is within v of m" on this grid, and each cell is
-/// met at most once in a vision, so that marks can be spread to the cells that see them (social.cpp).
+/// met at most once in a vision, so that marks can be spread to the cells that see them (legitimacy.cpp).
 bool spreads_exactly(const Grid& grid, const Vision& v);
 
 class PeaceModel : public Model {
@@ -191,7 +192,20 @@ class PeaceModel : public Model {
   const BitLayer& armed_layer(int f) const { return armed_[f]; }
   /// Cells with a killing in the last legitimacy.secure_days days ("secure" is none in vision, ODD 7.2).
   const BitLayer& recent_killings() const { return kill_recent_; }
+  /// Cells with a killing today, a victim of group g today, lethal force used today (ODD 7.2, 7.3).
+  const BitLayer& killed_today() const { return kill_today_; }
+  const BitLayer& victims_today(int g) const { return victim_today_[g]; }
+  const BitLayer& abuse_today() const { return abuse_today_; }
+  /// Peacekeepers (Epstein cops included) and constables (police included), by cell, and the number of
+  /// cells in the constable layer.
+  const BitLayer& peacekeeper_layer() const { return peacekeepers_; }
+  const BitLayer& constable_layer() const { return constables_; }
+  std::int64_t constable_cells() const { return constable_cells_; }
+  /// Counts and visits of a layer's cells within a vision (thread-safe: the parallel passes share it).
+  const VisionQuery& query() const { return query_; }
   const Vision& citizen_vision() const { return citizen_vision_; }
+  /// Within it a citizen is hit by a killing of its own group (displacement.fear_radius, ODD 7.6).
+  const Vision& fear_vision() const { return fear_vision_; }
   const Vision& spoiler_vision() const { return spoiler_vision_; }
   /// C of ODD 7.1 and 7.9 around `centre`: peacekeepers count 1, constables their skill q.
   double security_seen(std::int32_t centre, const Vision& v) const;
@@ -202,11 +216,11 @@ class PeaceModel : public Model {
   /// L_i of citizen `id` (ODD 7.2), or Epstein's shared L when legitimacy.local is off.
   double legitimacy_of(std::size_t id) const;
   /// The number of regions (at least 1), region r's centre cell, whether the mission has deployed to it,
-  /// and its mean legitimacy (ODD 7.2, updated in the social phase).
+  /// and its mean legitimacy (ODD 7.2; legitimacy.hpp, set at the end of each day).
   int regions() const { return regions_; }
   std::int32_t region_centre(int r) const { return region_centre_[static_cast<std::size_t>(r)]; }
   bool deployed(int r) const { return mission_->deployed[static_cast<std::size_t>(r)] != 0; }
-  double region_legitimacy(int r) const { return region_legitimacy_[static_cast<std::size_t>(r)]; }
+  double region_legitimacy(int r) const { return legitimacy_pass_->region[static_cast<std::size_t>(r)]; }
   /// The peacekeepers training constables today, at an open training centre (ODD 7.9; the mission layer
   /// counts them, the constabulary reads them).
   std::int64_t trainers() const { return mission_->trainers; }
@@ -280,13 +294,10 @@ class PeaceModel : public Model {
   // environment.cpp: a bandit's raid on a convoy (ODD 7.7; the convoys are aid_convoys.hpp's).
   bool raid_convoy_near(std::size_t raider, Stream& s);
 
-  // social.cpp: ageing and releases (with justice.hpp's jails), legitimacy, hardship, and the return of
-  // the displaced (ODD 7.1 to 7.3, 7.6; development and DDR, in between, are development.cpp's and
-  // ddr.cpp's).
+  // social.cpp: ageing and releases (ODD 7.1; the jails are justice.hpp's). Legitimacy and hardship,
+  // development, DDR and the return of the displaced, after them, are components (legitimacy.cpp,
+  // development.cpp, ddr.cpp, returns.cpp).
   void justice_day();
-  void social_day();
-  void return_day();
-  void forced_return();
 
   // social.cpp: the day's order and Epstein's schedules over time.
   double legitimacy_at(std::int64_t t) const;
@@ -319,18 +330,10 @@ class PeaceModel : public Model {
   std::vector<std::int16_t> kill_count_;
   std::vector<std::pair<std::int64_t, std::int32_t>> kill_log_;  ///< (day, cell), oldest first
   std::vector<std::int32_t> today_cells_;                        ///< cells marked in the *_today_ layers
-  // For the day's legitimacy and hardship updates (social.cpp): by cell, whether its vision holds a mark of
-  // the sparse layers above, one bit per question, spread once from the marks instead of each citizen
-  // counting its vision of every layer (ODD 7.2, 7.3).
-  std::vector<std::uint8_t> near_marks_;
-  // Whether near_marks_ answers for the fear vision and for the citizens' vision (spreads_exactly): it
-  // depends on the grid and the visions only, so it is decided once, at construction.
-  bool spread_fear_ = false, spread_vision_ = false;
 
   // Regions.
   int regions_ = 1;
   std::vector<std::int64_t> region_pop0_, region_last_kill_;
-  std::vector<double> region_legitimacy_;
   std::vector<std::int32_t> region_centre_;
   std::vector<std::int32_t> border_cells_, installations_, towns_;
   std::vector<std::int64_t> installation_down_until_;
@@ -346,14 +349,17 @@ class PeaceModel : public Model {
   /// The mission layer (7.8, 7.10): its phase read inline in the agents' turns, a contingent's losses
   /// counted by kill(), yesterday's census handed to it by end_day().
   MissionLayer* mission_ = nullptr;
-  Control* control_ = nullptr;                       ///< read inline in the agents' turns (7.14, 7.15)
-  MissionLegitimacy* mission_legitimacy_ = nullptr;  ///< M_i, read in turns and in social_day (7.13)
+  Control* control_ = nullptr;  ///< read inline in the agents' turns (7.14, 7.15)
+  /// The citizens' legitimacy and hardship (7.2, 7.3): the regional means of L_i, set by end_day().
+  Legitimacy* legitimacy_pass_ = nullptr;
+  MissionLegitimacy* mission_legitimacy_ = nullptr;  ///< M_i, read in turns and in legitimacy.cpp (7.13)
   SecurityDilemma* security_dilemma_ = nullptr;      ///< arming for protection in a citizen's turn (7.17)
-  Refugees* refugees_ = nullptr;  ///< flight abroad in a citizen's turn, return in social_day (7.16)
+  Refugees* refugees_ = nullptr;                     ///< flight abroad in a citizen's turn, abroad() (7.16)
   Justice* justice_ = nullptr;  ///< deterrence in a citizen's turn, jail places in jail() and releases (7.4)
   ArmsSupply* arms_supply_ = nullptr;  ///< the factions' arms (7.5): loot from raids
-  AidConvoys* aid_ = nullptr;  ///< convoys raided and escorted in agents' turns, aid read in social_day (7.7)
-  double* arms_ = nullptr;     ///< arms_supply_->stock, drawn inline by recruitment and arming (7.5)
+  AidConvoys* aid_ =
+      nullptr;  ///< convoys raided and escorted in agents' turns, aid read in legitimacy.cpp (7.7)
+  double* arms_ = nullptr;              ///< arms_supply_->stock, drawn inline by recruitment and arming (7.5)
   Development* development_ = nullptr;  ///< regions' baseline multipliers, read by the hardship pass (7.3)
   Ddr* ddr_ = nullptr;  ///< the former fighters' column (7.5): set by jail, cleared by join_militia
 };

@@ -1,7 +1,7 @@
 // The peacekeeping model's checkpoint state (Model::save_state, load_state). Random draws need none (streams
 // are pure functions of seed, purpose, id and day), but much else carries over from day to day and is saved:
 // the agents and cells with their bit layers; the day's marks (killings, victims, abuse) and the K-day
-// killing log behind "secure"; per-region legitimacy and last killing; installations' downtime; killings per
+// killing log behind "secure"; per-region last killing; installations' downtime; killings per
 // cell since the last map snapshot; population accounting. The map is saved too (map_from_state), so
 // constructor-derived layout (region centres, border cells, installations, towns, road trees) is rebuilt from
 // the same map. Event counters are zeroed at the start of each day; they are saved anyway, so that a loaded
@@ -11,7 +11,8 @@
 // and the day-by-day killings, under their old names mission.* and region.*: mission_layer.cpp; per-region
 // jails and arrest memory: justice.cpp; arms stocks: arms_supply.cpp; convoys under way, their escorts and
 // the convoy credit: aid_convoys.cpp; the constables' recruitment credit and the police's arrival, under
-// their old names mission.recruit_credit and mission.police_arrived: constabulary.cpp).
+// their old names mission.recruit_credit and mission.police_arrived: constabulary.cpp; per-region
+// legitimacy, under its old name region.legitimacy: legitimacy.cpp).
 #include <stdexcept>
 #include <string>
 
@@ -175,7 +176,6 @@ void PeaceModel::save_state(StateWriter& w) const {
 
   w.put("region.pop0", region_pop0_);
   w.put("region.last_kill", region_last_kill_);
-  w.put("region.legitimacy", region_legitimacy_);
   w.put("installation_down_until", installation_down_until_);
 
   for (const auto& m : mechanisms_) m->save(w);  // each mechanism's own fields (mechanism.hpp)
@@ -287,7 +287,6 @@ void PeaceModel::load_state(const StateReader& r) {
 
   region_pop0_ = r.get<std::int64_t>("region.pop0", regions);
   region_last_kill_ = r.get<std::int64_t>("region.last_kill", regions);
-  region_legitimacy_ = r.get<double>("region.legitimacy", regions);
   installation_down_until_ = r.get<std::int64_t>("installation_down_until", installations_.size());
   for (const auto& m : mechanisms_) m->load(r, *this);
   try {

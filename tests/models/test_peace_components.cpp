@@ -14,6 +14,7 @@
 #include "models/peacekeeping/mechanism.hpp"
 #include "models/peacekeeping/mission_layer.hpp"
 #include "models/peacekeeping/model.hpp"
+#include "models/peacekeeping/returns.hpp"
 #include "models/registry.hpp"
 
 using namespace keepsim;
@@ -38,7 +39,10 @@ TEST_CASE("every registered mechanism's keys are in the schema and its series in
     CHECK(types.insert(t->name).second);
     Schema own;
     t->declare_params(own);
-    CHECK_FALSE(own.all().empty());
+    // The citizens' legitimacy and hardship, and the return of the displaced, keep their keys in the model's
+    // schema (legitimacy.hpp, returns.hpp): those keys are interleaved with keys the model reads itself.
+    const std::string name = t->name;
+    if (name != "legitimacy" && name != "returns") CHECK_FALSE(own.all().empty());
     for (const ParamSpec& spec : own.all()) CHECK(full.find(spec.key) != nullptr);
   }
   std::set<std::string> outputs;
@@ -64,6 +68,8 @@ TEST_CASE("a mechanism's agent column grows with every agent the model adds", "[
   REQUIRE(m != nullptr);
   REQUIRE(model.mechanism<Refugees>() != nullptr);
   REQUIRE(model.mechanism<Control>() != nullptr);
+  REQUIRE(model.mechanism<Legitimacy>() != nullptr);
+  REQUIRE(model.mechanism<Returns>() != nullptr);
   const Ddr* ddr = model.mechanism<Ddr>();
   REQUIRE(ddr != nullptr);
   REQUIRE(model.mechanism<Constabulary>() != nullptr);

@@ -1,0 +1,74 @@
+// ODD 7.6 the return of the displaced as a component (mechanism.hpp): voluntary return home once no killing
+// happened near home for K days, and, under displacement.forced_return while the mission is present, the
+// displaced sent back every return_interval days; refugees abroad (7.16, refugees.hpp) come home either
+// way. It is the only mechanism that hooks the Return phase, where the model's return_day ran.
+#include "models/peacekeeping/returns.hpp"
+
+#include "models/peacekeeping/model.hpp"
+
+namespace keepsim::peace {
+namespace {
+
+void declare(Schema&) {}  // its keys are the model's (returns.hpp)
+
+std::shared_ptr<const Mechanism> read(const Params&, const Config&) {
+  return std::make_shared<Returns>();
+}
+
+int region_of(const PeaceModel& m, std::int32_t c) {
+  return m.world().region[static_cast<std::size_t>(c)];
+}
+
+}  // namespace
+
+extern const MechanismType returns_mechanism = {"returns", &declare, &read, {}, {}};
+
+void Returns::run(Phase, PeaceModel& m) {
+  // After the day's DDR (ddr.cpp), which reads where the displaced are.
+  const Config& cfg = m.config();
+  const DisplacementParams& d = cfg.displacement;
+  const bool present = m.mission_present();
+  if (d.enabled && d.return_probability > 0) {
+    // Voluntary return: the displaced go home once no killing happened near home for K days.
+    Agents& a = agents(m);
+    Refugees* const refugees = m.mechanism<Refugees>();
+    const BitLayer& recent = m.recent_killings();
+    const Vision& vision = m.citizen_vision();
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a.kind[i] != Kind::Citizen || a.home[i] < 0 || a.status[i] == Status::Dead) continue;
+      const bool away = m.abroad(i);
+      if (a.cell[i] < 0 && !away) continue;  // jailed, or away on other business
+      const std::int32_t home = a.home[i];
+      if (!away && region_of(m, a.cell[i]) == region_of(m, home)) continue;
+      if (m.query().count(recent, home, vision) > 0 || recent.test(home)) continue;
+      Stream s(cfg.base.seed, kReturn, i, static_cast<std::uint64_t>(m.day()));
+      if (!s.bernoulli(d.return_probability)) continue;
+      const std::int32_t c = empty_cell_near(m, home, 2, s);
+      if (c < 0 || region_of(m, c) != region_of(m, home)) continue;
+      vacate(m, i);
+      place(m, i, c);
+      if (away) refugees->come_home(i);
+    }
+  }
+  if (d.enabled && d.forced_return && present && m.day() % d.return_interval == 0) forced_return(m);
+}
+
+void Returns::forced_return(PeaceModel& m) {
+  // ODD 7.6 forced return: the displaced are sent back near their home cells, minorities included.
+  Agents& a = agents(m);
+  Refugees* const refugees = m.mechanism<Refugees>();
+  Stream s(m.config().base.seed, kForcedReturn, 0, static_cast<std::uint64_t>(m.day()));
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a.kind[i] != Kind::Citizen || a.home[i] < 0 || a.status[i] == Status::Dead) continue;
+    const bool away = m.abroad(i);
+    if (a.cell[i] < 0 && !away) continue;
+    if (!away && region_of(m, a.cell[i]) == region_of(m, a.home[i])) continue;
+    const std::int32_t c = empty_cell_near(m, a.home[i], 2, s);
+    if (c < 0 || region_of(m, c) != region_of(m, a.home[i])) continue;
+    vacate(m, i);
+    place(m, i, c);
+    if (away) refugees->come_home(i);  // refugees are sent back too
+  }
+}
+
+}  // namespace keepsim::peace

@@ -1,0 +1,21 @@
+// The return of the displaced (ODD 7.6, and the return of refugees from abroad of 7.16) as a mechanism: the
+// Return phase of the day (ODD 3 step 5a), after DDR, which reads where the displaced are. It keeps no state
+// and makes its draws from streams of its own purposes (kReturn, kForcedReturn). Its keys stay the model's
+// (params.cpp, Config::displacement): the citizens' flight reads them too.
+#pragma once
+#include <vector>
+
+#include "models/peacekeeping/mechanism.hpp"
+
+namespace keepsim::peace {
+
+class Returns : public MechanismOf<Returns> {
+ public:
+  std::vector<Phase> phases() const override { return {Phase::Return}; }
+  void run(Phase p, PeaceModel& m) override;
+
+ private:
+  void forced_return(PeaceModel& m);
+};
+
+}  // namespace keepsim::peace
