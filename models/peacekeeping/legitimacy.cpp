@@ -105,10 +105,8 @@ void Legitimacy::run(Phase, PeaceModel& m) {
     const VisionQuery& query = m.query();
     const Vision &citizen_vision = m.citizen_vision(), &fear_vision = m.fear_vision();
     const BitLayer &kill_today = m.killed_today(), &kill_recent = m.recent_killings(),
-                   &abuse_today = m.abuse_today(), &constables = m.constable_layer(),
-                   &peacekeepers = m.peacekeeper_layer();
+                   &abuse_today = m.abuse_today();
     const BitLayer* const victim_today[2] = {&m.victims_today(0), &m.victims_today(1)};
-    const std::vector<std::int32_t>& occupant = m.occupants();
     const bool killings = kill_today.any(), recent = kill_recent.any(), abuse = abuse_today.any();
     const bool gov = L.gov_gain > 0 && m.constable_cells() > 0;
     // Whether a citizen's vision holds a mark of a sparse layer: read from near_marks_, spread from the marks
@@ -147,9 +145,11 @@ void Legitimacy::run(Phase, PeaceModel& m) {
         const bool abused =
             abuse && near(here, spread_vision, kNearAbuse, abuse_today, citizen_vision, false);
         double presence = 0;
+        // The constables' and peacekeepers' queries read the model's members through m, one base pointer,
+        // as the model's own pass did through this: fewer instructions than through captured references.
         if (gov)
-          query.for_each(constables, here, citizen_vision, [&](std::int64_t at) {
-            const auto o = static_cast<std::size_t>(occupant[static_cast<std::size_t>(at)]);
+          m.query().for_each(m.constable_layer(), here, m.citizen_vision(), [&](std::int64_t at) {
+            const auto o = static_cast<std::size_t>(m.occupants()[static_cast<std::size_t>(at)]);
             if (!a.foreign[o]) presence += a.skill[o];
           });
         const double l = a.legitimacy[i];
@@ -165,7 +165,7 @@ void Legitimacy::run(Phase, PeaceModel& m) {
           // with abuse it is near and with each imposed outcome, and relaxes toward its starting value.
           std::vector<float>& M = ml->value;
           const double mi = M[i];
-          const bool seen = query.count(peacekeepers, here, citizen_vision) > 0;
+          const bool seen = m.query().count(m.peacekeeper_layer(), here, m.citizen_vision()) > 0;
           const double nm = mi + ml->security_gain * (secure && seen) - L.abuse_loss * abused -
                             L.imposition_loss * imposition_today + L.relax * (ml->initial - mi);
           M[i] = static_cast<float>(std::clamp(nm, 0.0, 1.0));
