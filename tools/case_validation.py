@@ -303,6 +303,8 @@ def doctrine_layer(work: Path, doctrine: str, case: str) -> Path:
     sizes = np.floor(raw).astype(int)
     for i in np.argsort(-(raw - sizes), kind="stable")[: total - sizes.sum()]:
         sizes[i] += 1
+    if int(sizes.sum()) != total:  # the case's force, whatever the preset's split
+        raise SystemExit(f"case_validation: {doctrine} on {case}: {int(sizes.sum())} units, not {total}")
     people = lambda t: t["world"]["width"] * t["world"]["height"] * t["citizens"]["density"]  # noqa: E731
     pop_ratio = people(c) / people(base)
     lines = [f"# {doctrine} levers on the {case} case (tools/case_validation.py doctrine_layer)",
