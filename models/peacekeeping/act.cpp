@@ -533,8 +533,7 @@ bool PeaceModel::arrest_in_vision(std::size_t id, const Vision& v, Stream& s, bo
     if (agents_.kind[id] == Kind::Constable && !x.bernoulli(agents_.skill[id])) return false;
     if (lethal && x.bernoulli(cfg_.mission.lethal_probability)) {
       // ODD 7.8 lethal response: witnesses within vision see abuse (7.2).
-      abuse_today_.set(here);
-      today_cells_.push_back(here);
+      violence_->mark_abuse(here);
       ++events_.lethal_uses;
       kill(target, static_cast<int>(agents_.kind[id]));
       return true;

@@ -12,6 +12,7 @@
 // One line per mechanism. The order is the order of their hooks within a phase, of their series after the
 // model's own in the run file, and of their parameters in the schema; it is part of the results.
 #define KEEPSIM_PEACE_MECHANISMS(X)                                                                    \
+  X(violence_memory)    /* ODD 7.2, 7.8 the memory of violence (violence_memory.cpp) */                \
   X(mission_layer)      /* ODD 7.8, 7.10 the mission layer (mission_layer.cpp) */                      \
   X(control)            /* ODD 7.15 territorial control and the zones of violence (control.cpp) */     \
   X(refugees)           /* ODD 7.16 refuge abroad (refugees.cpp) */                                    \

@@ -55,21 +55,18 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   code_.assign(cells, cell::kEmpty);
   occupant_.assign(cells, -1);
   for (BitLayer* l :
-       {&peacekeepers_, &constables_, &actives_, &empties_, &members_[0], &members_[1], &exposed_,
-        &kill_recent_, &kill_today_, &victim_today_[0], &victim_today_[1], &abuse_today_})
+       {&peacekeepers_, &constables_, &actives_, &empties_, &members_[0], &members_[1], &exposed_})
     l->reset(grid_);
   for (int f = 0; f < kFactions; ++f) {
     spoilers_[f].reset(grid_);
     armed_[f].reset(grid_);
   }
   empties_.fill();
-  kill_count_.assign(cells, 0);
   map_killings_.assign(cells, 0);
 
   regions_ = std::max(1, map_.regions());
   const auto R = static_cast<std::size_t>(regions_);
   region_pop0_.assign(R, 0);
-  region_last_kill_.assign(R, -1000000);
   // Region centres: the region's cell nearest its centroid (region ids need not be contiguous in space).
   std::vector<double> sx(R, 0), sy(R, 0), n(R, 0);
   for (std::size_t i = 0; i < cells; ++i) {
@@ -103,6 +100,7 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
     for (const Phase p : mechanisms_.back()->phases())
       hooks_[static_cast<std::size_t>(p)].push_back(mechanisms_.back().get());
   }
+  violence_ = mechanism<ViolenceMemory>();
   mission_ = mechanism<MissionLayer>();
   control_ = mechanism<Control>();
   legitimacy_pass_ = mechanism<Legitimacy>();
@@ -294,17 +292,6 @@ void PeaceModel::refresh(std::size_t id) {
   if (agents_.cell[id] >= 0) set_code(static_cast<std::size_t>(agents_.cell[id]), code_of(id));
 }
 
-void PeaceModel::record_killing(std::int32_t c, int victim_group) {
-  const auto i = static_cast<std::size_t>(c);
-  kill_today_.set(c);
-  if (victim_group >= 0) victim_today_[victim_group].set(c);
-  today_cells_.push_back(c);
-  if (kill_count_[i]++ == 0) kill_recent_.set(c);
-  kill_log_.emplace_back(day_, c);
-  region_last_kill_[static_cast<std::size_t>(region_of(c))] = day_;
-  ++map_killings_[i];
-}
-
 void PeaceModel::kill(std::size_t v, int perpetrator) {
   const std::int32_t c = agents_.cell[v];
   switch (agents_.kind[v]) {
@@ -332,7 +319,11 @@ void PeaceModel::kill(std::size_t v, int perpetrator) {
       break;
   }
   if (agents_.kind[v] != Kind::Peacekeeper && !agents_.foreign[v]) ++dead_people_;
-  if (c >= 0) record_killing(c, agents_.kind[v] == Kind::Citizen ? agents_.group[v] : -1);
+  // The memory of violence (violence_memory.hpp), and the map's killings since the last snapshot.
+  if (c >= 0) {
+    violence_->record(c, agents_.kind[v] == Kind::Citizen ? agents_.group[v] : -1, day_, region_of(c));
+    ++map_killings_[static_cast<std::size_t>(c)];
+  }
   agents_.status[v] = Status::Dead;
   vacate(v);
 }

@@ -26,6 +26,7 @@
 #include "models/peacekeeping/params.hpp"
 #include "models/peacekeeping/refugees.hpp"
 #include "models/peacekeeping/security_dilemma.hpp"
+#include "models/peacekeeping/violence_memory.hpp"
 #include "models/peacekeeping/world_map.hpp"
 
 namespace keepsim::peace {
@@ -191,11 +192,11 @@ class PeaceModel : public Model {
   /// Armed fighters of faction f, by cell.
   const BitLayer& armed_layer(int f) const { return armed_[f]; }
   /// Cells with a killing in the last legitimacy.secure_days days ("secure" is none in vision, ODD 7.2).
-  const BitLayer& recent_killings() const { return kill_recent_; }
+  const BitLayer& recent_killings() const { return violence_->recent(); }
   /// Cells with a killing today, a victim of group g today, lethal force used today (ODD 7.2, 7.3).
-  const BitLayer& killed_today() const { return kill_today_; }
-  const BitLayer& victims_today(int g) const { return victim_today_[g]; }
-  const BitLayer& abuse_today() const { return abuse_today_; }
+  const BitLayer& killed_today() const { return violence_->killed_today(); }
+  const BitLayer& victims_today(int g) const { return violence_->victims_today(g); }
+  const BitLayer& abuse_today() const { return violence_->abuse_today(); }
   /// Peacekeepers (Epstein cops included) and constables (police included), by cell, and the number of
   /// cells in the constable layer.
   const BitLayer& peacekeeper_layer() const { return peacekeepers_; }
@@ -231,9 +232,9 @@ class PeaceModel : public Model {
   /// Installation cells (capital, depots, training centres), in cell order.
   const std::vector<std::int32_t>& installations() const { return installations_; }
   /// Killings of the last legitimacy.secure_days days, (day, cell), oldest first (ODD 7.2, 7.8 tasking).
-  const std::vector<std::pair<std::int64_t, std::int32_t>>& kill_log() const { return kill_log_; }
+  const std::vector<std::pair<std::int64_t, std::int32_t>>& kill_log() const { return violence_->log(); }
   /// The last day with a killing in region r (long before day 0 if none).
-  std::int64_t region_last_kill(int r) const { return region_last_kill_[static_cast<std::size_t>(r)]; }
+  std::int64_t region_last_kill(int r) const { return violence_->region_last_kill(r); }
   /// Whether the installation at cell c is shut today after an attack (ODD 7.5).
   bool installation_down(std::int32_t c) const;
   /// The recorder handle of a series, the model's own or a mechanism's, by name (after declare()).
@@ -269,7 +270,6 @@ class PeaceModel : public Model {
   void refresh(std::size_t id);  ///< re-derives the cell code after a state change
   void kill(std::size_t victim, int perpetrator_kind);
   void jail(std::size_t id, std::size_t by);  ///< `by`: the unit that arrests (Events::arrests_by)
-  void record_killing(std::int32_t cell, int victim_group);
   std::int32_t random_empty_cell(Stream& s) const;
   std::int32_t empty_cell_near(std::int32_t centre, double radius, Stream& s) const;
   int region_of(std::int32_t c) const { return map_.region[static_cast<std::size_t>(c)]; }
@@ -316,7 +316,6 @@ class PeaceModel : public Model {
   std::vector<std::int32_t> occupant_;
   BitLayer peacekeepers_, constables_, actives_, empties_, members_[2], spoilers_[kFactions],
       armed_[kFactions], exposed_;
-  BitLayer kill_recent_, kill_today_, victim_today_[2], abuse_today_;
   VisionQuery query_{grid_};
   Agents agents_;
   Events events_;
@@ -326,14 +325,9 @@ class PeaceModel : public Model {
   std::int64_t initial_people_ = 0, births_total_ = 0, dead_people_ = 0;
   std::unique_ptr<Executor> exec_;
 
-  // Killings in the last K days by cell, for "secure" (ODD 7.2).
-  std::vector<std::int16_t> kill_count_;
-  std::vector<std::pair<std::int64_t, std::int32_t>> kill_log_;  ///< (day, cell), oldest first
-  std::vector<std::int32_t> today_cells_;                        ///< cells marked in the *_today_ layers
-
   // Regions.
   int regions_ = 1;
-  std::vector<std::int64_t> region_pop0_, region_last_kill_;
+  std::vector<std::int64_t> region_pop0_;
   std::vector<std::int32_t> region_centre_;
   std::vector<std::int32_t> border_cells_, installations_, towns_;
   std::vector<std::int64_t> installation_down_until_;
@@ -346,6 +340,9 @@ class PeaceModel : public Model {
   // Mechanisms as components (mechanism.hpp): one per registered type, and the hooks of each phase.
   std::vector<std::unique_ptr<Mechanism>> mechanisms_;
   std::array<std::vector<Mechanism*>, kPhases> hooks_;
+  /// The memory of violence (7.2, 7.3, 7.6, 7.8): written inline by kill() and the lethal response in the
+  /// agents' turns, read through the accessors above.
+  ViolenceMemory* violence_ = nullptr;
   /// The mission layer (7.8, 7.10): its phase read inline in the agents' turns, a contingent's losses
   /// counted by kill(), yesterday's census handed to it by end_day().
   MissionLayer* mission_ = nullptr;

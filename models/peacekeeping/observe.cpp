@@ -260,7 +260,7 @@ void PeaceModel::observe(Recorder& rec) {
   // Secure cells: no killing within the citizens' vision reach (a square window) for K days, by a
   // summed-area table over the cells with recent killings.
   double secure = 1.0;
-  if (kill_recent_.any()) {
+  if (violence_->recent().any()) {
     const int w = grid_.width(), h = grid_.height(), r = citizen_vision_.reach();
     std::vector<std::int32_t> sat(static_cast<std::size_t>(w + 1) * static_cast<std::size_t>(h + 1), 0);
     auto at = [&](int y, int x) -> std::int32_t& {
@@ -268,9 +268,10 @@ void PeaceModel::observe(Recorder& rec) {
     };
     for (int y = 0; y < h; ++y)
       for (int x = 0; x < w; ++x)
-        at(y + 1, x + 1) = at(y, x + 1) + at(y + 1, x) - at(y, x) +
-                           (kill_count_[static_cast<std::size_t>(y) * static_cast<std::size_t>(w) +
-                                        static_cast<std::size_t>(x)] > 0);
+        at(y + 1, x + 1) =
+            at(y, x + 1) + at(y + 1, x) - at(y, x) +
+            (violence_->recent_count(static_cast<std::size_t>(y) * static_cast<std::size_t>(w) +
+                                     static_cast<std::size_t>(x)) > 0);
     std::int64_t ok = 0;
     for (int y = 0; y < h; ++y)
       for (int x = 0; x < w; ++x) {

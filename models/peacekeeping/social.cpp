@@ -52,21 +52,8 @@ void PeaceModel::run_phase(Phase p) {
 void PeaceModel::start_day() {
   ++day_;
   events_ = Events{};
-  // Yesterday's marks leave the *_today layers; killings older than K days leave the "recent" layer.
-  for (const std::int32_t c : today_cells_) {
-    kill_today_.clear(c);
-    victim_today_[0].clear(c);
-    victim_today_[1].clear(c);
-    abuse_today_.clear(c);
-  }
-  today_cells_.clear();
-  std::size_t expired = 0;
-  while (expired < kill_log_.size() && kill_log_[expired].first <= day_ - cfg_.legitimacy.secure_days) {
-    const std::int32_t c = kill_log_[expired].second;
-    if (--kill_count_[static_cast<std::size_t>(c)] == 0) kill_recent_.clear(c);
-    ++expired;
-  }
-  kill_log_.erase(kill_log_.begin(), kill_log_.begin() + static_cast<std::ptrdiff_t>(expired));
+  // Yesterday's marks and the killings older than K days are cleared by the memory of violence, the first
+  // component to hook this phase (violence_memory.cpp).
   if (cfg_.spoilers.enabled)  // exposure ends
     for (std::size_t i = 0; i < agents_.size(); ++i)
       if (agents_.kind[i] == Kind::Spoiler && agents_.exposed_until[i] == day_ - 1) refresh(i);

@@ -1,8 +1,7 @@
 // The peacekeeping model's checkpoint state (Model::save_state, load_state). Random draws need none (streams
 // are pure functions of seed, purpose, id and day), but much else carries over from day to day and is saved:
-// the agents and cells with their bit layers; the day's marks (killings, victims, abuse) and the K-day
-// killing log behind "secure"; per-region last killing; installations' downtime; killings per
-// cell since the last map snapshot; population accounting. The map is saved too (map_from_state), so
+// the agents and cells with their bit layers; installations' downtime; killings per cell since the last map
+// snapshot; population accounting. The map is saved too (map_from_state), so
 // constructor-derived layout (region centres, border cells, installations, towns, road trees) is rebuilt from
 // the same map. Event counters are zeroed at the start of each day; they are saved anyway, so that a loaded
 // model is the saved one field for field. The mechanisms that are components save their own fields after
@@ -12,7 +11,10 @@
 // jails and arrest memory: justice.cpp; arms stocks: arms_supply.cpp; convoys under way, their escorts and
 // the convoy credit: aid_convoys.cpp; the constables' recruitment credit and the police's arrival, under
 // their old names mission.recruit_credit and mission.police_arrived: constabulary.cpp; per-region
-// legitimacy, under its old name region.legitimacy: legitimacy.cpp).
+// legitimacy, under its old name region.legitimacy: legitimacy.cpp; the day's marks of killings, victims
+// and abuse, the K-day killing log behind "secure" with its counts and layer, and per-region last killing,
+// under their old names cells.kill_count, layer.*, kill_log.*, today_cells and region.last_kill:
+// violence_memory.cpp).
 #include <stdexcept>
 #include <string>
 
@@ -145,37 +147,19 @@ void PeaceModel::save_state(StateWriter& w) const {
   const std::int64_t cells = grid_.cells();
   w.put("cells.code", code_);
   w.put("cells.occupant", occupant_);
-  w.put("cells.kill_count", kill_count_);
   w.put("cells.map_killings", map_killings_);
   put_layer(w, "layer.peacekeepers", peacekeepers_, cells);
   put_layer(w, "layer.constables", constables_, cells);
   put_layer(w, "layer.actives", actives_, cells);
   put_layer(w, "layer.empties", empties_, cells);
   put_layer(w, "layer.exposed", exposed_, cells);
-  put_layer(w, "layer.kill_recent", kill_recent_, cells);
-  put_layer(w, "layer.kill_today", kill_today_, cells);
-  put_layer(w, "layer.abuse_today", abuse_today_, cells);
-  for (int g = 0; g < 2; ++g) {
-    put_layer(w, "layer.members" + std::to_string(g), members_[g], cells);
-    put_layer(w, "layer.victim_today" + std::to_string(g), victim_today_[g], cells);
-  }
+  for (int g = 0; g < 2; ++g) put_layer(w, "layer.members" + std::to_string(g), members_[g], cells);
   for (int f = 0; f < kFactions; ++f) {
     put_layer(w, "layer.spoilers" + std::to_string(f), spoilers_[f], cells);
     put_layer(w, "layer.armed" + std::to_string(f), armed_[f], cells);
   }
 
-  std::vector<std::int64_t> log_day;
-  std::vector<std::int32_t> log_cell;
-  for (const auto& [d, c] : kill_log_) {
-    log_day.push_back(d);
-    log_cell.push_back(c);
-  }
-  w.put("kill_log.day", log_day);
-  w.put("kill_log.cell", log_cell);
-  w.put("today_cells", today_cells_);
-
   w.put("region.pop0", region_pop0_);
-  w.put("region.last_kill", region_last_kill_);
   w.put("installation_down_until", installation_down_until_);
 
   for (const auto& m : mechanisms_) m->save(w);  // each mechanism's own fields (mechanism.hpp)
@@ -239,7 +223,6 @@ void PeaceModel::load_state(const StateReader& r) {
   const auto regions = static_cast<std::size_t>(regions_);
   code_ = r.get<std::uint8_t>("cells.code", ucells);
   occupant_ = r.get<std::int32_t>("cells.occupant", ucells);
-  kill_count_ = r.get<std::int16_t>("cells.kill_count", ucells);
   map_killings_ = r.get<std::int32_t>("cells.map_killings", ucells);
   // Indices are checked before anything uses them, so a checkpoint written by another build cannot make the
   // model read out of bounds.
@@ -262,31 +245,13 @@ void PeaceModel::load_state(const StateReader& r) {
   get_layer(r, "layer.actives", actives_, cells);
   get_layer(r, "layer.empties", empties_, cells);
   get_layer(r, "layer.exposed", exposed_, cells);
-  get_layer(r, "layer.kill_recent", kill_recent_, cells);
-  get_layer(r, "layer.kill_today", kill_today_, cells);
-  get_layer(r, "layer.abuse_today", abuse_today_, cells);
-  for (int g = 0; g < 2; ++g) {
-    get_layer(r, "layer.members" + std::to_string(g), members_[g], cells);
-    get_layer(r, "layer.victim_today" + std::to_string(g), victim_today_[g], cells);
-  }
+  for (int g = 0; g < 2; ++g) get_layer(r, "layer.members" + std::to_string(g), members_[g], cells);
   for (int f = 0; f < kFactions; ++f) {
     get_layer(r, "layer.spoilers" + std::to_string(f), spoilers_[f], cells);
     get_layer(r, "layer.armed" + std::to_string(f), armed_[f], cells);
   }
 
-  const auto log_day = r.get<std::int64_t>("kill_log.day");
-  const auto log_cell = r.get<std::int32_t>("kill_log.cell", log_day.size());
-  kill_log_.clear();
-  for (std::size_t k = 0; k < log_day.size(); ++k) {
-    if (!in_cells(log_cell[k]) || log_cell[k] < 0) r.fail("the killing log has a cell out of range");
-    kill_log_.emplace_back(log_day[k], log_cell[k]);
-  }
-  today_cells_ = r.get<std::int32_t>("today_cells");
-  for (const std::int32_t c : today_cells_)
-    if (c < 0 || c >= cells) r.fail("today's marks have a cell out of range");
-
   region_pop0_ = r.get<std::int64_t>("region.pop0", regions);
-  region_last_kill_ = r.get<std::int64_t>("region.last_kill", regions);
   installation_down_until_ = r.get<std::int64_t>("installation_down_until", installations_.size());
   for (const auto& m : mechanisms_) m->load(r, *this);
   try {

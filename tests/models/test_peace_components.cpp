@@ -15,6 +15,7 @@
 #include "models/peacekeeping/mission_layer.hpp"
 #include "models/peacekeeping/model.hpp"
 #include "models/peacekeeping/returns.hpp"
+#include "models/peacekeeping/violence_memory.hpp"
 #include "models/registry.hpp"
 
 using namespace keepsim;
@@ -40,9 +41,11 @@ TEST_CASE("every registered mechanism's keys are in the schema and its series in
     Schema own;
     t->declare_params(own);
     // The citizens' legitimacy and hardship, and the return of the displaced, keep their keys in the model's
-    // schema (legitimacy.hpp, returns.hpp): those keys are interleaved with keys the model reads itself.
+    // schema (legitimacy.hpp, returns.hpp): those keys are interleaved with keys the model reads itself. The
+    // memory of violence reads one key of the model's, legitimacy.secure_days (violence_memory.hpp).
     const std::string name = t->name;
-    if (name != "legitimacy" && name != "returns") CHECK_FALSE(own.all().empty());
+    if (name != "legitimacy" && name != "returns" && name != "violence_memory")
+      CHECK_FALSE(own.all().empty());
     for (const ParamSpec& spec : own.all()) CHECK(full.find(spec.key) != nullptr);
   }
   std::set<std::string> outputs;
@@ -70,6 +73,7 @@ TEST_CASE("a mechanism's agent column grows with every agent the model adds", "[
   REQUIRE(model.mechanism<Control>() != nullptr);
   REQUIRE(model.mechanism<Legitimacy>() != nullptr);
   REQUIRE(model.mechanism<Returns>() != nullptr);
+  REQUIRE(model.mechanism<ViolenceMemory>() != nullptr);
   const Ddr* ddr = model.mechanism<Ddr>();
   REQUIRE(ddr != nullptr);
   REQUIRE(model.mechanism<Constabulary>() != nullptr);
@@ -192,4 +196,41 @@ TEST_CASE("justice's checks name the key that makes it impossible", "[peace][com
   CHECK(error_key("rules.jailed", std::string("keep_cell")) == "rules.jailed");
   CHECK(error_key("jail.max_term", std::numeric_limits<double>::infinity()) == "jail.max_term");
   CHECK(error_key("justice.memory", 10.0).empty());
+}
+
+TEST_CASE("the memory of violence keeps the K days' killings and the day's marks together",
+          "[peace][components]") {
+  // The default country under security keeping for 40 days: the "recent" layer is exactly the cells of the
+  // log, every entry of the log is younger than legitimacy.secure_days, and the day's killings are among the
+  // recent ones, as the model's accessors and the component see them. Tolerance: exact.
+  Params p(full_schema());
+  p.load_file(std::string(KEEPSIM_SOURCE_DIR) + "/configs/scenarios/default.toml");
+  p.load_file(std::string(KEEPSIM_SOURCE_DIR) + "/configs/doctrines/security_keeping.toml");
+  PeaceModel model(read_config(p), scenario_map(p), 1);
+  const ViolenceMemory* v = model.mechanism<ViolenceMemory>();
+  REQUIRE(v != nullptr);
+  const std::int64_t secure_days = model.config().legitimacy.secure_days;
+  std::int64_t logged = 0;
+  for (int day = 1; day <= 40; ++day) {
+    model.step();
+    const auto& log = model.kill_log();
+    CHECK(&log == &v->log());
+    logged += static_cast<std::int64_t>(log.size());
+    std::set<std::int32_t> cells;
+    for (const auto& [d, c] : log) {
+      CHECK(d > model.day() - secure_days);
+      CHECK(d <= model.day());
+      cells.insert(c);
+    }
+    std::int64_t recent = 0, today_outside = 0, counted = 0;
+    for (std::int64_t c = 0; c < model.grid().cells(); ++c) {
+      recent += model.recent_killings().test(c);
+      counted += v->recent_count(static_cast<std::size_t>(c));
+      today_outside += model.killed_today().test(c) && !model.recent_killings().test(c);
+    }
+    CHECK(recent == static_cast<std::int64_t>(cells.size()));
+    CHECK(counted == static_cast<std::int64_t>(log.size()));
+    CHECK(today_outside == 0);
+  }
+  CHECK(logged > 0);  // there were killings to remember
 }
