@@ -606,26 +606,29 @@ void PeaceModel::flee(std::size_t id, Stream& x) {
 }
 
 void PeaceModel::clone_into_neighbour(std::size_t id, Stream& s) {
-  // Model II reproduction, as epstein::EpsteinModel::spawn: the child has its parent's group and hardship.
   if (!s.bernoulli(cfg_.base.clone_probability)) return;
   const std::int64_t to =
       query_.choose(empties_, agents_.cell[id], neighbours_, [&s](std::uint32_t n) { return s.below(n); });
-  if (to < 0) return;
+  if (to >= 0) spawn_child(id, static_cast<std::int32_t>(to));
+}
+
+void PeaceModel::spawn_child(std::size_t parent, std::int32_t to) {
+  // Model II reproduction, as epstein::EpsteinModel::spawn: the child has its parent's group and hardship.
   Stream a(cfg_.base.seed, kInit, agents_.size(), static_cast<std::uint64_t>(day_));
   const auto r = static_cast<float>(a.uniform());
   const std::int32_t death =
       cfg_.base.max_age > 0
           ? 1 + static_cast<std::int32_t>(a.below(static_cast<std::uint32_t>(cfg_.base.max_age)))
           : 0;
-  const std::size_t child = agents_.add(Kind::Citizen, agents_.group[id]);
-  agents_.hardship[child] = agents_.hardship[id];
-  agents_.base_hardship[child] = agents_.base_hardship[id];
+  const std::size_t child = agents_.add(Kind::Citizen, agents_.group[parent]);
+  agents_.hardship[child] = agents_.hardship[parent];
+  agents_.base_hardship[child] = agents_.base_hardship[parent];
   agents_.risk[child] = r;
   agents_.death_age[child] = death;
-  agents_.legitimacy[child] = agents_.legitimacy[id];
-  agents_.legitimacy0[child] = agents_.legitimacy0[id];
-  agents_.home[child] = static_cast<std::int32_t>(to);
-  place(child, static_cast<std::int32_t>(to));
+  agents_.legitimacy[child] = agents_.legitimacy[parent];
+  agents_.legitimacy0[child] = agents_.legitimacy0[parent];
+  agents_.home[child] = to;
+  place(child, to);
   ++events_.births;
   ++births_total_;
 }

@@ -57,7 +57,14 @@ MemoryEstimate estimate_memory(const Config& c, int threads) {
   m.state += per_agent * grown(agents);
   m.state += 8 * grown(static_cast<double>(b.steps));  // killings day by day (mission_layer.hpp)
   for (const auto& mech : c.mechanisms) mech->memory(cells, grown(agents), m.state, m.transient);
-  m.transient += 4 * agents;             // the day's activation order
+  if (b.schedule == epstein::Schedule::Sync) {
+    // The sync day (act_sync.cpp): a plan per agent and a claim per cell, kept; the movers and their chosen
+    // cells, for the day.
+    m.state += static_cast<double>(sizeof(SyncPlan)) * agents + 8 * cells;
+    m.transient += (4 + 4) * agents;
+  } else {
+    m.transient += 4 * agents;  // the day's activation order
+  }
   m.transient += 4 * grown(agents) / 2;  // an agent array being moved to a buffer twice its size
 
   const double rows = grown(static_cast<double>(b.steps) + 1);

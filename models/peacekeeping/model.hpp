@@ -131,7 +131,18 @@ enum Purpose : std::uint32_t {  // the Epstein purposes first, in the same numbe
   kForcedReturn,
   kEngage,
   kRefuge,
-  kProtect
+  kProtect,
+  kRaid  ///< a bandit's raid on a convoy in the sync day (act_sync.cpp; the async day draws it from
+         ///< kSpoilerAct)
+};
+
+/// One agent's decision in the sync day (act_sync.cpp, ODD 3): taken from the state at the start of its
+/// phase, carried out in id order after every decision of the phase is in.
+struct SyncPlan {
+  std::int32_t target = -1;  ///< the agent attacked, killed or arrested (an id), or -1
+  std::int32_t aux = -1;     ///< a cell to move away from (hiding, withdrawing) or an installation's index
+  std::uint8_t act = 0;      ///< what is done to `target` (act_sync.cpp Act)
+  std::uint8_t flags = 0;    ///< act_sync.cpp Flag
 };
 
 /// Every output variable of a peacekeeping run with its meaning, unit and dimensions (describe --outputs).
@@ -286,6 +297,21 @@ class PeaceModel : public Model {
   bool arrest_in_vision(std::size_t id, const Vision& v, Stream& s, bool lethal);
   void flee(std::size_t id, Stream& s);
   bool engage_spoiler(std::size_t id, const Vision& v, Stream& s);  // ODD 7.14
+  void spawn_child(std::size_t parent, std::int32_t c);             // Model II birth onto cell c
+
+  // act_sync.cpp: the sync day (ODD 3, rules.schedule = "sync"): decisions in parallel from the state at the
+  // start of each phase, their consequences in id order.
+  void act_all_sync();
+  void decide_citizen(std::size_t id, SyncPlan& p) const;
+  void decide_spoiler(std::size_t id, SyncPlan& p) const;
+  void decide_security(std::size_t id, SyncPlan& p) const;
+  std::int32_t decide_move(std::size_t id, const SyncPlan& p) const;
+  std::int32_t flight_cell(std::size_t id) const;
+  std::int32_t cell_toward(std::int32_t here, std::int32_t target, const Vision& v, bool away) const;
+  /// Every agent in `movers` with a cell from choose(id) (-1: none) that is empty now; where several pick
+  /// one cell, the smallest (hash of seed, id, day; id) takes it, and act(id, cell) runs in id order.
+  template <class Choose, class Act>
+  void resolve_claims(const std::vector<std::uint32_t>& movers, Choose&& choose, Act&& act);
   double support_around(std::int32_t centre, const Vision& v, int group) const;
   double incumbent_share(std::int32_t c) const {  // ODD 7.15, from the control mechanism
     return control_ ? control_->incumbent_share(c) : 1.0;
@@ -324,6 +350,9 @@ class PeaceModel : public Model {
   std::int64_t cops_on_grid_ = 0, initial_cops_ = 0;  ///< Epstein cops (no contingent)
   std::int64_t initial_people_ = 0, births_total_ = 0, dead_people_ = 0;
   std::unique_ptr<Executor> exec_;
+  // The sync day's scratch (act_sync.cpp): one plan per agent, one claim per cell (kept empty between uses).
+  std::vector<SyncPlan> plan_;
+  std::vector<std::uint64_t> claim_;
 
   // Regions.
   int regions_ = 1;

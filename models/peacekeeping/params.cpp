@@ -370,9 +370,6 @@ Config read_config(const Params& p) {
     throw error_at(
         p, "legitimacy.schedule",
         "with legitimacy.local = true legitimacy moves by its own rule; the schedule must be constant");
-  if (c.base.schedule != epstein::Schedule::Async)
-    throw error_at(p, "rules.schedule",
-                   "the peacekeeping model runs the async schedule only; expected \"async\"");
   if (c.base.topology == Topology::Torus) {
     // Citizens and cops are checked by epstein::read_config; the same rule for every other kind that sees.
     const int shortest = std::min(c.base.width, c.base.height);

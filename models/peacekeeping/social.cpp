@@ -33,8 +33,12 @@ void PeaceModel::run_phase(Phase p) {
       break;
     case Phase::BeforeAgents:
       break;
-    case Phase::Agents:
-      act_all();
+    case Phase::Agents:  // ODD 3: random sequential turns (async), or decide-then-resolve (sync,
+                         // act_sync.cpp)
+      if (cfg_.base.schedule == epstein::Schedule::Sync)
+        act_all_sync();
+      else
+        act_all();
       break;
     case Phase::Justice:
       justice_day();

@@ -98,6 +98,10 @@ TEST_CASE("memory estimate: peacekeeping scenarios, within 25% of the heap used"
   check_estimate(
       {"scenarios/default.toml", "scenarios/large_separated.toml", "doctrines/security_keeping.toml"},
       {"run.steps=20", "world.width=250", "world.height=250"});
+  // The sync day's plans and claims (act_sync.cpp).
+  check_estimate(
+      {"scenarios/default.toml", "scenarios/large_separated.toml", "doctrines/security_keeping.toml"},
+      {"run.steps=20", "world.width=250", "world.height=250", "rules.schedule=sync"});
   check_estimate({"scenarios/default.toml", "scenarios/small_mixed.toml", "doctrines/security_keeping.toml"},
                  {"run.steps=200"});
 }

@@ -1,7 +1,7 @@
 // ODD 4 (Epstein is an exact special case): with every extension switched off, the peacekeeping engine runs
-// Epstein's models exactly. Each published Epstein config is run through both engines with the same seed and
-// every series they share must be identical, period by period (not merely close: the same draws in the same
-// order).
+// Epstein's models exactly, under both schedules. Each published Epstein config is run through both engines
+// with the same seed and every series they share must be identical, period by period (not merely close: the
+// same draws in the same order).
 #include <catch2/catch.hpp>
 #include <string>
 
@@ -13,12 +13,14 @@ using namespace keepsim;
 
 namespace {
 
-Recorder run(const std::string& config, const std::string& model, std::int64_t steps) {
+Recorder run(const std::string& config, const std::string& model, std::int64_t steps,
+             const std::string& schedule = "async", int threads = 2) {
   Params p(full_schema());
   p.load_file(std::string(KEEPSIM_SOURCE_DIR) + "/configs/epstein/" + config);
   p.set("model", std::string(model), "test");
   p.set("run.steps", steps, "test");
-  auto m = make_model(p, 2);
+  p.set("rules.schedule", schedule, "test");
+  auto m = make_model(p, threads);
   Recorder rec;
   m->declare(rec);
   rec.begin_step(m->period());
@@ -47,10 +49,14 @@ TEST_CASE("peacekeeping engine with every extension off repeats the Epstein runs
   const std::string config =
       GENERATE(as<std::string>{}, "run1.toml", "run2.toml", "run4.toml", "run5.toml", "run7.toml",
                "run8.toml", "safe_haven.toml", "withdrawal.toml", "mesa_default.toml");
-  CAPTURE(config);
+  // The sync schedule (ODD 3; the peacekeeping engine's act_sync.cpp against Epstein's sync.cpp), the
+  // peacekeeping side on 1 and 3 threads.
+  const std::string schedule = GENERATE(as<std::string>{}, "async", "sync");
+  const int threads = schedule == "sync" ? GENERATE(1, 3) : 2;
+  CAPTURE(config, schedule, threads);
   const std::int64_t steps = 200;
-  const Recorder e = run(config, "epstein", steps);
-  const Recorder p = run(config, "peacekeeping", steps);
+  const Recorder e = run(config, "epstein", steps, schedule);
+  const Recorder p = run(config, "peacekeeping", steps, schedule, threads);
   for (const char* name : {"quiet", "active", "jailed", "cops", "alive", "killed", "arrests", "releases",
                            "births", "deaths_of_age"}) {
     CAPTURE(name);

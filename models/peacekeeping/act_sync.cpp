@@ -1,0 +1,644 @@
+// The agents' turns under the sync schedule (ODD 3, `rules.schedule = "sync"`): decide-then-resolve, as
+// Epstein's sync period (models/epstein/sync.cpp), extended to every kind of agent of the peacekeeping day.
+// Each phase's decisions are taken in parallel from the state at the start of the phase and written to the
+// deciding agent's own plan; their consequences are then carried out in id order. Where several agents want
+// one cell, the smallest priority (a hash of seed, agent and day, the id as tie-break) takes it. Nothing a
+// thread does depends on what another thread has done, so a run is the same on any number of threads.
+// With every extension off the draws, their purposes and their order are those of Epstein's sync period, so
+// the two engines give the same runs (tests/models/test_peace_equivalence.cpp).
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <limits>
+
+#include "keepsim/core/parallel.hpp"
+#include "models/epstein/rules.hpp"
+#include "models/peacekeeping/model.hpp"
+
+namespace keepsim::peace {
+namespace {
+
+constexpr std::uint64_t kNoClaim = std::numeric_limits<std::uint64_t>::max();
+
+/// What an agent does to its plan's target.
+enum Act : std::uint8_t {
+  kNothing,
+  kCitizenKill,     // Model II: an active citizen kills one of the other group
+  kRivalKill,       // ODD 7.14: a fighter kills a rival armed group's fighter
+  kSelectiveKill,   // ODD 7.15: the most cooperative civilian in sight
+  kIndiscriminate,  // ODD 7.15: a random civilian of the other group
+  kMilitiaKill,     // ODD 7.5: a militia's fighter kills a civilian of the other group
+  kRaidConvoy,      // ODD 7.7: a bandit raids a convoy in sight
+  kAmbush,          // ODD 7.5: a fighter attacks a security unit, and kills it with flag kLethal
+  kInstallation,    // ODD 7.5: an installation (index in aux) attacked, shut with flag kLethal
+  kJailIt,          // rule C, ODD 7.5, 7.8, 7.9
+  kLethalForce,     // ODD 7.8 lethal riot response: the target is killed, witnesses see abuse
+  kEngageKill,      // ODD 7.14: a located fighter killed
+  kEngageCapture,   // ODD 7.14: a located fighter captured
+};
+
+/// Flags of a plan.
+enum Flag : std::uint8_t {
+  kDecided = 1,        // the agent took part in the phase (on the grid and free at its start)
+  kActive = 2,         // rule A: active today
+  kJoin = 4,           // joins its group's militia (ODD 7.5 recruit; 7.17 arming, with kForProtection)
+  kForProtection = 8,  // ODD 7.17
+  kFleeing = 16,       // ODD 7.6: flees today (moves by flight_cell)
+  kAbroad = 32,        // ODD 7.16: leaves the country
+  kLethal = 64,        // the ambush kills; the installation is shut
+  kStay = 128,         // a security unit that holds its ground today (riot response), or a hiding spoiler
+};
+
+double ratio(epstein::Ratio rule, double cops, int actives) {
+  const double q = cops / static_cast<double>(actives);
+  switch (rule) {
+    case epstein::Ratio::Floor:
+      return std::floor(q);
+    case epstein::Ratio::Round:
+      return std::nearbyint(q);
+    case epstein::Ratio::Literal:
+      break;
+  }
+  return q;
+}
+
+void claim_min(std::uint64_t& slot, std::uint64_t priority) {
+  std::atomic_ref<std::uint64_t> ref(slot);
+  std::uint64_t seen = ref.load(std::memory_order_relaxed);
+  while (priority < seen && !ref.compare_exchange_weak(seen, priority, std::memory_order_relaxed)) {
+  }
+}
+
+}  // namespace
+
+void PeaceModel::act_all_sync() {
+  const std::size_t n = agents_.size();
+  plan_.assign(n, SyncPlan{});
+  if (claim_.size() != static_cast<std::size_t>(grid_.cells())) claim_.assign(grid_.cells(), kNoClaim);
+  const auto on_grid = [this](std::size_t i) {
+    return agents_.cell[i] >= 0 && agents_.status[i] != Status::Jailed && agents_.status[i] != Status::Dead;
+  };
+  // Decisions run over agents in parallel ranges; each writes its own plan only.
+  const auto decide_all = [&](auto&& who, auto&& decide) {
+    exec_->for_ranges(n, 4096, [&](std::size_t i0, std::size_t i1) {
+      for (std::size_t i = i0; i < i1; ++i)
+        if (on_grid(i) && who(i)) {
+          plan_[i].flags = kDecided;
+          decide(i, plan_[i]);
+        }
+    });
+  };
+  const auto is_security = [this](std::size_t i) {
+    return agents_.kind[i] == Kind::Peacekeeper || agents_.kind[i] == Kind::Constable;
+  };
+
+  // 1. Citizens and spoilers decide from the state at the start of the day.
+  decide_all([&](std::size_t i) { return !is_security(i); },
+             [&](std::size_t i, SyncPlan& p) {
+               if (agents_.kind[i] == Kind::Citizen)
+                 decide_citizen(i, p);
+               else
+                 decide_spoiler(i, p);
+             });
+
+  // 2. Statuses change together; those who leave the country go; recruits join; then the attacks land, in
+  // id order of the attackers, each victim once (an attacker killed earlier in the pass still attacks: the
+  // decisions were simultaneous).
+  for (std::size_t i = 0; i < n; ++i) {
+    SyncPlan& p = plan_[i];
+    if (!(p.flags & kDecided) || agents_.kind[i] != Kind::Citizen || (p.flags & kAbroad)) continue;
+    agents_.status[i] = (p.flags & kActive) ? Status::Active : Status::Quiet;
+    refresh(i);
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (plan_[i].flags & kAbroad) {
+      vacate(i);
+      refugees_->leave(i);
+    }
+  for (std::size_t i = 0; i < n; ++i) {
+    const SyncPlan& p = plan_[i];
+    if (!(p.flags & kJoin)) continue;
+    join_militia(i, agents_.group[i]);
+    if (p.flags & kForProtection)
+      security_dilemma_->armed();
+    else
+      ++events_.recruits;
+    refresh(i);
+  }
+  const auto alive_as = [this](std::int32_t v, Kind k) {
+    if (v < 0) return false;
+    const auto j = static_cast<std::size_t>(v);
+    return agents_.cell[j] >= 0 && agents_.status[j] != Status::Dead && agents_.status[j] != Status::Jailed &&
+           (agents_.kind[j] == k ||
+            (k == Kind::Peacekeeper && agents_.kind[j] == Kind::Constable));  // any security unit
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    const SyncPlan& p = plan_[i];
+    if (!(p.flags & kDecided) || p.act == kNothing) continue;
+    const auto v = static_cast<std::size_t>(std::max(p.target, 0));
+    const int by = static_cast<int>(agents_.kind[i] == Kind::Citizen ? Kind::Citizen : Kind::Spoiler);
+    // A killing lands only if its victim is still there as what it was; an attacker whose victim is gone
+    // (killed by another this day, fled abroad, turned fighter) has not attacked and is not exposed.
+    bool attacked = true;
+    switch (p.act) {
+      case kCitizenKill:
+      case kMilitiaKill:
+        if ((attacked = alive_as(p.target, Kind::Citizen))) kill(v, by);
+        break;
+      case kSelectiveKill:
+      case kIndiscriminate:
+        if (!(attacked = alive_as(p.target, Kind::Citizen))) break;
+        ++(p.act == kSelectiveKill ? events_.selective : events_.indiscriminate);
+        if (control_) control_->count_killing(agents_.cell[v]);
+        kill(v, by);
+        break;
+      case kRivalKill:
+        if (!(attacked = alive_as(p.target, Kind::Spoiler))) break;
+        ++events_.rival_killings;
+        kill(v, by);
+        break;
+      case kRaidConvoy:
+        if (agents_.cell[i] >= 0) {
+          Stream x(cfg_.base.seed, kRaid, i, static_cast<std::uint64_t>(day_));
+          raid_convoy_near(i, x);
+        }
+        break;
+      case kAmbush:
+        if ((p.flags & kLethal) && alive_as(p.target, Kind::Peacekeeper)) kill(v, by);
+        break;
+      case kInstallation:
+        if (p.flags & kLethal) {
+          installation_down_until_[static_cast<std::size_t>(p.aux)] =
+              day_ + cfg_.spoilers.installation_downtime;
+          ++events_.installation_attacks;
+        }
+        break;
+      default:
+        break;
+    }
+    if (attacked && agents_.kind[i] == Kind::Spoiler) {  // the attacker is exposed (ODD 7.5)
+      agents_.exposed_until[i] = static_cast<std::int32_t>(day_ + cfg_.spoilers.exposed_days);
+      refresh(i);
+    }
+  }
+
+  // 3. Security units decide from the state after the attacks (Epstein's cops arrest after the statuses
+  // change), and 4. their arrests, engagements and lethal force land in id order, each target once.
+  decide_all(is_security, [&](std::size_t i, SyncPlan& p) { decide_security(i, p); });
+  for (std::size_t i = 0; i < n; ++i) {
+    const SyncPlan& p = plan_[i];
+    if (!(p.flags & kDecided) || !is_security(i)) continue;
+    if ((p.flags & kStay) && p.aux >= 0) ++events_.withdrawals;  // ODD 7.8 riot response: withdraw
+    if (p.target < 0) continue;
+    const auto v = static_cast<std::size_t>(p.target);
+    if (agents_.cell[v] < 0 || agents_.status[v] == Status::Dead || agents_.status[v] == Status::Jailed)
+      continue;
+    switch (p.act) {
+      case kJailIt:
+        jail(v, i);
+        break;
+      case kLethalForce:
+        violence_->mark_abuse(agents_.cell[i] >= 0 ? agents_.cell[i] : agents_.cell[v]);
+        ++events_.lethal_uses;
+        kill(v, static_cast<int>(agents_.kind[i]));
+        break;
+      case kEngageKill:
+        kill(v, static_cast<int>(agents_.kind[i]));
+        break;
+      case kEngageCapture:
+        ++events_.spoilers_captured;
+        jail(v, i);
+        break;
+      default:
+        break;
+    }
+  }
+
+  // 5. Everyone still on the grid picks where to move from the state after the arrests; conflicts go to the
+  // smallest priority, the others stay.
+  std::vector<std::uint32_t> movers;
+  movers.reserve(n);
+  for (std::size_t i = 0; i < n; ++i)
+    if ((plan_[i].flags & kDecided) && on_grid(i)) movers.push_back(static_cast<std::uint32_t>(i));
+  resolve_claims(
+      movers, [&](std::size_t i) { return decide_move(i, plan_[i]); },
+      [&](std::size_t i, std::int32_t c) {
+        vacate(i);
+        place(i, c);
+      });
+
+  // 6. Births (Model II) onto empty neighbouring cells, likewise.
+  if (cfg_.base.clone_probability <= 0) return;
+  movers.clear();
+  for (std::size_t i = 0; i < n; ++i)
+    if (agents_.kind[i] == Kind::Citizen && on_grid(i) && (plan_[i].flags & kDecided))
+      movers.push_back(static_cast<std::uint32_t>(i));
+  resolve_claims(
+      movers,
+      [&](std::size_t i) -> std::int32_t {
+        Stream s(cfg_.base.seed, kClone, i, static_cast<std::uint64_t>(day_));
+        if (!s.bernoulli(cfg_.base.clone_probability)) return -1;
+        return static_cast<std::int32_t>(query_.choose(empties_, agents_.cell[i], neighbours_,
+                                                       [&s](std::uint32_t m) { return s.below(m); }));
+      },
+      [&](std::size_t i, std::int32_t c) { spawn_child(i, c); });
+}
+
+template <class Choose, class Act>
+void PeaceModel::resolve_claims(const std::vector<std::uint32_t>& movers, Choose&& choose, Act&& act) {
+  // The choices are made in parallel into `want`; claims go to each cell's smallest priority by an atomic
+  // minimum, which no thread order changes; the winners then act in id order and the claims are cleared.
+  std::vector<std::int32_t> want(movers.size(), -1);
+  const auto t = static_cast<std::uint64_t>(day_);
+  const auto priority = [&](std::size_t i) {
+    return (std::uint64_t{hash32(cfg_.base.seed, kPriority, i, t)} << 32) | i;
+  };
+  exec_->for_ranges(movers.size(), 4096, [&](std::size_t k0, std::size_t k1) {
+    for (std::size_t k = k0; k < k1; ++k) {
+      const std::int32_t c = choose(movers[k]);
+      want[k] = c;
+      if (c >= 0) claim_min(claim_[static_cast<std::size_t>(c)], priority(movers[k]));
+    }
+  });
+  for (std::size_t k = 0; k < movers.size(); ++k) {
+    const std::int32_t c = want[k];
+    if (c >= 0 && claim_[static_cast<std::size_t>(c)] == priority(movers[k])) act(movers[k], c);
+  }
+  for (const std::int32_t c : want)
+    if (c >= 0) claim_[static_cast<std::size_t>(c)] = kNoClaim;
+}
+
+void PeaceModel::decide_citizen(std::size_t id, SyncPlan& p) const {
+  // As act_citizen (act.cpp), from the state at the start of the day; the move comes later (decide_move).
+  const epstein::Config& b = cfg_.base;
+  const auto day = static_cast<std::uint64_t>(day_);
+  if (cfg_.displacement.enabled && agents_.last_victim[id] >= 0 &&
+      day_ - agents_.last_victim[id] < cfg_.displacement.memory_days) {
+    Stream x(b.seed, kFlee, id, day);
+    if (x.bernoulli(cfg_.displacement.flee_probability * agents_.risk[id])) {
+      p.flags |= kFleeing;
+      if (refugees_ && refugees_->probability > 0 && !border_cells_.empty()) {
+        Stream r(b.seed, kRefuge, id, day);
+        if (r.bernoulli(refugees_->probability)) {
+          p.flags |= kAbroad;
+          return;
+        }
+      }
+    }
+  }
+  const std::int32_t here = agents_.cell[id];
+  const auto [pk, seen_active] = query_.count2(peacekeepers_, actives_, here, citizen_vision_);
+  double cops = pk;
+  if (constable_cells_ > 0)
+    query_.for_each(constables_, here, citizen_vision_, [&](std::int64_t at) {
+      cops += agents_.skill[static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)])];
+    });
+  double q = 1.0 - std::exp(-b.arrest_constant * ratio(b.ratio, cops, 1 + seen_active));
+  if (justice_->enabled) q *= justice_->deterrence(static_cast<std::size_t>(region_of(here)));
+  const double grievance = agents_.hardship[id] * (1.0 - legitimacy_of(id));
+  bool active =
+      epstein::goes_active(agents_.hardship[id], legitimacy_of(id), agents_.risk[id], q, b.threshold);
+  if (active && b.violence == epstein::Violence::InterGroup) {
+    Stream s(b.seed, kKill, id, day);
+    const std::int64_t c = query_.choose(members_[1 - agents_.group[id]], here, citizen_vision_,
+                                         [&s](std::uint32_t m) { return s.below(m); });
+    active = c >= 0;
+    if (active) {
+      p.act = kCitizenKill;
+      p.target = occupant_[static_cast<std::size_t>(c)];
+    }
+  }
+  if (active) p.flags |= kActive;
+  if (!cfg_.spoilers.enabled) return;
+  // ODD 7.5 and 7.14 recruitment, then 7.17 arming for protection, as in act_citizen; the militia's stock of
+  // arms is the one at the start of the day.
+  const int g = agents_.group[id];
+  const bool political = cfg_.spoilers.political;
+  const double availability = arms_[g] / (arms_[g] + cfg_.spoilers.arms_half_saturation);
+  if ((active || political) && grievance > cfg_.spoilers.recruit_grievance &&
+      query_.count(spoilers_[g], here, citizen_vision_) > 0) {
+    Stream x(b.seed, kRecruitSpoiler, id, day);
+    const double support = political ? 1.0 - cooperation(id) : 1.0;
+    if (x.bernoulli(cfg_.spoilers.recruit_probability * availability * support)) {
+      p.flags |= kJoin;
+      return;
+    }
+  }
+  if (security_dilemma_ && security_dilemma_->protection_probability > 0 && b.groups == 2) {
+    const int threat = query_.count(armed_[1 - g], here, citizen_vision_);
+    if (threat == 0) return;
+    const double protection =
+        security_seen(here, citizen_vision_) + query_.count(armed_[g], here, citizen_vision_);
+    if (protection >= threat) return;
+    Stream x(b.seed, kProtect, id, day);
+    const double exposed = 1.0 - protection / static_cast<double>(threat);
+    if (x.bernoulli(security_dilemma_->protection_probability * availability * exposed))
+      p.flags |= kJoin | kForProtection;
+  }
+}
+
+void PeaceModel::decide_spoiler(std::size_t id, SyncPlan& p) const {
+  // As act_spoiler (act.cpp): outgunned spoilers hide (move away from the nearest security unit,
+  // decide_move); the others may attack by their faction's priorities, then move at random.
+  const SpoilerParams& sp = cfg_.spoilers;
+  const int f = agents_.faction[id];
+  const std::int32_t here = agents_.cell[id];
+  Stream x(cfg_.base.seed, kSpoilerAct, id, static_cast<std::uint64_t>(day_));
+  const double security = security_seen(here, spoiler_vision_);
+  const int comrades = query_.count(armed_[f], here, spoiler_vision_) + agents_.armed[id];
+  if (security > 0 && security > sp.outgun_ratio * comrades) {
+    std::int64_t nearest = -1;
+    double best = 1e300;
+    auto consider = [&](std::int64_t at) {
+      const int dx = std::abs(grid_.x(at) - grid_.x(here)), dy = std::abs(grid_.y(at) - grid_.y(here));
+      const double d = dx * dx + dy * dy;
+      if (d < best) best = d, nearest = at;
+    };
+    query_.for_each(peacekeepers_, here, spoiler_vision_, consider);
+    query_.for_each(constables_, here, spoiler_vision_, consider);
+    p.flags |= kStay;
+    p.aux = static_cast<std::int32_t>(nearest);
+    return;
+  }
+  double p_attack = sp.attack_probability;
+  if (sp.political) {
+    p_attack *= support_around(here, spoiler_vision_, f == kBandits ? -1 : f);
+    if (mission_present() && cfg_.mission.exit == ExitRule::Date) p_attack *= 1.0 - sp.wait_out;
+  }
+  if (!agents_.armed[id] || !x.bernoulli(p_attack)) return;
+  auto draw = [&x](std::uint32_t m) { return x.below(m); };
+  auto at_cell = [this](std::int64_t c) { return occupant_[static_cast<std::size_t>(c)]; };
+  if (sp.political && sp.rival_attack_share > 0 && x.bernoulli(sp.rival_attack_share)) {
+    int n_rivals = 0;
+    for (int r = 0; r < kFactions; ++r)
+      if (r != f) n_rivals += query_.count(armed_[r], here, spoiler_vision_);
+    if (n_rivals > 0) {
+      auto k = static_cast<int>(x.below(static_cast<std::uint32_t>(n_rivals)));
+      for (int r = 0; r < kFactions; ++r) {
+        if (r == f) continue;
+        const int nr = query_.count(armed_[r], here, spoiler_vision_);
+        if (k < nr) {
+          p.act = kRivalKill;
+          p.target = at_cell(query_.choose(armed_[r], here, spoiler_vision_,
+                                           [k](std::uint32_t) { return static_cast<std::uint32_t>(k); }));
+          return;
+        }
+        k -= nr;
+      }
+    }
+  }
+  if (f != kBandits && sp.political) {
+    if (x.bernoulli(1.0 - incumbent_share(here))) {
+      std::int64_t best = -1;
+      double best_coop = 0.5;
+      for (int gg = 0; gg < 2; ++gg)
+        query_.for_each(members_[gg], here, spoiler_vision_, [&](std::int64_t at) {
+          const double c = cooperation(static_cast<std::size_t>(at_cell(at)));
+          if (c > best_coop) best_coop = c, best = at;
+        });
+      if (best >= 0) {
+        p.act = kSelectiveKill;
+        p.target = at_cell(best);
+        return;
+      }
+    } else if (const std::int64_t c = query_.choose(members_[1 - f], here, spoiler_vision_, draw); c >= 0) {
+      p.act = kIndiscriminate;
+      p.target = at_cell(c);
+      return;
+    }
+  } else if (f != kBandits) {
+    if (const std::int64_t c = query_.choose(members_[1 - f], here, spoiler_vision_, draw); c >= 0) {
+      p.act = kMilitiaKill;
+      p.target = at_cell(c);
+      return;
+    }
+  } else {
+    const BitLayer& convoys = aid_->layer();
+    if (convoys.any() && query_.count(convoys, here, spoiler_vision_) + convoys.test(here) > 0) {
+      p.act = kRaidConvoy;
+      return;
+    }
+  }
+  const int npk = query_.count(peacekeepers_, here, spoiler_vision_);
+  const int nco = query_.count(constables_, here, spoiler_vision_);
+  if (npk + nco > 0) {  // ambush a security unit
+    const auto k = x.below(static_cast<std::uint32_t>(npk + nco));
+    const std::int64_t c =
+        k < static_cast<std::uint32_t>(npk)
+            ? query_.choose(peacekeepers_, here, spoiler_vision_, [k](std::uint32_t) { return k; })
+            : query_.choose(constables_, here, spoiler_vision_,
+                            [k, npk](std::uint32_t) { return k - static_cast<std::uint32_t>(npk); });
+    p.act = kAmbush;
+    p.target = c >= 0 ? at_cell(c) : -1;
+    if (c >= 0 && x.bernoulli(sp.kill_security_probability)) p.flags |= kLethal;
+    return;
+  }
+  const double reach = sp.vision * sp.vision;  // an installation in vision, when no one guards it
+  for (std::size_t k = 0; k < installations_.size(); ++k) {
+    const std::int32_t at = installations_[k];
+    const int dx = std::abs(grid_.x(at) - grid_.x(here)), dy = std::abs(grid_.y(at) - grid_.y(here));
+    const bool torus = grid_.topology() == Topology::Torus;
+    const int wx = torus ? std::min(dx, grid_.width() - dx) : dx;
+    const int wy = torus ? std::min(dy, grid_.height() - dy) : dy;
+    if (wx * wx + wy * wy > reach || installation_down_until_[k] >= day_) continue;
+    p.act = kInstallation;
+    p.aux = static_cast<std::int32_t>(k);
+    if (security_seen(at, near_) == 0 && x.bernoulli(sp.installation_attack_probability)) p.flags |= kLethal;
+    return;
+  }
+}
+
+void PeaceModel::decide_security(std::size_t id, SyncPlan& p) const {
+  // As act_security and arrest_in_vision (act.cpp): the riot response, or an engagement (ODD 7.14), or an
+  // arrest. Epstein's cops draw their suspect from the stream of Epstein's sync arrests. The move by task
+  // comes later (decide_move).
+  const auto day = static_cast<std::uint64_t>(day_);
+  const std::int32_t here = agents_.cell[id];
+  const bool cop = is_epstein_cop(agents_, id);
+  const bool constable = agents_.kind[id] == Kind::Constable;
+  const Vision& v = cop ? cop_vision_ : constable ? constable_vision_ : mission_vision_;
+  bool lethal = false;
+  if (!cop) {
+    const int seen_active = query_.count(actives_, here, v);
+    const double own = constable ? agents_.skill[id] : 1.0;
+    if (seen_active > 0 && seen_active > cfg_.mission.riot_ratio * (security_seen(here, v) + own)) {
+      p.flags |= kStay;
+      switch (cfg_.mission.riot_response) {
+        case RiotResponse::Withdraw: {
+          Stream s(cfg_.base.seed, kDecide, id, day);
+          p.aux = static_cast<std::int32_t>(
+              query_.choose(actives_, here, v, [&s](std::uint32_t m) { return s.below(m); }));
+          return;
+        }
+        case RiotResponse::HoldNonlethal:
+          break;
+        case RiotResponse::Lethal:
+          lethal = true;
+          break;
+      }
+    } else if (cfg_.spoilers.political) {
+      // ODD 7.14 engagement: found through what the civilians in sight tell the unit.
+      int n_armed = 0;
+      for (int f = 0; f < kFactions; ++f) n_armed += query_.count(armed_[f], here, v);
+      if (n_armed > 0) {
+        Stream x(cfg_.base.seed, kEngage, id, day);
+        const bool mission_unit = agents_.kind[id] == Kind::Peacekeeper && mission_legitimacy_ &&
+                                  mission_legitimacy_->separate && mission_present();
+        double coop = 0;
+        int seen = 0;
+        for (int g = 0; g < 2; ++g)
+          query_.for_each(members_[g], here, v, [&](std::int64_t at) {
+            const auto j = static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)]);
+            coop += mission_unit ? static_cast<double>(mission_legitimacy_->value[j]) : cooperation(j);
+            ++seen;
+          });
+        const bool waiting = mission_present() && cfg_.mission.exit == ExitRule::Date;
+        const double info = incumbent_share(here) * (seen > 0 ? coop / seen : 0.0) *
+                            (waiting ? 1.0 - cfg_.spoilers.wait_out : 1.0);
+        if (x.bernoulli(info * cfg_.spoilers.engage_probability)) {
+          auto k = static_cast<int>(x.below(static_cast<std::uint32_t>(n_armed)));
+          std::int64_t c = -1;
+          for (int f = 0; f < kFactions && c < 0; ++f) {
+            const int nf = query_.count(armed_[f], here, v);
+            if (k < nf)
+              c = query_.choose(armed_[f], here, v,
+                                [k](std::uint32_t) { return static_cast<std::uint32_t>(k); });
+            k -= nf;
+          }
+          if (c >= 0) {
+            p.target = occupant_[static_cast<std::size_t>(c)];
+            p.act = x.bernoulli(cfg_.spoilers.engage_kill_share) ? kEngageKill : kEngageCapture;
+            return;
+          }
+        }
+      }
+    }
+  }
+  // Rule C: a random active citizen or exposed spoiler in vision.
+  Stream s(cfg_.base.seed, kArrest, id, day);
+  const int n_exposed = cfg_.spoilers.enabled ? query_.count(exposed_, here, v) : 0;
+  const bool fighters_only =
+      !lethal && cfg_.mission.soldiers_arrest == SoldiersArrest::Fighters && is_mission_soldier(agents_, id);
+  std::int64_t c;
+  if (fighters_only) {
+    if (n_exposed == 0) return;
+    c = query_.choose(exposed_, here, v, [&s](std::uint32_t m) { return s.below(m); });
+  } else if (n_exposed == 0) {
+    c = query_.choose(actives_, here, v, [&s](std::uint32_t m) { return s.below(m); });
+  } else {
+    const int n_active = query_.count(actives_, here, v);
+    const auto k = s.below(static_cast<std::uint32_t>(n_active + n_exposed));
+    c = static_cast<int>(k) < n_active ? query_.choose(actives_, here, v, [k](std::uint32_t) { return k; })
+                                       : query_.choose(exposed_, here, v, [k, n_active](std::uint32_t) {
+                                           return k - static_cast<std::uint32_t>(n_active);
+                                         });
+  }
+  if (c < 0) return;
+  // ODD 7.9: a constable's arrest succeeds with probability equal to its skill; 7.8: lethal force.
+  if (constable && !s.bernoulli(agents_.skill[id])) return;
+  p.target = occupant_[static_cast<std::size_t>(c)];
+  p.act = lethal && s.bernoulli(cfg_.mission.lethal_probability) ? kLethalForce : kJailIt;
+}
+
+std::int32_t PeaceModel::decide_move(std::size_t id, const SyncPlan& p) const {
+  // Where agent `id` wants to move, from the state after the day's attacks and arrests: -1 to stay.
+  const auto day = static_cast<std::uint64_t>(day_);
+  const std::int32_t here = agents_.cell[id];
+  auto random_in = [&](const Vision& v) {
+    Stream s(cfg_.base.seed, kMove, id, day);
+    return static_cast<std::int32_t>(
+        query_.choose(empties_, here, v, [&s](std::uint32_t m) { return s.below(m); }));
+  };
+  switch (agents_.kind[id]) {
+    case Kind::Citizen:
+      if (p.flags & kFleeing) return flight_cell(id);
+      return cfg_.base.citizens_move ? random_in(citizen_vision_) : -1;
+    case Kind::Spoiler:
+      if (p.flags & kStay) return p.aux >= 0 ? cell_toward(here, p.aux, spoiler_vision_, true) : -1;
+      return random_in(spoiler_vision_);
+    case Kind::Peacekeeper:
+    case Kind::Constable:
+      break;
+  }
+  if (is_epstein_cop(agents_, id)) return cfg_.base.cops_move ? random_in(cop_vision_) : -1;
+  const bool constable = agents_.kind[id] == Kind::Constable;
+  const Vision& v = constable ? constable_vision_ : mission_vision_;
+  if (p.flags & kStay) return p.aux >= 0 ? cell_toward(here, p.aux, v, true) : -1;  // withdraw, or hold
+  const std::int32_t target = agents_.target[id];
+  const Task task = static_cast<Task>(agents_.task[id]);
+  auto dist2 = [&](std::int32_t a, std::int32_t c) {
+    int dx = std::abs(grid_.x(a) - grid_.x(c)), dy = std::abs(grid_.y(a) - grid_.y(c));
+    if (grid_.topology() == Topology::Torus)
+      dx = std::min(dx, grid_.width() - dx), dy = std::min(dy, grid_.height() - dy);
+    return dx * dx + dy * dy;
+  };
+  if (constable) {
+    if (target >= 0 && region_of(here) != region_of(target)) return cell_toward(here, target, v, false);
+    return random_in(v);
+  }
+  if (!agents_.on_duty[id]) {
+    const std::int32_t base = agents_.home[id];
+    if (base >= 0 && dist2(here, base) > cfg_.mission.base_radius * cfg_.mission.base_radius)
+      return cell_toward(here, base, v, false);
+    return -1;
+  }
+  if (task == kEscort && target >= 0 && static_cast<std::size_t>(target) < aid_->convoys().size() &&
+      aid_->convoys()[static_cast<std::size_t>(target)].alive) {
+    const Convoy& cv = aid_->convoys()[static_cast<std::size_t>(target)];
+    const std::int32_t at = cv.path[std::min(cv.at, cv.path.size() - 1)];
+    if (dist2(here, at) <= 4) return -1;
+    Stream x(cfg_.base.seed, kSecurityAct, id, day);
+    return empty_cell_near(at, 2, x);
+  }
+  if (task == kBorder || task == kGuard || task == kTrain) {
+    const int hold = task == kBorder ? 0 : task == kGuard ? 2 : 3;
+    return target >= 0 && dist2(here, target) > hold * hold ? cell_toward(here, target, v, false) : -1;
+  }
+  if (task == kRiot && target >= 0 && query_.count(actives_, here, v) == 0)
+    return cell_toward(here, target, v, false);
+  if (task == kPresence && target >= 0 && region_of(here) != region_of(target))
+    return cell_toward(here, target, v, false);
+  return random_in(v);
+}
+
+std::int32_t PeaceModel::flight_cell(std::size_t id) const {
+  // As flee (act.cpp, ODD 7.6): the best of four empty cells within flight range, drawn from the flight
+  // stream after its decision to flee.
+  Stream x(cfg_.base.seed, kFlee, id, static_cast<std::uint64_t>(day_));
+  x.bernoulli(cfg_.displacement.flee_probability * agents_.risk[id]);  // the draw that decided the flight
+  const int g = agents_.group[id];
+  const std::int32_t here = agents_.cell[id];
+  std::int64_t best = -1;
+  double best_score = -1e300;
+  for (int k = 0; k < 4; ++k) {
+    const std::int64_t c =
+        query_.choose(empties_, here, flight_vision_, [&x](std::uint32_t m) { return x.below(m); });
+    if (c < 0) return -1;
+    const double hostile =
+        query_.count(spoilers_[1 - g], c, near_) + query_.count(spoilers_[kBandits], c, near_);
+    const double score = (map_.homeland[static_cast<std::size_t>(c)] == g ? 1.0 : 0.0) +
+                         std::min(1.0, security_seen(static_cast<std::int32_t>(c), near_)) - 2.0 * hostile;
+    if (score > best_score) best_score = score, best = c;
+  }
+  return static_cast<std::int32_t>(best);
+}
+
+std::int32_t PeaceModel::cell_toward(std::int32_t here, std::int32_t target, const Vision& v,
+                                     bool away) const {
+  // As move_toward (act.cpp): the empty cell within vision nearest to (or farthest from) the target, ties to
+  // the first in vision order; -1 when none is nearer (farther) than where the agent stands.
+  const bool torus = grid_.topology() == Topology::Torus;
+  auto d2 = [&](std::int64_t a) {
+    int dx = std::abs(grid_.x(a) - grid_.x(target)), dy = std::abs(grid_.y(a) - grid_.y(target));
+    if (torus) dx = std::min(dx, grid_.width() - dx), dy = std::min(dy, grid_.height() - dy);
+    return static_cast<std::int64_t>(dx) * dx + static_cast<std::int64_t>(dy) * dy;
+  };
+  std::int64_t best = -1, best_d = d2(here);
+  query_.for_each(empties_, here, v, [&](std::int64_t c) {
+    const std::int64_t d = d2(c);
+    if (away ? d > best_d : d < best_d) best = c, best_d = d;
+  });
+  return static_cast<std::int32_t>(best);
+}
+
+}  // namespace keepsim::peace
