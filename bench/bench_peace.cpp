@@ -1,9 +1,10 @@
 // keepsim_bench_peace: what a day of the peacekeeping scenario costs next to a period of the Epstein model
 // under the `sync` schedule with the same number of agents on the same grid (issue 3 asks for at most 3x).
-// Both are timed in the same process, so the ratio stays meaningful on a noisy machine.
+// Both are timed in the same process, so the ratio stays meaningful on a noisy machine. --schedule picks the
+// peacekeeping day's schedule: async (the reference, the default) or sync (decide-then-resolve, parallel).
 //
-//   keepsim_bench_peace [--size 300] [--periods 200] [--threads 1] [--doctrine security_keeping] [--json
-//   FILE]
+//   keepsim_bench_peace [--size 300] [--periods 200] [--threads 1] [--doctrine security_keeping]
+//                       [--schedule async] [--json FILE]
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -48,12 +49,12 @@ Timing time_model(keepsim::Params& p, std::int64_t periods, int threads) {
 int main(int argc, char** argv) {
   int size = 300, threads = 1;
   std::int64_t periods = 200;
-  std::string doctrine = "security_keeping", json;
+  std::string doctrine = "security_keeping", schedule = "async", json;
   for (int i = 1; i < argc; i += 2) {
     if (i + 1 >= argc) {
       std::fprintf(stderr,
                    "usage: keepsim_bench_peace [--size 300] [--periods 200] [--threads 1] "
-                   "[--doctrine security_keeping] [--json FILE]\n");
+                   "[--doctrine security_keeping] [--schedule async] [--json FILE]\n");
       return 2;
     }
     if (!std::strcmp(argv[i], "--size"))
@@ -64,6 +65,8 @@ int main(int argc, char** argv) {
       threads = std::stoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--doctrine"))
       doctrine = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--schedule"))
+      schedule = argv[i + 1];
     else if (!std::strcmp(argv[i], "--json"))
       json = argv[i + 1];
     else {
@@ -81,6 +84,7 @@ int main(int argc, char** argv) {
   // A day's cost is what is measured: the scenario's burn-in (days before day 0, ODD 7.12) would only add a
   // long untimed set-up at large sizes.
   peace.apply_override("start.burn_in_days=0");
+  peace.apply_override("rules.schedule=" + schedule);
   // The country grows with the grid, and so does the force, so that every size runs at the doctrine's force
   // ratio (about 25 per 1,000): otherwise a large grid would be a country without a mission, a different
   // regime, and the cost per agent would compare unlike days.
@@ -112,7 +116,8 @@ int main(int argc, char** argv) {
   std::printf("grid %dx%d, %lld periods, %d thread(s)\n", size, size, static_cast<long long>(periods),
               threads);
   std::printf("  epstein sync      %.3f ms/period  %.3g agent-updates/s\n", 1e3 * e_day, eu);
-  std::printf("  peacekeeping (%s)  %.3f ms/day  %.3g agent-updates/s\n", doctrine.c_str(), 1e3 * p_day, pu);
+  std::printf("  peacekeeping (%s, %s)  %.3f ms/day  %.3g agent-updates/s\n", doctrine.c_str(),
+              schedule.c_str(), 1e3 * p_day, pu);
   std::printf("  cost per agent-update: peacekeeping / epstein sync = %.2f\n", eu / pu);
   if (!json.empty()) {
     const std::time_t now = std::time(nullptr);
@@ -123,8 +128,8 @@ int main(int argc, char** argv) {
     std::ofstream f(json);
     f << "{\"benchmark\": \"keepsim_bench_peace\", \"commit\": \"" << keepsim::git_commit()
       << "\", \"date\": \"" << date << "\", \"size\": " << size << ", \"periods\": " << periods
-      << ", \"threads\": " << threads << ", \"doctrine\": \"" << doctrine
-      << "\",\n \"epstein_sync\": {\"seconds_per_period\": " << e_day
+      << ", \"threads\": " << threads << ", \"doctrine\": \"" << doctrine << "\", \"schedule\": \""
+      << schedule << "\",\n \"epstein_sync\": {\"seconds_per_period\": " << e_day
       << ", \"agent_periods\": " << e.agent_periods << ", \"updates_per_s\": " << eu
       << "},\n \"peacekeeping\": {\"seconds_per_period\": " << p_day
       << ", \"agent_periods\": " << p.agent_periods << ", \"updates_per_s\": " << pu

@@ -73,19 +73,22 @@ void claim_min(std::uint64_t& slot, std::uint64_t priority) {
 
 void PeaceModel::act_all_sync() {
   const std::size_t n = agents_.size();
-  plan_.assign(n, SyncPlan{});
+  plan_.resize(n);  // every plan is reset by the first decisions below
   if (claim_.size() != static_cast<std::size_t>(grid_.cells())) claim_.assign(grid_.cells(), kNoClaim);
   const auto on_grid = [this](std::size_t i) {
     return agents_.cell[i] >= 0 && agents_.status[i] != Status::Jailed && agents_.status[i] != Status::Dead;
   };
-  // Decisions run over agents in parallel ranges; each writes its own plan only.
-  const auto decide_all = [&](auto&& who, auto&& decide) {
+  // Decisions run over agents in parallel ranges; each writes its own plan only (the first pass resets every
+  // plan, so no plan of yesterday survives).
+  const auto decide_all = [&](bool reset, auto&& who, auto&& decide) {
     exec_->for_ranges(n, 4096, [&](std::size_t i0, std::size_t i1) {
-      for (std::size_t i = i0; i < i1; ++i)
+      for (std::size_t i = i0; i < i1; ++i) {
+        if (reset) plan_[i] = SyncPlan{};
         if (on_grid(i) && who(i)) {
           plan_[i].flags = kDecided;
           decide(i, plan_[i]);
         }
+      }
     });
   };
   const auto is_security = [this](std::size_t i) {
@@ -93,23 +96,30 @@ void PeaceModel::act_all_sync() {
   };
 
   // 1. Citizens and spoilers decide from the state at the start of the day.
-  decide_all([&](std::size_t i) { return !is_security(i); },
-             [&](std::size_t i, SyncPlan& p) {
-               if (agents_.kind[i] == Kind::Citizen)
-                 decide_citizen(i, p);
-               else
-                 decide_spoiler(i, p);
-             });
+  decide_all(
+      true, [&](std::size_t i) { return !is_security(i); },
+      [&](std::size_t i, SyncPlan& p) {
+        if (agents_.kind[i] == Kind::Citizen)
+          decide_citizen(i, p);
+        else
+          decide_spoiler(i, p);
+      });
 
   // 2. Statuses change together; those who leave the country go; recruits join; then the attacks land, in
   // id order of the attackers, each victim once (an attacker killed earlier in the pass still attacks: the
   // decisions were simultaneous).
-  for (std::size_t i = 0; i < n; ++i) {
-    SyncPlan& p = plan_[i];
-    if (!(p.flags & kDecided) || agents_.kind[i] != Kind::Citizen || (p.flags & kAbroad)) continue;
-    agents_.status[i] = (p.flags & kActive) ? Status::Active : Status::Quiet;
-    refresh(i);
-  }
+  // Each citizen changes its own status and its own cell's code; the cell layers' bits are set atomically,
+  // so this runs in parallel.
+  exec_->for_ranges(n, 4096, [&](std::size_t i0, std::size_t i1) {
+    for (std::size_t i = i0; i < i1; ++i) {
+      const SyncPlan& p = plan_[i];
+      if (!(p.flags & kDecided) || agents_.kind[i] != Kind::Citizen || (p.flags & kAbroad)) continue;
+      const Status next = (p.flags & kActive) ? Status::Active : Status::Quiet;
+      if (agents_.status[i] == next) continue;
+      agents_.status[i] = next;
+      refresh(i);
+    }
+  });
   for (std::size_t i = 0; i < n; ++i)
     if (plan_[i].flags & kAbroad) {
       vacate(i);
@@ -184,7 +194,7 @@ void PeaceModel::act_all_sync() {
 
   // 3. Security units decide from the state after the attacks (Epstein's cops arrest after the statuses
   // change), and 4. their arrests, engagements and lethal force land in id order, each target once.
-  decide_all(is_security, [&](std::size_t i, SyncPlan& p) { decide_security(i, p); });
+  decide_all(false, is_security, [&](std::size_t i, SyncPlan& p) { decide_security(i, p); });
   for (std::size_t i = 0; i < n; ++i) {
     const SyncPlan& p = plan_[i];
     if (!(p.flags & kDecided) || !is_security(i)) continue;
@@ -216,8 +226,10 @@ void PeaceModel::act_all_sync() {
 
   // 5. Everyone still on the grid picks where to move from the state after the arrests; conflicts go to the
   // smallest priority, the others stay.
-  std::vector<std::uint32_t> movers;
-  movers.reserve(n);
+  // The winners' cells are all different, and different from every cell a winner leaves (a chosen cell was
+  // empty), so the moves are carried out in parallel.
+  std::vector<std::uint32_t>& movers = movers_;
+  movers.clear();
   for (std::size_t i = 0; i < n; ++i)
     if ((plan_[i].flags & kDecided) && on_grid(i)) movers.push_back(static_cast<std::uint32_t>(i));
   resolve_claims(
@@ -225,7 +237,8 @@ void PeaceModel::act_all_sync() {
       [&](std::size_t i, std::int32_t c) {
         vacate(i);
         place(i, c);
-      });
+      },
+      true);
 
   // 6. Births (Model II) onto empty neighbouring cells, likewise.
   if (cfg_.base.clone_probability <= 0) return;
@@ -241,14 +254,17 @@ void PeaceModel::act_all_sync() {
         return static_cast<std::int32_t>(query_.choose(empties_, agents_.cell[i], neighbours_,
                                                        [&s](std::uint32_t m) { return s.below(m); }));
       },
-      [&](std::size_t i, std::int32_t c) { spawn_child(i, c); });
+      [&](std::size_t i, std::int32_t c) { spawn_child(i, c); }, false);
 }
 
 template <class Choose, class Act>
-void PeaceModel::resolve_claims(const std::vector<std::uint32_t>& movers, Choose&& choose, Act&& act) {
+void PeaceModel::resolve_claims(const std::vector<std::uint32_t>& movers, Choose&& choose, Act&& act,
+                                bool parallel) {
   // The choices are made in parallel into `want`; claims go to each cell's smallest priority by an atomic
-  // minimum, which no thread order changes; the winners then act in id order and the claims are cleared.
-  std::vector<std::int32_t> want(movers.size(), -1);
+  // minimum, which no thread order changes; the winners then act, in parallel or in id order, and the claims
+  // are cleared.
+  std::vector<std::int32_t>& want = want_;
+  want.assign(movers.size(), -1);
   const auto t = static_cast<std::uint64_t>(day_);
   const auto priority = [&](std::size_t i) {
     return (std::uint64_t{hash32(cfg_.base.seed, kPriority, i, t)} << 32) | i;
@@ -260,12 +276,22 @@ void PeaceModel::resolve_claims(const std::vector<std::uint32_t>& movers, Choose
       if (c >= 0) claim_min(claim_[static_cast<std::size_t>(c)], priority(movers[k]));
     }
   });
-  for (std::size_t k = 0; k < movers.size(); ++k) {
-    const std::int32_t c = want[k];
-    if (c >= 0 && claim_[static_cast<std::size_t>(c)] == priority(movers[k])) act(movers[k], c);
-  }
-  for (const std::int32_t c : want)
-    if (c >= 0) claim_[static_cast<std::size_t>(c)] = kNoClaim;
+  const auto settle = [&](std::size_t k0, std::size_t k1) {
+    for (std::size_t k = k0; k < k1; ++k) {
+      const std::int32_t c = want[k];
+      if (c >= 0 && claim_[static_cast<std::size_t>(c)] == priority(movers[k])) act(movers[k], c);
+    }
+  };
+  if (parallel)
+    exec_->for_ranges(movers.size(), 4096, settle);
+  else
+    settle(0, movers.size());
+  exec_->for_ranges(movers.size(), 4096, [&](std::size_t k0, std::size_t k1) {
+    for (std::size_t k = k0; k < k1; ++k)
+      if (want[k] >= 0)  // several losers may clear one cell's claim at once
+        std::atomic_ref<std::uint64_t>(claim_[static_cast<std::size_t>(want[k])])
+            .store(kNoClaim, std::memory_order_relaxed);
+  });
 }
 
 void PeaceModel::decide_citizen(std::size_t id, SyncPlan& p) const {

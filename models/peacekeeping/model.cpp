@@ -6,6 +6,7 @@
 #include "models/epstein/rules.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -249,7 +250,9 @@ void PeaceModel::set_code(std::size_t c, std::uint8_t code) {
     peacekeepers_.assign(at, kn == cell::kPeacekeeper);
   if ((ko == cell::kConstable) != (kn == cell::kConstable)) {
     constables_.assign(at, kn == cell::kConstable);
-    constable_cells_ += kn == cell::kConstable ? 1 : -1;
+    // Atomic: the sync day applies its moves in parallel (act_sync.cpp), each on cells of its own.
+    std::atomic_ref<std::int64_t>(constable_cells_)
+        .fetch_add(kn == cell::kConstable ? 1 : -1, std::memory_order_relaxed);
   }
   if (cell::is_active(old) != cell::is_active(code)) actives_.assign(at, cell::is_active(code));
   if ((old == cell::kEmpty) != (code == cell::kEmpty)) empties_.assign(at, code == cell::kEmpty);

@@ -309,9 +309,10 @@ class PeaceModel : public Model {
   std::int32_t flight_cell(std::size_t id) const;
   std::int32_t cell_toward(std::int32_t here, std::int32_t target, const Vision& v, bool away) const;
   /// Every agent in `movers` with a cell from choose(id) (-1: none) that is empty now; where several pick
-  /// one cell, the smallest (hash of seed, id, day; id) takes it, and act(id, cell) runs in id order.
+  /// one cell, the smallest (hash of seed, id, day; id) takes it, and act(id, cell) runs: in parallel when
+  /// `parallel` (act must then touch only the agent and the two cells), else in id order.
   template <class Choose, class Act>
-  void resolve_claims(const std::vector<std::uint32_t>& movers, Choose&& choose, Act&& act);
+  void resolve_claims(const std::vector<std::uint32_t>& movers, Choose&& choose, Act&& act, bool parallel);
   double support_around(std::int32_t centre, const Vision& v, int group) const;
   double incumbent_share(std::int32_t c) const {  // ODD 7.15, from the control mechanism
     return control_ ? control_->incumbent_share(c) : 1.0;
@@ -353,6 +354,8 @@ class PeaceModel : public Model {
   // The sync day's scratch (act_sync.cpp): one plan per agent, one claim per cell (kept empty between uses).
   std::vector<SyncPlan> plan_;
   std::vector<std::uint64_t> claim_;
+  std::vector<std::uint32_t> movers_;
+  std::vector<std::int32_t> want_;
 
   // Regions.
   int regions_ = 1;
