@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "keepsim/core/parallel.hpp"
 #include "models/peacekeeping/model.hpp"
 
 namespace keepsim::peace {
@@ -42,11 +43,14 @@ void Control::after_burn_in(PeaceModel&) {
   std::fill(std::begin(zone_killings_), std::end(zone_killings_), 0);
 }
 
-void Control::compute(const PeaceModel& m) {
+void Control::compute(PeaceModel& m) {
   // ODD 7.15: the incumbent's share of armed presence within control.radius (a square window), from
   // yesterday's end positions: security units count 1 (constables and police their skill q), every armed
   // spoiler 1, and the state's ordinary presence 1 everywhere, so that a place no one contests is the
-  // government's. Summed-area tables make it linear in the number of cells.
+  // government's. Summed-area tables make it linear in the number of cells. The tables are built in one
+  // pass in cell order (each entry's floating-point sum in the same order as always, so the shares are the
+  // same to the bit); the shares, each read from the finished tables alone, are then computed in parallel
+  // by rows. The tables are kept between days: allocating them afresh cost more than filling them.
   const Grid& grid = m.grid();
   const auto& code = m.codes();
   const auto& occupant = m.occupants();
@@ -54,7 +58,11 @@ void Control::compute(const PeaceModel& m) {
   const int w = grid.width(), h = grid.height();
   const int r = static_cast<int>(std::floor(radius + 1e-9));
   const auto W = static_cast<std::size_t>(w + 1);
-  std::vector<double> sec(W * static_cast<std::size_t>(h + 1), 0), arm(sec.size(), 0);
+  std::vector<double>&sec = sec_, &arm = arm_;
+  if (sec.size() != W * static_cast<std::size_t>(h + 1)) {  // the first row and column stay 0
+    sec.assign(W * static_cast<std::size_t>(h + 1), 0);
+    arm.assign(sec.size(), 0);
+  }
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x) {
       const auto c = static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x);
@@ -74,14 +82,16 @@ void Control::compute(const PeaceModel& m) {
            t[static_cast<std::size_t>(y1) * W + static_cast<std::size_t>(x0)] +
            t[static_cast<std::size_t>(y0) * W + static_cast<std::size_t>(x0)];
   };
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) {
-      const int y0 = std::max(0, y - r), y1 = std::min(h, y + r + 1), x0 = std::max(0, x - r),
-                x1 = std::min(w, x + r + 1);
-      const double s = 1.0 + box(sec, y0, y1, x0, x1), a = box(arm, y0, y1, x0, x1);
-      share_[static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x)] =
-          static_cast<float>(s / (s + a));
-    }
+  executor(m).for_ranges(static_cast<std::size_t>(h), 16, [&](std::size_t ya, std::size_t yb) {
+    for (auto y = static_cast<int>(ya); y < static_cast<int>(yb); ++y)
+      for (int x = 0; x < w; ++x) {
+        const int y0 = std::max(0, y - r), y1 = std::min(h, y + r + 1), x0 = std::max(0, x - r),
+                  x1 = std::min(w, x + r + 1);
+        const double s = 1.0 + box(sec, y0, y1, x0, x1), a = box(arm, y0, y1, x0, x1);
+        share_[static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x)] =
+            static_cast<float>(s / (s + a));
+      }
+  });
 }
 
 void Control::observe(const PeaceModel& m, Recorder& rec) const {
@@ -108,8 +118,8 @@ void Control::load(const StateReader& r, PeaceModel&) {
 
 void Control::memory(double cells, double, double& state, double& transient) const {
   if (!on) return;
-  state += 4 * cells;          // the share per cell
-  transient += 2 * 8 * cells;  // its summed-area tables
+  state += (4 + 2 * 8) * cells;  // the share per cell and its two summed-area tables
+  (void)transient;
 }
 
 }  // namespace keepsim::peace

@@ -41,8 +41,9 @@ class Control : public MechanismOf<Control> {
   void memory(double cells, double agents, double& state, double& transient) const override;
 
  private:
-  void compute(const PeaceModel& m);
+  void compute(PeaceModel& m);
   std::vector<float> share_;                         ///< incumbent share per cell, today (empty while off)
+  std::vector<double> sec_, arm_;                    ///< summed-area tables, kept between days
   std::int64_t zone_killings_[5] = {0, 0, 0, 0, 0};  ///< militia killings of civilians today, by zone
 };
 
