@@ -92,7 +92,7 @@ COMPARES = (
 # S: the size of each doctrine difference in civilian deaths, sync against async.
 SIZES = (("S1", "sk", "cp"), ("S2", "sk", "none"), ("S3", "cp", "none"))
 
-S_VERDICTS = ("schedule-independent in size", "inconclusive in size", "depends on the schedule")
+NOT_MEASURED = "not measured"
 
 
 def arm_key(schedule: str, doctrine: str) -> str:
@@ -264,6 +264,7 @@ class Study:
         self.arms = make_arms(self.days)
         self.runs: dict[str, list[dict]] = {}
         self.results: dict[str, dict] = {}
+        self.failed = 0  # runs that failed or were malformed
 
     # -- statements, written before any run ----------------------------------------------------------------------
     def arms_text(self) -> str:
@@ -324,8 +325,10 @@ class Study:
                 diff = float(np.mean(a) - np.mean(b)) if len(a) and len(b) else float("nan")
                 lo, hi = pv.boot_diff(a, b)
                 _, p = pv.mwu(a, b, "two-sided")
-                per[s] = dict(diff=diff, lo=lo, hi=hi, p=p, verdict=direction(diff, p, c.a, c.b))
-            holds = per["async"]["verdict"] == per["sync"]["verdict"]
+                # Without two runs a side there is no test, and "no difference" would be a verdict by default.
+                verdict = direction(diff, p, c.a, c.b) if min(len(a), len(b)) >= 2 else NOT_MEASURED
+                per[s] = dict(diff=diff, lo=lo, hi=hi, p=p, verdict=verdict)
+            holds = per["async"]["verdict"] == per["sync"]["verdict"] != NOT_MEASURED
             self.results[c.tid] = dict(per=per, holds=holds)
         for outcome in OUTCOMES:
             for tid, a, b in SIZES:
@@ -342,11 +345,17 @@ class Study:
         bad = [c.tid for c in COMPARES if not self.results[c.tid]["holds"]]
         dep = [tid for tid, _, _ in SIZES if self.results[f"{tid}:{CDR}"]["verdict"] == "depends on the schedule"]
         inc = [tid for tid, _, _ in SIZES if self.results[f"{tid}:{CDR}"]["verdict"] == "inconclusive in size"]
+        sizes = (f"the size of {inc[0]} is inconclusive" if len(inc) == 1
+                 else f"the sizes of {', '.join(inc)} are inconclusive")
+        failed = (f"; {self.failed} run(s) failed and are left out (see Problems)" if self.failed else "")
         if not bad and not dep:
-            line = "the doctrine conclusions do not depend on the schedule"
-            if inc:
-                line += f" (the size of {', '.join(inc)} is inconclusive)"
-            return line
+            return ("the doctrine conclusions do not depend on the schedule"
+                    + (f" ({sizes}{failed})" if inc or failed else ""))
+        unmeasured = [tid for tid in bad
+                      if NOT_MEASURED in (self.results[tid]["per"][s]["verdict"] for s in SCHEDULES)]
+        if unmeasured:
+            return (f"the comparison is incomplete: {', '.join(unmeasured)} not measured (an arm has fewer than 2 "
+                    f"runs){failed}")
         parts = []
         for tid in bad:
             r = self.results[tid]["per"]
@@ -357,8 +366,8 @@ class Study:
                          f"{pv.fmt(r['lo'])} to {pv.fmt(r['hi'])}, against an async difference of "
                          f"{pv.fmt(r['async_diff'])})")
         if inc:
-            parts.append(f"the size of {', '.join(inc)} is inconclusive")
-        return "the doctrine conclusions depend on the schedule: " + "; ".join(parts)
+            parts.append(sizes)
+        return "the doctrine conclusions depend on the schedule: " + "; ".join(parts) + failed
 
     # -- report -------------------------------------------------------------------------------------------------
     def arm_table(self) -> str:
@@ -375,6 +384,10 @@ class Study:
                 rows.append(row)
         return pv.table(["schedule", "arm", "runs", "civilian death rate: mean", "median", "95% over seeds",
                          "killing rate: mean", "median", "95% over seeds", "wall s / run", "CPU s / run"], rows)
+
+    def total(self, what: str) -> float:
+        """Seconds summed over every run that has them (a rerun of a finished study keeps the first one's cost)."""
+        return float(sum(pv.finite([r[what] for runs in self.runs.values() for r in runs])))
 
     def speed_lines(self) -> list[str]:
         out = []
@@ -427,7 +440,9 @@ def header(study: Study, meta: dict) -> list[str]:
            f"- Date: {meta['date']}",
            f"- Seeds: {s.seeds[0]}..{s.seeds[-1]} ({len(s.seeds)} per arm, the same seeds in every arm)",
            f"- Scenario: `configs/scenarios/default.toml`; {s.days}-day runs; {meta['runs']} runs ({meta['made']} "
-           f"made, {meta['reused']} reused) in {meta['elapsed']:.0f} s with --jobs {meta['jobs']}",
+           f"made, {meta['reused']} reused) in {meta['elapsed']:.0f} s with --jobs {meta['jobs']}; the runs' own "
+           f"measured seconds sum to {pv.fmt(study.total('wall_s'), 0)} s wall and "
+           f"{pv.fmt(study.total('cpu_s'), 0)} s CPU",
            ""]
     if s.smoke:
         out += ["> **Smoke run.** 3 seeds per arm and short runs: a check that the pipeline works. Its numbers and "
@@ -454,7 +469,10 @@ def write_report(path: Path, study: Study, meta: dict, problems: list[str]):
     out += [study.plan(), "## Arms, measured", "", study.arm_table(), "",
             "Per arm: mean, median and 2.5-97.5 % quantiles over seeds. Seconds per run are measured around each "
             f"keepsim process (wall) and from its own resource use (CPU, user + system), with up to {meta['jobs']} "
-            "runs at once; a reused run keeps the seconds measured when it was made.", "",
+            "runs at once; a reused run keeps the seconds measured when it was made. Wall seconds include any wait for "
+            "a core while the machine does other work, and the arms run one after another (async first), so such a "
+            "load can fall on some arms more than on others; CPU seconds are the steadier measure of each "
+            "schedule's speed.", "",
             "Mean seconds per run, by schedule:", "", *study.speed_lines(), ""]
     out += study.results_md()
     if problems:
@@ -516,6 +534,7 @@ def main(argv=None) -> int:
         print(f"schedule_comparison: interrupted; the finished runs are kept in {work}: rerun the same command to "
               "resume", file=sys.stderr)
         return 130
+    study.failed = len(runner.problems)
     study.analyse()
 
     dirty = pv.git("status", "--porcelain", "--untracked-files=no")
