@@ -5,6 +5,7 @@
 #                           (models/epstein/reference.hpp, up to 1000 x 1000)               -> DIR/epstein.json
 #   2. keepsim_bench_peace  a peacekeeping day against a sync Epstein period, at sizes 100 to 3000
 #                           (DIR/peace.json is the 300 x 300 one the targets use)          -> DIR/peace-N.json
+#                           and the sync day at those sizes and 1200, on 1 and 2 threads  -> DIR/peace-sync-N-tT.json
 #      and for both, how the cost per agent-update grows with the grid (issue 14)       -> DIR/growth.txt
 #   3. small runs           a sweep of 200 runs of Epstein run 2 (40 x 40, 1000 periods, one HDF5 file each)
 #                           by `keepsim sweep --jobs 2`: runs per second                   -> DIR/sweep.json
@@ -88,6 +89,21 @@ for n in $PEACE_SIZES; do
     tee "$OUT/peace-$n.txt" || STATUS=1
 done
 [ -f "$OUT/peace-300.json" ] && cp "$OUT/peace-300.json" "$OUT/peace.json"
+# The sync peacekeeping day (rules.schedule = "sync") at the same sizes and 1200 x 1200 (the size of issue 14's
+# targets), on 1 and 2 threads.
+SYNC_SIZES="$PEACE_SIZES 1200"
+[ "$QUICK" = 1 ] && SYNC_SIZES="$PEACE_SIZES"
+for n in $SYNC_SIZES; do
+  if [ -n "$MAX_SIZE" ] && [ "$n" -gt "$MAX_SIZE" ]; then continue; fi
+  days=200
+  [ "$n" -ge 1000 ] && days=20
+  [ "$n" -ge 3000 ] && days=5
+  for t in 1 2; do
+    echo "== keepsim_bench_peace --schedule sync --size $n --periods $days --threads $t"
+    "$BIN/keepsim_bench_peace" --schedule sync --size "$n" --periods "$days" --threads "$t" \
+      --json "$OUT/peace-sync-$n-t$t.json" 2>&1 | tee "$OUT/peace-sync-$n-t$t.txt" || STATUS=1
+  done
+done
 
 echo
 echo "== small runs: a sweep of $RUNS runs of Epstein run 2 with --jobs 2"

@@ -81,18 +81,24 @@ def rate_row(row, ep, ep_err, must, aim, **want):
     return c
 
 
-def peace_by_size(d):
-    """size -> the keepsim_bench_peace results at that size (DIR/peace-N.json)."""
+def peace_by_size(d, schedule="async", threads=None):
+    """size -> the keepsim_bench_peace results at that size: the async day (DIR/peace-N.json), or the sync day
+    on `threads` threads (DIR/peace-sync-N-tT.json). Files from before the bench had --schedule are async."""
     out = {}
     for path in glob.glob(os.path.join(d, "peace-*.json")):
         r, _ = load(path)
-        if r:
+        if r and r.get("schedule", "async") == schedule and (threads is None or r["threads"] == threads):
             out[r["size"]] = r
     return dict(sorted(out.items()))
 
 
-def growth_rows(ep, peace):
-    """(label, {size: ns per agent-update}) for every Epstein case and the peacekeeping day."""
+def sync_by_threads(d):
+    """threads -> size -> the sync day's keepsim_bench_peace results (DIR/peace-sync-N-tT.json)."""
+    return {t: peace_by_size(d, "sync", t) for t in (1, 2)}
+
+
+def growth_rows(ep, peace, sync=None):
+    """(label, {size: ns per agent-update}) for every Epstein case, the peacekeeping day and its sync day."""
     rows = []
     for g in (ep or {}).get("cost_growth", []):
         kind = "reference " if g["kind"] == "reference" else ""
@@ -104,6 +110,10 @@ def growth_rows(ep, peace):
                                                       for s, r in peace.items()}))
         rows.append((f"  its Epstein sync period, {thr} thr", {s: 1e9 / r["epstein_sync"]["updates_per_s"]
                                                                for s, r in peace.items()}))
+    for thr, runs in (sync or {}).items():
+        if runs:
+            rows.append((f"peacekeeping sync day, {thr} thr", {s: 1e9 / r["peacekeeping"]["updates_per_s"]
+                                                               for s, r in runs.items()}))
     return rows
 
 
@@ -113,7 +123,7 @@ def growth_between(ns, small, large):
 
 def print_growth(d):
     ep, _ = load(os.path.join(d, "epstein.json"))
-    rows = growth_rows(ep, peace_by_size(d))
+    rows = growth_rows(ep, peace_by_size(d), sync_by_threads(d))
     sizes = sorted({s for _, ns in rows for s in ns})
     print("cost per agent-update (ns) by grid size, and its growth from the smallest size measured "
           "(flat is the aim; growth faster than the agents is a defect)")
@@ -218,6 +228,30 @@ def main():
         r.set(f"{x:.2f}", x, x <= 1.3, x <= 1.1)
     else:
         r.missing(f"needs sizes 300 and 3000; measured: {', '.join(map(str, peace)) or 'none'}")
+    rows.append(r)
+    # Issue 14: the sync peacekeeping day at 1200 x 1200, and its growth with size.
+    sync = sync_by_threads(a.dir)
+    s1, s2 = sync[1].get(1200), sync[2].get(1200)
+    r = Row("peacekeeping sync day / Epstein sync period, per agent, 1200x1200, 2 threads", "<= 3x", "<= 1.5x")
+    if s2:
+        x = s2["cost_ratio_per_agent_update"]
+        r.set(f"{x:.2f}x ({s2['doctrine']})", x, x <= 3, x <= 1.5)
+    else:
+        r.missing("needs DIR/peace-sync-1200-t2.json (not run with --quick or --max-size below 1200)")
+    rows.append(r)
+    r = Row("peacekeeping sync day, 1 thread to 2 threads (1200x1200)", ">= 1.7x", ">= 1.9x")
+    if s1 and s2:
+        x = s2["peacekeeping"]["updates_per_s"] / s1["peacekeeping"]["updates_per_s"]
+        r.set(f"{x:.2f}x", x, x >= 1.7, x >= 1.9)
+    else:
+        r.missing("needs DIR/peace-sync-1200-t1.json and -t2.json")
+    rows.append(r)
+    r = Row("peacekeeping sync day cost per agent-day, 3000x3000 / 300x300, 1 thread", "<= 1.3", "<= 1.1")
+    x = growth_between({s: 1e9 / v["peacekeeping"]["updates_per_s"] for s, v in sync[1].items()}, 300, 3000)
+    if x is not None:
+        r.set(f"{x:.2f}", x, x <= 1.3, x <= 1.1)
+    else:
+        r.missing(f"needs sizes 300 and 3000; measured: {', '.join(map(str, sync[1])) or 'none'}")
     rows.append(r)
     r = Row("Epstein cost per agent-update, 3000x3000 / 300x300 (worst case)", "<= 1.3", "<= 1.1")
     xs = [(growth_between(ns, 300, 3000), label) for label, ns in growth_rows(ep, None) if "reference" not in label]
