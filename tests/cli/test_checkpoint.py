@@ -2,7 +2,7 @@
 
 A run stopped by a real SIGTERM and finished by `keepsim resume` must give a file whose every dataset is bit for
 bit the uninterrupted run's: for Epstein's async and sync schedules, Model II and the peacekeeping scenario with
-maps. A second signal stops at once without ever leaving a corrupt file under the output's name, and the last
+maps (under both schedules). A second signal stops at once without ever leaving a corrupt file under the output's name, and the last
 checkpoint still resumes. Missing, truncated, corrupt, foreign and other-version checkpoints give exit 2 and a
 message naming the file.
 
@@ -144,6 +144,11 @@ def test_resume_peacekeeping_twice():
     finish_and_compare(PEACEKEEPING, out, steps, d)
 
 
+def test_resume_peacekeeping_sync():
+    """The sync day (ODD 3): its plans and claims are the day's scratch, so a checkpoint needs nothing more."""
+    resume_bit_identical(PEACEKEEPING + ["--set", "rules.schedule=sync"], 240, 15)
+
+
 def test_sigterm_always_writes_a_checkpoint():
     """No --checkpoint-every: a SIGTERM still leaves a checkpoint, and the printed command finishes the run."""
     d = tmpdir()
@@ -258,5 +263,5 @@ def test_bad_checkpoints():
 
 if __name__ == "__main__":
     main([test_resume_epstein_async, test_resume_epstein_sync, test_resume_epstein_model_ii,
-          test_resume_peacekeeping_twice, test_sigterm_always_writes_a_checkpoint, test_second_signal_stops_at_once,
-          test_bad_checkpoints])
+          test_resume_peacekeeping_twice, test_resume_peacekeeping_sync, test_sigterm_always_writes_a_checkpoint,
+          test_second_signal_stops_at_once, test_bad_checkpoints])
