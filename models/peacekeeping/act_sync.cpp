@@ -91,6 +91,21 @@ void PeaceModel::act_all_sync() {
       }
     });
   };
+  // The ids in [0, n) for which keep(i) holds, in id order, found in parallel: each block of ids fills a list
+  // of its own and the lists are joined in block order. The passes below that must run in id order then
+  // visit only the few agents with something to do instead of scanning every plan.
+  const auto ids_where = [&](auto&& keep, std::vector<std::uint32_t>& out) {
+    constexpr std::size_t kBlock = 16384;
+    const std::size_t blocks = (n + kBlock - 1) / kBlock;
+    std::vector<std::vector<std::uint32_t>> part(blocks);
+    exec_->for_ranges(blocks, 1, [&](std::size_t b0, std::size_t b1) {
+      for (std::size_t b = b0; b < b1; ++b)
+        for (std::size_t i = b * kBlock; i < std::min(n, (b + 1) * kBlock); ++i)
+          if (keep(i)) part[b].push_back(static_cast<std::uint32_t>(i));
+    });
+    out.clear();
+    for (const auto& p : part) out.insert(out.end(), p.begin(), p.end());
+  };
   const auto is_security = [this](std::size_t i) {
     return agents_.kind[i] == Kind::Peacekeeper || agents_.kind[i] == Kind::Constable;
   };
@@ -120,12 +135,15 @@ void PeaceModel::act_all_sync() {
       refresh(i);
     }
   });
-  for (std::size_t i = 0; i < n; ++i)
+  std::vector<std::uint32_t>& eventful = movers_;
+  ids_where([&](std::size_t i) { return (plan_[i].flags & (kAbroad | kJoin)) || plan_[i].act != kNothing; },
+            eventful);
+  for (const std::uint32_t i : eventful)
     if (plan_[i].flags & kAbroad) {
       vacate(i);
       refugees_->leave(i);
     }
-  for (std::size_t i = 0; i < n; ++i) {
+  for (const std::uint32_t i : eventful) {
     const SyncPlan& p = plan_[i];
     if (!(p.flags & kJoin)) continue;
     join_militia(i, agents_.group[i]);
@@ -142,7 +160,7 @@ void PeaceModel::act_all_sync() {
            (agents_.kind[j] == k ||
             (k == Kind::Peacekeeper && agents_.kind[j] == Kind::Constable));  // any security unit
   };
-  for (std::size_t i = 0; i < n; ++i) {
+  for (const std::uint32_t i : eventful) {
     const SyncPlan& p = plan_[i];
     if (!(p.flags & kDecided) || p.act == kNothing) continue;
     const auto v = static_cast<std::size_t>(std::max(p.target, 0));
@@ -195,9 +213,9 @@ void PeaceModel::act_all_sync() {
   // 3. Security units decide from the state after the attacks (Epstein's cops arrest after the statuses
   // change), and 4. their arrests, engagements and lethal force land in id order, each target once.
   decide_all(false, is_security, [&](std::size_t i, SyncPlan& p) { decide_security(i, p); });
-  for (std::size_t i = 0; i < n; ++i) {
+  ids_where([&](std::size_t i) { return (plan_[i].flags & kDecided) && is_security(i); }, eventful);
+  for (const std::uint32_t i : eventful) {
     const SyncPlan& p = plan_[i];
-    if (!(p.flags & kDecided) || !is_security(i)) continue;
     if ((p.flags & kStay) && p.aux >= 0) ++events_.withdrawals;  // ODD 7.8 riot response: withdraw
     if (p.target < 0) continue;
     const auto v = static_cast<std::size_t>(p.target);
@@ -229,9 +247,7 @@ void PeaceModel::act_all_sync() {
   // The winners' cells are all different, and different from every cell a winner leaves (a chosen cell was
   // empty), so the moves are carried out in parallel.
   std::vector<std::uint32_t>& movers = movers_;
-  movers.clear();
-  for (std::size_t i = 0; i < n; ++i)
-    if ((plan_[i].flags & kDecided) && on_grid(i)) movers.push_back(static_cast<std::uint32_t>(i));
+  ids_where([&](std::size_t i) { return (plan_[i].flags & kDecided) && on_grid(i); }, movers);
   resolve_claims(
       movers, [&](std::size_t i) { return decide_move(i, plan_[i]); },
       [&](std::size_t i, std::int32_t c) {
@@ -242,10 +258,11 @@ void PeaceModel::act_all_sync() {
 
   // 6. Births (Model II) onto empty neighbouring cells, likewise.
   if (cfg_.base.clone_probability <= 0) return;
-  movers.clear();
-  for (std::size_t i = 0; i < n; ++i)
-    if (agents_.kind[i] == Kind::Citizen && on_grid(i) && (plan_[i].flags & kDecided))
-      movers.push_back(static_cast<std::uint32_t>(i));
+  ids_where(
+      [&](std::size_t i) {
+        return agents_.kind[i] == Kind::Citizen && on_grid(i) && (plan_[i].flags & kDecided);
+      },
+      movers);
   resolve_claims(
       movers,
       [&](std::size_t i) -> std::int32_t {
