@@ -12,9 +12,11 @@
 
 namespace keepsim::epstein {
 
-/// ratio(C, A) under the chosen reading: C/A (paper), floor (NetLogo), round half to even (Mesa).
-inline double vision_ratio(Ratio rule, int cops, int actives) {
-  const double q = static_cast<double>(cops) / static_cast<double>(actives);
+/// ratio(C, A) under the chosen reading: C/A (paper), floor (NetLogo), round half to even (Mesa). C is a real
+/// number so that the peacekeeping model's constables can count by their skill (ODD 7.9); a whole C converts
+/// exactly.
+inline double vision_ratio(Ratio rule, double cops, int actives) {
+  const double q = cops / static_cast<double>(actives);
   switch (rule) {
     case Ratio::Floor:
       return std::floor(q);

@@ -10,22 +10,6 @@
 #include "models/peacekeeping/model.hpp"
 
 namespace keepsim::peace {
-namespace {
-
-double ratio(epstein::Ratio rule, double cops, int actives) {
-  const double q = cops / static_cast<double>(actives);
-  switch (rule) {
-    case epstein::Ratio::Floor:
-      return std::floor(q);
-    case epstein::Ratio::Round:
-      return std::nearbyint(q);
-    case epstein::Ratio::Literal:
-      break;
-  }
-  return q;
-}
-
-}  // namespace
 
 void PeaceModel::act_all() {
   std::vector<std::uint32_t> order;
@@ -146,7 +130,7 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
       cops += agents_.skill[static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)])];
     });
   const int actives = 1 + seen_active;
-  double p = 1.0 - std::exp(-b.arrest_constant * ratio(b.ratio, cops, actives));
+  double p = 1.0 - std::exp(-b.arrest_constant * epstein::vision_ratio(b.ratio, cops, actives));
   if (justice_->enabled) p *= justice_->deterrence(static_cast<std::size_t>(region_of(here)));
   const double grievance = agents_.hardship[id] * (1.0 - legitimacy_of(id));
   bool active =
@@ -226,16 +210,8 @@ void PeaceModel::act_spoiler(std::size_t id, Stream& s) {
   const int comrades = query_.count(armed_[f], here, spoiler_vision_) + agents_.armed[id];
   if (security > 0 && security > sp.outgun_ratio * comrades) {
     // Hide: step away from the nearest security unit seen.
-    std::int64_t nearest = -1;
-    double best = 1e300;
-    auto consider = [&](std::int64_t at) {
-      const int dx = std::abs(grid_.x(at) - grid_.x(here)), dy = std::abs(grid_.y(at) - grid_.y(here));
-      const double d = dx * dx + dy * dy;
-      if (d < best) best = d, nearest = at;
-    };
-    query_.for_each(peacekeepers_, here, spoiler_vision_, consider);
-    query_.for_each(constables_, here, spoiler_vision_, consider);
-    if (nearest >= 0) move_toward(id, static_cast<std::int32_t>(nearest), spoiler_vision_, true);
+    const std::int32_t nearest = nearest_security(here);
+    if (nearest >= 0) move_toward(id, nearest, spoiler_vision_, true);
     return;
   }
   // ODD 7.14: a political spoiler attacks as often as the people around it support it, and lies low while
@@ -428,16 +404,29 @@ void PeaceModel::act_security(std::size_t id, Stream& s) {
 }
 
 bool PeaceModel::engage_spoiler(std::size_t id, const Vision& v, Stream&) {
+  // ODD 7.14: a located spoiler is engaged, and killed or captured.
+  Stream x(cfg_.base.seed, kEngage, id, static_cast<std::uint64_t>(day_));
+  const std::int64_t c = locate_spoiler(id, v, x);
+  if (c < 0) return false;
+  const auto target = static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)]);
+  if (x.bernoulli(cfg_.spoilers.engage_kill_share)) {
+    kill(target, static_cast<int>(agents_.kind[id]));
+  } else {
+    ++events_.spoilers_captured;
+    jail(target, id);
+  }
+  return true;
+}
+
+std::int64_t PeaceModel::locate_spoiler(std::size_t id, const Vision& v, Stream& x) const {
   // ODD 7.14: a security unit finds an armed spoiler in its vision only through what civilians tell it
   // (Kalyvas 2006): the chance is the incumbent's share of control here times how far the civilians it sees
   // accept it: the mission's popular legitimacy for a mission unit (when it is kept apart, 7.13), their
-  // cooperation with the government for constables and police. A located spoiler is engaged, and killed or
-  // captured.
+  // cooperation with the government for constables and police. Returns the located fighter's cell, or -1.
   const std::int32_t here = agents_.cell[id];
   int n_armed = 0;
   for (int f = 0; f < kFactions; ++f) n_armed += query_.count(armed_[f], here, v);
-  if (n_armed == 0) return false;
-  Stream x(cfg_.base.seed, kEngage, id, static_cast<std::uint64_t>(day_));
+  if (n_armed == 0) return -1;
   const bool mission_unit = agents_.kind[id] == Kind::Peacekeeper && mission_legitimacy_ &&
                             mission_legitimacy_->separate && mission_present();
   double coop = 0;
@@ -453,7 +442,7 @@ bool PeaceModel::engage_spoiler(std::size_t id, const Vision& v, Stream&) {
   const bool waiting = mission_present() && cfg_.mission.exit == ExitRule::Date;
   const double info =
       incumbent_share(here) * (n > 0 ? coop / n : 0.0) * (waiting ? 1.0 - cfg_.spoilers.wait_out : 1.0);
-  if (!x.bernoulli(info * cfg_.spoilers.engage_probability)) return false;
+  if (!x.bernoulli(info * cfg_.spoilers.engage_probability)) return -1;
   auto k = static_cast<int>(x.below(static_cast<std::uint32_t>(n_armed)));
   std::int64_t c = -1;
   for (int f = 0; f < kFactions && c < 0; ++f) {
@@ -462,15 +451,21 @@ bool PeaceModel::engage_spoiler(std::size_t id, const Vision& v, Stream&) {
       c = query_.choose(armed_[f], here, v, [k](std::uint32_t) { return static_cast<std::uint32_t>(k); });
     k -= nf;
   }
-  if (c < 0) return false;
-  const auto target = static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)]);
-  if (x.bernoulli(cfg_.spoilers.engage_kill_share)) {
-    kill(target, static_cast<int>(agents_.kind[id]));
-  } else {
-    ++events_.spoilers_captured;
-    jail(target, id);
-  }
-  return true;
+  return c;
+}
+
+std::int32_t PeaceModel::nearest_security(std::int32_t here) const {
+  // ODD 7.5: the security unit a hiding spoiler steps away from, the nearest it sees (-1: none).
+  std::int64_t nearest = -1;
+  double best = 1e300;
+  auto consider = [&](std::int64_t at) {
+    const int dx = std::abs(grid_.x(at) - grid_.x(here)), dy = std::abs(grid_.y(at) - grid_.y(here));
+    const double d = dx * dx + dy * dy;
+    if (d < best) best = d, nearest = at;
+  };
+  query_.for_each(peacekeepers_, here, spoiler_vision_, consider);
+  query_.for_each(constables_, here, spoiler_vision_, consider);
+  return static_cast<std::int32_t>(nearest);
 }
 
 double PeaceModel::cooperation(std::size_t id) const {
@@ -501,29 +496,7 @@ double PeaceModel::support_around(std::int32_t centre, const Vision& v, int grou
 }
 
 bool PeaceModel::arrest_in_vision(std::size_t id, const Vision& v, Stream& s, bool lethal) {
-  // Rule C: a random active citizen or exposed spoiler (ODD 7.5) within vision. With no spoilers exposed this
-  // is the same single draw as the Epstein cop's.
-  const std::int32_t here = agents_.cell[id];
-  const int n_exposed = cfg_.spoilers.enabled ? query_.count(exposed_, here, v) : 0;
-  // ODD 7.8: where soldiers leave public order to police (mission.soldiers_arrest = fighters), a mission
-  // soldier detains only exposed fighters; its lethal riot response is force, not an arrest, and is
-  // unchanged.
-  const bool fighters_only =
-      !lethal && cfg_.mission.soldiers_arrest == SoldiersArrest::Fighters && is_mission_soldier(agents_, id);
-  std::int64_t c;
-  if (fighters_only) {
-    if (n_exposed == 0) return false;
-    c = query_.choose(exposed_, here, v, [&s](std::uint32_t n) { return s.below(n); });
-  } else if (n_exposed == 0) {
-    c = query_.choose(actives_, here, v, [&s](std::uint32_t n) { return s.below(n); });
-  } else {
-    const int n_active = query_.count(actives_, here, v);
-    const auto k = s.below(static_cast<std::uint32_t>(n_active + n_exposed));
-    c = static_cast<int>(k) < n_active ? query_.choose(actives_, here, v, [k](std::uint32_t) { return k; })
-                                       : query_.choose(exposed_, here, v, [k, n_active](std::uint32_t) {
-                                           return k - static_cast<std::uint32_t>(n_active);
-                                         });
-  }
+  const std::int64_t c = arrest_target(id, v, s, lethal);
   if (c < 0) return false;
   const auto target = static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)]);
   const bool extension = agents_.kind[id] == Kind::Constable || lethal;
@@ -533,7 +506,7 @@ bool PeaceModel::arrest_in_vision(std::size_t id, const Vision& v, Stream& s, bo
     if (agents_.kind[id] == Kind::Constable && !x.bernoulli(agents_.skill[id])) return false;
     if (lethal && x.bernoulli(cfg_.mission.lethal_probability)) {
       // ODD 7.8 lethal response: witnesses within vision see abuse (7.2).
-      violence_->mark_abuse(here);
+      violence_->mark_abuse(agents_.cell[id]);
       ++events_.lethal_uses;
       kill(target, static_cast<int>(agents_.kind[id]));
       return true;
@@ -541,6 +514,28 @@ bool PeaceModel::arrest_in_vision(std::size_t id, const Vision& v, Stream& s, bo
   }
   jail(target, id);
   return true;
+}
+
+std::int64_t PeaceModel::arrest_target(std::size_t id, const Vision& v, Stream& s, bool lethal) const {
+  // Rule C: a random active citizen or exposed spoiler (ODD 7.5) within vision, or -1. With no spoilers
+  // exposed this is the same single draw as the Epstein cop's.
+  const std::int32_t here = agents_.cell[id];
+  const int n_exposed = cfg_.spoilers.enabled ? query_.count(exposed_, here, v) : 0;
+  // ODD 7.8: where soldiers leave public order to police (mission.soldiers_arrest = fighters), a mission
+  // soldier detains only exposed fighters; its lethal riot response is force, not an arrest, and is
+  // unchanged.
+  const bool fighters_only =
+      !lethal && cfg_.mission.soldiers_arrest == SoldiersArrest::Fighters && is_mission_soldier(agents_, id);
+  if (fighters_only)
+    return n_exposed == 0 ? -1
+                          : query_.choose(exposed_, here, v, [&s](std::uint32_t n) { return s.below(n); });
+  if (n_exposed == 0) return query_.choose(actives_, here, v, [&s](std::uint32_t n) { return s.below(n); });
+  const int n_active = query_.count(actives_, here, v);
+  const auto k = s.below(static_cast<std::uint32_t>(n_active + n_exposed));
+  return static_cast<int>(k) < n_active ? query_.choose(actives_, here, v, [k](std::uint32_t) { return k; })
+                                        : query_.choose(exposed_, here, v, [k, n_active](std::uint32_t) {
+                                            return k - static_cast<std::uint32_t>(n_active);
+                                          });
 }
 
 bool PeaceModel::move_random(std::size_t id, const Vision& v, Stream& s) {
@@ -554,10 +549,19 @@ bool PeaceModel::move_random(std::size_t id, const Vision& v, Stream& s) {
 }
 
 bool PeaceModel::move_toward(std::size_t id, std::int32_t target, const Vision& v, bool away) {
+  const std::int32_t best = cell_toward(agents_.cell[id], target, v, away);
+  if (best < 0) return false;
+  vacate(id);
+  place(id, best);
+  return true;
+}
+
+std::int32_t PeaceModel::cell_toward(std::int32_t here, std::int32_t target, const Vision& v,
+                                     bool away) const {
   // The empty cell within vision nearest to (or farthest from) the target; ties go to the first in vision
-  // order, so the move is deterministic. Security units and hiding spoilers are few, so a scan is cheap.
-  const std::int32_t here = agents_.cell[id];
-  if (target < 0) return false;
+  // order, so the move is deterministic; -1 when none is nearer (farther) than where the agent stands.
+  // Security units and hiding spoilers are few, so a scan is cheap.
+  if (target < 0) return -1;
   const bool torus = grid_.topology() == Topology::Torus;
   auto d2 = [&](std::int64_t a) {
     int dx = std::abs(grid_.x(a) - grid_.x(target)), dy = std::abs(grid_.y(a) - grid_.y(target));
@@ -569,19 +573,10 @@ bool PeaceModel::move_toward(std::size_t id, std::int32_t target, const Vision& 
     const std::int64_t d = d2(c);
     if (away ? d > best_d : d < best_d) best = c, best_d = d;
   });
-  if (best < 0) return false;
-  vacate(id);
-  place(id, static_cast<std::int32_t>(best));
-  return true;
+  return static_cast<std::int32_t>(best);
 }
 
 void PeaceModel::flee(std::size_t id, Stream& x) {
-  // ODD 7.6: weigh a few empty cells within vision: away from hostile spoilers, toward security and toward
-  // the group's homeland.
-  const int g = agents_.group[id];
-  const std::int32_t here = agents_.cell[id];
-  std::int64_t best = -1;
-  double best_score = -1e300;
   // ODD 7.16: some of those who flee leave the country, where it has a border to cross.
   if (refugees_ && refugees_->probability > 0 && !border_cells_.empty()) {
     Stream r(cfg_.base.seed, kRefuge, id, static_cast<std::uint64_t>(day_));
@@ -591,18 +586,30 @@ void PeaceModel::flee(std::size_t id, Stream& x) {
       return;
     }
   }
+  const std::int32_t best = flight_choice(id, x);
+  if (best < 0) return;
+  vacate(id);
+  place(id, best);
+}
+
+std::int32_t PeaceModel::flight_choice(std::size_t id, Stream& x) const {
+  // ODD 7.6: weigh a few empty cells within flight range: away from hostile spoilers, toward security and
+  // toward the group's homeland. -1 when there is no empty cell to draw.
+  const int g = agents_.group[id];
+  const std::int32_t here = agents_.cell[id];
+  std::int64_t best = -1;
+  double best_score = -1e300;
   for (int k = 0; k < 4; ++k) {
     const std::int64_t c =
         query_.choose(empties_, here, flight_vision_, [&x](std::uint32_t n) { return x.below(n); });
-    if (c < 0) return;
+    if (c < 0) return -1;
     const double hostile =
         query_.count(spoilers_[1 - g], c, near_) + query_.count(spoilers_[kBandits], c, near_);
     const double score = (map_.homeland[static_cast<std::size_t>(c)] == g ? 1.0 : 0.0) +
                          std::min(1.0, security_seen(static_cast<std::int32_t>(c), near_)) - 2.0 * hostile;
     if (score > best_score) best_score = score, best = c;
   }
-  vacate(id);
-  place(id, static_cast<std::int32_t>(best));
+  return static_cast<std::int32_t>(best);
 }
 
 void PeaceModel::clone_into_neighbour(std::size_t id, Stream& s) {

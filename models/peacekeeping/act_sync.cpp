@@ -49,19 +49,6 @@ enum Flag : std::uint8_t {
   kStay = 128,         // a security unit that holds its ground today (riot response), or a hiding spoiler
 };
 
-double ratio(epstein::Ratio rule, double cops, int actives) {
-  const double q = cops / static_cast<double>(actives);
-  switch (rule) {
-    case epstein::Ratio::Floor:
-      return std::floor(q);
-    case epstein::Ratio::Round:
-      return std::nearbyint(q);
-    case epstein::Ratio::Literal:
-      break;
-  }
-  return q;
-}
-
 void claim_min(std::uint64_t& slot, std::uint64_t priority) {
   std::atomic_ref<std::uint64_t> ref(slot);
   std::uint64_t seen = ref.load(std::memory_order_relaxed);
@@ -336,7 +323,7 @@ void PeaceModel::decide_citizen(std::size_t id, SyncPlan& p) const {
     query_.for_each(constables_, here, citizen_vision_, [&](std::int64_t at) {
       cops += agents_.skill[static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)])];
     });
-  double q = 1.0 - std::exp(-b.arrest_constant * ratio(b.ratio, cops, 1 + seen_active));
+  double q = 1.0 - std::exp(-b.arrest_constant * epstein::vision_ratio(b.ratio, cops, 1 + seen_active));
   if (justice_->enabled) q *= justice_->deterrence(static_cast<std::size_t>(region_of(here)));
   const double grievance = agents_.hardship[id] * (1.0 - legitimacy_of(id));
   bool active =
@@ -390,17 +377,8 @@ void PeaceModel::decide_spoiler(std::size_t id, SyncPlan& p) const {
   const double security = security_seen(here, spoiler_vision_);
   const int comrades = query_.count(armed_[f], here, spoiler_vision_) + agents_.armed[id];
   if (security > 0 && security > sp.outgun_ratio * comrades) {
-    std::int64_t nearest = -1;
-    double best = 1e300;
-    auto consider = [&](std::int64_t at) {
-      const int dx = std::abs(grid_.x(at) - grid_.x(here)), dy = std::abs(grid_.y(at) - grid_.y(here));
-      const double d = dx * dx + dy * dy;
-      if (d < best) best = d, nearest = at;
-    };
-    query_.for_each(peacekeepers_, here, spoiler_vision_, consider);
-    query_.for_each(constables_, here, spoiler_vision_, consider);
     p.flags |= kStay;
-    p.aux = static_cast<std::int32_t>(nearest);
+    p.aux = nearest_security(here);
     return;
   }
   double p_attack = sp.attack_probability;
@@ -519,63 +497,18 @@ void PeaceModel::decide_security(std::size_t id, SyncPlan& p) const {
           lethal = true;
           break;
       }
-    } else if (cfg_.spoilers.political) {
-      // ODD 7.14 engagement: found through what the civilians in sight tell the unit.
-      int n_armed = 0;
-      for (int f = 0; f < kFactions; ++f) n_armed += query_.count(armed_[f], here, v);
-      if (n_armed > 0) {
-        Stream x(cfg_.base.seed, kEngage, id, day);
-        const bool mission_unit = agents_.kind[id] == Kind::Peacekeeper && mission_legitimacy_ &&
-                                  mission_legitimacy_->separate && mission_present();
-        double coop = 0;
-        int seen = 0;
-        for (int g = 0; g < 2; ++g)
-          query_.for_each(members_[g], here, v, [&](std::int64_t at) {
-            const auto j = static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)]);
-            coop += mission_unit ? static_cast<double>(mission_legitimacy_->value[j]) : cooperation(j);
-            ++seen;
-          });
-        const bool waiting = mission_present() && cfg_.mission.exit == ExitRule::Date;
-        const double info = incumbent_share(here) * (seen > 0 ? coop / seen : 0.0) *
-                            (waiting ? 1.0 - cfg_.spoilers.wait_out : 1.0);
-        if (x.bernoulli(info * cfg_.spoilers.engage_probability)) {
-          auto k = static_cast<int>(x.below(static_cast<std::uint32_t>(n_armed)));
-          std::int64_t c = -1;
-          for (int f = 0; f < kFactions && c < 0; ++f) {
-            const int nf = query_.count(armed_[f], here, v);
-            if (k < nf)
-              c = query_.choose(armed_[f], here, v,
-                                [k](std::uint32_t) { return static_cast<std::uint32_t>(k); });
-            k -= nf;
-          }
-          if (c >= 0) {
-            p.target = occupant_[static_cast<std::size_t>(c)];
-            p.act = x.bernoulli(cfg_.spoilers.engage_kill_share) ? kEngageKill : kEngageCapture;
-            return;
-          }
-        }
+    } else if (cfg_.spoilers.political) {  // ODD 7.14 engagement, as engage_spoiler (act.cpp)
+      Stream x(cfg_.base.seed, kEngage, id, day);
+      if (const std::int64_t c = locate_spoiler(id, v, x); c >= 0) {
+        p.target = occupant_[static_cast<std::size_t>(c)];
+        p.act = x.bernoulli(cfg_.spoilers.engage_kill_share) ? kEngageKill : kEngageCapture;
+        return;
       }
     }
   }
-  // Rule C: a random active citizen or exposed spoiler in vision.
+  // Rule C, as arrest_in_vision (act.cpp), from the stream of Epstein's sync arrests.
   Stream s(cfg_.base.seed, kArrest, id, day);
-  const int n_exposed = cfg_.spoilers.enabled ? query_.count(exposed_, here, v) : 0;
-  const bool fighters_only =
-      !lethal && cfg_.mission.soldiers_arrest == SoldiersArrest::Fighters && is_mission_soldier(agents_, id);
-  std::int64_t c;
-  if (fighters_only) {
-    if (n_exposed == 0) return;
-    c = query_.choose(exposed_, here, v, [&s](std::uint32_t m) { return s.below(m); });
-  } else if (n_exposed == 0) {
-    c = query_.choose(actives_, here, v, [&s](std::uint32_t m) { return s.below(m); });
-  } else {
-    const int n_active = query_.count(actives_, here, v);
-    const auto k = s.below(static_cast<std::uint32_t>(n_active + n_exposed));
-    c = static_cast<int>(k) < n_active ? query_.choose(actives_, here, v, [k](std::uint32_t) { return k; })
-                                       : query_.choose(exposed_, here, v, [k, n_active](std::uint32_t) {
-                                           return k - static_cast<std::uint32_t>(n_active);
-                                         });
-  }
+  const std::int64_t c = arrest_target(id, v, s, lethal);
   if (c < 0) return;
   // ODD 7.9: a constable's arrest succeeds with probability equal to its skill; 7.8: lethal force.
   if (constable && !s.bernoulli(agents_.skill[id])) return;
@@ -645,43 +578,10 @@ std::int32_t PeaceModel::decide_move(std::size_t id, const SyncPlan& p) const {
 }
 
 std::int32_t PeaceModel::flight_cell(std::size_t id) const {
-  // As flee (act.cpp, ODD 7.6): the best of four empty cells within flight range, drawn from the flight
-  // stream after its decision to flee.
+  // As flee (act.cpp, ODD 7.6), from the flight stream after its decision to flee.
   Stream x(cfg_.base.seed, kFlee, id, static_cast<std::uint64_t>(day_));
   x.bernoulli(cfg_.displacement.flee_probability * agents_.risk[id]);  // the draw that decided the flight
-  const int g = agents_.group[id];
-  const std::int32_t here = agents_.cell[id];
-  std::int64_t best = -1;
-  double best_score = -1e300;
-  for (int k = 0; k < 4; ++k) {
-    const std::int64_t c =
-        query_.choose(empties_, here, flight_vision_, [&x](std::uint32_t m) { return x.below(m); });
-    if (c < 0) return -1;
-    const double hostile =
-        query_.count(spoilers_[1 - g], c, near_) + query_.count(spoilers_[kBandits], c, near_);
-    const double score = (map_.homeland[static_cast<std::size_t>(c)] == g ? 1.0 : 0.0) +
-                         std::min(1.0, security_seen(static_cast<std::int32_t>(c), near_)) - 2.0 * hostile;
-    if (score > best_score) best_score = score, best = c;
-  }
-  return static_cast<std::int32_t>(best);
-}
-
-std::int32_t PeaceModel::cell_toward(std::int32_t here, std::int32_t target, const Vision& v,
-                                     bool away) const {
-  // As move_toward (act.cpp): the empty cell within vision nearest to (or farthest from) the target, ties to
-  // the first in vision order; -1 when none is nearer (farther) than where the agent stands.
-  const bool torus = grid_.topology() == Topology::Torus;
-  auto d2 = [&](std::int64_t a) {
-    int dx = std::abs(grid_.x(a) - grid_.x(target)), dy = std::abs(grid_.y(a) - grid_.y(target));
-    if (torus) dx = std::min(dx, grid_.width() - dx), dy = std::min(dy, grid_.height() - dy);
-    return static_cast<std::int64_t>(dx) * dx + static_cast<std::int64_t>(dy) * dy;
-  };
-  std::int64_t best = -1, best_d = d2(here);
-  query_.for_each(empties_, here, v, [&](std::int64_t c) {
-    const std::int64_t d = d2(c);
-    if (away ? d > best_d : d < best_d) best = c, best_d = d;
-  });
-  return static_cast<std::int32_t>(best);
+  return flight_choice(id, x);
 }
 
 }  // namespace keepsim::peace

@@ -307,7 +307,14 @@ class PeaceModel : public Model {
   void decide_security(std::size_t id, SyncPlan& p) const;
   std::int32_t decide_move(std::size_t id, const SyncPlan& p) const;
   std::int32_t flight_cell(std::size_t id) const;
+
+  // act.cpp: the rules' choices that both schedules make the same way; each reads the state, draws from the
+  // stream it is given and changes nothing.
   std::int32_t cell_toward(std::int32_t here, std::int32_t target, const Vision& v, bool away) const;
+  std::int32_t flight_choice(std::size_t id, Stream& x) const;  // ODD 7.6, -1: none
+  std::int64_t arrest_target(std::size_t id, const Vision& v, Stream& s, bool lethal) const;  // rule C
+  std::int64_t locate_spoiler(std::size_t id, const Vision& v, Stream& x) const;              // ODD 7.14
+  std::int32_t nearest_security(std::int32_t here) const;  // ODD 7.5 hiding
   /// Every agent in `movers` with a cell from choose(id) (-1: none) that is empty now; where several pick
   /// one cell, the smallest (hash of seed, id, day; id) takes it, and act(id, cell) runs: in parallel when
   /// `parallel` (act must then touch only the agent and the two cells), else in id order.
