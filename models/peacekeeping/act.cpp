@@ -10,6 +10,7 @@
 #include "models/peacekeeping/model.hpp"
 
 namespace keepsim::peace {
+using namespace plan;
 
 void PeaceModel::act_all() {
   std::vector<std::uint32_t> order;
@@ -119,10 +120,29 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
     }
   }
   if (moves && !fled && b.order == epstein::Order::MoveFirst) move_random(id, citizen_vision_, s);
-  const std::int32_t here = agents_.cell[id];
-  auto draw = [&s](std::uint32_t n) { return s.below(n); };
+  SyncPlan p;
+  decide_rule_a(id, s, p);
+  apply_attack(id, p, nullptr);  // Model II: the victim, if any
+  agents_.status[id] = (p.flags & kActive) ? Status::Active : Status::Quiet;
+  if (p.flags & kJoin) {
+    join_militia(id, agents_.group[id]);
+    if (p.flags & kForProtection)
+      security_dilemma_->armed();
+    else
+      ++events_.recruits;
+  }
+  refresh(id);
 
-  // Rule A with C weighted by constable skill (ODD 7.9) and deterrence scaled by justice (7.4).
+  if (moves && !fled && b.order == epstein::Order::ActFirst) move_random(id, citizen_vision_, s);
+  if (b.clone_probability > 0) clone_into_neighbour(id, s);
+}
+
+void PeaceModel::decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) const {
+  // Rule A with C weighted by constable skill (ODD 7.9) and deterrence scaled by justice (7.4); in Model II
+  // the victim, drawn from `victims`.
+  const epstein::Config& b = cfg_.base;
+  const auto day = static_cast<std::uint64_t>(day_);
+  const std::int32_t here = agents_.cell[id];
   const auto [pk, seen_active] = query_.count2(peacekeepers_, actives_, here, citizen_vision_);
   double cops = pk;
   if (constable_cells_ > 0)
@@ -130,19 +150,22 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
       cops += agents_.skill[static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)])];
     });
   const int actives = 1 + seen_active;
-  double p = 1.0 - std::exp(-b.arrest_constant * epstein::vision_ratio(b.ratio, cops, actives));
-  if (justice_->enabled) p *= justice_->deterrence(static_cast<std::size_t>(region_of(here)));
+  double q = 1.0 - std::exp(-b.arrest_constant * epstein::vision_ratio(b.ratio, cops, actives));
+  if (justice_->enabled) q *= justice_->deterrence(static_cast<std::size_t>(region_of(here)));
   const double grievance = agents_.hardship[id] * (1.0 - legitimacy_of(id));
   bool active =
-      epstein::goes_active(agents_.hardship[id], legitimacy_of(id), agents_.risk[id], p, b.threshold);
-  if (b.violence == epstein::Violence::InterGroup) {
-    const BitLayer& others = members_[1 - agents_.group[id]];
-    const std::int64_t c = active ? query_.choose(others, here, citizen_vision_, draw) : -1;
+      epstein::goes_active(agents_.hardship[id], legitimacy_of(id), agents_.risk[id], q, b.threshold);
+  if (active && b.violence == epstein::Violence::InterGroup) {
+    const std::int64_t c = query_.choose(members_[1 - agents_.group[id]], here, citizen_vision_,
+                                         [&victims](std::uint32_t n) { return victims.below(n); });
     active = c >= 0;
-    if (active)
-      kill(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)]), static_cast<int>(Kind::Citizen));
+    if (active) {
+      p.act = kCitizenKill;
+      p.target = occupant_[static_cast<std::size_t>(c)];
+    }
   }
-  agents_.status[id] = active ? Status::Active : Status::Quiet;
+  if (active) p.flags |= kActive;
+  if (!cfg_.spoilers.enabled) return;
 
   // ODD 7.5 recruitment: an aggrieved active citizen who sees its group's militia may join it, more readily
   // when the militia has arms to hand out.
@@ -150,41 +173,30 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
   // the more readily the less it cooperates with the government and the mission.
   const int g = agents_.group[id];
   const bool political = cfg_.spoilers.political;
-  if (cfg_.spoilers.enabled && (active || political) && grievance > cfg_.spoilers.recruit_grievance &&
+  const double availability = arms_[g] / (arms_[g] + cfg_.spoilers.arms_half_saturation);
+  if ((active || political) && grievance > cfg_.spoilers.recruit_grievance &&
       query_.count(spoilers_[g], here, citizen_vision_) > 0) {
-    Stream x(b.seed, kRecruitSpoiler, id, static_cast<std::uint64_t>(day_));
-    const double availability = arms_[g] / (arms_[g] + cfg_.spoilers.arms_half_saturation);
+    Stream x(b.seed, kRecruitSpoiler, id, day);
     const double support = political ? 1.0 - cooperation(id) : 1.0;
     if (x.bernoulli(cfg_.spoilers.recruit_probability * availability * support)) {
-      join_militia(id, g);
-      ++events_.recruits;
+      p.flags |= kJoin;
+      return;
     }
   }
   // ODD 7.17, the security dilemma: a citizen who sees the other group's fighters outnumber the protection
   // around it (security units, its own group's fighters) may arm itself with its own group's militia,
   // whatever its grievance. Protection, not grievance, is the motive (Kalyvas and Kocher 2007), so this
   // keeps going after a settlement wherever no one is left to guard it (Walter 1997; Posen 1993).
-  if (cfg_.spoilers.enabled && security_dilemma_ && security_dilemma_->protection_probability > 0 &&
-      b.groups == 2 && agents_.kind[id] == Kind::Citizen) {
-    const int threat = query_.count(armed_[1 - g], here, citizen_vision_);
-    if (threat > 0) {
-      const double protection =
-          security_seen(here, citizen_vision_) + query_.count(armed_[g], here, citizen_vision_);
-      if (protection < threat) {
-        Stream x(b.seed, kProtect, id, static_cast<std::uint64_t>(day_));
-        const double availability = arms_[g] / (arms_[g] + cfg_.spoilers.arms_half_saturation);
-        const double exposed = 1.0 - protection / static_cast<double>(threat);
-        if (x.bernoulli(security_dilemma_->protection_probability * availability * exposed)) {
-          join_militia(id, g);
-          security_dilemma_->armed();
-        }
-      }
-    }
-  }
-  refresh(id);
-
-  if (moves && !fled && b.order == epstein::Order::ActFirst) move_random(id, citizen_vision_, s);
-  if (b.clone_probability > 0) clone_into_neighbour(id, s);
+  if (!security_dilemma_ || security_dilemma_->protection_probability <= 0 || b.groups != 2) return;
+  const int threat = query_.count(armed_[1 - g], here, citizen_vision_);
+  if (threat == 0) return;
+  const double protection =
+      security_seen(here, citizen_vision_) + query_.count(armed_[g], here, citizen_vision_);
+  if (protection >= threat) return;
+  Stream x(b.seed, kProtect, id, day);
+  const double exposed = 1.0 - protection / static_cast<double>(threat);
+  if (x.bernoulli(security_dilemma_->protection_probability * availability * exposed))
+    p.flags |= kJoin | kForProtection;
 }
 
 void PeaceModel::join_militia(std::size_t id, int g) {
@@ -202,128 +214,190 @@ void PeaceModel::join_militia(std::size_t id, int g) {
 
 void PeaceModel::act_spoiler(std::size_t id, Stream& s) {
   // ODD 7.5: outgunned spoilers hide; the others attack by their faction's priorities, then move.
-  const SpoilerParams& sp = cfg_.spoilers;
-  const int f = agents_.faction[id];
-  const std::int32_t here = agents_.cell[id];
-  Stream x(cfg_.base.seed, kSpoilerAct, id, static_cast<std::uint64_t>(day_));
-  const double security = security_seen(here, spoiler_vision_);
-  const int comrades = query_.count(armed_[f], here, spoiler_vision_) + agents_.armed[id];
-  if (security > 0 && security > sp.outgun_ratio * comrades) {
-    // Hide: step away from the nearest security unit seen.
-    const std::int32_t nearest = nearest_security(here);
+  if (spoiler_hides(id)) {  // step away from the nearest security unit seen
+    const std::int32_t nearest = nearest_security(agents_.cell[id]);
     if (nearest >= 0) move_toward(id, nearest, spoiler_vision_, true);
     return;
   }
-  // ODD 7.14: a political spoiler attacks as often as the people around it support it, and lies low while
-  // a mission that has announced its departure date is there to be waited out.
-  double p_attack = sp.attack_probability;
-  if (sp.political) {
-    p_attack *= support_around(here, spoiler_vision_, f == kBandits ? -1 : f);
-    if (mission_present() && cfg_.mission.exit == ExitRule::Date) p_attack *= 1.0 - sp.wait_out;
-  }
-  if (agents_.armed[id] && x.bernoulli(p_attack)) {
-    auto draw = [&x](std::uint32_t n) { return x.below(n); };
-    bool attacked = false;
-    if (sp.political && sp.rival_attack_share > 0 && x.bernoulli(sp.rival_attack_share)) {
-      // Rival armed groups fight each other.
-      int n_rivals = 0;
-      for (int r = 0; r < kFactions; ++r)
-        if (r != f) n_rivals += query_.count(armed_[r], here, spoiler_vision_);
-      if (n_rivals > 0) {
-        auto k = static_cast<int>(x.below(static_cast<std::uint32_t>(n_rivals)));
-        for (int r = 0; r < kFactions && !attacked; ++r) {
-          if (r == f) continue;
-          const int nr = query_.count(armed_[r], here, spoiler_vision_);
-          if (k < nr) {
-            const std::int64_t c = query_.choose(armed_[r], here, spoiler_vision_, [k](std::uint32_t) {
-              return static_cast<std::uint32_t>(k);
-            });
-            kill(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)]),
-                 static_cast<int>(Kind::Spoiler));
-            ++events_.rival_killings;
-            attacked = true;
-          }
-          k -= nr;
-        }
-      }
-    }
-    if (attacked) {
-    } else if (f != kBandits && sp.political) {
-      // ODD 7.15 (Kalyvas 2006): where the spoiler controls the area, civilians' denunciations reach it and
-      // it kills selectively: the most cooperative civilian in sight, of either group, if any cooperates at
-      // all. Where it lacks control it has no such information and kills at random among the other group.
-      const double insurgent = 1.0 - incumbent_share(here);
-      if (x.bernoulli(insurgent)) {
-        std::int64_t best = -1;
-        double best_coop = 0.5;
-        for (int gg = 0; gg < 2; ++gg)
-          query_.for_each(members_[gg], here, spoiler_vision_, [&](std::int64_t at) {
-            const double c = cooperation(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)]));
-            if (c > best_coop) best_coop = c, best = at;
-          });
-        if (best >= 0) {
-          ++events_.selective;
-          if (control_) control_->count_killing(static_cast<std::int32_t>(best));
-          kill(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(best)]),
-               static_cast<int>(Kind::Spoiler));
-        }
-        attacked = best >= 0;  // with no collaborator in sight it turns to other targets
-      } else {
-        const std::int64_t c = query_.choose(members_[1 - f], here, spoiler_vision_, draw);
-        if (c >= 0) {
-          ++events_.indiscriminate;
-          if (control_) control_->count_killing(static_cast<std::int32_t>(c));
-          kill(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)]),
-               static_cast<int>(Kind::Spoiler));
-          attacked = true;
-        }
-      }
-    } else if (f != kBandits) {  // militias kill civilians of the other group
-      const std::int64_t c = query_.choose(members_[1 - f], here, spoiler_vision_, draw);
-      if (c >= 0) {
-        kill(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)]),
-             static_cast<int>(Kind::Spoiler));
-        attacked = true;
-      }
-    } else {
+  Stream x(cfg_.base.seed, kSpoilerAct, id, static_cast<std::uint64_t>(day_));
+  if (spoiler_attacks(id, x)) {
+    SyncPlan p;
+    choose_attack(id, x, p);
+    bool attacked = p.act != kNothing;
+    if (p.act == kRaidConvoy) {  // settled now, from the same stream; a convoy out of reach is no attack
       attacked = raid_convoy_near(id, x);
+      p.act = kNothing;
     }
-    if (!attacked) {  // ambush a security unit
-      const int npk = query_.count(peacekeepers_, here, spoiler_vision_);
-      const int nco = query_.count(constables_, here, spoiler_vision_);
-      if (npk + nco > 0) {
-        const auto k = x.below(static_cast<std::uint32_t>(npk + nco));
-        const std::int64_t c =
-            k < static_cast<std::uint32_t>(npk)
-                ? query_.choose(peacekeepers_, here, spoiler_vision_, [k](std::uint32_t) { return k; })
-                : query_.choose(constables_, here, spoiler_vision_,
-                                [k, npk](std::uint32_t) { return k - static_cast<std::uint32_t>(npk); });
-        attacked = true;
-        if (c >= 0 && x.bernoulli(sp.kill_security_probability))
-          kill(static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)]),
-               static_cast<int>(Kind::Spoiler));
-      }
-    }
-    if (!attacked) {  // an installation in vision, when no one guards it
-      const double reach = sp.vision * sp.vision;
-      for (std::size_t k = 0; k < installations_.size() && !attacked; ++k) {
-        const std::int32_t at = installations_[k];
-        const int dx = std::abs(grid_.x(at) - grid_.x(here)), dy = std::abs(grid_.y(at) - grid_.y(here));
-        const bool torus = grid_.topology() == Topology::Torus;
-        const int wx = torus ? std::min(dx, grid_.width() - dx) : dx;
-        const int wy = torus ? std::min(dy, grid_.height() - dy) : dy;
-        if (wx * wx + wy * wy > reach || installation_down_until_[k] >= day_) continue;
-        attacked = true;
-        if (security_seen(at, near_) == 0 && x.bernoulli(sp.installation_attack_probability)) {
-          installation_down_until_[k] = day_ + sp.installation_downtime;
-          ++events_.installation_attacks;
-        }
-      }
-    }
-    if (attacked) agents_.exposed_until[id] = static_cast<std::int32_t>(day_ + sp.exposed_days);
+    if (!attacked) choose_security_attack(id, x, p);
+    if (p.act != kNothing) attacked = apply_attack(id, p, nullptr);
+    if (attacked) agents_.exposed_until[id] = static_cast<std::int32_t>(day_ + cfg_.spoilers.exposed_days);
   }
   refresh(id);
   move_random(id, spoiler_vision_, s);
+}
+
+bool PeaceModel::spoiler_hides(std::size_t id) const {
+  // ODD 7.5: a spoiler hides when the security it sees outnumbers its armed comrades (itself included) by
+  // more than spoilers.outgun_ratio.
+  const std::int32_t here = agents_.cell[id];
+  const double security = security_seen(here, spoiler_vision_);
+  const int comrades = query_.count(armed_[agents_.faction[id]], here, spoiler_vision_) + agents_.armed[id];
+  return security > 0 && security > cfg_.spoilers.outgun_ratio * comrades;
+}
+
+bool PeaceModel::spoiler_attacks(std::size_t id, Stream& x) const {
+  // ODD 7.14: a political spoiler attacks as often as the people around it support it, and lies low while
+  // a mission that has announced its departure date is there to be waited out. Only the armed attack.
+  const SpoilerParams& sp = cfg_.spoilers;
+  const int f = agents_.faction[id];
+  double p_attack = sp.attack_probability;
+  if (sp.political) {
+    p_attack *= support_around(agents_.cell[id], spoiler_vision_, f == kBandits ? -1 : f);
+    if (mission_present() && cfg_.mission.exit == ExitRule::Date) p_attack *= 1.0 - sp.wait_out;
+  }
+  return agents_.armed[id] && x.bernoulli(p_attack);
+}
+
+void PeaceModel::choose_attack(std::size_t id, Stream& x, SyncPlan& p) const {
+  // ODD 7.5, 7.14, 7.15: whom an attacking spoiler goes for first: a rival fighter (a share of attacks), then
+  // civilians (a militia) or a convoy in sight (bandits). p.act stays kNothing when there is none.
+  const SpoilerParams& sp = cfg_.spoilers;
+  const int f = agents_.faction[id];
+  const std::int32_t here = agents_.cell[id];
+  auto draw = [&x](std::uint32_t n) { return x.below(n); };
+  auto at_cell = [this](std::int64_t c) { return occupant_[static_cast<std::size_t>(c)]; };
+  if (sp.political && sp.rival_attack_share > 0 && x.bernoulli(sp.rival_attack_share)) {
+    // Rival armed groups fight each other.
+    int n_rivals = 0;
+    for (int r = 0; r < kFactions; ++r)
+      if (r != f) n_rivals += query_.count(armed_[r], here, spoiler_vision_);
+    if (n_rivals > 0) {
+      auto k = static_cast<int>(x.below(static_cast<std::uint32_t>(n_rivals)));
+      for (int r = 0; r < kFactions; ++r) {
+        if (r == f) continue;
+        const int nr = query_.count(armed_[r], here, spoiler_vision_);
+        if (k < nr) {
+          p.act = kRivalKill;
+          p.target = at_cell(query_.choose(armed_[r], here, spoiler_vision_,
+                                           [k](std::uint32_t) { return static_cast<std::uint32_t>(k); }));
+          return;
+        }
+        k -= nr;
+      }
+    }
+  }
+  if (f != kBandits && sp.political) {
+    // ODD 7.15 (Kalyvas 2006): where the spoiler controls the area, civilians' denunciations reach it and
+    // it kills selectively: the most cooperative civilian in sight, of either group, if any cooperates at
+    // all. Where it lacks control it has no such information and kills at random among the other group.
+    if (x.bernoulli(1.0 - incumbent_share(here))) {
+      std::int64_t best = -1;
+      double best_coop = 0.5;
+      for (int gg = 0; gg < 2; ++gg)
+        query_.for_each(members_[gg], here, spoiler_vision_, [&](std::int64_t at) {
+          const double c = cooperation(static_cast<std::size_t>(at_cell(at)));
+          if (c > best_coop) best_coop = c, best = at;
+        });
+      if (best >= 0) {  // with no collaborator in sight it turns to other targets
+        p.act = kSelectiveKill;
+        p.target = at_cell(best);
+      }
+    } else if (const std::int64_t c = query_.choose(members_[1 - f], here, spoiler_vision_, draw); c >= 0) {
+      p.act = kIndiscriminate;
+      p.target = at_cell(c);
+    }
+  } else if (f != kBandits) {  // militias kill civilians of the other group
+    if (const std::int64_t c = query_.choose(members_[1 - f], here, spoiler_vision_, draw); c >= 0) {
+      p.act = kMilitiaKill;
+      p.target = at_cell(c);
+    }
+  } else {  // bandits raid a convoy in sight (ODD 7.7), settled by raid_convoy_near
+    const BitLayer& convoys = aid_->layer();
+    if (convoys.any() && query_.count(convoys, here, spoiler_vision_) + convoys.test(here) > 0)
+      p.act = kRaidConvoy;
+  }
+}
+
+void PeaceModel::choose_security_attack(std::size_t id, Stream& x, SyncPlan& p) const {
+  // ODD 7.5: with no one else to attack, an ambush on a security unit in sight, else an installation in
+  // vision when no one guards it.
+  const SpoilerParams& sp = cfg_.spoilers;
+  const std::int32_t here = agents_.cell[id];
+  const int npk = query_.count(peacekeepers_, here, spoiler_vision_);
+  const int nco = query_.count(constables_, here, spoiler_vision_);
+  if (npk + nco > 0) {
+    const auto k = x.below(static_cast<std::uint32_t>(npk + nco));
+    const std::int64_t c =
+        k < static_cast<std::uint32_t>(npk)
+            ? query_.choose(peacekeepers_, here, spoiler_vision_, [k](std::uint32_t) { return k; })
+            : query_.choose(constables_, here, spoiler_vision_,
+                            [k, npk](std::uint32_t) { return k - static_cast<std::uint32_t>(npk); });
+    p.act = kAmbush;
+    p.target = c >= 0 ? occupant_[static_cast<std::size_t>(c)] : -1;
+    if (c >= 0 && x.bernoulli(sp.kill_security_probability)) p.flags |= kLethal;
+    return;
+  }
+  const double reach = sp.vision * sp.vision;
+  for (std::size_t k = 0; k < installations_.size(); ++k) {
+    const std::int32_t at = installations_[k];
+    const int dx = std::abs(grid_.x(at) - grid_.x(here)), dy = std::abs(grid_.y(at) - grid_.y(here));
+    const bool torus = grid_.topology() == Topology::Torus;
+    const int wx = torus ? std::min(dx, grid_.width() - dx) : dx;
+    const int wy = torus ? std::min(dy, grid_.height() - dy) : dy;
+    if (wx * wx + wy * wy > reach || installation_down_until_[k] >= day_) continue;
+    p.act = kInstallation;
+    p.aux = static_cast<std::int32_t>(k);
+    if (security_seen(at, near_) == 0 && x.bernoulli(sp.installation_attack_probability)) p.flags |= kLethal;
+    return;
+  }
+}
+
+bool PeaceModel::still_there(std::int32_t target, Kind k) const {
+  if (target < 0) return false;
+  const auto j = static_cast<std::size_t>(target);
+  return agents_.cell[j] >= 0 && agents_.status[j] != Status::Dead && agents_.status[j] != Status::Jailed &&
+         (agents_.kind[j] == k || (k == Kind::Peacekeeper && agents_.kind[j] == Kind::Constable));
+}
+
+bool PeaceModel::apply_attack(std::size_t id, const SyncPlan& p, Stream* raid) {
+  // A killing lands only if its victim is still there as what it was: in the async turn it always is (it was
+  // just chosen); in the sync day another attacker may have killed it first, or it left or turned fighter.
+  const auto v = static_cast<std::size_t>(std::max(p.target, 0));
+  const int by = static_cast<int>(agents_.kind[id] == Kind::Citizen ? Kind::Citizen : Kind::Spoiler);
+  switch (p.act) {
+    case kCitizenKill:
+    case kMilitiaKill:
+      if (!still_there(p.target, Kind::Citizen)) return false;
+      kill(v, by);
+      return true;
+    case kSelectiveKill:
+    case kIndiscriminate:
+      if (!still_there(p.target, Kind::Citizen)) return false;
+      ++(p.act == kSelectiveKill ? events_.selective : events_.indiscriminate);
+      if (control_) control_->count_killing(agents_.cell[v]);
+      kill(v, by);
+      return true;
+    case kRivalKill:
+      if (!still_there(p.target, Kind::Spoiler)) return false;
+      kill(v, by);
+      ++events_.rival_killings;
+      return true;
+    case kRaidConvoy:
+      if (raid && agents_.cell[id] >= 0) raid_convoy_near(id, *raid);
+      return true;
+    case kAmbush:  // any security unit (still_there's Peacekeeper)
+      if ((p.flags & kLethal) && still_there(p.target, Kind::Peacekeeper)) kill(v, by);
+      return true;
+    case kInstallation:
+      if (p.flags & kLethal) {
+        installation_down_until_[static_cast<std::size_t>(p.aux)] =
+            day_ + cfg_.spoilers.installation_downtime;
+        ++events_.installation_attacks;
+      }
+      return true;
+    default:
+      return false;
+  }
 }
 
 void PeaceModel::act_security(std::size_t id, Stream& s) {

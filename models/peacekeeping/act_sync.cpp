@@ -16,38 +16,11 @@
 #include "models/peacekeeping/model.hpp"
 
 namespace keepsim::peace {
+using namespace plan;
+
 namespace {
 
 constexpr std::uint64_t kNoClaim = std::numeric_limits<std::uint64_t>::max();
-
-/// What an agent does to its plan's target.
-enum Act : std::uint8_t {
-  kNothing,
-  kCitizenKill,     // Model II: an active citizen kills one of the other group
-  kRivalKill,       // ODD 7.14: a fighter kills a rival armed group's fighter
-  kSelectiveKill,   // ODD 7.15: the most cooperative civilian in sight
-  kIndiscriminate,  // ODD 7.15: a random civilian of the other group
-  kMilitiaKill,     // ODD 7.5: a militia's fighter kills a civilian of the other group
-  kRaidConvoy,      // ODD 7.7: a bandit raids a convoy in sight
-  kAmbush,          // ODD 7.5: a fighter attacks a security unit, and kills it with flag kLethal
-  kInstallation,    // ODD 7.5: an installation (index in aux) attacked, shut with flag kLethal
-  kJailIt,          // rule C, ODD 7.5, 7.8, 7.9
-  kLethalForce,     // ODD 7.8 lethal riot response: the target is killed, witnesses see abuse
-  kEngageKill,      // ODD 7.14: a located fighter killed
-  kEngageCapture,   // ODD 7.14: a located fighter captured
-};
-
-/// Flags of a plan.
-enum Flag : std::uint8_t {
-  kDecided = 1,        // the agent took part in the phase (on the grid and free at its start)
-  kActive = 2,         // rule A: active today
-  kJoin = 4,           // joins its group's militia (ODD 7.5 recruit; 7.17 arming, with kForProtection)
-  kForProtection = 8,  // ODD 7.17
-  kFleeing = 16,       // ODD 7.6: flees today (moves by flight_cell)
-  kAbroad = 32,        // ODD 7.16: leaves the country
-  kLethal = 64,        // the ambush kills; the installation is shut
-  kStay = 128,         // a security unit that holds its ground today (riot response), or a hiding spoiler
-};
 
 void claim_min(std::uint64_t& slot, std::uint64_t priority) {
   std::atomic_ref<std::uint64_t> ref(slot);
@@ -140,58 +113,13 @@ void PeaceModel::act_all_sync() {
       ++events_.recruits;
     refresh(i);
   }
-  const auto alive_as = [this](std::int32_t v, Kind k) {
-    if (v < 0) return false;
-    const auto j = static_cast<std::size_t>(v);
-    return agents_.cell[j] >= 0 && agents_.status[j] != Status::Dead && agents_.status[j] != Status::Jailed &&
-           (agents_.kind[j] == k ||
-            (k == Kind::Peacekeeper && agents_.kind[j] == Kind::Constable));  // any security unit
-  };
   for (const std::uint32_t i : eventful) {
     const SyncPlan& p = plan_[i];
     if (!(p.flags & kDecided) || p.act == kNothing) continue;
-    const auto v = static_cast<std::size_t>(std::max(p.target, 0));
-    const int by = static_cast<int>(agents_.kind[i] == Kind::Citizen ? Kind::Citizen : Kind::Spoiler);
-    // A killing lands only if its victim is still there as what it was; an attacker whose victim is gone
-    // (killed by another this day, fled abroad, turned fighter) has not attacked and is not exposed.
-    bool attacked = true;
-    switch (p.act) {
-      case kCitizenKill:
-      case kMilitiaKill:
-        if ((attacked = alive_as(p.target, Kind::Citizen))) kill(v, by);
-        break;
-      case kSelectiveKill:
-      case kIndiscriminate:
-        if (!(attacked = alive_as(p.target, Kind::Citizen))) break;
-        ++(p.act == kSelectiveKill ? events_.selective : events_.indiscriminate);
-        if (control_) control_->count_killing(agents_.cell[v]);
-        kill(v, by);
-        break;
-      case kRivalKill:
-        if (!(attacked = alive_as(p.target, Kind::Spoiler))) break;
-        ++events_.rival_killings;
-        kill(v, by);
-        break;
-      case kRaidConvoy:
-        if (agents_.cell[i] >= 0) {
-          Stream x(cfg_.base.seed, kRaid, i, static_cast<std::uint64_t>(day_));
-          raid_convoy_near(i, x);
-        }
-        break;
-      case kAmbush:
-        if ((p.flags & kLethal) && alive_as(p.target, Kind::Peacekeeper)) kill(v, by);
-        break;
-      case kInstallation:
-        if (p.flags & kLethal) {
-          installation_down_until_[static_cast<std::size_t>(p.aux)] =
-              day_ + cfg_.spoilers.installation_downtime;
-          ++events_.installation_attacks;
-        }
-        break;
-      default:
-        break;
-    }
-    if (attacked && agents_.kind[i] == Kind::Spoiler) {  // the attacker is exposed (ODD 7.5)
+    Stream raid(cfg_.base.seed, kRaid, i, static_cast<std::uint64_t>(day_));
+    // An attacker whose victim is gone (killed by another this day, fled abroad, turned fighter) has not
+    // attacked and is not exposed (ODD 7.5).
+    if (apply_attack(i, p, &raid) && agents_.kind[i] == Kind::Spoiler) {
       agents_.exposed_until[i] = static_cast<std::int32_t>(day_ + cfg_.spoilers.exposed_days);
       refresh(i);
     }
@@ -299,7 +227,8 @@ void PeaceModel::resolve_claims(const std::vector<std::uint32_t>& movers, Choose
 }
 
 void PeaceModel::decide_citizen(std::size_t id, SyncPlan& p) const {
-  // As act_citizen (act.cpp), from the state at the start of the day; the move comes later (decide_move).
+  // As act_citizen (act.cpp), from the state at the start of the day; the move comes later (decide_move), and
+  // a Model II victim is drawn from the stream of Epstein's sync killings.
   const epstein::Config& b = cfg_.base;
   const auto day = static_cast<std::uint64_t>(day_);
   if (cfg_.displacement.enabled && agents_.last_victim[id] >= 0 &&
@@ -316,157 +245,23 @@ void PeaceModel::decide_citizen(std::size_t id, SyncPlan& p) const {
       }
     }
   }
-  const std::int32_t here = agents_.cell[id];
-  const auto [pk, seen_active] = query_.count2(peacekeepers_, actives_, here, citizen_vision_);
-  double cops = pk;
-  if (constable_cells_ > 0)
-    query_.for_each(constables_, here, citizen_vision_, [&](std::int64_t at) {
-      cops += agents_.skill[static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)])];
-    });
-  double q = 1.0 - std::exp(-b.arrest_constant * epstein::vision_ratio(b.ratio, cops, 1 + seen_active));
-  if (justice_->enabled) q *= justice_->deterrence(static_cast<std::size_t>(region_of(here)));
-  const double grievance = agents_.hardship[id] * (1.0 - legitimacy_of(id));
-  bool active =
-      epstein::goes_active(agents_.hardship[id], legitimacy_of(id), agents_.risk[id], q, b.threshold);
-  if (active && b.violence == epstein::Violence::InterGroup) {
-    Stream s(b.seed, kKill, id, day);
-    const std::int64_t c = query_.choose(members_[1 - agents_.group[id]], here, citizen_vision_,
-                                         [&s](std::uint32_t m) { return s.below(m); });
-    active = c >= 0;
-    if (active) {
-      p.act = kCitizenKill;
-      p.target = occupant_[static_cast<std::size_t>(c)];
-    }
-  }
-  if (active) p.flags |= kActive;
-  if (!cfg_.spoilers.enabled) return;
-  // ODD 7.5 and 7.14 recruitment, then 7.17 arming for protection, as in act_citizen; the militia's stock of
-  // arms is the one at the start of the day.
-  const int g = agents_.group[id];
-  const bool political = cfg_.spoilers.political;
-  const double availability = arms_[g] / (arms_[g] + cfg_.spoilers.arms_half_saturation);
-  if ((active || political) && grievance > cfg_.spoilers.recruit_grievance &&
-      query_.count(spoilers_[g], here, citizen_vision_) > 0) {
-    Stream x(b.seed, kRecruitSpoiler, id, day);
-    const double support = political ? 1.0 - cooperation(id) : 1.0;
-    if (x.bernoulli(cfg_.spoilers.recruit_probability * availability * support)) {
-      p.flags |= kJoin;
-      return;
-    }
-  }
-  if (security_dilemma_ && security_dilemma_->protection_probability > 0 && b.groups == 2) {
-    const int threat = query_.count(armed_[1 - g], here, citizen_vision_);
-    if (threat == 0) return;
-    const double protection =
-        security_seen(here, citizen_vision_) + query_.count(armed_[g], here, citizen_vision_);
-    if (protection >= threat) return;
-    Stream x(b.seed, kProtect, id, day);
-    const double exposed = 1.0 - protection / static_cast<double>(threat);
-    if (x.bernoulli(security_dilemma_->protection_probability * availability * exposed))
-      p.flags |= kJoin | kForProtection;
-  }
+  Stream victims(b.seed, kKill, id, day);
+  decide_rule_a(id, victims, p);
 }
 
 void PeaceModel::decide_spoiler(std::size_t id, SyncPlan& p) const {
   // As act_spoiler (act.cpp): outgunned spoilers hide (move away from the nearest security unit,
-  // decide_move); the others may attack by their faction's priorities, then move at random.
-  const SpoilerParams& sp = cfg_.spoilers;
-  const int f = agents_.faction[id];
-  const std::int32_t here = agents_.cell[id];
-  Stream x(cfg_.base.seed, kSpoilerAct, id, static_cast<std::uint64_t>(day_));
-  const double security = security_seen(here, spoiler_vision_);
-  const int comrades = query_.count(armed_[f], here, spoiler_vision_) + agents_.armed[id];
-  if (security > 0 && security > sp.outgun_ratio * comrades) {
+  // decide_move); the others may attack by their faction's priorities (a raid is settled with the attacks),
+  // then move at random.
+  if (spoiler_hides(id)) {
     p.flags |= kStay;
-    p.aux = nearest_security(here);
+    p.aux = nearest_security(agents_.cell[id]);
     return;
   }
-  double p_attack = sp.attack_probability;
-  if (sp.political) {
-    p_attack *= support_around(here, spoiler_vision_, f == kBandits ? -1 : f);
-    if (mission_present() && cfg_.mission.exit == ExitRule::Date) p_attack *= 1.0 - sp.wait_out;
-  }
-  if (!agents_.armed[id] || !x.bernoulli(p_attack)) return;
-  auto draw = [&x](std::uint32_t m) { return x.below(m); };
-  auto at_cell = [this](std::int64_t c) { return occupant_[static_cast<std::size_t>(c)]; };
-  if (sp.political && sp.rival_attack_share > 0 && x.bernoulli(sp.rival_attack_share)) {
-    int n_rivals = 0;
-    for (int r = 0; r < kFactions; ++r)
-      if (r != f) n_rivals += query_.count(armed_[r], here, spoiler_vision_);
-    if (n_rivals > 0) {
-      auto k = static_cast<int>(x.below(static_cast<std::uint32_t>(n_rivals)));
-      for (int r = 0; r < kFactions; ++r) {
-        if (r == f) continue;
-        const int nr = query_.count(armed_[r], here, spoiler_vision_);
-        if (k < nr) {
-          p.act = kRivalKill;
-          p.target = at_cell(query_.choose(armed_[r], here, spoiler_vision_,
-                                           [k](std::uint32_t) { return static_cast<std::uint32_t>(k); }));
-          return;
-        }
-        k -= nr;
-      }
-    }
-  }
-  if (f != kBandits && sp.political) {
-    if (x.bernoulli(1.0 - incumbent_share(here))) {
-      std::int64_t best = -1;
-      double best_coop = 0.5;
-      for (int gg = 0; gg < 2; ++gg)
-        query_.for_each(members_[gg], here, spoiler_vision_, [&](std::int64_t at) {
-          const double c = cooperation(static_cast<std::size_t>(at_cell(at)));
-          if (c > best_coop) best_coop = c, best = at;
-        });
-      if (best >= 0) {
-        p.act = kSelectiveKill;
-        p.target = at_cell(best);
-        return;
-      }
-    } else if (const std::int64_t c = query_.choose(members_[1 - f], here, spoiler_vision_, draw); c >= 0) {
-      p.act = kIndiscriminate;
-      p.target = at_cell(c);
-      return;
-    }
-  } else if (f != kBandits) {
-    if (const std::int64_t c = query_.choose(members_[1 - f], here, spoiler_vision_, draw); c >= 0) {
-      p.act = kMilitiaKill;
-      p.target = at_cell(c);
-      return;
-    }
-  } else {
-    const BitLayer& convoys = aid_->layer();
-    if (convoys.any() && query_.count(convoys, here, spoiler_vision_) + convoys.test(here) > 0) {
-      p.act = kRaidConvoy;
-      return;
-    }
-  }
-  const int npk = query_.count(peacekeepers_, here, spoiler_vision_);
-  const int nco = query_.count(constables_, here, spoiler_vision_);
-  if (npk + nco > 0) {  // ambush a security unit
-    const auto k = x.below(static_cast<std::uint32_t>(npk + nco));
-    const std::int64_t c =
-        k < static_cast<std::uint32_t>(npk)
-            ? query_.choose(peacekeepers_, here, spoiler_vision_, [k](std::uint32_t) { return k; })
-            : query_.choose(constables_, here, spoiler_vision_,
-                            [k, npk](std::uint32_t) { return k - static_cast<std::uint32_t>(npk); });
-    p.act = kAmbush;
-    p.target = c >= 0 ? at_cell(c) : -1;
-    if (c >= 0 && x.bernoulli(sp.kill_security_probability)) p.flags |= kLethal;
-    return;
-  }
-  const double reach = sp.vision * sp.vision;  // an installation in vision, when no one guards it
-  for (std::size_t k = 0; k < installations_.size(); ++k) {
-    const std::int32_t at = installations_[k];
-    const int dx = std::abs(grid_.x(at) - grid_.x(here)), dy = std::abs(grid_.y(at) - grid_.y(here));
-    const bool torus = grid_.topology() == Topology::Torus;
-    const int wx = torus ? std::min(dx, grid_.width() - dx) : dx;
-    const int wy = torus ? std::min(dy, grid_.height() - dy) : dy;
-    if (wx * wx + wy * wy > reach || installation_down_until_[k] >= day_) continue;
-    p.act = kInstallation;
-    p.aux = static_cast<std::int32_t>(k);
-    if (security_seen(at, near_) == 0 && x.bernoulli(sp.installation_attack_probability)) p.flags |= kLethal;
-    return;
-  }
+  Stream x(cfg_.base.seed, kSpoilerAct, id, static_cast<std::uint64_t>(day_));
+  if (!spoiler_attacks(id, x)) return;
+  choose_attack(id, x, p);
+  if (p.act == kNothing) choose_security_attack(id, x, p);
 }
 
 void PeaceModel::decide_security(std::size_t id, SyncPlan& p) const {

@@ -136,8 +136,41 @@ enum Purpose : std::uint32_t {  // the Epstein purposes first, in the same numbe
          ///< kSpoilerAct)
 };
 
-/// One agent's decision in the sync day (act_sync.cpp, ODD 3): taken from the state at the start of its
-/// phase, carried out in id order after every decision of the phase is in.
+/// The words of a plan (SyncPlan): what an agent does to its target, and how.
+namespace plan {
+/// What an agent does to its plan's target.
+enum Act : std::uint8_t {
+  kNothing,
+  kCitizenKill,     // Model II: an active citizen kills one of the other group
+  kRivalKill,       // ODD 7.14: a fighter kills a rival armed group's fighter
+  kSelectiveKill,   // ODD 7.15: the most cooperative civilian in sight
+  kIndiscriminate,  // ODD 7.15: a random civilian of the other group
+  kMilitiaKill,     // ODD 7.5: a militia's fighter kills a civilian of the other group
+  kRaidConvoy,      // ODD 7.7: a bandit raids a convoy in sight
+  kAmbush,          // ODD 7.5: a fighter attacks a security unit, and kills it with flag kLethal
+  kInstallation,    // ODD 7.5: an installation (index in aux) attacked, shut with flag kLethal
+  kJailIt,          // rule C, ODD 7.5, 7.8, 7.9
+  kLethalForce,     // ODD 7.8 lethal riot response: the target is killed, witnesses see abuse
+  kEngageKill,      // ODD 7.14: a located fighter killed
+  kEngageCapture,   // ODD 7.14: a located fighter captured
+};
+
+/// Flags of a plan.
+enum Flag : std::uint8_t {
+  kDecided = 1,        // the agent took part in the phase (on the grid and free at its start)
+  kActive = 2,         // rule A: active today
+  kJoin = 4,           // joins its group's militia (ODD 7.5 recruit; 7.17 arming, with kForProtection)
+  kForProtection = 8,  // ODD 7.17
+  kFleeing = 16,       // ODD 7.6: flees today (moves by flight_cell)
+  kAbroad = 32,        // ODD 7.16: leaves the country
+  kLethal = 64,        // the ambush kills; the installation is shut
+  kStay = 128,         // a security unit that holds its ground today (riot response), or a hiding spoiler
+};
+
+}  // namespace plan
+
+/// One agent's decision (act.cpp, act_sync.cpp, ODD 3). The async turn carries out its plan at once; the sync
+/// day takes every plan of a step from the state at the start of the step and carries them out in id order.
 struct SyncPlan {
   std::int32_t target = -1;  ///< the agent attacked, killed or arrested (an id), or -1
   std::int32_t aux = -1;     ///< a cell to move away from (hiding, withdrawing) or an installation's index
@@ -309,7 +342,16 @@ class PeaceModel : public Model {
   std::int32_t flight_cell(std::size_t id) const;
 
   // act.cpp: the rules' choices that both schedules make the same way; each reads the state, draws from the
-  // stream it is given and changes nothing.
+  // stream it is given and changes nothing. Then what carries out an attack of either schedule.
+  void decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) const;     // rule A, 7.5, 7.14, 7.17
+  bool spoiler_hides(std::size_t id) const;                                   // ODD 7.5
+  bool spoiler_attacks(std::size_t id, Stream& x) const;                      // ODD 7.5, 7.14
+  void choose_attack(std::size_t id, Stream& x, SyncPlan& p) const;           // rivals, civilians, convoys
+  void choose_security_attack(std::size_t id, Stream& x, SyncPlan& p) const;  // ambush, installation
+  bool still_there(std::int32_t target, Kind k) const;  ///< on the grid, free, alive, still of kind k
+  /// Carries out an attack (the kills of Model II and of spoilers, ambush, installation; a raid with `raid`);
+  /// false when its victim is no longer there as what it was.
+  bool apply_attack(std::size_t id, const SyncPlan& p, Stream* raid);
   std::int32_t cell_toward(std::int32_t here, std::int32_t target, const Vision& v, bool away) const;
   std::int32_t flight_choice(std::size_t id, Stream& x) const;  // ODD 7.6, -1: none
   std::int64_t arrest_target(std::size_t id, const Vision& v, Stream& s, bool lethal) const;  // rule C
