@@ -1116,9 +1116,15 @@ def write_report(path: Path, study: Study, meta: dict, problems: list[str]):
     out += ["## Summary", "",
             table(["test", "verdict", "basis"], [[f"{t.tid}. {t.title}", t.verdict, t.reason] for t in study.tests]),
             ""]
+    write_atomically(path, out)
+
+
+def write_atomically(path: Path, lines) -> None:
+    """Writes the report's lines under a temporary name and renames it, so a stopped run never leaves half a
+    report under the real name."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("\n".join(out), encoding="utf-8")
+    tmp.write_text("\n".join(lines), encoding="utf-8")
     os.replace(tmp, path)
 
 

@@ -486,10 +486,7 @@ def write_report(path: Path, study: Study, meta: dict, problems: list[str]):
               study.results[f"{tid}:{CDR}"]["verdict"]] for tid, a, b in SIZES]
     out += ["## Summary", "", pv.table(["test", "async", "sync", "verdict"], rows), "",
             f"**Overall: {study.overall()}.**", ""]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("\n".join(out), encoding="utf-8")
-    os.replace(tmp, path)
+    pv.write_atomically(path, out)
 
 
 def main(argv=None) -> int:

@@ -21,13 +21,6 @@ namespace {
 
 constexpr std::uint64_t kNoClaim = std::numeric_limits<std::uint64_t>::max();
 
-void claim_min(std::uint64_t& slot, std::uint64_t priority) {
-  std::atomic_ref<std::uint64_t> ref(slot);
-  std::uint64_t seen = ref.load(std::memory_order_relaxed);
-  while (priority < seen && !ref.compare_exchange_weak(seen, priority, std::memory_order_relaxed)) {
-  }
-}
-
 /// Calls visit(y, window) for every row y, in bands of rows run in parallel; `window` counts the cells that
 /// `member` selects within a square vision of `reach` around the cells of row y (when `windowed`).
 /// With `waves` (from wave_bands()) the bands run in two waves, even bands and then odd ones.

@@ -433,6 +433,33 @@ void PeaceModel::act_security(std::size_t id, Stream& s) {
     }
   }
   // Movement by task (ODD 7.8); off duty (coherence), a unit stays near its base.
+  const TaskMove m = task_move(id, v);
+  switch (m.how) {
+    case TaskMove::kToward:
+      move_toward(id, m.cell, v, false);
+      break;
+    case TaskMove::kRandom:
+      move_random(id, v, s);
+      break;
+    case TaskMove::kTo:
+      if (m.cell >= 0) {
+        vacate(id);
+        place(id, m.cell);
+      }
+      break;
+    case TaskMove::kStay:
+      break;
+  }
+  if (cfg_.spoilers.political && engage_spoiler(id, v, s)) return;
+  arrest_in_vision(id, v, s, false);
+}
+
+PeaceModel::TaskMove PeaceModel::task_move(std::size_t id, const Vision& v) const {
+  // ODD 7.8: how a security unit (not an Epstein cop) moves by its task. Constables patrol their own region;
+  // international police patrol where they were posted; off duty (coherence) a unit stays near its base; an
+  // escort keeps up with its convoy; border, guard and training posts are held; a riot team goes where the
+  // riot was once it sees no one rioting; a patrol goes to its region, then patrols it at random.
+  const std::int32_t here = agents_.cell[id];
   const std::int32_t target = agents_.target[id];
   const Task task = static_cast<Task>(agents_.task[id]);
   auto dist2 = [&](std::int32_t a, std::int32_t c) {
@@ -441,40 +468,34 @@ void PeaceModel::act_security(std::size_t id, Stream& s) {
       dx = std::min(dx, grid_.width() - dx), dy = std::min(dy, grid_.height() - dy);
     return dx * dx + dy * dy;
   };
-  if (constable) {
-    // Constables patrol their own region; international police patrol where they were posted.
-    if (target >= 0 && region_of(here) != region_of(target))
-      move_toward(id, target, v, false);
-    else
-      move_random(id, v, s);
-  } else if (!agents_.on_duty[id]) {
+  if (agents_.kind[id] == Kind::Constable) {
+    if (target >= 0 && region_of(here) != region_of(target)) return {TaskMove::kToward, target};
+    return {TaskMove::kRandom, -1};
+  }
+  if (!agents_.on_duty[id]) {
     const std::int32_t base = agents_.home[id];
     if (base >= 0 && dist2(here, base) > cfg_.mission.base_radius * cfg_.mission.base_radius)
-      move_toward(id, base, v, false);
-  } else if (task == kEscort && target >= 0 && static_cast<std::size_t>(target) < aid_->convoys().size() &&
-             aid_->convoys()[static_cast<std::size_t>(target)].alive) {
+      return {TaskMove::kToward, base};
+    return {TaskMove::kStay, -1};
+  }
+  if (task == kEscort && target >= 0 && static_cast<std::size_t>(target) < aid_->convoys().size() &&
+      aid_->convoys()[static_cast<std::size_t>(target)].alive) {
     const Convoy& cv = aid_->convoys()[static_cast<std::size_t>(target)];
     const std::int32_t at = cv.path[std::min(cv.at, cv.path.size() - 1)];
-    if (dist2(here, at) > 4) {
-      Stream x(cfg_.base.seed, kSecurityAct, id, static_cast<std::uint64_t>(day_));
-      const std::int32_t to = empty_cell_near(at, 2, x);
-      if (to >= 0) {
-        vacate(id);
-        place(id, to);
-      }
-    }
-  } else if (task == kBorder || task == kGuard || task == kTrain) {
-    const int hold = task == kBorder ? 0 : task == kGuard ? 2 : 3;
-    if (target >= 0 && dist2(here, target) > hold * hold) move_toward(id, target, v, false);
-  } else if (task == kRiot && seen_active == 0 && target >= 0) {
-    move_toward(id, target, v, false);
-  } else if (task == kPresence && target >= 0 && region_of(here) != region_of(target)) {
-    move_toward(id, target, v, false);
-  } else {
-    move_random(id, v, s);
+    if (dist2(here, at) <= 4) return {TaskMove::kStay, -1};
+    Stream x(cfg_.base.seed, kSecurityAct, id, static_cast<std::uint64_t>(day_));
+    return {TaskMove::kTo, empty_cell_near(at, 2, x)};
   }
-  if (cfg_.spoilers.political && engage_spoiler(id, v, s)) return;
-  arrest_in_vision(id, v, s, false);
+  if (task == kBorder || task == kGuard || task == kTrain) {
+    const int hold = task == kBorder ? 0 : task == kGuard ? 2 : 3;
+    if (target >= 0 && dist2(here, target) > hold * hold) return {TaskMove::kToward, target};
+    return {TaskMove::kStay, -1};
+  }
+  if (task == kRiot && target >= 0 && query_.count(actives_, here, v) == 0)
+    return {TaskMove::kToward, target};
+  if (task == kPresence && target >= 0 && region_of(here) != region_of(target))
+    return {TaskMove::kToward, target};
+  return {TaskMove::kRandom, -1};
 }
 
 bool PeaceModel::engage_spoiler(std::size_t id, const Vision& v, Stream&) {

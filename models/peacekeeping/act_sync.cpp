@@ -22,13 +22,6 @@ namespace {
 
 constexpr std::uint64_t kNoClaim = std::numeric_limits<std::uint64_t>::max();
 
-void claim_min(std::uint64_t& slot, std::uint64_t priority) {
-  std::atomic_ref<std::uint64_t> ref(slot);
-  std::uint64_t seen = ref.load(std::memory_order_relaxed);
-  while (priority < seen && !ref.compare_exchange_weak(seen, priority, std::memory_order_relaxed)) {
-  }
-}
-
 }  // namespace
 
 void PeaceModel::act_all_sync() {
@@ -335,41 +328,18 @@ std::int32_t PeaceModel::decide_move(std::size_t id, const SyncPlan& p) const {
   const bool constable = agents_.kind[id] == Kind::Constable;
   const Vision& v = constable ? constable_vision_ : mission_vision_;
   if (p.flags & kStay) return p.aux >= 0 ? cell_toward(here, p.aux, v, true) : -1;  // withdraw, or hold
-  const std::int32_t target = agents_.target[id];
-  const Task task = static_cast<Task>(agents_.task[id]);
-  auto dist2 = [&](std::int32_t a, std::int32_t c) {
-    int dx = std::abs(grid_.x(a) - grid_.x(c)), dy = std::abs(grid_.y(a) - grid_.y(c));
-    if (grid_.topology() == Topology::Torus)
-      dx = std::min(dx, grid_.width() - dx), dy = std::min(dy, grid_.height() - dy);
-    return dx * dx + dy * dy;
-  };
-  if (constable) {
-    if (target >= 0 && region_of(here) != region_of(target)) return cell_toward(here, target, v, false);
-    return random_in(v);
+  const TaskMove m = task_move(id, v);
+  switch (m.how) {
+    case TaskMove::kToward:
+      return cell_toward(here, m.cell, v, false);
+    case TaskMove::kRandom:
+      return random_in(v);
+    case TaskMove::kTo:
+      return m.cell;
+    case TaskMove::kStay:
+      break;
   }
-  if (!agents_.on_duty[id]) {
-    const std::int32_t base = agents_.home[id];
-    if (base >= 0 && dist2(here, base) > cfg_.mission.base_radius * cfg_.mission.base_radius)
-      return cell_toward(here, base, v, false);
-    return -1;
-  }
-  if (task == kEscort && target >= 0 && static_cast<std::size_t>(target) < aid_->convoys().size() &&
-      aid_->convoys()[static_cast<std::size_t>(target)].alive) {
-    const Convoy& cv = aid_->convoys()[static_cast<std::size_t>(target)];
-    const std::int32_t at = cv.path[std::min(cv.at, cv.path.size() - 1)];
-    if (dist2(here, at) <= 4) return -1;
-    Stream x(cfg_.base.seed, kSecurityAct, id, day);
-    return empty_cell_near(at, 2, x);
-  }
-  if (task == kBorder || task == kGuard || task == kTrain) {
-    const int hold = task == kBorder ? 0 : task == kGuard ? 2 : 3;
-    return target >= 0 && dist2(here, target) > hold * hold ? cell_toward(here, target, v, false) : -1;
-  }
-  if (task == kRiot && target >= 0 && query_.count(actives_, here, v) == 0)
-    return cell_toward(here, target, v, false);
-  if (task == kPresence && target >= 0 && region_of(here) != region_of(target))
-    return cell_toward(here, target, v, false);
-  return random_in(v);
+  return -1;
 }
 
 std::int32_t PeaceModel::flight_cell(std::size_t id) const {

@@ -357,6 +357,12 @@ class PeaceModel : public Model {
   std::int64_t arrest_target(std::size_t id, const Vision& v, Stream& s, bool lethal) const;  // rule C
   std::int64_t locate_spoiler(std::size_t id, const Vision& v, Stream& x) const;              // ODD 7.14
   std::int32_t nearest_security(std::int32_t here) const;  // ODD 7.5 hiding
+  /// How a security unit moves by its task (ODD 7.8): toward a cell, to a cell, at random, or not at all.
+  struct TaskMove {
+    enum How : std::uint8_t { kStay, kToward, kTo, kRandom } how;
+    std::int32_t cell;
+  };
+  TaskMove task_move(std::size_t id, const Vision& v) const;
   /// Every agent in `movers` with a cell from choose(id) (-1: none) that is empty now; where several pick
   /// one cell, the smallest (hash of seed, id, day; id) takes it, and act(id, cell) runs: in parallel when
   /// `parallel` (act must then touch only the agent and the two cells), else in id order.

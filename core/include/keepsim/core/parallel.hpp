@@ -7,7 +7,9 @@
 // and reports races inside TBB's scheduler; with std::thread every report is about keepsim's own code.
 #pragma once
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -20,6 +22,15 @@
 #endif
 
 namespace keepsim {
+
+/// Lowers `slot` to `priority` when that is smaller, atomically, so that of several threads claiming one slot
+/// the smallest priority is left whichever comes first (the sync schedules' cell and victim claims).
+inline void claim_min(std::uint64_t& slot, std::uint64_t priority) {
+  std::atomic_ref<std::uint64_t> ref(slot);
+  std::uint64_t seen = ref.load(std::memory_order_relaxed);
+  while (priority < seen && !ref.compare_exchange_weak(seen, priority, std::memory_order_relaxed)) {
+  }
+}
 
 class Executor {
  public:
