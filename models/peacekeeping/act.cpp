@@ -110,27 +110,18 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
   const bool moves = b.citizens_move;
   // ODD 7.6: a citizen whose group was hit within vision lately may flee instead of moving at random.
   bool fled = false;
-  if (cfg_.displacement.enabled && agents_.last_victim[id] >= 0 &&
-      day_ - agents_.last_victim[id] < cfg_.displacement.memory_days) {
-    Stream x(b.seed, kFlee, id, static_cast<std::uint64_t>(day_));
-    if (x.bernoulli(cfg_.displacement.flee_probability * agents_.risk[id])) {
-      flee(id, x);
-      fled = true;
-      if (agents_.cell[id] < 0) return;  // gone abroad (ODD 7.16)
-    }
+  Stream x(b.seed, kFlee, id, static_cast<std::uint64_t>(day_));
+  if (flees_today(id, x)) {
+    flee(id, x);
+    fled = true;
+    if (agents_.cell[id] < 0) return;  // gone abroad (ODD 7.16)
   }
   if (moves && !fled && b.order == epstein::Order::MoveFirst) move_random(id, citizen_vision_, s);
   SyncPlan p;
   decide_rule_a(id, s, p);
   apply_attack(id, p, nullptr);  // Model II: the victim, if any
   agents_.status[id] = (p.flags & kActive) ? Status::Active : Status::Quiet;
-  if (p.flags & kJoin) {
-    join_militia(id, agents_.group[id]);
-    if (p.flags & kForProtection)
-      security_dilemma_->armed();
-    else
-      ++events_.recruits;
-  }
+  apply_join(id, p);
   refresh(id);
 
   if (moves && !fled && b.order == epstein::Order::ActFirst) move_random(id, citizen_vision_, s);
@@ -671,15 +662,36 @@ std::int32_t PeaceModel::cell_toward(std::int32_t here, std::int32_t target, con
   return static_cast<std::int32_t>(best);
 }
 
-void PeaceModel::flee(std::size_t id, Stream& x) {
+bool PeaceModel::flees_today(std::size_t id, Stream& x) const {
+  // ODD 7.6: flight within displacement.memory_days of a killing of the own group nearby, with probability
+  // flee_probability x R, drawn first from the flight stream `x`.
+  return cfg_.displacement.enabled && agents_.last_victim[id] >= 0 &&
+         day_ - agents_.last_victim[id] < cfg_.displacement.memory_days &&
+         x.bernoulli(cfg_.displacement.flee_probability * agents_.risk[id]);
+}
+
+bool PeaceModel::leaves_country(std::size_t id) const {
   // ODD 7.16: some of those who flee leave the country, where it has a border to cross.
-  if (refugees_ && refugees_->probability > 0 && !border_cells_.empty()) {
-    Stream r(cfg_.base.seed, kRefuge, id, static_cast<std::uint64_t>(day_));
-    if (r.bernoulli(refugees_->probability)) {
-      vacate(id);
-      refugees_->leave(id);
-      return;
-    }
+  if (!refugees_ || refugees_->probability <= 0 || border_cells_.empty()) return false;
+  Stream r(cfg_.base.seed, kRefuge, id, static_cast<std::uint64_t>(day_));
+  return r.bernoulli(refugees_->probability);
+}
+
+void PeaceModel::apply_join(std::size_t id, const SyncPlan& p) {
+  // ODD 7.5, 7.17: a recruit or a citizen arming for protection joins its group's militia.
+  if (!(p.flags & kJoin)) return;
+  join_militia(id, agents_.group[id]);
+  if (p.flags & kForProtection)
+    security_dilemma_->armed();
+  else
+    ++events_.recruits;
+}
+
+void PeaceModel::flee(std::size_t id, Stream& x) {
+  if (leaves_country(id)) {
+    vacate(id);
+    refugees_->leave(id);
+    return;
   }
   const std::int32_t best = flight_choice(id, x);
   if (best < 0) return;

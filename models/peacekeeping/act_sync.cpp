@@ -96,16 +96,11 @@ void PeaceModel::act_all_sync() {
       vacate(i);
       refugees_->leave(i);
     }
-  for (const std::uint32_t i : eventful) {
-    const SyncPlan& p = plan_[i];
-    if (!(p.flags & kJoin)) continue;
-    join_militia(i, agents_.group[i]);
-    if (p.flags & kForProtection)
-      security_dilemma_->armed();
-    else
-      ++events_.recruits;
-    refresh(i);
-  }
+  for (const std::uint32_t i : eventful)
+    if (plan_[i].flags & kJoin) {
+      apply_join(i, plan_[i]);
+      refresh(i);
+    }
   for (const std::uint32_t i : eventful) {
     const SyncPlan& p = plan_[i];
     if (!(p.flags & kDecided) || p.act == kNothing) continue;
@@ -222,23 +217,16 @@ void PeaceModel::resolve_claims(const std::vector<std::uint32_t>& movers, Choose
 void PeaceModel::decide_citizen(std::size_t id, SyncPlan& p) const {
   // As act_citizen (act.cpp), from the state at the start of the day; the move comes later (decide_move), and
   // a Model II victim is drawn from the stream of Epstein's sync killings.
-  const epstein::Config& b = cfg_.base;
   const auto day = static_cast<std::uint64_t>(day_);
-  if (cfg_.displacement.enabled && agents_.last_victim[id] >= 0 &&
-      day_ - agents_.last_victim[id] < cfg_.displacement.memory_days) {
-    Stream x(b.seed, kFlee, id, day);
-    if (x.bernoulli(cfg_.displacement.flee_probability * agents_.risk[id])) {
-      p.flags |= kFleeing;
-      if (refugees_ && refugees_->probability > 0 && !border_cells_.empty()) {
-        Stream r(b.seed, kRefuge, id, day);
-        if (r.bernoulli(refugees_->probability)) {
-          p.flags |= kAbroad;
-          return;
-        }
-      }
+  Stream x(cfg_.base.seed, kFlee, id, day);
+  if (flees_today(id, x)) {
+    p.flags |= kFleeing;
+    if (leaves_country(id)) {
+      p.flags |= kAbroad;
+      return;
     }
   }
-  Stream victims(b.seed, kKill, id, day);
+  Stream victims(cfg_.base.seed, kKill, id, day);
   decide_rule_a(id, victims, p);
 }
 
@@ -345,7 +333,7 @@ std::int32_t PeaceModel::decide_move(std::size_t id, const SyncPlan& p) const {
 std::int32_t PeaceModel::flight_cell(std::size_t id) const {
   // As flee (act.cpp, ODD 7.6), from the flight stream after its decision to flee.
   Stream x(cfg_.base.seed, kFlee, id, static_cast<std::uint64_t>(day_));
-  x.bernoulli(cfg_.displacement.flee_probability * agents_.risk[id]);  // the draw that decided the flight
+  flees_today(id, x);  // the draw that decided the flight
   return flight_choice(id, x);
 }
 
