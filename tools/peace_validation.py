@@ -1128,20 +1128,27 @@ def write_atomically(path: Path, lines) -> None:
     os.replace(tmp, path)
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+def study_arguments(doc: str, work: str, report: str, smoke: str) -> argparse.ArgumentParser:
+    """The options every study tool of this kind takes (this one, schedule_comparison.py): the binary, seeds,
+    jobs, the work folder, the report and --smoke, with the tool's own defaults and smoke form."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--keepsim", required=True, type=Path, help="the keepsim binary")
     ap.add_argument("--seeds", type=int, default=None,
                     help=f"seeds per arm (default {FULL_SEEDS}; {SMOKE_SEEDS} with --smoke)")
     ap.add_argument("--jobs", type=int, default=2, help="keepsim processes at once (default 2)")
     ap.add_argument("--work", type=Path, default=None,
-                    help="folder for run files, reused when complete (default out/peace-validation, "
-                         "out/peace-validation-smoke with --smoke)")
+                    help=f"folder for run files, reused when complete (default out/{work}, out/{work}-smoke with "
+                         "--smoke)")
     ap.add_argument("--report", type=Path, default=None,
-                    help="the report (default docs/validation/peacekeeping.md; WORK/report.md with --smoke)")
-    ap.add_argument("--smoke", action="store_true",
-                    help="3 seeds, fewer force levels, 400-day runs (800 for the exit test), no figures")
+                    help=f"the report (default {report}; WORK/report.md with --smoke)")
+    ap.add_argument("--smoke", action="store_true", help=smoke)
+    return ap
+
+
+def main(argv=None) -> int:
+    ap = study_arguments(__doc__, "peace-validation", "docs/validation/peacekeeping.md",
+                         "3 seeds, fewer force levels, 400-day runs (800 for the exit test), no figures")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a parameter given to every run (before each arm's own settings), to validate a variant "
                          "of the model; repeatable. Use another --work and --report than the default study's")

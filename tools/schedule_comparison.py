@@ -29,7 +29,6 @@ numpy, scipy and h5py: Debian's /usr/bin/python3 has them.
 """
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import math
 import os
@@ -490,18 +489,8 @@ def write_report(path: Path, study: Study, meta: dict, problems: list[str]):
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--keepsim", required=True, type=Path, help="the keepsim binary")
-    ap.add_argument("--seeds", type=int, default=None,
-                    help=f"seeds per arm (default {FULL_SEEDS}; {SMOKE_SEEDS} with --smoke)")
-    ap.add_argument("--jobs", type=int, default=2, help="keepsim processes at once (default 2)")
-    ap.add_argument("--work", type=Path, default=None,
-                    help="folder for run files, reused when complete (default out/schedule-comparison, "
-                         "out/schedule-comparison-smoke with --smoke)")
-    ap.add_argument("--report", type=Path, default=None,
-                    help="the report (default docs/validation/schedules.md; WORK/report.md with --smoke)")
-    ap.add_argument("--smoke", action="store_true", help=f"{SMOKE_SEEDS} seeds, {SMOKE_DAYS}-day runs")
+    ap = pv.study_arguments(__doc__, "schedule-comparison", "docs/validation/schedules.md",
+                            f"{SMOKE_SEEDS} seeds, {SMOKE_DAYS}-day runs")
     args = ap.parse_args(argv)
 
     t0 = time.time()
