@@ -31,16 +31,16 @@ std::size_t Agents::add(Kind k, std::uint8_t g, float h, float r, std::int32_t d
 }
 
 void Agents::reserve(std::size_t n) {
-  reserve_huge(kind, n);
-  reserve_huge(status, n);
-  reserve_huge(group, n);
-  reserve_huge(cell, n);
-  reserve_huge(hardship, n);
-  reserve_huge(risk, n);
-  reserve_huge(jail_left, n);
+  kind.reserve(n);
+  status.reserve(n);
+  group.reserve(n);
+  cell.reserve(n);
+  hardship.reserve(n);
+  risk.reserve(n);
+  jail_left.reserve(n);
   if (ages) {
-    reserve_huge(age, n);
-    reserve_huge(death_age, n);
+    age.reserve(n);
+    death_age.reserve(n);
   }
 }
 
@@ -56,9 +56,7 @@ EpsteinModel::EpsteinModel(const Config& c, int threads)
                                                                                                  : threads)),
       arrest_table_(c.ratio, c.arrest_constant, citizen_vision_.size()) {
   const std::int64_t cells = grid_.cells();
-  reserve_huge(code_, static_cast<std::size_t>(cells));
   code_.assign(static_cast<std::size_t>(cells), cell::kEmpty);
-  reserve_huge(occupant_, static_cast<std::size_t>(cells));
   occupant_.assign(static_cast<std::size_t>(cells), -1);
   for (BitLayer* layer : {&cops_, &actives_, &empties_, &members_[0], &members_[1]}) layer->reset(grid_);
   empties_.fill();
@@ -97,14 +95,11 @@ EpsteinModel::EpsteinModel(const Config& c, int threads)
   }
   initial_cops_ = n_cop;
   window_ = MooreWindow<1>::usable(citizen_vision_);
-  // The sync schedule's per-cell scratch is allocated here, so that it too can live on huge pages; the async
-  // schedule needs none.
+  // The sync schedule's per-cell scratch is allocated once, here; the async schedule needs none.
   if (cfg_.schedule == Schedule::Sync) {
     const auto ucells = static_cast<std::size_t>(cells);
-    reserve_huge(cell_claim_, ucells);
     cell_claim_.assign(ucells, ~std::uint64_t{0});
     if (window_ && citizen_vision_.reach() <= kSeenReach) {
-      reserve_huge(seen_, ucells);
       seen_.assign(ucells, 0);
     }
   }

@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <bit>
 
-#include "keepsim/core/huge_pages.hpp"
 #include "models/peacekeeping/model.hpp"
 
 namespace keepsim::peace {
@@ -66,7 +65,6 @@ extern const MechanismType legitimacy_mechanism = {"legitimacy", &declare, &read
 
 void Legitimacy::init(PeaceModel& m) {
   const auto cells = static_cast<std::size_t>(m.grid().cells());
-  reserve_huge(near_marks_, cells);  // read at each citizen's cell in the daily pass
   near_marks_.assign(cells, 0);
   spread_fear_ = spreads_exactly(m.grid(), m.fear_vision());
   spread_vision_ = spreads_exactly(m.grid(), m.citizen_vision());

@@ -114,16 +114,19 @@ Executor& Mechanism::executor(PeaceModel& m) {
 }
 
 void Mechanism::attach_column(PeaceModel& m, std::vector<float>& column, float fill) {
+  column.reserve(m.agents_.kind.capacity());  // the room populate() made for the built-in columns
   column.resize(m.agents_.size(), fill);
   m.agents_.extra_f32.emplace_back(&column, fill);
 }
 
 void Mechanism::attach_column(PeaceModel& m, std::vector<std::uint8_t>& column, std::uint8_t fill) {
+  column.reserve(m.agents_.kind.capacity());
   column.resize(m.agents_.size(), fill);
   m.agents_.extra_u8.emplace_back(&column, fill);
 }
 
 void Mechanism::attach_column(PeaceModel& m, std::vector<std::int32_t>& column, std::int32_t fill) {
+  column.reserve(m.agents_.kind.capacity());
   column.resize(m.agents_.size(), fill);
   m.agents_.extra_i32.emplace_back(&column, fill);
 }

@@ -11,6 +11,19 @@
 
 namespace keepsim::peace {
 
+double arriving_agents(const Config& c, double cops) {
+  // Agents arriving later are new slots: Epstein cops added by a schedule, contingents, international police.
+  const epstein::Config& b = c.base;
+  double arriving = 0;
+  if (b.cop_schedule != epstein::CopSchedule::Constant)
+    arriving +=
+        std::max(0.0, std::round(b.cop_target_density * static_cast<double>(b.width) * b.height) - cops);
+  if (c.mission.enabled)
+    for (const Contingent& k : c.mission.contingents) arriving += static_cast<double>(k.size);
+  if (c.constabulary.enabled) arriving += static_cast<double>(c.constabulary.police_count);
+  return arriving;
+}
+
 MemoryEstimate estimate_memory(const Config& c, int threads) {
   using estimate::grown;
   const epstein::Config& b = c.base;
@@ -29,13 +42,7 @@ MemoryEstimate estimate_memory(const Config& c, int threads) {
     citizens = std::min(1.0, b.citizen_density) * cells;
     cops = std::min(b.cop_density, std::max(0.0, 1.0 - b.citizen_density)) * cells;
   }
-  // Agents arriving later are new slots: Epstein cops added by a schedule, contingents, international police.
-  double arriving = 0;
-  if (b.cop_schedule != epstein::CopSchedule::Constant)
-    arriving += std::max(0.0, static_cast<double>(std::llround(b.cop_target_density * cells)) - cops);
-  if (c.mission.enabled)
-    for (const Contingent& k : c.mission.contingents) arriving += static_cast<double>(k.size);
-  if (c.constabulary.enabled) arriving += static_cast<double>(c.constabulary.police_count);
+  const double arriving = arriving_agents(c, cops);
   const double born = estimate::births(citizens, cells - cops - arriving, b.clone_probability, b.max_age,
                                        b.violence == epstein::Violence::InterGroup, b.steps);
   const double agents = citizens + cops + arriving + born;
@@ -50,13 +57,15 @@ MemoryEstimate estimate_memory(const Config& c, int threads) {
   m.state += cells * (1 + 4 + 2 + 4 + 1) + cells * (2 + 1 + 4 + 1 + 1 + 1) + 19 * 8 * words;
   // Border cells, grown one at a time.
   m.state += 4 * grown(2.0 * (b.width + b.height));
-  // Agents: 25 arrays grown one push_back at a time, so to the next power of two; the mechanisms' columns
-  // are theirs to count (below).
+  // Agents: 25 arrays reserved by populate() for those placed, those arriving and a sixteenth more, then
+  // doubled as often as births need; the mechanisms' columns, reserved alike, are theirs to count (below).
+  double slots = (citizens + cops) * (1.0 + 1.0 / 16) + arriving;
+  while (slots < agents) slots *= 2;
   constexpr double per_agent =
       sizeof(Kind) + sizeof(Status) + 1 + 4 + 5 * 4 + 3 * 4 + 3 * 4 + 5 + 1 + 4 + 4 + 2 + 1;
-  m.state += per_agent * grown(agents);
+  m.state += per_agent * slots;
   m.state += 8 * grown(static_cast<double>(b.steps));  // killings day by day (mission_layer.hpp)
-  for (const auto& mech : c.mechanisms) mech->memory(cells, grown(agents), m.state, m.transient);
+  for (const auto& mech : c.mechanisms) mech->memory(cells, slots, m.state, m.transient);
   if (b.schedule == epstein::Schedule::Sync) {
     // The sync day (act_sync.cpp): a plan per agent and a claim per cell, kept; the movers and their chosen
     // cells, for the day.
@@ -65,7 +74,7 @@ MemoryEstimate estimate_memory(const Config& c, int threads) {
   } else {
     m.transient += 4 * agents;  // the day's activation order
   }
-  m.transient += 4 * grown(agents) / 2;  // an agent array being moved to a buffer twice its size
+  m.transient += 4 * slots / 2;  // an agent array being moved to a buffer twice its size
 
   const double rows = grown(static_cast<double>(b.steps) + 1);
   m.recorder = 8 * (static_cast<double>(series_width(b.groups)) + 1) * rows;

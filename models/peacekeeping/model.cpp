@@ -2,7 +2,6 @@
 // the cell layers always agree with the agents (ODD 2 and 5).
 #include "models/peacekeeping/model.hpp"
 
-#include "keepsim/core/huge_pages.hpp"
 #include "models/epstein/rules.hpp"
 
 #include <algorithm>
@@ -15,22 +14,20 @@
 namespace keepsim::peace {
 
 std::size_t Agents::add(Kind k, std::uint8_t g) {
-  kind.push_back(k);
-  status.push_back(Status::Quiet);
-  group.push_back(g);
-  cell.push_back(-1);
-  for (auto* v : {&hardship, &base_hardship, &risk, &legitimacy, &legitimacy0, &skill}) v->push_back(0.f);
-  for (auto* v : {&jail_left, &age, &death_age, &exposed_until}) v->push_back(0);
-  home.push_back(-1);
-  last_victim.push_back(-1);
-  for (auto* v : {&faction, &armed, &foreign, &on_duty, &task, &aided}) v->push_back(0);
-  contingent.push_back(-1);
-  target.push_back(-1);
-  jail_region.push_back(0);
+  for_each_column([](auto& column, auto fill) { column.push_back(fill); });
+  kind.back() = k;
+  group.back() = g;
   for (auto& [column, fill] : extra_f32) column->push_back(fill);
   for (auto& [column, fill] : extra_u8) column->push_back(fill);
   for (auto& [column, fill] : extra_i32) column->push_back(fill);
   return kind.size() - 1;
+}
+
+void Agents::reserve(std::size_t n) {
+  for_each_column([n](auto& column, auto) { column.reserve(n); });
+  for (auto& [column, fill] : extra_f32) column->reserve(n);
+  for (auto& [column, fill] : extra_u8) column->reserve(n);
+  for (auto& [column, fill] : extra_i32) column->reserve(n);
 }
 
 PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
@@ -50,9 +47,6 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
                    c.displacement.fear_radius > 0 ? c.displacement.fear_radius : c.base.citizen_vision),
       exec_(std::make_unique<Executor>(threads)) {
   const auto cells = static_cast<std::size_t>(grid_.cells());
-  // Turns read and write these at random cells, as the agents' columns below: on huge pages where offered.
-  reserve_huge(code_, cells);
-  reserve_huge(occupant_, cells);
   code_.assign(cells, cell::kEmpty);
   occupant_.assign(cells, -1);
   for (BitLayer* l :
@@ -176,6 +170,11 @@ void PeaceModel::populate() {
     ++region_pop0_[static_cast<std::size_t>(region_of(c))];
     place(id, c);
   };
+  // Room for the people placed now (an expected number on a map), those arriving later, and a sixteenth more
+  // for births, recruits and the spread of a map's count; beyond that the columns grow by doubling.
+  auto reserve_agents = [&](double placed, double cops) {
+    agents_.reserve(static_cast<std::size_t>(placed * (1.0 + 1.0 / 16) + arriving_agents(cfg_, cops)));
+  };
   auto add_cop = [&](std::int32_t c) {
     place(agents_.add(Kind::Peacekeeper, 0), c);
     ++cops_on_grid_;
@@ -187,6 +186,7 @@ void PeaceModel::populate() {
         static_cast<std::int64_t>(std::llround(b.citizen_density * static_cast<double>(cells)));
     const std::int64_t n_cop = std::min(
         cells - n_cit, static_cast<std::int64_t>(std::llround(b.cop_density * static_cast<double>(cells))));
+    reserve_agents(static_cast<double>(n_cit + n_cop), static_cast<double>(n_cop));
     std::int64_t need = n_cit + n_cop, cops_left = n_cop;
     for (std::int64_t cl = 0; cl < cells && need > 0; ++cl) {
       Stream s(b.seed, kPlace, static_cast<std::uint64_t>(cl), 0);
@@ -210,6 +210,11 @@ void PeaceModel::populate() {
     mean_w += 1.0 + cfg_.urban_weight * map_.urban[static_cast<std::size_t>(cl)];
   mean_w /= static_cast<double>(cells);
   const double total = b.citizen_density + b.cop_density;
+  double expected = 0;
+  for (std::int64_t cl = 0; cl < cells; ++cl)
+    expected +=
+        std::min(1.0, total * (1.0 + cfg_.urban_weight * map_.urban[static_cast<std::size_t>(cl)]) / mean_w);
+  reserve_agents(expected, total > 0 ? expected * b.cop_density / total : 0.0);
   for (std::int64_t cl = 0; cl < cells; ++cl) {
     Stream s(b.seed, kPlace, static_cast<std::uint64_t>(cl), 0);
     const double w = (1.0 + cfg_.urban_weight * map_.urban[static_cast<std::size_t>(cl)]) / mean_w;

@@ -70,6 +70,19 @@ struct Agents {
   std::vector<std::pair<std::vector<std::int32_t>*, std::int32_t>> extra_i32;
   std::size_t size() const { return kind.size(); }
   std::size_t add(Kind k, std::uint8_t g);
+  /// Room for n agents in every column, so that a population of known size is not held in arrays twice its
+  /// size (with the slack of doubling, which huge pages would make resident: docs/performance.md).
+  void reserve(std::size_t n);
+  /// Calls f(column, value of a new agent) for every built-in column (not the mechanisms' extra ones).
+  template <class F>
+  void for_each_column(F&& f) {
+    f(kind, Kind::Citizen), f(status, Status::Quiet), f(group, std::uint8_t{0}), f(cell, -1);
+    for (auto* v : {&hardship, &base_hardship, &risk, &legitimacy, &legitimacy0, &skill}) f(*v, 0.f);
+    for (auto* v : {&jail_left, &age, &death_age, &exposed_until}) f(*v, 0);
+    f(home, -1), f(last_victim, -1);
+    for (auto* v : {&faction, &armed, &foreign, &on_duty, &task, &aided}) f(*v, std::uint8_t{0});
+    f(contingent, std::int8_t{-1}), f(target, -1), f(jail_region, std::uint16_t{0});
+  }
   static constexpr std::int32_t kLife = INT32_MAX;
 };
 
@@ -177,6 +190,10 @@ struct SyncPlan {
   std::uint8_t act = 0;      ///< what is done to `target` (act_sync.cpp Act)
   std::uint8_t flags = 0;    ///< act_sync.cpp Flag
 };
+
+/// The agents that arrive after day 0 as new slots (a cop schedule's, the contingents, the international
+/// police), given the cops placed at the start (memory.cpp; populate() reserves room for them).
+double arriving_agents(const Config& c, double cops);
 
 /// Every output variable of a peacekeeping run with its meaning, unit and dimensions (describe --outputs).
 std::vector<std::pair<std::string, std::string>> output_catalogue();

@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "keepsim/core/grid.hpp"
-#include "keepsim/core/huge_pages.hpp"
 
 namespace keepsim {
 
@@ -59,7 +58,6 @@ class BitLayer {
     words_ = (w_ + 63) / 64;
     // One word more than the rows need, so that bits() may read the word after a row's last.
     const std::size_t n = static_cast<std::size_t>(words_) * static_cast<std::size_t>(grid.height()) + 1;
-    reserve_huge(bits_, n);
     bits_.assign(n, 0);
   }
 
