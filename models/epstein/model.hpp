@@ -13,6 +13,7 @@
 #include "keepsim/core/parallel.hpp"
 #include "keepsim/core/rng.hpp"
 #include "models/epstein/params.hpp"
+#include "models/epstein/purpose.hpp"
 #include "models/epstein/rules.hpp"
 
 namespace keepsim::epstein {
@@ -64,22 +65,6 @@ struct Agents {
 struct Events {
   std::int64_t arrests = 0, releases = 0, births = 0, deaths_of_age = 0;
   std::int64_t killed[2] = {0, 0};
-};
-
-/// Purposes of random streams (rng.hpp): each kind of draw has its own stream.
-enum Purpose : std::uint32_t {
-  kPlace = 1,
-  kInit,
-  kShuffle,
-  kDecide,
-  kArrest,
-  kMove,
-  kJail,
-  kRelease,
-  kCopSchedule,
-  kClone,
-  kPriority,
-  kKill
 };
 
 class EpsteinModel : public Model {

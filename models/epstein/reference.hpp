@@ -4,7 +4,7 @@
 // a vector of agents, a grid of occupant ids, and for every decision a full scan of the cells within vision,
 // in the order docs/epstein.md fixes for "a random cell within vision" (rows top to bottom, each left to
 // right). It
-// makes the same draws from the same counter-based streams (core rng.hpp, the Purpose numbers of model.hpp)
+// makes the same draws from the same counter-based streams (core rng.hpp, the Purpose numbers of purpose.hpp)
 // in the same order as EpsteinModel, so the two must agree exactly; it shares none of the engine's machinery
 // (no bit layers, sliding windows, cached counts, claims arrays or threads). It lives in the models library
 // rather than under tests/ so that the benchmark times the same optimised build of it as the engine.

@@ -13,6 +13,7 @@
 #include "keepsim/core/model.hpp"
 #include "keepsim/core/parallel.hpp"
 #include "keepsim/core/rng.hpp"
+#include "models/epstein/purpose.hpp"
 #include "models/peacekeeping/aid_convoys.hpp"
 #include "models/peacekeeping/arms_supply.hpp"
 #include "models/peacekeeping/control.hpp"
@@ -115,19 +116,10 @@ struct Events {
   std::int64_t arrests_by[kArresters] = {0, 0, 0, 0};
 };
 
-enum Purpose : std::uint32_t {  // the Epstein purposes first, in the same numbers (epstein/model.hpp)
-  kPlace = 1,
-  kInit,
-  kShuffle,
-  kDecide,
-  kArrest,
-  kMove,
-  kJail,
-  kRelease,
-  kCopSchedule,
-  kClone,
-  kPriority,
-  kKill,
+// Random streams: Epstein's purposes for the draws the two models share (models/epstein/purpose.hpp), then
+// the extensions' own.
+using enum epstein::Purpose;
+enum PeacePurpose : std::uint32_t {
   kPeaceInit = 40,
   kSpoilerAct,
   kSecurityAct,
@@ -148,6 +140,7 @@ enum Purpose : std::uint32_t {  // the Epstein purposes first, in the same numbe
   kRaid  ///< a bandit's raid on a convoy in the sync day (act_sync.cpp; the async day draws it from
          ///< kSpoilerAct)
 };
+static_assert(std::uint32_t{kPeaceInit} > std::uint32_t{epstein::kLastPurpose});
 
 /// The words of a plan (SyncPlan): what an agent does to its target, and how.
 namespace plan {
