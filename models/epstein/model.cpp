@@ -211,42 +211,22 @@ double EpsteinModel::legitimacy_at(std::int64_t t) const {
   return scheduled_legitimacy(cfg_, t);
 }
 
-std::int64_t EpsteinModel::cop_target_at(std::int64_t t) const {
-  return scheduled_cops(cfg_, static_cast<double>(grid_.cells()), initial_cops_, t);
-}
-
 void EpsteinModel::apply_cop_schedule() {
-  if (cfg_.cop_schedule == CopSchedule::Constant) return;
-  const std::int64_t want = cop_target_at(period_);
-  Stream s(cfg_.seed, kCopSchedule, 0, static_cast<std::uint64_t>(period_));
   // Added cops go to random empty cells (the paper's safe-haven experiment); withdrawn cops are chosen at
-  // random.
-  while (cops_on_grid_ < want) {
-    const std::int32_t c = random_empty_cell(s);
-    if (c < 0) break;
-    place(agents_.add(Kind::Cop, 0, 0.f, 0.f, 0), c);
-    ++cops_on_grid_;
-  }
-  if (cops_on_grid_ > want) {
-    std::vector<std::size_t> on;
-    for (std::size_t i = 0; i < agents_.size(); ++i)
-      if (agents_.kind[i] == Kind::Cop && agents_.status[i] != Status::Dead) on.push_back(i);
-    const std::size_t remove = static_cast<std::size_t>(cops_on_grid_ - want);
-    for (std::size_t k = 0; k < remove; ++k) {
-      const std::size_t j = k + s.below(static_cast<std::uint32_t>(on.size() - k));
-      std::swap(on[k], on[j]);
-      agents_.status[on[k]] = Status::Dead;
-      vacate(on[k]);
-      --cops_on_grid_;
-    }
-  }
-}
-
-std::int32_t EpsteinModel::draw_jail_term(std::size_t id) {
-  if (std::isinf(cfg_.max_jail_term)) return Agents::kLife;
-  Stream s(cfg_.seed, kJail, id, static_cast<std::uint64_t>(period_));
-  const double term = std::max(1.0, std::ceil(s.uniform() * cfg_.max_jail_term));
-  return static_cast<std::int32_t>(std::min(term, 1e9));
+  // random (rules.hpp).
+  follow_cop_schedule(
+      cfg_, period_, initial_cops_, cops_on_grid_, code_,
+      [&](std::int32_t c) { place(agents_.add(Kind::Cop, 0, 0.f, 0.f, 0), c); },
+      [&] {
+        std::vector<std::size_t> on;
+        for (std::size_t i = 0; i < agents_.size(); ++i)
+          if (agents_.kind[i] == Kind::Cop && agents_.status[i] != Status::Dead) on.push_back(i);
+        return on;
+      },
+      [&](std::size_t id) {
+        agents_.status[id] = Status::Dead;
+        vacate(id);
+      });
 }
 
 std::uint8_t EpsteinModel::code_of(std::size_t id) const {
@@ -358,7 +338,7 @@ void EpsteinModel::jail(std::size_t id, bool concurrent) {
   // Rule C: the arrested citizen serves a term drawn once; it counts down at the end of every period
   // including this one (age_and_release), so a term of j keeps the citizen out of the next j periods.
   agents_.status[id] = Status::Jailed;
-  const std::int32_t term = draw_jail_term(id);
+  const std::int32_t term = jail_term(cfg_, id, period_);
   agents_.jail_left[id] = term == Agents::kLife ? term : term + 1;
   if (!concurrent) ++events_.arrests;
   if (cfg_.jailed == Jailed::OffGrid)

@@ -58,7 +58,7 @@ struct Agents {
   std::size_t size() const { return kind.size(); }
   void reserve(std::size_t n);
   std::size_t add(Kind k, std::uint8_t g, float h, float r, std::int32_t death);
-  static constexpr std::int32_t kLife = INT32_MAX;
+  static constexpr std::int32_t kLife = kLifeTerm;
 };
 
 /// Counters of events in the current period.
@@ -95,13 +95,11 @@ class EpsteinModel : public Model {
  private:
   // Shared rules (model.cpp).
   double legitimacy_at(std::int64_t t) const;
-  std::int64_t cop_target_at(std::int64_t t) const;
   void apply_cop_schedule();
   bool decides_active(std::size_t id, int cops, int actives) const {
     const double p = arrest_table_(cops, actives);
     return goes_active(agents_.hardship[id], legitimacy_, agents_.risk[id], p, cfg_.threshold);
   }
-  std::int32_t draw_jail_term(std::size_t id);
   void place(std::size_t id, std::int32_t c);
   /// `concurrent`: other threads are changing other cells at the same time (set_code); the caller then
   /// counts the events.

@@ -1,5 +1,7 @@
-// Rule A of Epstein (2002) as pure functions (docs/epstein.md, rule A), so they can be read and tested on
-// their own.
+// Epstein's (2002) rules as functions that both engines call (docs/epstein.md): rule A, the arrest
+// probability, the schedules over time, the jail term and the search for an empty cell. The peacekeeping
+// model draws through the same functions wherever it repeats a rule, so that no rule is written twice and the
+// two models agree draw for draw with every extension off (tests/models/test_peace_equivalence.cpp).
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -9,6 +11,7 @@
 #include "keepsim/core/rng.hpp"
 
 #include "models/epstein/params.hpp"
+#include "models/epstein/purpose.hpp"
 
 namespace keepsim::epstein {
 
@@ -129,6 +132,45 @@ inline std::int32_t random_empty_cell(const std::vector<std::uint8_t>& code, Str
   const std::int32_t c = search.next(code);
   s = search.s;
   return c;
+}
+
+/// jail_left of a life term (rule C with an infinite J_max).
+inline constexpr std::int32_t kLifeTerm = INT32_MAX;
+
+/// Rule C's jail term: uniform on 1..J_max periods, from agent `id`'s jail stream of the period of the
+/// arrest; kLifeTerm when J_max is infinite.
+inline std::int32_t jail_term(const Config& c, std::uint64_t id, std::int64_t period) {
+  if (std::isinf(c.max_jail_term)) return kLifeTerm;
+  Stream s(c.seed, kJail, id, static_cast<std::uint64_t>(period));
+  const double term = std::max(1.0, std::ceil(s.uniform() * c.max_jail_term));
+  return static_cast<std::int32_t>(std::min(term, 1e9));
+}
+
+/// The cop schedule of one period (the safe-haven runs): cops are added at random empty cells, add(cell),
+/// until as many as scheduled_cops() are on the grid, or randomly chosen ones among on_grid_ids() (the cops
+/// on the grid, in id order) are withdrawn, withdraw(id). `on_grid` counts them; `initial` is the count at 0.
+template <class Add, class OnGridIds, class Withdraw>
+void follow_cop_schedule(const Config& c, std::int64_t period, std::int64_t initial, std::int64_t& on_grid,
+                         const std::vector<std::uint8_t>& code, Add&& add, OnGridIds&& on_grid_ids,
+                         Withdraw&& withdraw) {
+  if (c.cop_schedule == CopSchedule::Constant) return;
+  const std::int64_t want = scheduled_cops(c, static_cast<double>(code.size()), initial, period);
+  Stream s(c.seed, kCopSchedule, 0, static_cast<std::uint64_t>(period));
+  while (on_grid < want) {
+    const std::int32_t cell = random_empty_cell(code, s);
+    if (cell < 0) break;
+    add(cell);
+    ++on_grid;
+  }
+  if (on_grid <= want) return;
+  std::vector<std::size_t> on = on_grid_ids();
+  const auto remove = static_cast<std::size_t>(on_grid - want);
+  for (std::size_t k = 0; k < remove; ++k) {
+    const std::size_t j = k + s.below(static_cast<std::uint32_t>(on.size() - k));
+    std::swap(on[k], on[j]);
+    withdraw(on[k]);
+    --on_grid;
+  }
 }
 
 }  // namespace keepsim::epstein

@@ -344,12 +344,7 @@ void PeaceModel::jail(std::size_t id, std::size_t by) {
                        : agents_.foreign[by]             ? 3
                                                          : 2];
   agents_.status[id] = Status::Jailed;
-  std::int32_t term = Agents::kLife;
-  if (!std::isinf(cfg_.base.max_jail_term)) {
-    Stream s(cfg_.base.seed, kJail, id, static_cast<std::uint64_t>(day_));
-    term = static_cast<std::int32_t>(
-        std::min(std::max(1.0, std::ceil(s.uniform() * cfg_.base.max_jail_term)), 1e9));
-  }
+  std::int32_t term = epstein::jail_term(cfg_.base, id, day_);
   const int r = agents_.cell[id] >= 0 ? region_of(agents_.cell[id]) : 0;
   agents_.jail_region[id] = static_cast<std::uint16_t>(r);
   if (justice_->enabled) {

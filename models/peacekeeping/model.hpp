@@ -14,6 +14,7 @@
 #include "keepsim/core/parallel.hpp"
 #include "keepsim/core/rng.hpp"
 #include "models/epstein/purpose.hpp"
+#include "models/epstein/rules.hpp"
 #include "models/peacekeeping/aid_convoys.hpp"
 #include "models/peacekeeping/arms_supply.hpp"
 #include "models/peacekeeping/control.hpp"
@@ -84,7 +85,7 @@ struct Agents {
     for (auto* v : {&faction, &armed, &foreign, &on_duty, &task, &aided}) f(*v, std::uint8_t{0});
     f(contingent, std::int8_t{-1}), f(target, -1), f(jail_region, std::uint16_t{0});
   }
-  static constexpr std::int32_t kLife = INT32_MAX;
+  static constexpr std::int32_t kLife = epstein::kLifeTerm;
 };
 
 /// Agent `id` is a unit of one of the mission's contingents (ODD 7.8): a peacekeeper with a contingent.

@@ -72,31 +72,21 @@ double PeaceModel::legitimacy_at(std::int64_t t) const {
 }
 
 void PeaceModel::apply_cop_schedule() {
-  // Epstein's cop schedules (docs/epstein.md): cops added at random empty cells or withdrawn at random.
-  const epstein::Config& b = cfg_.base;
-  if (b.cop_schedule == epstein::CopSchedule::Constant) return;
-  const std::int64_t want =
-      epstein::scheduled_cops(b, static_cast<double>(grid_.cells()), initial_cops_, day_);
-  Stream s(b.seed, kCopSchedule, 0, static_cast<std::uint64_t>(day_));
-  while (cops_on_grid_ < want) {
-    const std::int32_t c = random_empty_cell(s);
-    if (c < 0) break;
-    place(agents_.add(Kind::Peacekeeper, 0), c);
-    ++cops_on_grid_;
-  }
-  if (cops_on_grid_ > want) {
-    std::vector<std::size_t> on;
-    for (std::size_t i = 0; i < agents_.size(); ++i)
-      if (is_epstein_cop(agents_, i) && agents_.status[i] != Status::Dead) on.push_back(i);
-    const auto remove = static_cast<std::size_t>(cops_on_grid_ - want);
-    for (std::size_t k = 0; k < remove; ++k) {
-      const std::size_t j = k + s.below(static_cast<std::uint32_t>(on.size() - k));
-      std::swap(on[k], on[j]);
-      agents_.status[on[k]] = Status::Dead;
-      vacate(on[k]);
-      --cops_on_grid_;
-    }
-  }
+  // Epstein's cop schedules (docs/epstein.md, models/epstein/rules.hpp): cops added at random empty cells or
+  // withdrawn at random.
+  epstein::follow_cop_schedule(
+      cfg_.base, day_, initial_cops_, cops_on_grid_, code_,
+      [&](std::int32_t c) { place(agents_.add(Kind::Peacekeeper, 0), c); },
+      [&] {
+        std::vector<std::size_t> on;
+        for (std::size_t i = 0; i < agents_.size(); ++i)
+          if (is_epstein_cop(agents_, i) && agents_.status[i] != Status::Dead) on.push_back(i);
+        return on;
+      },
+      [&](std::size_t id) {
+        agents_.status[id] = Status::Dead;
+        vacate(id);
+      });
 }
 
 void PeaceModel::justice_day() {
