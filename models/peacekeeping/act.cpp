@@ -165,8 +165,14 @@ void PeaceModel::decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) con
   const int g = agents_.group[id];
   const bool political = cfg_.spoilers.political;
   const double availability = arms_[g] / (arms_[g] + cfg_.spoilers.arms_half_saturation);
+  // Whether the vision holds a set cell of a fighters' layer: from near_fighters_ in the sync day's decisions
+  // (act_sync.cpp), else counted.
+  const auto sees = [&](const BitLayer& layer, std::uint8_t bit) {
+    return fighters_spread_ ? (near_fighters_[static_cast<std::size_t>(here)] & bit) != 0
+                            : query_.count(layer, here, citizen_vision_) > 0;
+  };
   if ((active || political) && grievance > cfg_.spoilers.recruit_grievance &&
-      query_.count(spoilers_[g], here, citizen_vision_) > 0) {
+      sees(spoilers_[g], static_cast<std::uint8_t>(1 << g))) {
     Stream x(b.seed, kRecruitSpoiler, id, day);
     const double support = political ? 1.0 - cooperation(id) : 1.0;
     if (x.bernoulli(cfg_.spoilers.recruit_probability * availability * support)) {
@@ -179,8 +185,8 @@ void PeaceModel::decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) con
   // whatever its grievance. Protection, not grievance, is the motive (Kalyvas and Kocher 2007), so this
   // keeps going after a settlement wherever no one is left to guard it (Walter 1997; Posen 1993).
   if (!security_dilemma_ || security_dilemma_->protection_probability <= 0 || b.groups != 2) return;
+  if (!sees(armed_[1 - g], static_cast<std::uint8_t>(4 << (1 - g)))) return;
   const int threat = query_.count(armed_[1 - g], here, citizen_vision_);
-  if (threat == 0) return;
   const double protection =
       security_seen(here, citizen_vision_) + query_.count(armed_[g], here, citizen_vision_);
   if (protection >= threat) return;

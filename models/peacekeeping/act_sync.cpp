@@ -63,7 +63,21 @@ void PeaceModel::act_all_sync() {
     return agents_.kind[i] == Kind::Peacekeeper || agents_.kind[i] == Kind::Constable;
   };
 
-  // 1. Citizens and spoilers decide from the state at the start of the day.
+  // 1. Citizens and spoilers decide from the state at the start of the day. Whether a citizen's vision holds
+  // its group's fighters (recruitment) or the other group's armed ones (the security dilemma) is spread from
+  // the fighters first, where that answers as the counts would (spreads_exactly); the counts themselves are
+  // then made only where they are not zero.
+  fighters_spread_ =
+      cfg_.spoilers.enabled && cfg_.base.groups == 2 && spreads_exactly(grid_, citizen_vision_);
+  if (fighters_spread_) {
+    near_fighters_.assign(static_cast<std::size_t>(grid_.cells()), 0);
+    for (int g = 0; g < 2; ++g) {
+      spread_marks(grid_, spoilers_[g], citizen_vision_, false, static_cast<std::uint8_t>(1 << g),
+                   near_fighters_);
+      spread_marks(grid_, armed_[g], citizen_vision_, false, static_cast<std::uint8_t>(4 << g),
+                   near_fighters_);
+    }
+  }
   decide_all(
       true, [&](std::size_t i) { return !is_security(i); },
       [&](std::size_t i, SyncPlan& p) {
@@ -72,6 +86,7 @@ void PeaceModel::act_all_sync() {
         else
           decide_spoiler(i, p);
       });
+  fighters_spread_ = false;
 
   // 2. Statuses change together; those who leave the country go; recruits join; then the attacks land, in
   // id order of the attackers, each victim once (an attacker killed earlier in the pass still attacks: the

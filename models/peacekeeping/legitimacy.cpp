@@ -18,27 +18,6 @@ namespace {
 // Bits of near_marks_: what a citizen on the cell sees of the day's sparse layers.
 constexpr std::uint8_t kNearVictim[2] = {1, 2}, kNearRecent = 4, kNearAbuse = 8, kNearViolence = 16;
 
-// Sets `bit` on every cell whose vision `v` holds a set cell of `layer` other than itself (as
-// VisionQuery::count(layer, cell, v) > 0), and with `centre` also on the set cells themselves. The marks are
-// few (killings, abuse), so this is their number times a vision instead of a vision per citizen.
-void spread(const Grid& grid, const BitLayer& layer, const Vision& v, bool centre, std::uint8_t bit,
-            std::vector<std::uint8_t>& flags) {
-  const int w = grid.width(), h = grid.height(), words = layer.words_per_row();
-  for (int y = 0; y < h; ++y) {
-    const std::uint64_t* row = layer.row_words(y);
-    for (int i = 0; i < words; ++i)
-      for (std::uint64_t b = row[i]; b != 0; b &= b - 1) {
-        const std::int64_t m = static_cast<std::int64_t>(y) * w + i * 64 + std::countr_zero(b);
-        grid.for_each_span(m, v, [&](int yy, int x0, int x1, int skip) {
-          std::uint8_t* cells = &flags[static_cast<std::size_t>(yy) * static_cast<std::size_t>(w)];
-          for (int x = x0; x <= x1; ++x)
-            if (x != skip) cells[x] |= bit;
-        });
-        if (centre) flags[static_cast<std::size_t>(m)] |= bit;
-      }
-  }
-}
-
 void declare(Schema&) {}  // its keys are the model's (legitimacy.hpp)
 
 std::shared_ptr<const Mechanism> read(const Params&, const Config&) {
@@ -59,6 +38,26 @@ bool spreads_exactly(const Grid& grid, const Vision& v) {
   }
   return grid.topology() == Topology::Bounded ||
          (2 * r + 1 <= grid.height() && 2 * widest + 1 <= grid.width());
+}
+
+// The marks are few (killings, abuse, fighters), so this costs their number times a vision instead of a
+// vision per citizen.
+void spread_marks(const Grid& grid, const BitLayer& layer, const Vision& v, bool centre, std::uint8_t bit,
+                  std::vector<std::uint8_t>& flags) {
+  const int w = grid.width(), h = grid.height(), words = layer.words_per_row();
+  for (int y = 0; y < h; ++y) {
+    const std::uint64_t* row = layer.row_words(y);
+    for (int i = 0; i < words; ++i)
+      for (std::uint64_t b = row[i]; b != 0; b &= b - 1) {
+        const std::int64_t m = static_cast<std::int64_t>(y) * w + i * 64 + std::countr_zero(b);
+        grid.for_each_span(m, v, [&](int yy, int x0, int x1, int skip) {
+          std::uint8_t* cells = &flags[static_cast<std::size_t>(yy) * static_cast<std::size_t>(w)];
+          for (int x = x0; x <= x1; ++x)
+            if (x != skip) cells[x] |= bit;
+        });
+        if (centre) flags[static_cast<std::size_t>(m)] |= bit;
+      }
+  }
 }
 
 extern const MechanismType legitimacy_mechanism = {"legitimacy", &declare, &read, {}, {}};
@@ -115,13 +114,13 @@ void Legitimacy::run(Phase, PeaceModel& m) {
       std::fill(near_marks_.begin(), near_marks_.end(), 0);
       if (killings && spread_fear)
         for (int g = 0; g < 2; ++g)
-          spread(grid, *victim_today[g], fear_vision, true, kNearVictim[g], near_marks_);
+          spread_marks(grid, *victim_today[g], fear_vision, true, kNearVictim[g], near_marks_);
       if (L.local && recent && spread_vision)
-        spread(grid, kill_recent, citizen_vision, true, kNearRecent, near_marks_);
+        spread_marks(grid, kill_recent, citizen_vision, true, kNearRecent, near_marks_);
       if (L.local && abuse && spread_vision)
-        spread(grid, abuse_today, citizen_vision, false, kNearAbuse, near_marks_);
+        spread_marks(grid, abuse_today, citizen_vision, false, kNearAbuse, near_marks_);
       if (H.enabled && killings && spread_vision)
-        spread(grid, kill_today, citizen_vision, true, kNearViolence, near_marks_);
+        spread_marks(grid, kill_today, citizen_vision, true, kNearViolence, near_marks_);
     }
     // near(): the vision of `here` holds a mark of `layer` (or, with `centre`, `here` is one).
     auto near = [&](std::int32_t here, bool spread_ok, std::uint8_t bit, const BitLayer& layer,

@@ -205,6 +205,11 @@ void get_layer(const StateReader& r, const std::string& name, BitLayer& layer, s
 /// Whether "m is within v of c" is the same relation as "c is within v of m" on this grid, and each cell is
 /// met at most once in a vision, so that marks can be spread to the cells that see them (legitimacy.cpp).
 bool spreads_exactly(const Grid& grid, const Vision& v);
+/// Sets `bit` on every cell whose vision `v` holds a set cell of `layer` other than itself (as
+/// VisionQuery::count(layer, cell, v) > 0 where spreads_exactly holds), and with `centre` also on the set
+/// cells themselves (legitimacy.cpp).
+void spread_marks(const Grid& grid, const BitLayer& layer, const Vision& v, bool centre, std::uint8_t bit,
+                  std::vector<std::uint8_t>& flags);
 
 class PeaceModel : public Model {
  public:
@@ -425,6 +430,11 @@ class PeaceModel : public Model {
   std::vector<std::uint64_t> claim_;
   std::vector<std::uint32_t> movers_;
   std::vector<std::int32_t> want_;
+  /// While the sync day's citizens decide (the layers then stand still): per cell, whether the citizens'
+  /// vision holds a fighter of group g's militia (bit g) or an armed one (bit 2 + g), spread from the few
+  /// fighters instead of counted by every citizen (decide_rule_a); empty otherwise.
+  std::vector<std::uint8_t> near_fighters_;
+  bool fighters_spread_ = false;
 
   // Regions.
   int regions_ = 1;
