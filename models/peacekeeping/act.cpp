@@ -168,8 +168,8 @@ void PeaceModel::decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) con
   // Whether the vision holds a set cell of a fighters' layer: from near_fighters_ in the sync day's decisions
   // (act_sync.cpp), else counted.
   const auto sees = [&](const BitLayer& layer, std::uint8_t bit) {
-    return fighters_spread_ ? (near_fighters_[static_cast<std::size_t>(here)] & bit) != 0
-                            : query_.count(layer, here, citizen_vision_) > 0;
+    return !near_fighters_.empty() ? (near_fighters_[static_cast<std::size_t>(here)] & bit) != 0
+                                   : query_.count(layer, here, citizen_vision_) > 0;
   };
   if ((active || political) && grievance > cfg_.spoilers.recruit_grievance &&
       sees(spoilers_[g], static_cast<std::uint8_t>(1 << g))) {

@@ -67,9 +67,7 @@ void PeaceModel::act_all_sync() {
   // its group's fighters (recruitment) or the other group's armed ones (the security dilemma) is spread from
   // the fighters first, where that answers as the counts would (spreads_exactly); the counts themselves are
   // then made only where they are not zero.
-  fighters_spread_ =
-      cfg_.spoilers.enabled && cfg_.base.groups == 2 && spreads_exactly(grid_, citizen_vision_);
-  if (fighters_spread_) {
+  if (cfg_.spoilers.enabled && cfg_.base.groups == 2 && spreads_exactly(grid_, citizen_vision_)) {
     near_fighters_.assign(static_cast<std::size_t>(grid_.cells()), 0);
     for (int g = 0; g < 2; ++g) {
       spread_marks(grid_, spoilers_[g], citizen_vision_, false, static_cast<std::uint8_t>(1 << g),
@@ -86,7 +84,7 @@ void PeaceModel::act_all_sync() {
         else
           decide_spoiler(i, p);
       });
-  fighters_spread_ = false;
+  near_fighters_.clear();  // the counts again for everyone else (the capacity is kept for tomorrow)
 
   // 2. Statuses change together; those who leave the country go; recruits join; then the attacks land, in
   // id order of the attackers, each victim once (an attacker killed earlier in the pass still attacks: the

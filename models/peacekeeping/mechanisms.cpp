@@ -113,22 +113,27 @@ Executor& Mechanism::executor(PeaceModel& m) {
   return *m.exec_;
 }
 
+namespace {
+// A column of n agents with room for as many as populate() made room for in the built-in ones, filled and
+// listed so that Agents::add grows it with them.
+template <class T>
+void attach(Agents& a, std::vector<T>& column, T fill, std::vector<std::pair<std::vector<T>*, T>>& list) {
+  column.reserve(a.kind.capacity());
+  column.resize(a.size(), fill);
+  list.emplace_back(&column, fill);
+}
+}  // namespace
+
 void Mechanism::attach_column(PeaceModel& m, std::vector<float>& column, float fill) {
-  column.reserve(m.agents_.kind.capacity());  // the room populate() made for the built-in columns
-  column.resize(m.agents_.size(), fill);
-  m.agents_.extra_f32.emplace_back(&column, fill);
+  attach(m.agents_, column, fill, m.agents_.extra_f32);
 }
 
 void Mechanism::attach_column(PeaceModel& m, std::vector<std::uint8_t>& column, std::uint8_t fill) {
-  column.reserve(m.agents_.kind.capacity());
-  column.resize(m.agents_.size(), fill);
-  m.agents_.extra_u8.emplace_back(&column, fill);
+  attach(m.agents_, column, fill, m.agents_.extra_u8);
 }
 
 void Mechanism::attach_column(PeaceModel& m, std::vector<std::int32_t>& column, std::int32_t fill) {
-  column.reserve(m.agents_.kind.capacity());
-  column.resize(m.agents_.size(), fill);
-  m.agents_.extra_i32.emplace_back(&column, fill);
+  attach(m.agents_, column, fill, m.agents_.extra_i32);
 }
 
 }  // namespace keepsim::peace

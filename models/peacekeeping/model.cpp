@@ -24,10 +24,8 @@ std::size_t Agents::add(Kind k, std::uint8_t g) {
 }
 
 void Agents::reserve(std::size_t n) {
+  // The mechanisms' columns are attached later, with this capacity (Mechanism::attach_column).
   for_each_column([n](auto& column, auto) { column.reserve(n); });
-  for (auto& [column, fill] : extra_f32) column->reserve(n);
-  for (auto& [column, fill] : extra_u8) column->reserve(n);
-  for (auto& [column, fill] : extra_i32) column->reserve(n);
 }
 
 PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
@@ -210,11 +208,9 @@ void PeaceModel::populate() {
     mean_w += 1.0 + cfg_.urban_weight * map_.urban[static_cast<std::size_t>(cl)];
   mean_w /= static_cast<double>(cells);
   const double total = b.citizen_density + b.cop_density;
-  double expected = 0;
-  for (std::int64_t cl = 0; cl < cells; ++cl)
-    expected +=
-        std::min(1.0, total * (1.0 + cfg_.urban_weight * map_.urban[static_cast<std::size_t>(cl)]) / mean_w);
-  reserve_agents(expected, total > 0 ? expected * b.cop_density / total : 0.0);
+  // The expected number settled is at most total x cells (the cap at 1 only lowers it), as memory.cpp counts.
+  reserve_agents(std::min(1.0, total) * static_cast<double>(cells),
+                 b.cop_density * static_cast<double>(cells));
   for (std::int64_t cl = 0; cl < cells; ++cl) {
     Stream s(b.seed, kPlace, static_cast<std::uint64_t>(cl), 0);
     const double w = (1.0 + cfg_.urban_weight * map_.urban[static_cast<std::size_t>(cl)]) / mean_w;

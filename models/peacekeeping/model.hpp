@@ -72,8 +72,8 @@ struct Agents {
   std::vector<std::pair<std::vector<std::int32_t>*, std::int32_t>> extra_i32;
   std::size_t size() const { return kind.size(); }
   std::size_t add(Kind k, std::uint8_t g);
-  /// Room for n agents in every column, so that a population of known size is not held in arrays twice its
-  /// size (with the slack of doubling, which huge pages would make resident: docs/performance.md).
+  /// Room for n agents in every built-in column, so that a population of known size is not held in arrays
+  /// twice its size (with the slack of doubling, which huge pages would make resident: docs/performance.md).
   void reserve(std::size_t n);
   /// Calls f(column, value of a new agent) for every built-in column (not the mechanisms' extra ones).
   template <class F>
@@ -434,7 +434,6 @@ class PeaceModel : public Model {
   /// vision holds a fighter of group g's militia (bit g) or an armed one (bit 2 + g), spread from the few
   /// fighters instead of counted by every citizen (decide_rule_a); empty otherwise.
   std::vector<std::uint8_t> near_fighters_;
-  bool fighters_spread_ = false;
 
   // Regions.
   int regions_ = 1;
