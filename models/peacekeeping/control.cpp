@@ -3,6 +3,7 @@
 #include "models/peacekeeping/control.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "keepsim/core/parallel.hpp"
@@ -47,10 +48,11 @@ void Control::compute(PeaceModel& m) {
   // ODD 7.15: the incumbent's share of armed presence within control.radius (a square window), from
   // yesterday's end positions: security units count 1 (constables and police their skill q), every armed
   // spoiler 1, and the state's ordinary presence 1 everywhere, so that a place no one contests is the
-  // government's. Summed-area tables make it linear in the number of cells. The tables are built in one
-  // pass in cell order (each entry's floating-point sum in the same order as always, so the shares are the
-  // same to the bit); the shares, each read from the finished tables alone, are then computed in parallel
-  // by rows. The tables are kept between days: allocating them afresh cost more than filling them.
+  // government's. Summed-area tables make it linear in the number of cells. Each entry of the tables is
+  // the same floating-point sum of the same neighbours however the tables are filled, so the shares are the
+  // same to the bit on any number of threads; the shares, each read from the finished tables alone, are
+  // then computed in parallel by rows. The tables are kept between days: allocating them afresh cost more
+  // than filling them.
   const Grid& grid = m.grid();
   const auto& code = m.codes();
   const auto& occupant = m.occupants();
@@ -63,18 +65,35 @@ void Control::compute(PeaceModel& m) {
     sec.assign(W * static_cast<std::size_t>(h + 1), 0);
     arm.assign(sec.size(), 0);
   }
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) {
-      const auto c = static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x);
-      const std::uint8_t k = cell::kind(code[c]);
-      double s = 0, a = 0;
-      if (k == cell::kPeacekeeper) s = 1;
-      if (k == cell::kConstable) s = skill[static_cast<std::size_t>(occupant[c])];
-      if (k == cell::kSpoiler && (code[c] & 4)) a = 1;
-      const std::size_t i = static_cast<std::size_t>(y + 1) * W + static_cast<std::size_t>(x + 1);
-      sec[i] = s + sec[i - 1] + sec[i - W] - sec[i - W - 1];
-      arm[i] = a + arm[i - 1] + arm[i - W] - arm[i - W - 1];
-    }
+  // Each entry needs its left, upper and upper-left neighbours, so square tiles are filled in waves along
+  // the anti-diagonals: the tiles of one wave depend only on earlier waves and are filled in parallel, each
+  // entry by the same expression from the same neighbours as a pass in cell order.
+  constexpr int kTile = 128;
+  const int tiles_x = (w + kTile - 1) / kTile, tiles_y = (h + kTile - 1) / kTile;
+  const auto fill_tile = [&](int ty, int tx) {
+    for (int y = ty * kTile; y < std::min(h, (ty + 1) * kTile); ++y)
+      for (int x = tx * kTile; x < std::min(w, (tx + 1) * kTile); ++x) {
+        const auto c =
+            static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x);
+        const std::uint8_t k = cell::kind(code[c]);
+        double s = 0, a = 0;
+        if (k == cell::kPeacekeeper) s = 1;
+        if (k == cell::kConstable) s = skill[static_cast<std::size_t>(occupant[c])];
+        if (k == cell::kSpoiler && (code[c] & 4)) a = 1;
+        const std::size_t i = static_cast<std::size_t>(y + 1) * W + static_cast<std::size_t>(x + 1);
+        sec[i] = s + sec[i - 1] + sec[i - W] - sec[i - W - 1];
+        arm[i] = a + arm[i - 1] + arm[i - W] - arm[i - W - 1];
+      }
+  };
+  for (int wave = 0; wave < tiles_x + tiles_y - 1; ++wave) {
+    const int ty0 = std::max(0, wave - tiles_x + 1), ty1 = std::min(tiles_y - 1, wave);
+    executor(m).for_ranges(static_cast<std::size_t>(ty1 - ty0 + 1), 1, [&](std::size_t k0, std::size_t k1) {
+      for (std::size_t k = k0; k < k1; ++k) {
+        const int ty = ty0 + static_cast<int>(k);
+        fill_tile(ty, wave - ty);
+      }
+    });
+  }
   share_.resize(static_cast<std::size_t>(grid.cells()));
   auto box = [&](const std::vector<double>& t, int y0, int y1, int x0, int x1) {
     return t[static_cast<std::size_t>(y1) * W + static_cast<std::size_t>(x1)] -
@@ -96,12 +115,21 @@ void Control::compute(PeaceModel& m) {
 
 void Control::observe(const PeaceModel& m, Recorder& rec) const {
   // Citizens on the grid (not jailed, not abroad) by the zone of their cell.
-  std::int64_t by_zone[5] = {0, 0, 0, 0, 0};
+  // Integer counts by fixed blocks of agents, added up in any order: the same on any number of threads.
   const Agents& a = m.agents();
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (a.kind[i] == Kind::Citizen && a.status[i] != Status::Dead && a.status[i] != Status::Jailed &&
-        !m.abroad(i) && a.cell[i] >= 0)
-      ++by_zone[control_zone(incumbent_share(a.cell[i]))];
+  constexpr std::size_t kBlock = 65536;
+  const std::size_t n = a.size(), blocks = (n + kBlock - 1) / kBlock;
+  std::vector<std::array<std::int64_t, 5>> part(blocks, std::array<std::int64_t, 5>{});
+  m.executor().for_ranges(blocks, 1, [&](std::size_t b0, std::size_t b1) {
+    for (std::size_t b = b0; b < b1; ++b)
+      for (std::size_t i = b * kBlock; i < std::min(n, (b + 1) * kBlock); ++i)
+        if (a.kind[i] == Kind::Citizen && a.status[i] != Status::Dead && a.status[i] != Status::Jailed &&
+            !m.abroad(i) && a.cell[i] >= 0)
+          ++part[b][static_cast<std::size_t>(control_zone(incumbent_share(a.cell[i])))];
+  });
+  std::int64_t by_zone[5] = {0, 0, 0, 0, 0};
+  for (const auto& p : part)
+    for (std::size_t z = 0; z < 5; ++z) by_zone[z] += p[z];
   put(rec, 0, std::span<const std::int64_t>(zone_killings_, 5));
   put(rec, 1, std::span<const std::int64_t>(by_zone, 5));
 }

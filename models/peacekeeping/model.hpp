@@ -211,6 +211,15 @@ bool spreads_exactly(const Grid& grid, const Vision& v);
 void spread_marks(const Grid& grid, const BitLayer& layer, const Vision& v, bool centre, std::uint8_t bit,
                   std::vector<std::uint8_t>& flags);
 
+/// observe()'s integer counts over a block of agents (observe.cpp); blocks add up in any order.
+struct AgentTally {
+  std::int64_t quiet = 0, active = 0, jailed = 0, security = 0, displaced = 0, constables = 0, police = 0,
+               pk = 0, on_duty = 0, people = 0;
+  std::int64_t alive[2] = {}, armed[3] = {}, unarmed[3] = {}, present[kMaxContingents] = {};
+  std::vector<std::int64_t> histogram = std::vector<std::int64_t>(1001, 0);  ///< legitimacy by 0.001
+  void add(const AgentTally& o);
+};
+
 class PeaceModel : public Model {
  public:
   PeaceModel(const Config& config, WorldMap map, int threads);
@@ -219,6 +228,8 @@ class PeaceModel : public Model {
   void declare(Recorder& rec) override;
   void step() override;
   void observe(Recorder& rec) override;
+  void tally_agents(std::size_t i0, std::size_t i1, AgentTally& t) const;  // observe.cpp
+  std::int64_t secure_cells() const;  // cells with no recent killing within reach (observe.cpp)
   std::int64_t period() const override { return day_; }
   std::vector<Scalar> summary(const Recorder& rec) const override;
   std::vector<VarSpec> map_specs() const override;
@@ -264,6 +275,9 @@ class PeaceModel : public Model {
   std::int64_t constable_cells() const { return constable_cells_; }
   /// Counts and visits of a layer's cells within a vision (thread-safe: the parallel passes share it).
   const VisionQuery& query() const { return query_; }
+  /// The threads, for a read-only pass whose result is the same on any number of them (a mechanism's
+  /// observe); passes that change the model reach it through Mechanism::executor.
+  Executor& executor() const { return *exec_; }
   const Vision& citizen_vision() const { return citizen_vision_; }
   /// Within it a citizen is hit by a killing of its own group (displacement.fear_radius, ODD 7.6).
   const Vision& fear_vision() const { return fear_vision_; }

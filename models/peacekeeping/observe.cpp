@@ -197,54 +197,142 @@ void PeaceModel::declare(Recorder& rec) {
   }
 }
 
-void PeaceModel::observe(Recorder& rec) {
-  std::int64_t quiet = 0, active = 0, jailed = 0, security = 0, displaced = 0, constables = 0, police = 0,
-               pk = 0, on_duty = 0;
-  std::int64_t alive[2] = {0, 0}, armed[3] = {0, 0, 0}, unarmed[3] = {0, 0, 0}, present[kMaxContingents] = {};
-  double legit = 0, hard = 0, skill = 0, n_cit = 0;
-  std::vector<std::int64_t> histogram(1001, 0);
-  for (std::size_t i = 0; i < agents_.size(); ++i) {
+void PeaceModel::tally_agents(std::size_t i0, std::size_t i1, AgentTally& t) const {
+  // observe()'s counts over agents [i0, i1); population() counts the same people.
+  for (std::size_t i = i0; i < i1; ++i) {
     if (agents_.status[i] == Status::Dead) continue;
     const std::int32_t c = agents_.cell[i];
+    t.people += agents_.kind[i] != Kind::Peacekeeper && !agents_.foreign[i];
     switch (agents_.kind[i]) {
       case Kind::Citizen:
         if (agents_.status[i] == Status::Jailed) {
-          ++jailed;
+          ++t.jailed;
         } else if (abroad(i)) {
           // counted by the refugees mechanism
         } else {
-          agents_.status[i] == Status::Active ? ++active : ++quiet;
-          const double l = legitimacy_of(i);
-          legit += l;
-          hard += agents_.hardship[i];
-          n_cit += 1;
-          ++histogram[static_cast<std::size_t>(std::lround(l * 1000))];
-          if (c >= 0 && agents_.home[i] >= 0 && region_of(c) != region_of(agents_.home[i])) ++displaced;
+          agents_.status[i] == Status::Active ? ++t.active : ++t.quiet;
+          ++t.histogram[static_cast<std::size_t>(std::lround(legitimacy_of(i) * 1000))];
+          if (c >= 0 && agents_.home[i] >= 0 && region_of(c) != region_of(agents_.home[i])) ++t.displaced;
         }
-        ++alive[agents_.group[i]];
+        ++t.alive[agents_.group[i]];
         break;
       case Kind::Spoiler:
-        if (c >= 0) (agents_.armed[i] ? armed : unarmed)[agents_.faction[i]]++;
+        if (c >= 0) (agents_.armed[i] ? t.armed : t.unarmed)[agents_.faction[i]]++;
         break;
       case Kind::Peacekeeper:
         if (is_mission_soldier(agents_, i)) {
-          ++pk;
-          on_duty += agents_.on_duty[i];
-          ++present[agents_.contingent[i]];
+          ++t.pk;
+          t.on_duty += agents_.on_duty[i];
+          ++t.present[agents_.contingent[i]];
         }
-        security += c >= 0;
+        t.security += c >= 0;
         break;
       case Kind::Constable:
-        security += c >= 0;
-        if (agents_.foreign[i]) {
-          ++police;
-        } else {
-          ++constables;
-          skill += agents_.skill[i];
-        }
+        t.security += c >= 0;
+        ++(agents_.foreign[i] ? t.police : t.constables);
         break;
     }
   }
+}
+
+void AgentTally::add(const AgentTally& o) {
+  quiet += o.quiet;
+  active += o.active;
+  jailed += o.jailed;
+  security += o.security;
+  displaced += o.displaced;
+  constables += o.constables;
+  police += o.police;
+  pk += o.pk;
+  on_duty += o.on_duty;
+  people += o.people;
+  for (int k = 0; k < 2; ++k) alive[k] += o.alive[k];
+  for (int k = 0; k < 3; ++k) {
+    armed[k] += o.armed[k];
+    unarmed[k] += o.unarmed[k];
+  }
+  for (int k = 0; k < kMaxContingents; ++k) present[k] += o.present[k];
+  for (std::size_t k = 0; k < histogram.size(); ++k) histogram[k] += o.histogram[k];
+}
+
+std::int64_t PeaceModel::secure_cells() const {
+  // Cells with no recent killing within the citizens' vision reach (a square window, clipped at the edges;
+  // on a torus this undercounts killings across the seam: a small bias). Bands of rows are counted in
+  // parallel: each row's flags become "a killing within reach along the row" by a prefix sum, and a column
+  // sum over the 2r+1 rows around each cell, kept sliding down the band, says whether the square holds one.
+  // Integer counts throughout, so the share is exact and the same on any number of threads.
+  const int w = grid_.width(), h = grid_.height(), r = citizen_vision_.reach();
+  constexpr int kBand = 64;
+  const std::size_t bands = (static_cast<std::size_t>(h) + kBand - 1) / kBand;
+  std::vector<std::int64_t> ok(bands, 0);
+  exec_->for_ranges(bands, 1, [&](std::size_t b0, std::size_t b1) {
+    std::vector<std::uint32_t> prefix(static_cast<std::size_t>(w) + 1);
+    std::vector<std::uint8_t> near;  // rows [lo, hi): a killing within reach along the row
+    std::vector<std::uint16_t> column(static_cast<std::size_t>(w));
+    for (std::size_t b = b0; b < b1; ++b) {
+      const int ya = static_cast<int>(b) * kBand, yb = std::min(h, ya + kBand);
+      const int lo = std::max(0, ya - r), hi = std::min(h, yb + r);
+      near.assign(static_cast<std::size_t>(hi - lo) * static_cast<std::size_t>(w), 0);
+      for (int y = lo; y < hi; ++y) {
+        const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(w);
+        for (int x = 0; x < w; ++x)
+          prefix[static_cast<std::size_t>(x) + 1] =
+              prefix[static_cast<std::size_t>(x)] +
+              (violence_->recent_count(row + static_cast<std::size_t>(x)) > 0);
+        std::uint8_t* out = &near[static_cast<std::size_t>(y - lo) * static_cast<std::size_t>(w)];
+        for (int x = 0; x < w; ++x)
+          out[x] = prefix[static_cast<std::size_t>(std::min(w, x + r + 1))] !=
+                   prefix[static_cast<std::size_t>(std::max(0, x - r))];
+      }
+      const auto add_row = [&](int y, int sign) {
+        const std::uint8_t* in = &near[static_cast<std::size_t>(y - lo) * static_cast<std::size_t>(w)];
+        for (int x = 0; x < w; ++x)
+          column[static_cast<std::size_t>(x)] =
+              static_cast<std::uint16_t>(column[static_cast<std::size_t>(x)] + sign * in[x]);
+      };
+      std::fill(column.begin(), column.end(), std::uint16_t{0});
+      for (int y = lo; y < std::min(h, ya + r + 1); ++y) add_row(y, +1);
+      std::int64_t count = 0;
+      for (int y = ya; y < yb; ++y) {
+        for (int x = 0; x < w; ++x) count += column[static_cast<std::size_t>(x)] == 0;
+        if (y - r >= lo) add_row(y - r, -1);
+        if (y + r + 1 < hi) add_row(y + r + 1, +1);
+      }
+      ok[b] = count;
+    }
+  });
+  return std::accumulate(ok.begin(), ok.end(), std::int64_t{0});
+}
+
+void PeaceModel::observe(Recorder& rec) {
+  // The counts come from one parallel pass over fixed blocks of agents, whose integer tallies add up the same
+  // in any order; the three floating-point sums (legitimacy, hardship, constable skill) stay in one pass in
+  // id order, so the means are the same to the bit on any number of threads and as they always were.
+  constexpr std::size_t kBlock = 65536;
+  const std::size_t n = agents_.size(), blocks = (n + kBlock - 1) / kBlock;
+  std::vector<AgentTally> part(blocks);
+  exec_->for_ranges(blocks, 1, [&](std::size_t b0, std::size_t b1) {
+    for (std::size_t b = b0; b < b1; ++b) tally_agents(b * kBlock, std::min(n, (b + 1) * kBlock), part[b]);
+  });
+  AgentTally t;
+  for (const AgentTally& p : part) t.add(p);
+  double legit = 0, hard = 0, skill = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (agents_.status[i] == Status::Dead || agents_.status[i] == Status::Jailed) continue;
+    if (agents_.kind[i] == Kind::Citizen) {
+      if (abroad(i)) continue;
+      legit += legitimacy_of(i);
+      hard += agents_.hardship[i];
+    } else if (agents_.kind[i] == Kind::Constable && !agents_.foreign[i]) {
+      skill += agents_.skill[i];
+    }
+  }
+  const std::int64_t quiet = t.quiet, active = t.active, jailed = t.jailed, security = t.security,
+                     displaced = t.displaced, constables = t.constables, police = t.police, pk = t.pk,
+                     on_duty = t.on_duty;
+  const std::int64_t *alive = t.alive, *armed = t.armed, *unarmed = t.unarmed, *present = t.present;
+  const auto n_cit = static_cast<double>(quiet + active);
+  const std::vector<std::int64_t>& histogram = t.histogram;
   // Deciles from a 0.001-wide histogram: exact enough for a series, and linear in the number of agents.
   double deciles[9];
   {
@@ -257,31 +345,9 @@ void PeaceModel::observe(Recorder& rec) {
       deciles[d] = total > 0 ? static_cast<double>(std::min<std::size_t>(bin, 1000)) / 1000.0 : std::nan("");
     }
   }
-  // Secure cells: no killing within the citizens' vision reach (a square window) for K days, by a
-  // summed-area table over the cells with recent killings.
-  double secure = 1.0;
-  if (violence_->recent().any()) {
-    const int w = grid_.width(), h = grid_.height(), r = citizen_vision_.reach();
-    std::vector<std::int32_t> sat(static_cast<std::size_t>(w + 1) * static_cast<std::size_t>(h + 1), 0);
-    auto at = [&](int y, int x) -> std::int32_t& {
-      return sat[static_cast<std::size_t>(y) * static_cast<std::size_t>(w + 1) + static_cast<std::size_t>(x)];
-    };
-    for (int y = 0; y < h; ++y)
-      for (int x = 0; x < w; ++x)
-        at(y + 1, x + 1) =
-            at(y, x + 1) + at(y + 1, x) - at(y, x) +
-            (violence_->recent_count(static_cast<std::size_t>(y) * static_cast<std::size_t>(w) +
-                                     static_cast<std::size_t>(x)) > 0);
-    std::int64_t ok = 0;
-    for (int y = 0; y < h; ++y)
-      for (int x = 0; x < w; ++x) {
-        // Clipped at the edges (on a torus this undercounts killings across the seam: a small bias).
-        const int y0 = std::max(0, y - r), y1 = std::min(h, y + r + 1), x0 = std::max(0, x - r),
-                  x1 = std::min(w, x + r + 1);
-        ok += at(y1, x1) - at(y0, x1) - at(y1, x0) + at(y0, x0) == 0;
-      }
-    secure = static_cast<double>(ok) / static_cast<double>(grid_.cells());
-  }
+  const double secure = violence_->recent().any()
+                            ? static_cast<double>(secure_cells()) / static_cast<double>(grid_.cells())
+                            : 1.0;
   auto put = [&](const char* name, auto value) { rec.put(h_[slot(name)], value); };
   const auto groups = static_cast<std::size_t>(cfg_.base.groups);
   put("quiet", quiet);
@@ -290,7 +356,7 @@ void PeaceModel::observe(Recorder& rec) {
   put("cops", security);
   put("alive", std::span<const std::int64_t>(alive, groups));
   put("killed", std::span<const std::int64_t>(events_.killed, groups));
-  put("population", population());
+  put("population", t.people);
   put("displaced", displaced);
   put("civilians_killed", events_.killed[0] + events_.killed[1]);
   put("civilians_killed_by_spoilers", events_.civ_by_spoilers);
@@ -333,7 +399,7 @@ void PeaceModel::observe(Recorder& rec) {
   put("secure_share", secure);
   put("lethal_uses", events_.lethal_uses);
   put("withdrawals", events_.withdrawals);
-  const std::int64_t people = population();
+  const std::int64_t people = t.people;
   put("civilian_death_rate", 365.0 * 1e5 * static_cast<double>(events_.killed[0] + events_.killed[1]) /
                                  static_cast<double>(std::max<std::int64_t>(1, people)));
   put("imposed_outcomes", events_.imposed);
