@@ -58,9 +58,10 @@ void PeaceModel::start_day() {
   events_ = Events{};
   // Yesterday's marks and the killings older than K days are cleared by the memory of violence, the first
   // component to hook this phase (violence_memory.cpp).
-  if (cfg_.spoilers.enabled)  // exposure ends
-    for (std::size_t i = 0; i < agents_.size(); ++i)
+  if (cfg_.spoilers.enabled)  // exposure ends; each refresh sets its own cell's code and bits (atomically)
+    exec_->for_each(agents_.size(), [this](std::size_t i) {
       if (agents_.kind[i] == Kind::Spoiler && agents_.exposed_until[i] == day_ - 1) refresh(i);
+    });
 
   legitimacy_ = legitimacy_at(day_);
   apply_cop_schedule();
@@ -94,39 +95,57 @@ void PeaceModel::justice_day() {
   // empty cell exactly as aggrieved as before. Justice (ODD 7.4, justice.hpp) frees the region's jail place.
   const epstein::Config& b = cfg_.base;
   const bool justice = justice_->enabled;
-  for (std::size_t i = 0; i < agents_.size(); ++i) {
-    if (agents_.kind[i] == Kind::Peacekeeper || agents_.foreign[i] || agents_.status[i] == Status::Dead)
-      continue;
-    if (agents_.death_age[i] > 0 && ++agents_.age[i] >= agents_.death_age[i]) {
-      if (agents_.status[i] == Status::Jailed && justice) justice_->release(agents_.jail_region[i]);
-      agents_.status[i] = Status::Dead;
-      ++events_.deaths_of_age;
-      ++dead_people_;
-      vacate(i);
-      continue;
+  // Ageing and the countdown of terms change each agent's own columns only, so they run in parallel; the
+  // few agents whose day ends in a death or a release are listed in id order (fixed blocks, joined in block
+  // order) and handled after, in that order, so the cells they leave and take are those of one pass in id
+  // order.
+  constexpr std::size_t kBlock = 16384;
+  const std::size_t n = agents_.size(), blocks = (n + kBlock - 1) / kBlock;
+  std::vector<std::vector<std::uint32_t>> part(blocks);
+  exec_->for_ranges(blocks, 1, [&](std::size_t b0, std::size_t b1) {
+    for (std::size_t blk = b0; blk < b1; ++blk)
+      for (std::size_t i = blk * kBlock; i < std::min(n, (blk + 1) * kBlock); ++i) {
+        if (agents_.kind[i] == Kind::Peacekeeper || agents_.foreign[i] || agents_.status[i] == Status::Dead)
+          continue;
+        if (agents_.death_age[i] > 0 && ++agents_.age[i] >= agents_.death_age[i]) {
+          part[blk].push_back(static_cast<std::uint32_t>(i));
+          continue;
+        }
+        if (agents_.status[i] != Status::Jailed || agents_.jail_left[i] == Agents::kLife) continue;
+        if (--agents_.jail_left[i] == 0) part[blk].push_back(static_cast<std::uint32_t>(i));
+      }
+  });
+  for (const auto& ids : part)
+    for (const std::uint32_t id : ids) {
+      const std::size_t i = id;
+      if (agents_.death_age[i] > 0 && agents_.age[i] >= agents_.death_age[i]) {
+        if (agents_.status[i] == Status::Jailed && justice) justice_->release(agents_.jail_region[i]);
+        agents_.status[i] = Status::Dead;
+        ++events_.deaths_of_age;
+        ++dead_people_;
+        vacate(i);
+        continue;
+      }
+      agents_.status[i] = Status::Quiet;
+      ++events_.releases;
+      if (b.jailed == epstein::Jailed::KeepCell) {
+        refresh(i);
+        continue;
+      }
+      Stream s(b.seed, kRelease, i, static_cast<std::uint64_t>(day_));
+      // On a map the released go home (a cell near their home cell); in Epstein's featureless world they
+      // return to a random empty cell, as in the paper.
+      const bool home = cfg_.map_source != MapSource::None && agents_.home[i] >= 0;
+      const std::int32_t c = home ? empty_cell_near(agents_.home[i], 2, s) : random_empty_cell(s);
+      if (c < 0) {
+        agents_.status[i] = Status::Jailed;
+        agents_.jail_left[i] = 1;
+        --events_.releases;
+        continue;
+      }
+      if (justice) justice_->release(agents_.jail_region[i]);
+      place(i, c);
     }
-    if (agents_.status[i] != Status::Jailed || agents_.jail_left[i] == Agents::kLife) continue;
-    if (--agents_.jail_left[i] > 0) continue;
-    agents_.status[i] = Status::Quiet;
-    ++events_.releases;
-    if (b.jailed == epstein::Jailed::KeepCell) {
-      refresh(i);
-      continue;
-    }
-    Stream s(b.seed, kRelease, i, static_cast<std::uint64_t>(day_));
-    // On a map the released go home (a cell near their home cell); in Epstein's featureless world they return
-    // to a random empty cell, as in the paper.
-    const bool home = cfg_.map_source != MapSource::None && agents_.home[i] >= 0;
-    const std::int32_t c = home ? empty_cell_near(agents_.home[i], 2, s) : random_empty_cell(s);
-    if (c < 0) {
-      agents_.status[i] = Status::Jailed;
-      agents_.jail_left[i] = 1;
-      --events_.releases;
-      continue;
-    }
-    if (justice) justice_->release(agents_.jail_region[i]);
-    place(i, c);
-  }
 }
 
 void PeaceModel::end_day() {
