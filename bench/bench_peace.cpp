@@ -5,18 +5,25 @@
 // peacekeeping day's schedule: async (the reference, the default) or sync (decide-then-resolve, parallel).
 //
 //   keepsim_bench_peace [--size 300] [--periods 200] [--threads 1] [--doctrine security_keeping]
-//                       [--schedule async] [--json FILE]
+//                       [--schedule async] [--json FILE] [--phases]
+//
+// --phases also prints the wall time of each phase of the peacekeeping day and of each mechanism's hook
+// (PeaceModel::time_phases), and of recording: run it at 1 and 2 threads to see what does not shrink.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "keepsim/core/build_info.hpp"
 #include "keepsim/core/params.hpp"
 #include "keepsim/core/recorder.hpp"
+#include "models/peacekeeping/model.hpp"
 #include "models/registry.hpp"
 
 namespace {
@@ -28,7 +35,8 @@ struct Timing {
   std::int64_t agent_periods = 0;
 };
 
-Timing time_model(keepsim::Params& p, std::int64_t periods, int threads) {
+Timing time_model(keepsim::Params& p, std::int64_t periods, int threads,
+                  std::map<std::string, double>* phases = nullptr) {
   auto m = keepsim::make_model(p, threads);
   keepsim::Recorder rec;
   m->declare(rec);
@@ -38,12 +46,16 @@ Timing time_model(keepsim::Params& p, std::int64_t periods, int threads) {
   m->step();
   rec.begin_step(m->period());
   m->observe(rec);
+  auto* peace = phases ? dynamic_cast<keepsim::peace::PeaceModel*>(m.get()) : nullptr;
+  if (peace) peace->time_phases(phases);
   Timing t;
   const auto t0 = Clock::now();
   for (std::int64_t k = 0; k < periods; ++k) {
     m->step();
     rec.begin_step(m->period());
+    const auto r0 = Clock::now();
     m->observe(rec);  // recording is part of a period's cost in a real run
+    if (peace) (*phases)["(recording: observe)"] += std::chrono::duration<double>(Clock::now() - r0).count();
     t.agent_periods +=
         rec.ints(0)[rec.rows() - 1] + rec.ints(1)[rec.rows() - 1] + rec.ints(3)[rec.rows() - 1];
   }
@@ -57,11 +69,17 @@ int main(int argc, char** argv) {
   int size = 300, threads = 1;
   std::int64_t periods = 200;
   std::string doctrine = "security_keeping", schedule = "async", json;
+  bool phases = false;
   for (int i = 1; i < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--phases")) {  // a flag: no value follows
+      phases = true;
+      --i;
+      continue;
+    }
     if (i + 1 >= argc) {
       std::fprintf(stderr,
                    "usage: keepsim_bench_peace [--size 300] [--periods 200] [--threads 1] "
-                   "[--doctrine security_keeping] [--schedule async] [--json FILE]\n");
+                   "[--doctrine security_keeping] [--schedule async] [--json FILE] [--phases]\n");
       return 2;
     }
     if (!std::strcmp(argv[i], "--size"))
@@ -115,7 +133,8 @@ int main(int argc, char** argv) {
   ep.apply_override("world.height=" + std::to_string(size));
   // First row of the recorder: quiet, active, (jailed), cops; agent-periods count agents on the grid.
   const Timing e = time_model(ep, periods, threads);
-  const Timing p = time_model(peace, periods, threads);
+  std::map<std::string, double> phase_seconds;
+  const Timing p = time_model(peace, periods, threads, phases ? &phase_seconds : nullptr);
   const double eu = static_cast<double>(e.agent_periods) / e.seconds;
   const double pu = static_cast<double>(p.agent_periods) / p.seconds;
   const double e_day = e.seconds / static_cast<double>(periods),
@@ -126,6 +145,14 @@ int main(int argc, char** argv) {
   std::printf("  peacekeeping (%s, %s)  %.3f ms/day  %.3g agent-updates/s\n", doctrine.c_str(),
               schedule.c_str(), 1e3 * p_day, pu);
   std::printf("  cost per agent-update: peacekeeping / epstein sync = %.2f\n", eu / pu);
+  if (phases) {  // slowest first; a phase's line is its own work, its hooks are the lines "phase: name"
+    std::vector<std::pair<double, std::string>> rows;
+    for (const auto& [name, s] : phase_seconds) rows.emplace_back(s, name);
+    std::sort(rows.rbegin(), rows.rend());
+    std::printf("  ms/day by phase and hook:\n");
+    for (const auto& [s, name] : rows)
+      if (s > 0) std::printf("    %9.3f  %s\n", 1e3 * s / static_cast<double>(periods), name.c_str());
+  }
   if (!json.empty()) {
     const std::time_t now = std::time(nullptr);
     std::tm tm{};

@@ -44,20 +44,10 @@ void PeaceModel::act_all_sync() {
       }
     });
   };
-  // The ids in [0, n) for which keep(i) holds, in id order, found in parallel: each block of ids fills a list
-  // of its own and the lists are joined in block order. The passes below that must run in id order then
-  // visit only the few agents with something to do instead of scanning every plan.
+  // The ids for which keep(i) holds, in id order, found in parallel (Executor::ids_where): the passes below
+  // that must run in id order then visit only the few agents with something to do.
   const auto ids_where = [&](auto&& keep, std::vector<std::uint32_t>& out) {
-    constexpr std::size_t kBlock = 16384;
-    const std::size_t blocks = (n + kBlock - 1) / kBlock;
-    std::vector<std::vector<std::uint32_t>> part(blocks);
-    exec_->for_ranges(blocks, 1, [&](std::size_t b0, std::size_t b1) {
-      for (std::size_t b = b0; b < b1; ++b)
-        for (std::size_t i = b * kBlock; i < std::min(n, (b + 1) * kBlock); ++i)
-          if (keep(i)) part[b].push_back(static_cast<std::uint32_t>(i));
-    });
-    out.clear();
-    for (const auto& p : part) out.insert(out.end(), p.begin(), p.end());
+    exec_->ids_where(n, keep, out);
   };
   const auto is_security = [this](std::size_t i) {
     return agents_.kind[i] == Kind::Peacekeeper || agents_.kind[i] == Kind::Constable;
@@ -68,13 +58,11 @@ void PeaceModel::act_all_sync() {
   // the fighters first, where that answers as the counts would (spreads_exactly); the counts themselves are
   // then made only where they are not zero.
   if (cfg_.spoilers.enabled && cfg_.base.groups == 2 && spreads_exactly(grid_, citizen_vision_)) {
-    near_fighters_.assign(static_cast<std::size_t>(grid_.cells()), 0);
-    for (int g = 0; g < 2; ++g) {
-      spread_marks(grid_, spoilers_[g], citizen_vision_, false, static_cast<std::uint8_t>(1 << g),
-                   near_fighters_);
-      spread_marks(grid_, armed_[g], citizen_vision_, false, static_cast<std::uint8_t>(4 << g),
-                   near_fighters_);
-    }
+    const Spread spreads[] = {{&spoilers_[0], &citizen_vision_, false, 1},
+                              {&spoilers_[1], &citizen_vision_, false, 2},
+                              {&armed_[0], &citizen_vision_, false, 4},
+                              {&armed_[1], &citizen_vision_, false, 8}};
+    spread_marks(*exec_, grid_, spreads, near_fighters_);
   }
   decide_all(
       true, [&](std::size_t i) { return !is_security(i); },

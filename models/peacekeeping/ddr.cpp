@@ -54,8 +54,20 @@ void Ddr::run(Phase, PeaceModel& m) {
   const std::vector<std::int32_t>& occupant = m.occupants();
   const std::uint64_t seed = m.config().base.seed;
   const auto day = static_cast<std::uint64_t>(m.day());
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a.cell[i] < 0 || a.status[i] == Status::Dead) continue;
+  // Only fighters and former fighters have anything to do. They are listed first, in parallel and in id
+  // order (no agent's turn here changes whether another is listed), then take their turns in that order,
+  // which matters: the layers and the arms stock they change are read by the turns after theirs.
+  std::vector<std::uint32_t> due;
+  executor(m).ids_where(
+      a.size(),
+      [&](std::size_t i) {
+        if (a.cell[i] < 0 || a.status[i] == Status::Dead) return false;
+        if (a.kind[i] == Kind::Spoiler) return a.faction[i] != kBandits;
+        return a.kind[i] == Kind::Citizen && demobilised[i] && two_groups && a.status[i] != Status::Jailed;
+      },
+      due);
+  for (const std::uint32_t id : due) {
+    const std::size_t i = id;
     const std::int32_t here = a.cell[i];
     Stream s(seed, kSocial, i, day);
     if (a.kind[i] == Kind::Spoiler && a.faction[i] != kBandits) {

@@ -16,7 +16,8 @@ namespace keepsim::peace {
 namespace {
 
 // Bits of near_marks_: what a citizen on the cell sees of the day's sparse layers.
-constexpr std::uint8_t kNearVictim[2] = {1, 2}, kNearRecent = 4, kNearAbuse = 8, kNearViolence = 16;
+constexpr std::uint8_t kNearVictim[2] = {1, 2}, kNearRecent = 4, kNearAbuse = 8, kNearViolence = 16,
+                       kNearPeacekeeper = 32;
 
 void declare(Schema&) {}  // its keys are the model's (legitimacy.hpp)
 
@@ -40,24 +41,45 @@ bool spreads_exactly(const Grid& grid, const Vision& v) {
          (2 * r + 1 <= grid.height() && 2 * widest + 1 <= grid.width());
 }
 
-// The marks are few (killings, abuse, fighters), so this costs their number times a vision instead of a
-// vision per citizen.
-void spread_marks(const Grid& grid, const BitLayer& layer, const Vision& v, bool centre, std::uint8_t bit,
+// The marks are few (killings, abuse, fighters, peacekeepers), so this costs their number times a vision
+// instead of a vision per citizen. Each band of rows clears its own flags and takes the marks of the rows
+// within reach of it, keeping only the cells inside the band, so no two threads write one flag.
+void spread_marks(Executor& exec, const Grid& grid, std::span<const Spread> spreads,
                   std::vector<std::uint8_t>& flags) {
-  const int w = grid.width(), h = grid.height(), words = layer.words_per_row();
-  for (int y = 0; y < h; ++y) {
-    const std::uint64_t* row = layer.row_words(y);
-    for (int i = 0; i < words; ++i)
-      for (std::uint64_t b = row[i]; b != 0; b &= b - 1) {
-        const std::int64_t m = static_cast<std::int64_t>(y) * w + i * 64 + std::countr_zero(b);
-        grid.for_each_span(m, v, [&](int yy, int x0, int x1, int skip) {
-          std::uint8_t* cells = &flags[static_cast<std::size_t>(yy) * static_cast<std::size_t>(w)];
-          for (int x = x0; x <= x1; ++x)
-            if (x != skip) cells[x] |= bit;
-        });
-        if (centre) flags[static_cast<std::size_t>(m)] |= bit;
+  const int w = grid.width(), h = grid.height();
+  const bool bounded = grid.topology() == Topology::Bounded;
+  flags.resize(static_cast<std::size_t>(grid.cells()));
+  constexpr int kBand = 32;
+  const std::size_t bands = (static_cast<std::size_t>(h) + kBand - 1) / kBand;
+  exec.for_ranges(bands, 1, [&](std::size_t b0, std::size_t b1) {
+    for (std::size_t b = b0; b < b1; ++b) {
+      const int y0 = static_cast<int>(b) * kBand, y1 = std::min(h, y0 + kBand);
+      std::fill(flags.begin() + static_cast<std::ptrdiff_t>(y0) * w,
+                flags.begin() + static_cast<std::ptrdiff_t>(y1) * w, std::uint8_t{0});
+      for (const Spread& s : spreads) {
+        const int r = s.vision->reach(), words = s.layer->words_per_row();
+        // The rows whose marks can reach the band (every row once where they would wrap onto themselves).
+        const bool all = !bounded && y1 - y0 + 2 * r >= h;
+        const int from = all ? 0 : y0 - r, to = all ? h : y1 + r;
+        for (int yy = from; yy < to; ++yy) {
+          if (bounded && (yy < 0 || yy >= h)) continue;
+          const int y = (yy % h + h) % h;
+          const std::uint64_t* row = s.layer->row_words(y);
+          for (int i = 0; i < words; ++i)
+            for (std::uint64_t bits = row[i]; bits != 0; bits &= bits - 1) {
+              const std::int64_t m = static_cast<std::int64_t>(y) * w + i * 64 + std::countr_zero(bits);
+              grid.for_each_span(m, *s.vision, [&](int ny, int x0, int x1, int skip) {
+                if (ny < y0 || ny >= y1) return;
+                std::uint8_t* cells = &flags[static_cast<std::size_t>(ny) * static_cast<std::size_t>(w)];
+                for (int x = x0; x <= x1; ++x)
+                  if (x != skip) cells[x] |= s.bit;
+              });
+              if (s.centre && y >= y0 && y < y1) flags[static_cast<std::size_t>(m)] |= s.bit;
+            }
+        }
       }
-  }
+    }
+  });
 }
 
 extern const MechanismType legitimacy_mechanism = {"legitimacy", &declare, &read, {}, {}};
@@ -110,17 +132,21 @@ void Legitimacy::run(Phase, PeaceModel& m) {
     // first, where that gives the same answer as counting the vision (spreads_exactly, decided at init);
     // the answers, and so the results, are the same either way.
     const bool spread_fear = spread_fear_, spread_vision = spread_vision_;
+    // The mission's own legitimacy (7.13) asks whether a peacekeeper is in sight; peacekeepers are few too.
+    const bool seen_pk = L.local && separate && present;
     if (spread_fear || spread_vision) {
-      std::fill(near_marks_.begin(), near_marks_.end(), 0);
+      std::vector<Spread> spreads;
       if (killings && spread_fear)
-        for (int g = 0; g < 2; ++g)
-          spread_marks(grid, *victim_today[g], fear_vision, true, kNearVictim[g], near_marks_);
+        for (int g = 0; g < 2; ++g) spreads.push_back({victim_today[g], &fear_vision, true, kNearVictim[g]});
       if (L.local && recent && spread_vision)
-        spread_marks(grid, kill_recent, citizen_vision, true, kNearRecent, near_marks_);
+        spreads.push_back({&kill_recent, &citizen_vision, true, kNearRecent});
       if (L.local && abuse && spread_vision)
-        spread_marks(grid, abuse_today, citizen_vision, false, kNearAbuse, near_marks_);
+        spreads.push_back({&abuse_today, &citizen_vision, false, kNearAbuse});
       if (H.enabled && killings && spread_vision)
-        spread_marks(grid, kill_today, citizen_vision, true, kNearViolence, near_marks_);
+        spreads.push_back({&kill_today, &citizen_vision, true, kNearViolence});
+      if (seen_pk && spread_vision)
+        spreads.push_back({&m.peacekeeper_layer(), &citizen_vision, false, kNearPeacekeeper});
+      spread_marks(executor(m), grid, spreads, near_marks_);
     }
     // near(): the vision of `here` holds a mark of `layer` (or, with `centre`, `here` is one).
     auto near = [&](std::int32_t here, bool spread_ok, std::uint8_t bit, const BitLayer& layer,
@@ -162,7 +188,8 @@ void Legitimacy::run(Phase, PeaceModel& m) {
           // with abuse it is near and with each imposed outcome, and relaxes toward its starting value.
           std::vector<float>& M = ml->value;
           const double mi = M[i];
-          const bool seen = m.query().count(m.peacekeeper_layer(), here, m.citizen_vision()) > 0;
+          const bool seen =
+              near(here, spread_vision, kNearPeacekeeper, m.peacekeeper_layer(), citizen_vision, false);
           const double nm = mi + ml->security_gain * (secure && seen) - L.abuse_loss * abused -
                             L.imposition_loss * imposition_today + L.relax * (ml->initial - mi);
           M[i] = static_cast<float>(std::clamp(nm, 0.0, 1.0));

@@ -390,10 +390,6 @@ double PeaceModel::security_seen(std::int32_t centre, const Vision& v) const {
   return c;
 }
 
-double PeaceModel::legitimacy_of(std::size_t id) const {
-  return cfg_.legitimacy.local ? static_cast<double>(agents_.legitimacy[id]) : legitimacy_;
-}
-
 std::int64_t PeaceModel::population() const {
   std::int64_t n = 0;
   for (std::size_t i = 0; i < agents_.size(); ++i)

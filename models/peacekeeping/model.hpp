@@ -5,7 +5,10 @@
 // results (tests/models/test_peace_equivalence.cpp).
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "keepsim/core/bit_layer.hpp"
@@ -205,10 +208,19 @@ void get_layer(const StateReader& r, const std::string& name, BitLayer& layer, s
 /// Whether "m is within v of c" is the same relation as "c is within v of m" on this grid, and each cell is
 /// met at most once in a vision, so that marks can be spread to the cells that see them (legitimacy.cpp).
 bool spreads_exactly(const Grid& grid, const Vision& v);
-/// Sets `bit` on every cell whose vision `v` holds a set cell of `layer` other than itself (as
-/// VisionQuery::count(layer, cell, v) > 0 where spreads_exactly holds), and with `centre` also on the set
-/// cells themselves (legitimacy.cpp).
-void spread_marks(const Grid& grid, const BitLayer& layer, const Vision& v, bool centre, std::uint8_t bit,
+/// One layer to spread: `bit` goes on every cell whose vision `v` holds a set cell of `layer` other than
+/// itself (as VisionQuery::count(layer, cell, v) > 0 where spreads_exactly holds), and with `centre` also on
+/// the set cells themselves.
+struct Spread {
+  const BitLayer* layer;
+  const Vision* vision;
+  bool centre;
+  std::uint8_t bit;
+};
+/// Clears `flags` (one per cell) and spreads every entry of `spreads` into it, by bands of rows in parallel;
+/// setting a bit twice is setting it once, so the flags are the same on any number of threads
+/// (legitimacy.cpp).
+void spread_marks(Executor& exec, const Grid& grid, std::span<const Spread> spreads,
                   std::vector<std::uint8_t>& flags);
 
 /// observe()'s integer counts over a block of agents (observe.cpp); blocks add up in any order.
@@ -278,6 +290,9 @@ class PeaceModel : public Model {
   /// The threads, for a read-only pass whose result is the same on any number of them (a mechanism's
   /// observe); passes that change the model reach it through Mechanism::executor.
   Executor& executor() const { return *exec_; }
+  /// Adds each phase's and each hook's wall time, in seconds, to (*out)[name] from the next step() on
+  /// (nullptr: off). For the benchmark (keepsim_bench_peace --phases).
+  void time_phases(std::map<std::string, double>* out) { phase_seconds_ = out; }
   const Vision& citizen_vision() const { return citizen_vision_; }
   /// Within it a citizen is hit by a killing of its own group (displacement.fear_radius, ODD 7.6).
   const Vision& fear_vision() const { return fear_vision_; }
@@ -289,7 +304,9 @@ class PeaceModel : public Model {
   /// Region r's baseline hardship multiplier (ODD 7.3 development).
   double development(int r) const { return development_->level[static_cast<std::size_t>(r)]; }
   /// L_i of citizen `id` (ODD 7.2), or Epstein's shared L when legitimacy.local is off.
-  double legitimacy_of(std::size_t id) const;
+  double legitimacy_of(std::size_t id) const {  // inlined: the passes over every citizen call it
+    return cfg_.legitimacy.local ? static_cast<double>(agents_.legitimacy[id]) : legitimacy_;
+  }
   /// The number of regions (at least 1), region r's centre cell, whether the mission has deployed to it,
   /// and its mean legitimacy (ODD 7.2; legitimacy.hpp, set at the end of each day).
   int regions() const { return regions_; }
@@ -464,6 +481,8 @@ class PeaceModel : public Model {
   // Mechanisms as components (mechanism.hpp): one per registered type, and the hooks of each phase.
   std::vector<std::unique_ptr<Mechanism>> mechanisms_;
   std::array<std::vector<Mechanism*>, kPhases> hooks_;
+  std::map<std::string, double>* phase_seconds_ = nullptr;  ///< time_phases()
+  std::string mechanism_name(const Mechanism* m) const;
   /// The memory of violence (7.2, 7.3, 7.6, 7.8): written inline by kill() and the lethal response in the
   /// agents' turns, read through the accessors above.
   ViolenceMemory* violence_ = nullptr;

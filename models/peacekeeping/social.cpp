@@ -3,6 +3,7 @@
 // (legitimacy and hardship, development, DDR) and the return of the displaced are components
 // (legitimacy.cpp, development.cpp, ddr.cpp, returns.cpp).
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "models/epstein/rules.hpp"
@@ -13,13 +14,31 @@ namespace keepsim::peace {
 void PeaceModel::step() {
   // The day's phases in their one order (mechanism.hpp Phase, ODD 3): the model's own work for the phase,
   // then the mechanisms that hook it, in registration order.
+  // With time_phases() on (keepsim_bench_peace --phases), the wall time of each phase's own work and of each
+  // hook is added up by name: it shows which parts of a day do not shrink with more threads.
+  using Clock = std::chrono::steady_clock;
+  const auto timed = [this](const std::string& name, auto&& work) {
+    if (!phase_seconds_) return work();
+    const auto t0 = Clock::now();
+    work();
+    (*phase_seconds_)[name] += std::chrono::duration<double>(Clock::now() - t0).count();
+  };
   for (std::size_t p = 0; p < kPhases; ++p) {
-    run_phase(static_cast<Phase>(p));
-    for (Mechanism* m : hooks_[p]) m->run(static_cast<Phase>(p), *this);
+    const auto phase = static_cast<Phase>(p);
+    timed(kPhaseNames[p], [&] { run_phase(phase); });
+    for (Mechanism* m : hooks_[p])
+      timed(phase_seconds_ ? std::string(kPhaseNames[p]) + ": " + mechanism_name(m) : std::string(),
+            [&] { m->run(phase, *this); });
   }
 #ifndef NDEBUG
   check_invariants();  // debug builds check every day; the tests check release builds too
 #endif
+}
+
+std::string PeaceModel::mechanism_name(const Mechanism* m) const {
+  for (std::size_t k = 0; k < mechanisms_.size(); ++k)
+    if (mechanisms_[k].get() == m) return mechanism_types()[k]->name;
+  return "?";
 }
 
 void PeaceModel::run_phase(Phase p) {
@@ -96,56 +115,49 @@ void PeaceModel::justice_day() {
   const epstein::Config& b = cfg_.base;
   const bool justice = justice_->enabled;
   // Ageing and the countdown of terms change each agent's own columns only, so they run in parallel; the
-  // few agents whose day ends in a death or a release are listed in id order (fixed blocks, joined in block
-  // order) and handled after, in that order, so the cells they leave and take are those of one pass in id
-  // order.
-  constexpr std::size_t kBlock = 16384;
-  const std::size_t n = agents_.size(), blocks = (n + kBlock - 1) / kBlock;
-  std::vector<std::vector<std::uint32_t>> part(blocks);
-  exec_->for_ranges(blocks, 1, [&](std::size_t b0, std::size_t b1) {
-    for (std::size_t blk = b0; blk < b1; ++blk)
-      for (std::size_t i = blk * kBlock; i < std::min(n, (blk + 1) * kBlock); ++i) {
+  // few agents whose day ends in a death or a release are listed in id order (Executor::ids_where) and
+  // handled after, in that order, so the cells they leave and take are those of one pass in id order.
+  std::vector<std::uint32_t> due;
+  exec_->ids_where(
+      agents_.size(),
+      [this](std::size_t i) {
         if (agents_.kind[i] == Kind::Peacekeeper || agents_.foreign[i] || agents_.status[i] == Status::Dead)
-          continue;
-        if (agents_.death_age[i] > 0 && ++agents_.age[i] >= agents_.death_age[i]) {
-          part[blk].push_back(static_cast<std::uint32_t>(i));
-          continue;
-        }
-        if (agents_.status[i] != Status::Jailed || agents_.jail_left[i] == Agents::kLife) continue;
-        if (--agents_.jail_left[i] == 0) part[blk].push_back(static_cast<std::uint32_t>(i));
-      }
-  });
-  for (const auto& ids : part)
-    for (const std::uint32_t id : ids) {
-      const std::size_t i = id;
-      if (agents_.death_age[i] > 0 && agents_.age[i] >= agents_.death_age[i]) {
-        if (agents_.status[i] == Status::Jailed && justice) justice_->release(agents_.jail_region[i]);
-        agents_.status[i] = Status::Dead;
-        ++events_.deaths_of_age;
-        ++dead_people_;
-        vacate(i);
-        continue;
-      }
-      agents_.status[i] = Status::Quiet;
-      ++events_.releases;
-      if (b.jailed == epstein::Jailed::KeepCell) {
-        refresh(i);
-        continue;
-      }
-      Stream s(b.seed, kRelease, i, static_cast<std::uint64_t>(day_));
-      // On a map the released go home (a cell near their home cell); in Epstein's featureless world they
-      // return to a random empty cell, as in the paper.
-      const bool home = cfg_.map_source != MapSource::None && agents_.home[i] >= 0;
-      const std::int32_t c = home ? empty_cell_near(agents_.home[i], 2, s) : random_empty_cell(s);
-      if (c < 0) {
-        agents_.status[i] = Status::Jailed;
-        agents_.jail_left[i] = 1;
-        --events_.releases;
-        continue;
-      }
-      if (justice) justice_->release(agents_.jail_region[i]);
-      place(i, c);
+          return false;
+        if (agents_.death_age[i] > 0 && ++agents_.age[i] >= agents_.death_age[i]) return true;
+        if (agents_.status[i] != Status::Jailed || agents_.jail_left[i] == Agents::kLife) return false;
+        return --agents_.jail_left[i] == 0;
+      },
+      due);
+  for (const std::uint32_t id : due) {
+    const std::size_t i = id;
+    if (agents_.death_age[i] > 0 && agents_.age[i] >= agents_.death_age[i]) {
+      if (agents_.status[i] == Status::Jailed && justice) justice_->release(agents_.jail_region[i]);
+      agents_.status[i] = Status::Dead;
+      ++events_.deaths_of_age;
+      ++dead_people_;
+      vacate(i);
+      continue;
     }
+    agents_.status[i] = Status::Quiet;
+    ++events_.releases;
+    if (b.jailed == epstein::Jailed::KeepCell) {
+      refresh(i);
+      continue;
+    }
+    Stream s(b.seed, kRelease, i, static_cast<std::uint64_t>(day_));
+    // On a map the released go home (a cell near their home cell); in Epstein's featureless world they
+    // return to a random empty cell, as in the paper.
+    const bool home = cfg_.map_source != MapSource::None && agents_.home[i] >= 0;
+    const std::int32_t c = home ? empty_cell_near(agents_.home[i], 2, s) : random_empty_cell(s);
+    if (c < 0) {
+      agents_.status[i] = Status::Jailed;
+      agents_.jail_left[i] = 1;
+      --events_.releases;
+      continue;
+    }
+    if (justice) justice_->release(agents_.jail_region[i]);
+    place(i, c);
+  }
 }
 
 void PeaceModel::end_day() {

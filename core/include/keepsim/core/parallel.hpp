@@ -75,6 +75,24 @@ class Executor {
     });
   }
 
+  /// The ids in [0, n) for which keep(i) holds, in ascending order, into `out`: each fixed block of ids is
+  /// scanned in parallel into a list of its own and the lists are joined in block order, so the list is the
+  /// same on any number of threads. keep(i) is called exactly once for each i (it may change agent i's own
+  /// state). A pass that must run in id order then visits only the few ids with something to do.
+  template <class Keep>
+  void ids_where(std::size_t n, Keep&& keep, std::vector<std::uint32_t>& out) {
+    constexpr std::size_t kBlock = 16384;
+    const std::size_t blocks = (n + kBlock - 1) / kBlock;
+    std::vector<std::vector<std::uint32_t>> part(blocks);
+    for_ranges(blocks, 1, [&](std::size_t b0, std::size_t b1) {
+      for (std::size_t b = b0; b < b1; ++b)
+        for (std::size_t i = b * kBlock; i < std::min(n, (b + 1) * kBlock); ++i)
+          if (keep(i)) part[b].push_back(static_cast<std::uint32_t>(i));
+    });
+    out.clear();
+    for (const auto& p : part) out.insert(out.end(), p.begin(), p.end());
+  }
+
  private:
   int threads_ = 1;
 #ifndef KEEPSIM_STD_THREADS
