@@ -136,7 +136,9 @@ void PeaceModel::decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) con
   const std::int32_t here = agents_.cell[id];
   const auto [pk, seen_active] = query_.count2(peacekeepers_, actives_, here, citizen_vision_);
   double cops = pk;
-  if (constable_cells_ > 0)
+  if (constable_cells_ > 0 && !skill_in_sight_.empty())  // the same sum, made once for every cell
+    cops += static_cast<double>(skill_in_sight_[static_cast<std::size_t>(here)]) * 0x1p-45;
+  else if (constable_cells_ > 0)
     query_.for_each(constables_, here, citizen_vision_, [&](std::int64_t at) {
       cops += agents_.skill[static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)])];
     });

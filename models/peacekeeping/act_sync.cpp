@@ -57,7 +57,18 @@ void PeaceModel::act_all_sync() {
   // its group's fighters (recruitment) or the other group's armed ones (the security dilemma) is spread from
   // the fighters first, where that answers as the counts would (spreads_exactly); the counts themselves are
   // then made only where they are not zero.
-  if (cfg_.spoilers.enabled && cfg_.base.groups == 2 && spreads_exactly(grid_, citizen_vision_)) {
+  const bool exact = spreads_exactly(grid_, citizen_vision_);
+  // Rule A's C counts each constable in sight by its skill (ODD 7.9): summed from the few constables where
+  // the sum is the same to the bit (spread_skill_sums), else walked by every citizen (decide_rule_a).
+  if (constable_cells_ > 0 && exact &&
+      !spread_skill_sums(
+          *exec_, grid_, constables_, citizen_vision_, citizen_vision_.size(),
+          [this](std::int64_t c) {
+            return agents_.skill[static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)])];
+          },
+          skill_in_sight_))
+    skill_in_sight_.clear();
+  if (cfg_.spoilers.enabled && cfg_.base.groups == 2 && exact) {
     const Spread spreads[] = {{&spoilers_[0], &citizen_vision_, false, 1},
                               {&spoilers_[1], &citizen_vision_, false, 2},
                               {&armed_[0], &citizen_vision_, false, 4},
@@ -73,6 +84,7 @@ void PeaceModel::act_all_sync() {
           decide_spoiler(i, p);
       });
   near_fighters_.clear();  // the counts again for everyone else (the capacity is kept for tomorrow)
+  skill_in_sight_.clear();
 
   // 2. Statuses change together; those who leave the country go; recruits join; then the attacks land, in
   // id order of the attackers, each victim once (an attacker killed earlier in the pass still attacks: the

@@ -8,7 +8,9 @@
 #include "models/peacekeeping/legitimacy.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
+#include <functional>
 
 #include "models/peacekeeping/model.hpp"
 
@@ -21,8 +23,10 @@ constexpr std::uint8_t kNearVictim[2] = {1, 2}, kNearRecent = 4, kNearAbuse = 8,
 
 void declare(Schema&) {}  // its keys are the model's (legitimacy.hpp)
 
-std::shared_ptr<const Mechanism> read(const Params&, const Config&) {
-  return std::make_shared<Legitimacy>();
+std::shared_ptr<const Mechanism> read(const Params&, const Config& c) {
+  auto m = std::make_shared<Legitimacy>();
+  m->constabulary_ = c.legitimacy.local && c.legitimacy.gov_gain > 0 && c.constabulary.enabled;
+  return m;
 }
 
 }  // namespace
@@ -41,45 +45,105 @@ bool spreads_exactly(const Grid& grid, const Vision& v) {
          (2 * r + 1 <= grid.height() && 2 * widest + 1 <= grid.width());
 }
 
+namespace {
+
+constexpr int kBand = 32;  ///< rows per band of the spreads
+
+// For every set cell m of `layer` whose vision `v` reaches rows [y0, y1): span(m, row, x0, x1, skip) for each
+// span of m's vision inside the band (the cells row * width + x, x in [x0, x1], except x == skip, which is m
+// itself or -1), and centre(m) when m is inside the band. The set cells of the rows within reach of the band
+// are visited; where those rows would wrap onto themselves on a torus, every row is visited once instead.
+// spreads_exactly guarantees that a vision meets each cell at most once, so each pair comes once.
+template <class Span, class Centre>
+void spread_into_band(const Grid& grid, const BitLayer& layer, const Vision& v, int y0, int y1, Span&& span,
+                      Centre&& centre) {
+  const int w = grid.width(), h = grid.height(), r = v.reach(), words = layer.words_per_row();
+  const bool bounded = grid.topology() == Topology::Bounded;
+  const bool all = !bounded && y1 - y0 + 2 * r >= h;
+  const int from = all ? 0 : y0 - r, to = all ? h : y1 + r;
+  for (int yy = from; yy < to; ++yy) {
+    if (bounded && (yy < 0 || yy >= h)) continue;
+    const int y = (yy % h + h) % h;
+    const std::uint64_t* row = layer.row_words(y);
+    for (int i = 0; i < words; ++i)
+      for (std::uint64_t bits = row[i]; bits != 0; bits &= bits - 1) {
+        const std::int64_t m = static_cast<std::int64_t>(y) * w + i * 64 + std::countr_zero(bits);
+        grid.for_each_span(m, v, [&](int ny, int x0, int x1, int skip) {
+          if (ny >= y0 && ny < y1)
+            span(m, static_cast<std::size_t>(ny) * static_cast<std::size_t>(w), x0, x1, skip);
+        });
+        if (y >= y0 && y < y1) centre(static_cast<std::size_t>(m));
+      }
+  }
+}
+
+}  // namespace
+
 // The marks are few (killings, abuse, fighters, peacekeepers), so this costs their number times a vision
 // instead of a vision per citizen. Each band of rows clears its own flags and takes the marks of the rows
 // within reach of it, keeping only the cells inside the band, so no two threads write one flag.
 void spread_marks(Executor& exec, const Grid& grid, std::span<const Spread> spreads,
                   std::vector<std::uint8_t>& flags) {
   const int w = grid.width(), h = grid.height();
-  const bool bounded = grid.topology() == Topology::Bounded;
   flags.resize(static_cast<std::size_t>(grid.cells()));
-  constexpr int kBand = 32;
   const std::size_t bands = (static_cast<std::size_t>(h) + kBand - 1) / kBand;
   exec.for_ranges(bands, 1, [&](std::size_t b0, std::size_t b1) {
     for (std::size_t b = b0; b < b1; ++b) {
       const int y0 = static_cast<int>(b) * kBand, y1 = std::min(h, y0 + kBand);
       std::fill(flags.begin() + static_cast<std::ptrdiff_t>(y0) * w,
                 flags.begin() + static_cast<std::ptrdiff_t>(y1) * w, std::uint8_t{0});
-      for (const Spread& s : spreads) {
-        const int r = s.vision->reach(), words = s.layer->words_per_row();
-        // The rows whose marks can reach the band (every row once where they would wrap onto themselves).
-        const bool all = !bounded && y1 - y0 + 2 * r >= h;
-        const int from = all ? 0 : y0 - r, to = all ? h : y1 + r;
-        for (int yy = from; yy < to; ++yy) {
-          if (bounded && (yy < 0 || yy >= h)) continue;
-          const int y = (yy % h + h) % h;
-          const std::uint64_t* row = s.layer->row_words(y);
-          for (int i = 0; i < words; ++i)
-            for (std::uint64_t bits = row[i]; bits != 0; bits &= bits - 1) {
-              const std::int64_t m = static_cast<std::int64_t>(y) * w + i * 64 + std::countr_zero(bits);
-              grid.for_each_span(m, *s.vision, [&](int ny, int x0, int x1, int skip) {
-                if (ny < y0 || ny >= y1) return;
-                std::uint8_t* cells = &flags[static_cast<std::size_t>(ny) * static_cast<std::size_t>(w)];
-                for (int x = x0; x <= x1; ++x)
-                  if (x != skip) cells[x] |= s.bit;
-              });
-              if (s.centre && y >= y0 && y < y1) flags[static_cast<std::size_t>(m)] |= s.bit;
-            }
-        }
-      }
+      for (const Spread& s : spreads)
+        spread_into_band(
+            grid, *s.layer, *s.vision, y0, y1,
+            [&](std::int64_t, std::size_t row, int x0, int x1, int skip) {
+              std::uint8_t* cells = &flags[row];
+              for (int x = x0; x <= x1; ++x)
+                if (x != skip) cells[x] |= s.bit;
+            },
+            [&](std::size_t c) {
+              if (s.centre) flags[c] |= s.bit;
+            });
     }
   });
+}
+
+bool spread_skill_sums(Executor& exec, const Grid& grid, const BitLayer& layer, const Vision& v, double start,
+                       const std::function<float(std::int64_t)>& skill, std::vector<std::int64_t>& sums) {
+  // A float of at least 2^-22 is a whole number of 2^-45 (its last bit is worth 2^-45 or more), and a sum
+  // below 2^8 of whole numbers of 2^-45 needs at most 53 bits: every partial sum of such values is exact, in
+  // double, in any order, and equals the integer sum of the skills in units of 2^-45. Any other skill (or a
+  // sum that could reach 2^8) makes the answer false, and the caller sums as before.
+  const int w = grid.width(), h = grid.height();
+  sums.resize(static_cast<std::size_t>(grid.cells()));
+  const std::size_t bands = (static_cast<std::size_t>(h) + kBand - 1) / kBand;
+  std::vector<float> largest(bands, 0.0f);
+  std::atomic<bool> exact{true};
+  exec.for_ranges(bands, 1, [&](std::size_t b0, std::size_t b1) {
+    for (std::size_t b = b0; b < b1; ++b) {
+      const int y0 = static_cast<int>(b) * kBand, y1 = std::min(h, y0 + kBand);
+      std::fill(sums.begin() + static_cast<std::ptrdiff_t>(y0) * w,
+                sums.begin() + static_cast<std::ptrdiff_t>(y1) * w, std::int64_t{0});
+      std::int64_t last = -1, q = 0;  // a set cell's spans come one after another
+      spread_into_band(
+          grid, layer, v, y0, y1,
+          [&](std::int64_t m, std::size_t row, int x0, int x1, int skip) {
+            if (m != last) {
+              last = m;
+              const float s = skill(m);
+              if (!(s >= 0) || (s > 0 && s < 0x1p-22f)) exact.store(false, std::memory_order_relaxed);
+              largest[b] = std::max(largest[b], s);
+              q = static_cast<std::int64_t>(static_cast<double>(s) * 0x1p45);
+            }
+            if (q == 0) return;
+            std::int64_t* cells = &sums[row];
+            for (int x = x0; x <= x1; ++x) cells[x] += q;
+            if (skip >= 0) cells[skip] -= q;
+          },
+          [](std::size_t) {});
+    }
+  });
+  const double most = largest.empty() ? 0.0 : *std::max_element(largest.begin(), largest.end());
+  return exact.load() && start + (v.size() + 1) * most < 0x1p8;
 }
 
 extern const MechanismType legitimacy_mechanism = {"legitimacy", &declare, &read, {}, {}};
@@ -148,6 +212,18 @@ void Legitimacy::run(Phase, PeaceModel& m) {
         spreads.push_back({&m.peacekeeper_layer(), &citizen_vision, false, kNearPeacekeeper});
       spread_marks(executor(m), grid, spreads, near_marks_);
     }
+    // The government's presence (7.2): its own constables' skills in sight, summed once from the constables
+    // where that gives the same sum to the bit (spread_skill_sums), else walked by every citizen below.
+    const Agents& ca = a;
+    const bool spread_presence =
+        gov && spread_vision &&
+        spread_skill_sums(
+            executor(m), grid, m.constable_layer(), citizen_vision, 0.0,
+            [&](std::int64_t c) {
+              const auto o = static_cast<std::size_t>(m.occupants()[static_cast<std::size_t>(c)]);
+              return ca.foreign[o] ? 0.0f : ca.skill[o];
+            },
+            presence_);
     // near(): the vision of `here` holds a mark of `layer` (or, with `centre`, `here` is one).
     auto near = [&](std::int32_t here, bool spread_ok, std::uint8_t bit, const BitLayer& layer,
                     const Vision& v, bool centre) {
@@ -170,7 +246,9 @@ void Legitimacy::run(Phase, PeaceModel& m) {
         double presence = 0;
         // The constables' and peacekeepers' queries read the model's members through m, one base pointer,
         // as the model's own pass did through this: fewer instructions than through captured references.
-        if (gov)
+        if (spread_presence)
+          presence = static_cast<double>(presence_[static_cast<std::size_t>(here)]) * 0x1p-45;
+        else if (gov)
           m.query().for_each(m.constable_layer(), here, m.citizen_vision(), [&](std::int64_t at) {
             const auto o = static_cast<std::size_t>(m.occupants()[static_cast<std::size_t>(at)]);
             if (!a.foreign[o]) presence += a.skill[o];
@@ -212,6 +290,10 @@ void Legitimacy::run(Phase, PeaceModel& m) {
     for (std::size_t i = 0; i < a.size(); ++i)
       if (a.aided[i]) a.hardship[i] = static_cast<float>(std::max(0.0, a.hardship[i] - aid.hardship_relief));
   std::fill(a.aided.begin(), a.aided.end(), 0);
+}
+
+void Legitimacy::memory(double cells, double, double& state, double&) const {
+  state += 8 * cells * (constabulary_ ? 1 : 0);  // presence_, kept between days once made
 }
 
 void Legitimacy::save(StateWriter& w) const {

@@ -5,6 +5,7 @@
 // results (tests/models/test_peace_equivalence.cpp).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -222,6 +223,14 @@ struct Spread {
 /// (legitimacy.cpp).
 void spread_marks(Executor& exec, const Grid& grid, std::span<const Spread> spreads,
                   std::vector<std::uint8_t>& flags);
+
+/// sums[cell] = the sum of skill(m), in units of 2^-45, over the set cells m of `layer` other than the cell
+/// itself within its vision `v` (where spreads_exactly holds), by bands of rows in parallel. Returns whether
+/// `start` plus that sum, taken in double in any order, is exact: then sums[c] * 2^-45 added to `start` is,
+/// to the bit, what adding the skills one by one to `start` gives (legitimacy.cpp). A constable layer is
+/// sparse, so this costs far less than walking every citizen's vision for it.
+bool spread_skill_sums(Executor& exec, const Grid& grid, const BitLayer& layer, const Vision& v, double start,
+                       const std::function<float(std::int64_t)>& skill, std::vector<std::int64_t>& sums);
 
 /// observe()'s integer counts over a block of agents (observe.cpp); blocks add up in any order.
 struct AgentTally {
@@ -465,6 +474,9 @@ class PeaceModel : public Model {
   /// vision holds a fighter of group g's militia (bit g) or an armed one (bit 2 + g), spread from the few
   /// fighters instead of counted by every citizen (decide_rule_a); empty otherwise.
   std::vector<std::uint8_t> near_fighters_;
+  /// Likewise, per cell, the constables' skills within the citizens' vision in units of 2^-45
+  /// (spread_skill_sums), where that sum is exact; empty when they are walked.
+  std::vector<std::int64_t> skill_in_sight_;
 
   // Regions.
   int regions_ = 1;
