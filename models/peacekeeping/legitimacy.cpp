@@ -23,10 +23,8 @@ constexpr std::uint8_t kNearVictim[2] = {1, 2}, kNearRecent = 4, kNearAbuse = 8,
 
 void declare(Schema&) {}  // its keys are the model's (legitimacy.hpp)
 
-std::shared_ptr<const Mechanism> read(const Params&, const Config& c) {
-  auto m = std::make_shared<Legitimacy>();
-  m->constabulary_ = c.legitimacy.local && c.legitimacy.gov_gain > 0 && c.constabulary.enabled;
-  return m;
+std::shared_ptr<const Mechanism> read(const Params&, const Config&) {
+  return std::make_shared<Legitimacy>();
 }
 
 }  // namespace
@@ -215,6 +213,7 @@ void Legitimacy::run(Phase, PeaceModel& m) {
     // The government's presence (7.2): its own constables' skills in sight, summed once from the constables
     // where that gives the same sum to the bit (spread_skill_sums), else walked by every citizen below.
     const Agents& ca = a;
+    std::vector<std::int64_t>& skill_sums = cell_sums(m);
     const bool spread_presence =
         gov && spread_vision &&
         spread_skill_sums(
@@ -223,7 +222,7 @@ void Legitimacy::run(Phase, PeaceModel& m) {
               const auto o = static_cast<std::size_t>(m.occupants()[static_cast<std::size_t>(c)]);
               return ca.foreign[o] ? 0.0f : ca.skill[o];
             },
-            presence_);
+            skill_sums);
     // near(): the vision of `here` holds a mark of `layer` (or, with `centre`, `here` is one).
     auto near = [&](std::int32_t here, bool spread_ok, std::uint8_t bit, const BitLayer& layer,
                     const Vision& v, bool centre) {
@@ -247,7 +246,7 @@ void Legitimacy::run(Phase, PeaceModel& m) {
         // The constables' and peacekeepers' queries read the model's members through m, one base pointer,
         // as the model's own pass did through this: fewer instructions than through captured references.
         if (spread_presence)
-          presence = static_cast<double>(presence_[static_cast<std::size_t>(here)]) * 0x1p-45;
+          presence = static_cast<double>(skill_sums[static_cast<std::size_t>(here)]) * 0x1p-45;
         else if (gov)
           m.query().for_each(m.constable_layer(), here, m.citizen_vision(), [&](std::int64_t at) {
             const auto o = static_cast<std::size_t>(m.occupants()[static_cast<std::size_t>(at)]);
@@ -284,16 +283,13 @@ void Legitimacy::run(Phase, PeaceModel& m) {
         a.hardship[i] = static_cast<float>(std::clamp(next, 0.0, 1.0));
       }
     });
+    skill_sums.clear();  // the model's decisions read a non-empty array as today's sums (act.cpp)
   }
   // Without the hardship rule, aid relieves hardship directly (7.7).
   if (aid.enabled && aid.hardship_relief > 0 && !H.enabled)
     for (std::size_t i = 0; i < a.size(); ++i)
       if (a.aided[i]) a.hardship[i] = static_cast<float>(std::max(0.0, a.hardship[i] - aid.hardship_relief));
   std::fill(a.aided.begin(), a.aided.end(), 0);
-}
-
-void Legitimacy::memory(double cells, double, double& state, double&) const {
-  state += 8 * cells * (constabulary_ ? 1 : 0);  // presence_, kept between days once made
 }
 
 void Legitimacy::save(StateWriter& w) const {

@@ -19,16 +19,12 @@ class Legitimacy : public MechanismOf<Legitimacy> {
   /// By region: the mean L_i of its citizens on the grid at the end of the last day (ODD 7.2; the base L
   /// until a region has had one). Set by PeaceModel::end_day.
   std::vector<double> region;
-  /// The government's constables may be in sight (legitimacy.gov_gain with a constabulary): presence_ is
-  /// then made (memory()).
-  bool constabulary_ = false;
 
   void init(PeaceModel& m) override;
   std::vector<Phase> phases() const override { return {Phase::Social}; }
   void run(Phase p, PeaceModel& m) override;
   void save(StateWriter& w) const override;
   void load(const StateReader& r, PeaceModel& m) override;
-  void memory(double cells, double agent_slots, double& state, double& transient) const override;
 
  private:
   // By cell, whether its vision holds a mark of the day's sparse layers (killings, victims, abuse), one bit
@@ -37,9 +33,6 @@ class Legitimacy : public MechanismOf<Legitimacy> {
   // Whether near_marks_ answers for the fear vision and for the citizens' vision (spreads_exactly): it
   // depends on the grid and the visions only, so it is decided once, at init.
   bool spread_fear_ = false, spread_vision_ = false;
-  // By cell, the skills of the government's constables within the citizens' vision, in units of 2^-45
-  // (spread_skill_sums), on the days that sum is exact.
-  std::vector<std::int64_t> presence_;
 };
 
 }  // namespace keepsim::peace

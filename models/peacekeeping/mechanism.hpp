@@ -131,6 +131,10 @@ class Mechanism {
   static std::int32_t empty_cell_near(const PeaceModel& m, std::int32_t centre, double radius, Stream& s);
   /// The model's executor, for a pass over the agents in parallel where each changes only its own state.
   static Executor& executor(PeaceModel& m);
+  /// A per-cell scratch array of the model's, for one pass at a time (the sync day's decisions fill it with
+  /// the constables' skills in sight and are done with it before the social phase): one such array instead
+  /// of one per pass.
+  static std::vector<std::int64_t>& cell_sums(PeaceModel& m);
   /// A per-agent column owned by the mechanism: every agent added from now on gets `fill` in it, and it is
   /// grown to the current number of agents at once.
   static void attach_column(PeaceModel& m, std::vector<float>& column, float fill = 0);

@@ -113,6 +113,10 @@ Executor& Mechanism::executor(PeaceModel& m) {
   return *m.exec_;
 }
 
+std::vector<std::int64_t>& Mechanism::cell_sums(PeaceModel& m) {
+  return m.skill_in_sight_;
+}
+
 namespace {
 // A column of n agents with room for as many as populate() made room for in the built-in ones, filled and
 // listed so that Agents::add grows it with them.

@@ -67,16 +67,16 @@ MemoryEstimate estimate_memory(const Config& c, int threads) {
   m.state += 8 * grown(static_cast<double>(b.steps));  // killings day by day (mission_layer.hpp)
   for (const auto& mech : c.mechanisms) mech->memory(cells, slots, m.state, m.transient);
   if (b.schedule == epstein::Schedule::Sync) {
-    // The sync day (act_sync.cpp): a plan per agent, a claim per cell, the fighters near each cell (with
-    // spoilers) and the constables' skills in sight (with a constabulary), kept; the movers and their chosen
-    // cells, for the day.
+    // The sync day (act_sync.cpp): a plan per agent, a claim per cell and the fighters near each cell (with
+    // spoilers), kept; the movers and their chosen cells, for the day.
     m.state += static_cast<double>(sizeof(SyncPlan)) * agents + (8 + (c.spoilers.enabled ? 1 : 0)) * cells;
-    if (c.constabulary.enabled) m.state += 8 * cells;  // the constables' skills in sight (skill_in_sight_)
     m.transient += (4 + 4) * agents;
   } else {
     m.transient += 4 * agents;  // the day's activation order
   }
   m.transient += 4 * slots / 2;  // an agent array being moved to a buffer twice its size
+  // The constables' skills in sight, per cell (skill_in_sight_: the sync day's and the legitimacy pass's).
+  if (c.constabulary.enabled) m.state += 8 * cells;
 
   const double rows = grown(static_cast<double>(b.steps) + 1);
   m.recorder = 8 * (static_cast<double>(series_width(b.groups)) + 1) * rows;

@@ -475,7 +475,8 @@ class PeaceModel : public Model {
   /// fighters instead of counted by every citizen (decide_rule_a); empty otherwise.
   std::vector<std::uint8_t> near_fighters_;
   /// Likewise, per cell, the constables' skills within the citizens' vision in units of 2^-45
-  /// (spread_skill_sums), where that sum is exact; empty when they are walked.
+  /// (spread_skill_sums), where that sum is exact; empty when they are walked. Lent to the legitimacy
+  /// component for its own sum later in the day (Mechanism::cell_sums).
   std::vector<std::int64_t> skill_in_sight_;
 
   // Regions.
