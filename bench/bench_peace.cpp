@@ -151,7 +151,8 @@ int main(int argc, char** argv) {
     std::sort(rows.rbegin(), rows.rend());
     std::printf("  ms/day by phase and hook:\n");
     for (const auto& [s, name] : rows)
-      if (s > 0) std::printf("    %9.3f  %s\n", 1e3 * s / static_cast<double>(periods), name.c_str());
+      if (1e3 * s / static_cast<double>(periods) >= 0.001)  // hooks that did nothing left out
+        std::printf("    %9.3f  %s\n", 1e3 * s / static_cast<double>(periods), name.c_str());
   }
   if (!json.empty()) {
     const std::time_t now = std::time(nullptr);
