@@ -3,18 +3,15 @@
 #include <vector>
 
 #include "models/epstein/model.hpp"
+#include "models/epstein/rules.hpp"
 
 namespace keepsim::epstein {
 
 void EpsteinModel::step_async() {
   std::vector<std::uint32_t> order;
-  order.reserve(agents_.size());
-  for (std::size_t i = 0; i < agents_.size(); ++i)
-    if (agents_.cell[i] >= 0 && agents_.status[i] != Status::Jailed)
-      order.push_back(static_cast<std::uint32_t>(i));
-  Stream shuffle(cfg_.seed, kShuffle, 0, static_cast<std::uint64_t>(period_));
-  for (std::size_t i = order.size(); i > 1; --i)
-    std::swap(order[i - 1], order[shuffle.below(static_cast<std::uint32_t>(i))]);
+  activation_order(
+      agents_.size(), cfg_.seed, period_,
+      [this](std::size_t i) { return agents_.cell[i] >= 0 && agents_.status[i] != Status::Jailed; }, order);
   // Agents come in random order, so each activation would wait on its agent's data in memory: fetch the data
   // of the agents a few places ahead while this one runs.
   constexpr std::size_t kAhead = 8;

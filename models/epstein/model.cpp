@@ -414,36 +414,40 @@ void EpsteinModel::age_and_release() {
     exec_->for_each(
         due.size(), [&](std::size_t k) { found[k] = search[k].next(code_); }, 64);
   }
-  for (std::size_t k = 0; k < due.size(); ++k) {
-    const std::size_t i = due[k];
-    if (agents_.ages && agents_.death_age[i] > 0 && agents_.age[i] >= agents_.death_age[i]) {
-      agents_.status[i] = Status::Dead;
-      ++events_.deaths_of_age;
-      vacate(i);
-      continue;
+  struct Hooks {
+    EpsteinModel& m;
+    std::vector<EmptyCellSearch>& search;
+    const std::vector<std::int32_t>& found;
+    Agents& a = m.agents_;
+    bool dies(std::size_t i) const { return a.ages && a.death_age[i] > 0 && a.age[i] >= a.death_age[i]; }
+    void die(std::size_t i) {
+      a.status[i] = Status::Dead;
+      ++m.events_.deaths_of_age;
+      m.vacate(i);
     }
-    agents_.status[i] = Status::Quiet;  // released exactly as aggrieved as before
-    ++events_.releases;
-    if (cfg_.jailed == Jailed::KeepCell) {
-      set_code(static_cast<std::size_t>(agents_.cell[i]), code_of(i));
-      continue;
+    void released(std::size_t i) {
+      a.status[i] = Status::Quiet;
+      ++m.events_.releases;
     }
-    std::int32_t c = -1;
-    if (search.empty()) {
-      Stream s(cfg_.seed, kRelease, i, static_cast<std::uint64_t>(period_));
-      c = random_empty_cell(s);
-    } else {
-      c = found[k];
-      while (c >= 0 && code_[static_cast<std::size_t>(c)] != cell::kEmpty) c = search[k].next(code_);
+    void keep(std::size_t i) { m.set_code(static_cast<std::size_t>(a.cell[i]), m.code_of(i)); }
+    std::int32_t cell_for(std::size_t k, std::size_t i) {
+      if (search.empty()) {
+        Stream s(m.cfg_.seed, kRelease, i, static_cast<std::uint64_t>(m.period_));
+        return m.random_empty_cell(s);
+      }
+      // The search made in parallel above, resumed where its cell was taken meanwhile.
+      std::int32_t c = found[k];
+      while (c >= 0 && m.code_[static_cast<std::size_t>(c)] != cell::kEmpty) c = search[k].next(m.code_);
+      return c;
     }
-    if (c < 0) {  // no room anywhere: stays in jail one more period
-      agents_.status[i] = Status::Jailed;
-      agents_.jail_left[i] = 1;
-      --events_.releases;
-      continue;
+    void no_room(std::size_t i) {
+      a.status[i] = Status::Jailed;
+      a.jail_left[i] = 1;
+      --m.events_.releases;
     }
-    place(i, c);
-  }
+    void land(std::size_t i, std::int32_t c) { m.place(i, c); }
+  };
+  release_due(cfg_, due, Hooks{*this, search, found});
 }
 
 void EpsteinModel::check_invariants() const {

@@ -1,7 +1,8 @@
 // Epstein's (2002) rules as functions that both engines call (docs/epstein.md): rule A, the arrest
-// probability, the schedules over time, the jail term and the search for an empty cell. The peacekeeping
-// model draws through the same functions wherever it repeats a rule, so that no rule is written twice and the
-// two models agree draw for draw with every extension off (tests/models/test_peace_equivalence.cpp).
+// probability, the schedules over time, the async order of turns, the jail term, the release and the search
+// for an empty cell. The peacekeeping model draws through the same functions wherever it repeats a rule, so
+// that no rule is written twice and the two models agree draw for draw with every extension off
+// (tests/models/test_peace_equivalence.cpp).
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -134,6 +135,21 @@ inline std::int32_t random_empty_cell(const std::vector<std::uint8_t>& code, Str
   return c;
 }
 
+/// The async schedule's order of one period: the ids below n for which takes_turn(id) holds (on the grid and
+/// free), in id order, then shuffled from the top down by the period's kShuffle stream. Both engines draw
+/// their order here; a turn is skipped if its agent was arrested or killed earlier in the period.
+template <class TakesTurn>
+void activation_order(std::size_t n, std::uint64_t seed, std::int64_t period, TakesTurn&& takes_turn,
+                      std::vector<std::uint32_t>& order) {
+  order.clear();
+  order.reserve(n);
+  for (std::size_t i = 0; i < n; ++i)
+    if (takes_turn(i)) order.push_back(static_cast<std::uint32_t>(i));
+  Stream shuffle(seed, kShuffle, 0, static_cast<std::uint64_t>(period));
+  for (std::size_t i = order.size(); i > 1; --i)
+    std::swap(order[i - 1], order[shuffle.below(static_cast<std::uint32_t>(i))]);
+}
+
 /// jail_left of a life term (rule C with an infinite J_max).
 inline constexpr std::int32_t kLifeTerm = INT32_MAX;
 
@@ -144,6 +160,36 @@ inline std::int32_t jail_term(const Config& c, std::uint64_t id, std::int64_t pe
   Stream s(c.seed, kJail, id, static_cast<std::uint64_t>(period));
   const double term = std::max(1.0, std::ceil(s.uniform() * c.max_jail_term));
   return static_cast<std::int32_t>(std::min(term, 1e9));
+}
+
+/// The end of lives and jail terms of one period, for the agents in `due` (in id order: those whose age
+/// reached their death age, or whose term ran out, this period), one after another as rule C and Model II
+/// say. Both engines call it; the hooks are what differs between them:
+///   dies(i): agent i dies of age now;  die(i): its death (status, counts, leaving its cell);
+///   released(i): it is set free, exactly as aggrieved as before (status, counts);
+///   cell_for(k, i): the empty cell where the k-th of `due` goes, or -1 when none is left;
+///   land(i, c): it takes that cell;  keep(i): with rules.jailed = keep_cell, its cell shows it free again;
+///   no_room(i): no cell was found, so it stays in jail one period more (and the release is taken back).
+template <class Hooks>
+void release_due(const Config& c, const std::vector<std::uint32_t>& due, Hooks&& h) {
+  for (std::size_t k = 0; k < due.size(); ++k) {
+    const std::size_t i = due[k];
+    if (h.dies(i)) {
+      h.die(i);
+      continue;
+    }
+    h.released(i);
+    if (c.jailed == Jailed::KeepCell) {
+      h.keep(i);
+      continue;
+    }
+    const std::int32_t cell = h.cell_for(k, i);
+    if (cell < 0) {
+      h.no_room(i);
+      continue;
+    }
+    h.land(i, cell);
+  }
 }
 
 /// The cop schedule of one period (the safe-haven runs): cops are added at random empty cells, add(cell),

@@ -14,13 +14,9 @@ using namespace plan;
 
 void PeaceModel::act_all() {
   std::vector<std::uint32_t> order;
-  order.reserve(agents_.size());
-  for (std::size_t i = 0; i < agents_.size(); ++i)
-    if (agents_.cell[i] >= 0 && agents_.status[i] != Status::Jailed)
-      order.push_back(static_cast<std::uint32_t>(i));
-  Stream shuffle(cfg_.base.seed, kShuffle, 0, static_cast<std::uint64_t>(day_));
-  for (std::size_t i = order.size(); i > 1; --i)
-    std::swap(order[i - 1], order[shuffle.below(static_cast<std::uint32_t>(i))]);
+  epstein::activation_order(
+      agents_.size(), cfg_.base.seed, day_,
+      [this](std::size_t i) { return agents_.cell[i] >= 0 && agents_.status[i] != Status::Jailed; }, order);
   // What grows with the world is memory latency, not work (docs/performance.md): turns come in a random
   // order, so each reads a random agent's columns and the rows of the cell layers around a random cell, which
   // on a large grid are rarely in cache. The order is known before the first turn, so the caches are asked

@@ -110,10 +110,9 @@ void PeaceModel::apply_cop_schedule() {
 }
 
 void PeaceModel::justice_day() {
-  // In id order, as the Epstein model: aging, then terms count down and the released return to a random
-  // empty cell exactly as aggrieved as before. Justice (ODD 7.4, justice.hpp) frees the region's jail place.
-  const epstein::Config& b = cfg_.base;
-  const bool justice = justice_->enabled;
+  // As the Epstein model: ageing, then terms count down, and the deaths and releases follow in id order
+  // (epstein::release_due); the released go back exactly as aggrieved as before. Justice (ODD 7.4,
+  // justice.hpp) frees the region's jail place.
   // Ageing and the countdown of terms change each agent's own columns only, so they run in parallel; the
   // few agents whose day ends in a death or a release are listed in id order (Executor::ids_where) and
   // handled after, in that order, so the cells they leave and take are those of one pass in id order.
@@ -128,36 +127,40 @@ void PeaceModel::justice_day() {
         return --agents_.jail_left[i] == 0;
       },
       due);
-  for (const std::uint32_t id : due) {
-    const std::size_t i = id;
-    if (agents_.death_age[i] > 0 && agents_.age[i] >= agents_.death_age[i]) {
-      if (agents_.status[i] == Status::Jailed && justice) justice_->release(agents_.jail_region[i]);
-      agents_.status[i] = Status::Dead;
-      ++events_.deaths_of_age;
-      ++dead_people_;
-      vacate(i);
-      continue;
+  struct Hooks {
+    PeaceModel& m;
+    Agents& a = m.agents_;
+    bool dies(std::size_t i) const { return a.death_age[i] > 0 && a.age[i] >= a.death_age[i]; }
+    void die(std::size_t i) {
+      if (a.status[i] == Status::Jailed && m.justice_->enabled) m.justice_->release(a.jail_region[i]);
+      a.status[i] = Status::Dead;
+      ++m.events_.deaths_of_age;
+      ++m.dead_people_;
+      m.vacate(i);
     }
-    agents_.status[i] = Status::Quiet;
-    ++events_.releases;
-    if (b.jailed == epstein::Jailed::KeepCell) {
-      refresh(i);
-      continue;
+    void released(std::size_t i) {
+      a.status[i] = Status::Quiet;
+      ++m.events_.releases;
     }
-    Stream s(b.seed, kRelease, i, static_cast<std::uint64_t>(day_));
-    // On a map the released go home (a cell near their home cell); in Epstein's featureless world they
-    // return to a random empty cell, as in the paper.
-    const bool home = cfg_.map_source != MapSource::None && agents_.home[i] >= 0;
-    const std::int32_t c = home ? empty_cell_near(agents_.home[i], 2, s) : random_empty_cell(s);
-    if (c < 0) {
-      agents_.status[i] = Status::Jailed;
-      agents_.jail_left[i] = 1;
-      --events_.releases;
-      continue;
+    void keep(std::size_t i) { m.refresh(i); }
+    std::int32_t cell_for(std::size_t, std::size_t i) {
+      // On a map the released go home (a cell near their home cell); in Epstein's featureless world they
+      // return to a random empty cell, as in the paper.
+      Stream s(m.cfg_.base.seed, kRelease, i, static_cast<std::uint64_t>(m.day_));
+      const bool home = m.cfg_.map_source != MapSource::None && a.home[i] >= 0;
+      return home ? m.empty_cell_near(a.home[i], 2, s) : m.random_empty_cell(s);
     }
-    if (justice) justice_->release(agents_.jail_region[i]);
-    place(i, c);
-  }
+    void no_room(std::size_t i) {
+      a.status[i] = Status::Jailed;
+      a.jail_left[i] = 1;
+      --m.events_.releases;
+    }
+    void land(std::size_t i, std::int32_t c) {
+      if (m.justice_->enabled) m.justice_->release(a.jail_region[i]);  // frees the region's jail place
+      m.place(i, c);
+    }
+  };
+  epstein::release_due(cfg_.base, due, Hooks{*this});
 }
 
 void PeaceModel::end_day() {
