@@ -75,9 +75,7 @@ bool EpsteinModel::move_random(std::size_t id, Stream& s) {
 
 void EpsteinModel::clone_into_neighbour(std::size_t id, Stream& s) {
   // Model II reproduction (spawn() says what the child inherits).
-  if (!s.bernoulli(cfg_.clone_probability)) return;
-  const std::int64_t to =
-      query_.choose(empties_, agents_.cell[id], neighbours_, [&s](std::uint32_t n) { return s.below(n); });
+  const std::int64_t to = clone_target(cfg_, s, query_, empties_, agents_.cell[id], neighbours_);
   if (to >= 0) spawn(id, static_cast<std::int32_t>(to));
 }
 

@@ -356,11 +356,8 @@ void EpsteinModel::kill(std::size_t id, bool concurrent) {
 void EpsteinModel::spawn(std::size_t parent, std::int32_t c) {
   // Model II reproduction: the child has its parent's group and hardship (hence the same grievance); its risk
   // aversion and death age are its own.
-  Stream a(cfg_.seed, kInit, agents_.size(), static_cast<std::uint64_t>(period_));
-  const auto r = static_cast<float>(a.uniform());
-  const std::int32_t death =
-      cfg_.max_age > 0 ? 1 + static_cast<std::int32_t>(a.below(static_cast<std::uint32_t>(cfg_.max_age))) : 0;
-  place(agents_.add(Kind::Citizen, agents_.group[parent], agents_.hardship[parent], r, death), c);
+  const Newborn b = newborn(cfg_, agents_.size(), period_);
+  place(agents_.add(Kind::Citizen, agents_.group[parent], agents_.hardship[parent], b.risk, b.death_age), c);
   ++events_.births;
 }
 

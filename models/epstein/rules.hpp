@@ -1,8 +1,8 @@
 // Epstein's (2002) rules as functions that both engines call (docs/epstein.md): rule A, the arrest
-// probability, the schedules over time, the async order of turns, the jail term, the release and the search
-// for an empty cell. The peacekeeping model draws through the same functions wherever it repeats a rule, so
-// that no rule is written twice and the two models agree draw for draw with every extension off
-// (tests/models/test_peace_equivalence.cpp).
+// probability, the schedules over time, the async order of turns, Model II's births, the jail term, the
+// release and the search for an empty cell. The peacekeeping model draws through the same functions wherever
+// it repeats a rule, so that no rule is written twice and the two models agree draw for draw with every
+// extension off (tests/models/test_peace_equivalence.cpp).
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -148,6 +148,31 @@ void activation_order(std::size_t n, std::uint64_t seed, std::int64_t period, Ta
   Stream shuffle(seed, kShuffle, 0, static_cast<std::uint64_t>(period));
   for (std::size_t i = order.size(); i > 1; --i)
     std::swap(order[i - 1], order[shuffle.below(static_cast<std::uint32_t>(i))]);
+}
+
+/// Model II's cloning: with probability clone_probability, a uniformly chosen empty cell among the neighbours
+/// of `at` (query.choose over the empties layer), else -1. `s` is the async turn's stream, or in the sync
+/// schedule the kClone stream of the agent and period; every engine and schedule draws it here.
+template <class Query, class Layer, class Neighbours>
+std::int64_t clone_target(const Config& c, Stream& s, const Query& query, const Layer& empties,
+                          std::int32_t at, const Neighbours& neighbours) {
+  if (!s.bernoulli(c.clone_probability)) return -1;
+  return query.choose(empties, at, neighbours, [&s](std::uint32_t m) { return s.below(m); });
+}
+
+/// What a Model II child draws for itself, from the kInit stream of its own id (the slot it takes) in the
+/// period of its birth: risk aversion, then a death age uniform on 1..max_age (0: never dies of age). Group
+/// and hardship, hence grievance, are its parent's.
+struct Newborn {
+  float risk;
+  std::int32_t death_age;
+};
+inline Newborn newborn(const Config& c, std::uint64_t id, std::int64_t period) {
+  Stream a(c.seed, kInit, id, static_cast<std::uint64_t>(period));
+  const auto r = static_cast<float>(a.uniform());
+  const std::int32_t death =
+      c.max_age > 0 ? 1 + static_cast<std::int32_t>(a.below(static_cast<std::uint32_t>(c.max_age))) : 0;
+  return {r, death};
 }
 
 /// jail_left of a life term (rule C with an infinite J_max).

@@ -231,9 +231,7 @@ void EpsteinModel::step_sync() {
     target_[i] = -1;
     if (agents_.kind[i] != Kind::Citizen || !on_grid(i)) return;
     Stream s(seed, kClone, i, t);
-    if (!s.bernoulli(cfg_.clone_probability)) return;
-    const std::int64_t c =
-        query_.choose(empties_, agents_.cell[i], neighbours_, [&s](std::uint32_t m) { return s.below(m); });
+    const std::int64_t c = clone_target(cfg_, s, query_, empties_, agents_.cell[i], neighbours_);
     if (c < 0) return;
     target_[i] = static_cast<std::int32_t>(c);
     claim_min(cell_claim_[static_cast<std::size_t>(target_[i])], priority(i));

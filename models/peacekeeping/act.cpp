@@ -724,25 +724,20 @@ std::int32_t PeaceModel::flight_choice(std::size_t id, Stream& x) const {
 }
 
 void PeaceModel::clone_into_neighbour(std::size_t id, Stream& s) {
-  if (!s.bernoulli(cfg_.base.clone_probability)) return;
   const std::int64_t to =
-      query_.choose(empties_, agents_.cell[id], neighbours_, [&s](std::uint32_t n) { return s.below(n); });
+      epstein::clone_target(cfg_.base, s, query_, empties_, agents_.cell[id], neighbours_);
   if (to >= 0) spawn_child(id, static_cast<std::int32_t>(to));
 }
 
 void PeaceModel::spawn_child(std::size_t parent, std::int32_t to) {
-  // Model II reproduction, as epstein::EpsteinModel::spawn: the child has its parent's group and hardship.
-  Stream a(cfg_.base.seed, kInit, agents_.size(), static_cast<std::uint64_t>(day_));
-  const auto r = static_cast<float>(a.uniform());
-  const std::int32_t death =
-      cfg_.base.max_age > 0
-          ? 1 + static_cast<std::int32_t>(a.below(static_cast<std::uint32_t>(cfg_.base.max_age)))
-          : 0;
+  // Model II reproduction (epstein::newborn): the child has its parent's group and hardship, and here also
+  // its parent's legitimacy and a home where it is born.
+  const epstein::Newborn b = epstein::newborn(cfg_.base, agents_.size(), day_);
   const std::size_t child = agents_.add(Kind::Citizen, agents_.group[parent]);
   agents_.hardship[child] = agents_.hardship[parent];
   agents_.base_hardship[child] = agents_.base_hardship[parent];
-  agents_.risk[child] = r;
-  agents_.death_age[child] = death;
+  agents_.risk[child] = b.risk;
+  agents_.death_age[child] = b.death_age;
   agents_.legitimacy[child] = agents_.legitimacy[parent];
   agents_.legitimacy0[child] = agents_.legitimacy0[parent];
   agents_.home[child] = to;

@@ -183,9 +183,8 @@ void PeaceModel::act_all_sync() {
       movers,
       [&](std::size_t i) -> std::int32_t {
         Stream s(cfg_.base.seed, kClone, i, static_cast<std::uint64_t>(day_));
-        if (!s.bernoulli(cfg_.base.clone_probability)) return -1;
-        return static_cast<std::int32_t>(query_.choose(empties_, agents_.cell[i], neighbours_,
-                                                       [&s](std::uint32_t m) { return s.below(m); }));
+        return static_cast<std::int32_t>(
+            epstein::clone_target(cfg_.base, s, query_, empties_, agents_.cell[i], neighbours_));
       },
       [&](std::size_t i, std::int32_t c) { spawn_child(i, c); }, false);
 }
