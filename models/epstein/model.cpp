@@ -61,39 +61,21 @@ EpsteinModel::EpsteinModel(const Config& c, int threads)
   for (BitLayer* layer : {&cops_, &actives_, &empties_, &members_[0], &members_[1]}) layer->reset(grid_);
   empties_.fill();
 
-  // Exactly round(density * cells) agents of each kind on distinct random cells, chosen by selection sampling
-  // (Knuth's algorithm S) in one pass over the cells with one stream per cell: no cell list in memory.
-  const auto n_cit =
-      static_cast<std::int64_t>(std::llround(cfg_.citizen_density * static_cast<double>(cells)));
-  const std::int64_t n_cop = std::min(
-      cells - n_cit, static_cast<std::int64_t>(std::llround(cfg_.cop_density * static_cast<double>(cells))));
-  std::int64_t need = n_cit + n_cop;
+  // Exactly round(density * cells) agents of each kind on distinct random cells (rules.hpp).
   agents_.ages = cfg_.max_age > 0;
-  agents_.reserve(static_cast<std::size_t>(need));
-  std::int64_t cops_left = n_cop;
-  for (std::int64_t cl = 0; cl < cells && need > 0; ++cl) {
-    Stream s(cfg_.seed, kPlace, static_cast<std::uint64_t>(cl), 0);
-    if (s.uniform() * static_cast<double>(cells - cl) >= static_cast<double>(need)) continue;
-    const bool cop = s.uniform() * static_cast<double>(need) < static_cast<double>(cops_left);
-    --need;
-    std::size_t id;
-    if (cop) {
-      --cops_left;
-      id = agents_.add(Kind::Cop, 0, 0.f, 0.f, 0);
-      ++cops_on_grid_;
-    } else {
-      Stream a(cfg_.seed, kInit, agents_.size(), 0);
-      const auto h = static_cast<float>(a.uniform());
-      const auto r = static_cast<float>(a.uniform());
-      const std::uint8_t g = cfg_.groups == 2 && a.uniform() >= cfg_.group_share ? 1 : 0;
-      const std::int32_t death =
-          cfg_.max_age > 0 ? 1 + static_cast<std::int32_t>(a.below(static_cast<std::uint32_t>(cfg_.max_age)))
-                           : 0;
-      id = agents_.add(Kind::Citizen, g, h, r, death);
-    }
-    place(id, static_cast<std::int32_t>(cl));
-  }
-  initial_cops_ = n_cop;
+  const Population n = population_of(cfg_, cells);
+  agents_.reserve(static_cast<std::size_t>(n.citizens + n.cops));
+  place_population(
+      cfg_, cells,
+      [this](std::int32_t at) {
+        place(agents_.add(Kind::Cop, 0, 0.f, 0.f, 0), at);
+        ++cops_on_grid_;
+      },
+      [this](std::int32_t at) {
+        const Founder f = founder(cfg_, agents_.size());
+        place(agents_.add(Kind::Citizen, f.group, f.hardship, f.risk, f.death_age), at);
+      });
+  initial_cops_ = n.cops;
   window_ = MooreWindow<1>::usable(citizen_vision_);
   // The sync schedule's per-cell scratch is allocated once, here; the async schedule needs none.
   if (cfg_.schedule == Schedule::Sync) {

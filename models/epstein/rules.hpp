@@ -1,8 +1,8 @@
 // Epstein's (2002) rules as functions that both engines call (docs/epstein.md): rule A, the arrest
-// probability, the schedules over time, the async order of turns, Model II's births, the jail term, the
-// release and the search for an empty cell. The peacekeeping model draws through the same functions wherever
-// it repeats a rule, so that no rule is written twice and the two models agree draw for draw with every
-// extension off (tests/models/test_peace_equivalence.cpp).
+// probability, the schedules over time, the placement of the first population, the async order of turns,
+// Model II's births, the jail term, the release and the search for an empty cell. The peacekeeping model
+// draws through the same functions wherever it repeats a rule, so that no rule is written twice and the two
+// models agree draw for draw with every extension off (tests/models/test_peace_equivalence.cpp).
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -148,6 +148,56 @@ void activation_order(std::size_t n, std::uint64_t seed, std::int64_t period, Ta
   Stream shuffle(seed, kShuffle, 0, static_cast<std::uint64_t>(period));
   for (std::size_t i = order.size(); i > 1; --i)
     std::swap(order[i - 1], order[shuffle.below(static_cast<std::uint32_t>(i))]);
+}
+
+/// A citizen's traits on day 0, from the kInit stream of its id: hardship H, risk aversion R, group (the
+/// second of two groups with probability 1 - group_share) and a death age uniform on 1..max_age (0: never).
+struct Founder {
+  float hardship, risk;
+  std::uint8_t group;
+  std::int32_t death_age;
+};
+inline Founder founder(const Config& c, std::uint64_t id) {
+  Stream a(c.seed, kInit, id, 0);
+  Founder f{};
+  f.hardship = static_cast<float>(a.uniform());
+  f.risk = static_cast<float>(a.uniform());
+  f.group = c.groups == 2 && a.uniform() >= c.group_share ? 1 : 0;
+  f.death_age =
+      c.max_age > 0 ? 1 + static_cast<std::int32_t>(a.below(static_cast<std::uint32_t>(c.max_age))) : 0;
+  return f;
+}
+
+/// The population of a featureless world: exactly round(citizen_density x cells) citizens and
+/// round(cop_density x cells) cops, fewer cops if the cells run out.
+struct Population {
+  std::int64_t citizens, cops;
+};
+inline Population population_of(const Config& c, std::int64_t cells) {
+  const auto n_cit = static_cast<std::int64_t>(std::llround(c.citizen_density * static_cast<double>(cells)));
+  return {n_cit, std::min(cells - n_cit, static_cast<std::int64_t>(
+                                             std::llround(c.cop_density * static_cast<double>(cells))))};
+}
+
+/// Places population_of() on distinct random cells, chosen by selection sampling (Knuth's algorithm S) in one
+/// pass over the cells with one kPlace stream per cell, so no list of cells is kept: add_cop(cell) or
+/// add_citizen(cell), in cell order.
+template <class AddCop, class AddCitizen>
+void place_population(const Config& c, std::int64_t cells, AddCop&& add_cop, AddCitizen&& add_citizen) {
+  const Population n = population_of(c, cells);
+  std::int64_t need = n.citizens + n.cops, cops_left = n.cops;
+  for (std::int64_t cl = 0; cl < cells && need > 0; ++cl) {
+    Stream s(c.seed, kPlace, static_cast<std::uint64_t>(cl), 0);
+    if (s.uniform() * static_cast<double>(cells - cl) >= static_cast<double>(need)) continue;
+    const bool cop = s.uniform() * static_cast<double>(need) < static_cast<double>(cops_left);
+    --need;
+    if (cop) {
+      --cops_left;
+      add_cop(static_cast<std::int32_t>(cl));
+    } else {
+      add_citizen(static_cast<std::int32_t>(cl));
+    }
+  }
 }
 
 /// Model II's cloning: with probability clone_probability, a uniformly chosen empty cell among the neighbours

@@ -128,23 +128,20 @@ void PeaceModel::populate() {
   const epstein::Config& b = cfg_.base;
   const std::int64_t cells = grid_.cells();
   auto add_citizen = [&](std::int32_t c) {
-    // The same draws, from the same streams, as epstein::EpsteinModel, so that the Epstein runs repeat.
-    Stream a(b.seed, kInit, agents_.size(), 0);
-    const auto h = static_cast<float>(a.uniform());
-    const auto r = static_cast<float>(a.uniform());
-    std::uint8_t g = b.groups == 2 && a.uniform() >= b.group_share ? 1 : 0;
-    const std::int32_t death =
-        b.max_age > 0 ? 1 + static_cast<std::int32_t>(a.below(static_cast<std::uint32_t>(b.max_age))) : 0;
+    // The same draws, from the same streams, as epstein::EpsteinModel (epstein::founder), so that the
+    // Epstein runs repeat.
     const std::size_t id = agents_.size();
+    const epstein::Founder f = epstein::founder(b, id);
+    std::uint8_t g = f.group;
     Stream e(b.seed, kPeaceInit, id, 0);
     if (cfg_.map_source != MapSource::None && b.groups == 2) {
       const std::uint8_t home = map_.homeland[static_cast<std::size_t>(c)];
       g = e.uniform() < cfg_.majority_share ? home : static_cast<std::uint8_t>(1 - home);
     }
     agents_.add(Kind::Citizen, g);
-    agents_.hardship[id] = agents_.base_hardship[id] = h;
-    agents_.risk[id] = r;
-    agents_.death_age[id] = death;
+    agents_.hardship[id] = agents_.base_hardship[id] = f.hardship;
+    agents_.risk[id] = f.risk;
+    agents_.death_age[id] = f.death_age;
     agents_.home[id] = c;
     // ODD 7.17: the group out of power (group 1) holds the government in lower regard from the start, and
     // L_i relaxes toward this starting value, so the gap outlasts any spell of security.
@@ -179,26 +176,11 @@ void PeaceModel::populate() {
   };
 
   if (cfg_.map_source == MapSource::None) {
-    // Exactly round(density * cells) agents on distinct cells by selection sampling, as in the Epstein model.
-    const auto n_cit =
-        static_cast<std::int64_t>(std::llround(b.citizen_density * static_cast<double>(cells)));
-    const std::int64_t n_cop = std::min(
-        cells - n_cit, static_cast<std::int64_t>(std::llround(b.cop_density * static_cast<double>(cells))));
-    reserve_agents(static_cast<double>(n_cit + n_cop), static_cast<double>(n_cop));
-    std::int64_t need = n_cit + n_cop, cops_left = n_cop;
-    for (std::int64_t cl = 0; cl < cells && need > 0; ++cl) {
-      Stream s(b.seed, kPlace, static_cast<std::uint64_t>(cl), 0);
-      if (s.uniform() * static_cast<double>(cells - cl) >= static_cast<double>(need)) continue;
-      const bool cop = s.uniform() * static_cast<double>(need) < static_cast<double>(cops_left);
-      --need;
-      if (cop) {
-        --cops_left;
-        add_cop(static_cast<std::int32_t>(cl));
-      } else {
-        add_citizen(static_cast<std::int32_t>(cl));
-      }
-    }
-    initial_cops_ = n_cop;
+    // Exactly round(density * cells) agents on distinct cells, as in the Epstein model (rules.hpp).
+    const epstein::Population n = epstein::population_of(b, cells);
+    reserve_agents(static_cast<double>(n.citizens + n.cops), static_cast<double>(n.cops));
+    epstein::place_population(b, cells, add_cop, add_citizen);
+    initial_cops_ = n.cops;
     return;
   }
   // On a map, people settle towns more densely: cell c is settled with probability proportional to
