@@ -431,34 +431,23 @@ void EpsteinModel::age_and_release() {
 
 void EpsteinModel::check_invariants() const {
   auto fail = [](const std::string& what) { throw std::logic_error("invariant violated: " + what); };
+  check_cells(
+      cfg_, agents_, occupant_, code_, [this](std::size_t i) { return code_of(i); },
+      [this](std::size_t at) { return empties_.test(static_cast<std::int64_t>(at)); }, fail);
   std::int64_t cops = 0;
   for (std::size_t i = 0; i < agents_.size(); ++i) {
-    const std::int32_t c = agents_.cell[i];
     const bool dead = agents_.status[i] == Status::Dead;
     const bool jailed = agents_.status[i] == Status::Jailed;
     if (agents_.kind[i] == Kind::Cop && !dead) ++cops;
-    if (dead && c >= 0) fail("dead agent " + std::to_string(i) + " on the grid");
-    if (jailed && cfg_.jailed == Jailed::OffGrid && c >= 0)
-      fail("jailed agent " + std::to_string(i) + " on grid");
-    if (!dead && !(jailed && cfg_.jailed == Jailed::OffGrid) && c < 0)
+    // Epstein's agents leave the grid only for death or an off-grid jail.
+    if (!dead && !(jailed && cfg_.jailed == Jailed::OffGrid) && agents_.cell[i] < 0)
       fail("agent " + std::to_string(i) + " lost its cell");
-    if (c >= 0 && (occupant_[static_cast<std::size_t>(c)] != static_cast<std::int32_t>(i) ||
-                   code_[static_cast<std::size_t>(c)] != code_of(i)))
-      fail("cell " + std::to_string(c) + " disagrees with agent " + std::to_string(i));
-  }
-  std::int64_t occupied = 0;
-  for (std::size_t c = 0; c < code_.size(); ++c) {
-    if ((occupant_[c] < 0) != (code_[c] == cell::kEmpty)) fail("cell " + std::to_string(c) + " code");
-    if (occupant_[c] >= 0) ++occupied;
   }
   if (cops != cops_on_grid_) fail("cop count");
   // Claims are cleared by the phase that reads them (kills, arrests, moves, births), never by a pass of its
   // own: one left over would decide a conflict of the next period.
   for (std::size_t c = 0; c < cell_claim_.size(); ++c)
     if (cell_claim_[c] != ~std::uint64_t{0}) fail("claim left on cell " + std::to_string(c));
-  std::int64_t on_grid = 0;
-  for (std::size_t i = 0; i < agents_.size(); ++i) on_grid += agents_.cell[i] >= 0;
-  if (on_grid != occupied) fail("two agents share a cell");
 }
 
 }  // namespace keepsim::epstein

@@ -19,7 +19,6 @@
 namespace keepsim::epstein {
 
 enum class Kind : std::uint8_t { Citizen, Cop };
-enum class Status : std::uint8_t { Quiet, Active, Jailed, Dead };
 
 /// What a cell holds, one byte, so that vision scans read a compact layer. Citizens: bit 2 set, bit 1 active,
 /// bit 0 group.

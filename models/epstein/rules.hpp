@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "keepsim/core/rng.hpp"
@@ -15,6 +16,9 @@
 #include "models/epstein/purpose.hpp"
 
 namespace keepsim::epstein {
+
+/// An agent's status, one enumeration for both engines.
+enum class Status : std::uint8_t { Quiet, Active, Jailed, Dead };
 
 /// ratio(C, A) under the chosen reading: C/A (paper), floor (NetLogo), round half to even (Mesa). C is a real
 /// number so that the peacekeeping model's constables can count by their skill (ODD 7.9); a whole C converts
@@ -265,6 +269,35 @@ void release_due(const Config& c, const std::vector<std::uint32_t>& due, Hooks&&
     }
     h.land(i, cell);
   }
+}
+
+/// The invariants of the cells that both engines keep between periods, whatever their cell codes: the dead,
+/// and with rules.jailed = off_grid the jailed, are off the grid; an agent on the grid is its cell's occupant
+/// and the cell's code is code_of(agent); a cell's code is 0 (empty) exactly when no one occupies it, and
+/// the empties layer says so (empty(cell)); no two agents share a cell. fail(text) reports a breach (and
+/// throws). Each model adds its own checks after.
+template <class Agents, class CodeOf, class Empty, class Fail>
+void check_cells(const Config& c, const Agents& a, const std::vector<std::int32_t>& occupant,
+                 const std::vector<std::uint8_t>& code, CodeOf&& code_of, Empty&& empty, Fail&& fail) {
+  std::int64_t on_grid = 0, occupied = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const std::int32_t cell = a.cell[i];
+    const bool dead = a.status[i] == Status::Dead, jailed = a.status[i] == Status::Jailed;
+    if (dead && cell >= 0) fail("dead agent " + std::to_string(i) + " on the grid");
+    if (jailed && c.jailed == Jailed::OffGrid && cell >= 0)
+      fail("jailed agent " + std::to_string(i) + " on the grid");
+    if (cell < 0) continue;
+    ++on_grid;
+    const auto at = static_cast<std::size_t>(cell);
+    if (occupant[at] != static_cast<std::int32_t>(i) || code[at] != code_of(i))
+      fail("cell " + std::to_string(cell) + " disagrees with agent " + std::to_string(i));
+  }
+  for (std::size_t at = 0; at < code.size(); ++at) {
+    if ((occupant[at] < 0) != (code[at] == 0)) fail("cell " + std::to_string(at) + " code");
+    if (empty(at) != (code[at] == 0)) fail("empty layer at cell " + std::to_string(at));
+    occupied += occupant[at] >= 0;
+  }
+  if (on_grid != occupied) fail("two agents share a cell");
 }
 
 /// The cop schedule of one period (the safe-haven runs): cops are added at random empty cells, add(cell),

@@ -381,28 +381,13 @@ std::int64_t PeaceModel::population() const {
 
 void PeaceModel::check_invariants() const {
   auto fail = [](const std::string& what) { throw std::logic_error("invariant violated: " + what); };
-  std::int64_t on_grid = 0, alive = 0;
-  for (std::size_t i = 0; i < agents_.size(); ++i) {
-    const std::int32_t c = agents_.cell[i];
-    const bool dead = agents_.status[i] == Status::Dead, jailed = agents_.status[i] == Status::Jailed;
-    if (dead && c >= 0) fail("dead agent " + std::to_string(i) + " on the grid");
-    if (jailed && cfg_.base.jailed == epstein::Jailed::OffGrid && c >= 0)
-      fail("jailed agent " + std::to_string(i) + " on the grid");
-    if (c >= 0) {
-      ++on_grid;
-      if (occupant_[static_cast<std::size_t>(c)] != static_cast<std::int32_t>(i) ||
-          code_[static_cast<std::size_t>(c)] != code_of(i))
-        fail("cell " + std::to_string(c) + " disagrees with agent " + std::to_string(i));
-    }
-    if (!dead && agents_.kind[i] != Kind::Peacekeeper && !agents_.foreign[i]) ++alive;
-  }
-  std::int64_t occupied = 0;
-  for (std::size_t c = 0; c < code_.size(); ++c) {
-    if ((occupant_[c] < 0) != (code_[c] == cell::kEmpty)) fail("cell " + std::to_string(c) + " code");
-    occupied += occupant_[c] >= 0;
-    if (empties_.test(static_cast<std::int64_t>(c)) != (code_[c] == cell::kEmpty)) fail("empty layer");
-  }
-  if (on_grid != occupied) fail("two agents share a cell");
+  epstein::check_cells(
+      cfg_.base, agents_, occupant_, code_, [this](std::size_t i) { return code_of(i); },
+      [this](std::size_t at) { return empties_.test(static_cast<std::int64_t>(at)); }, fail);
+  std::int64_t alive = 0;
+  for (std::size_t i = 0; i < agents_.size(); ++i)
+    if (agents_.status[i] != Status::Dead && agents_.kind[i] != Kind::Peacekeeper && !agents_.foreign[i])
+      ++alive;
   if (initial_people_ + births_total_ != alive + dead_people_)
     fail("population accounting: initial " + std::to_string(initial_people_) + " + births " +
          std::to_string(births_total_) + " != alive " + std::to_string(alive) + " + dead " +

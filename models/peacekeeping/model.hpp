@@ -38,7 +38,7 @@
 namespace keepsim::peace {
 
 enum class Kind : std::uint8_t { Citizen, Spoiler, Peacekeeper, Constable };
-enum class Status : std::uint8_t { Quiet, Active, Jailed, Dead };
+using Status = epstein::Status;  ///< one enumeration for both engines (models/epstein/rules.hpp)
 
 /// What a cell holds, one byte. Bits 4-6: the kind; low bits: citizens group (bit 0) and active (bit 1);
 /// spoilers faction (bits 0-1), armed (bit 2) and exposed (bit 3).
