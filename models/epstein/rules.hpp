@@ -229,6 +229,13 @@ inline Newborn newborn(const Config& c, std::uint64_t id, std::int64_t period) {
   return {r, death};
 }
 
+/// The sync schedule's priority of agent `id` in a conflict of one period (two movers wanting one cell, two
+/// killers one victim): a hash of (seed, id, period) above the id, which breaks ties; the smallest wins, so
+/// the winner does not depend on the order in which threads claim (claim_min in parallel.hpp).
+inline std::uint64_t sync_priority(std::uint64_t seed, std::uint64_t id, std::uint64_t period) {
+  return (std::uint64_t{hash32(seed, kPriority, id, period)} << 32) | id;
+}
+
 /// jail_left of a life term (rule C with an infinite J_max).
 inline constexpr std::int32_t kLifeTerm = INT32_MAX;
 

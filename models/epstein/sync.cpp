@@ -126,7 +126,7 @@ void EpsteinModel::step_sync() {
   const auto t = static_cast<std::uint64_t>(period_);
   const std::uint64_t seed = cfg_.seed;
   if (cell_claim_.size() != code_.size()) cell_claim_.assign(code_.size(), kNoClaim);
-  auto priority = [&](std::size_t i) { return (std::uint64_t{hash32(seed, kPriority, i, t)} << 32) | i; };
+  auto priority = [&](std::size_t i) { return sync_priority(seed, i, t); };
   auto on_grid = [&](std::size_t i) { return agents_.cell[i] >= 0 && agents_.status[i] != Status::Jailed; };
   const bool killing = cfg_.violence == Violence::InterGroup;
 

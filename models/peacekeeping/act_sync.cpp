@@ -198,9 +198,7 @@ void PeaceModel::resolve_claims(const std::vector<std::uint32_t>& movers, Choose
   std::vector<std::int32_t>& want = want_;
   want.assign(movers.size(), -1);
   const auto t = static_cast<std::uint64_t>(day_);
-  const auto priority = [&](std::size_t i) {
-    return (std::uint64_t{hash32(cfg_.base.seed, kPriority, i, t)} << 32) | i;
-  };
+  const auto priority = [&](std::size_t i) { return epstein::sync_priority(cfg_.base.seed, i, t); };
   exec_->for_ranges(movers.size(), 4096, [&](std::size_t k0, std::size_t k1) {
     for (std::size_t k = k0; k < k1; ++k) {
       const std::int32_t c = choose(movers[k]);
