@@ -4,7 +4,9 @@
 // the same draws in the same order as epstein::EpsteinModel's async schedule, so the two give the same
 // results (tests/models/test_peace_equivalence.cpp).
 #pragma once
+#include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
@@ -272,6 +274,16 @@ class PeaceModel : public Model {
   std::int64_t first_arrival() const { return mission_->first_arrival; }  ///< -1 before the mission arrives
   /// A refugee outside the country (ODD 7.16, refugees.hpp).
   bool abroad(std::size_t id) const { return refugees_ && refugees_->abroad(id); }
+  /// ODD 7.6: whether a citizen with home cell `home` (>= 0) standing on cell c counts as displaced, by
+  /// displacement.definition. The one rule of the `displaced` series, its map and the returns.
+  bool displaced_at(std::int32_t c, std::int32_t home) const {
+    if (cfg_.displacement.definition == Displaced::HomeRegion)
+      return map_.region[static_cast<std::size_t>(c)] != map_.region[static_cast<std::size_t>(home)];
+    int dx = std::abs(grid_.x(c) - grid_.x(home)), dy = std::abs(grid_.y(c) - grid_.y(home));
+    if (grid_.topology() == Topology::Torus)
+      dx = std::min(dx, grid_.width() - dx), dy = std::min(dy, grid_.height() - dy);
+    return std::max(dx, dy) > kHomeRadius;
+  }
   /// Each cell's one-byte code (namespace cell) and its occupant's id (-1 empty).
   const std::vector<std::uint8_t>& codes() const { return code_; }
   const std::vector<std::int32_t>& occupants() const { return occupant_; }

@@ -22,7 +22,8 @@ constexpr SeriesDef kSeries[] = {
     {"killed", "civilians killed in the day, by the victim's group", "1", DType::Int64, "group"},
     {"population", "living inhabitants: citizens, spoilers and domestic constables", "1", DType::Int64,
      nullptr},
-    {"displaced", "citizens on the grid outside their home region", "1", DType::Int64, nullptr},
+    {"displaced", "citizens on the grid away from home (displacement.definition)", "1", DType::Int64,
+     nullptr},
     {"civilians_killed", "civilians killed in the day", "1", DType::Int64, nullptr},
     {"civilians_killed_by_spoilers", "civilians killed by militias and bandits in the day", "1", DType::Int64,
      nullptr},
@@ -212,7 +213,7 @@ void PeaceModel::tally_agents(std::size_t i0, std::size_t i1, AgentTally& t) con
         } else {
           agents_.status[i] == Status::Active ? ++t.active : ++t.quiet;
           ++t.histogram[static_cast<std::size_t>(std::lround(legitimacy_of(i) * 1000))];
-          if (c >= 0 && agents_.home[i] >= 0 && region_of(c) != region_of(agents_.home[i])) ++t.displaced;
+          if (c >= 0 && agents_.home[i] >= 0 && displaced_at(c, agents_.home[i])) ++t.displaced;
         }
         ++t.alive[agents_.group[i]];
         break;
@@ -618,9 +619,9 @@ void PeaceModel::write_maps(MapSink& sink) {
         occ[c] = agents_.status[i] == Status::Active ? 3 : static_cast<std::uint8_t>(1 + agents_.group[i]);
         legit[c] = static_cast<float>(legitimacy_of(i));
         // The rule of the `displaced` series (observe above): a citizen on the grid, neither jailed nor
-        // abroad, whose cell lies outside its home region; so the map sums to that day's count.
+        // abroad, who is away from home (displaced_at); so the map sums to that day's count.
         if (agents_.status[i] != Status::Jailed && !abroad(i) && agents_.home[i] >= 0 &&
-            region_of(static_cast<std::int32_t>(c)) != region_of(agents_.home[i]))
+            displaced_at(static_cast<std::int32_t>(c), agents_.home[i]))
           displaced[c] = 1;
         break;
       case Kind::Spoiler:

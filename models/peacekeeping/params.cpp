@@ -118,6 +118,10 @@ void declare_params(Schema& s) {
                    "how far a flight can go (0: citizen vision)"));
   s.add(real_param("displacement.fear_radius", 0, "cells", 0, 1000,
                    "a killing of the own group within this radius drives flight (0: citizen vision)"));
+  s.add(
+      choice_param("displacement.definition", {"home_region", "home_cell"},
+                   "who counts as displaced and may go home: a citizen outside its home region, or one more "
+                   "than 2 cells (the reach of a return) from its home cell"));
 
   // ODD 7.7 aid convoys (aid_convoys.cpp).
   declare_mechanism_params(s, "displacement");
@@ -279,6 +283,8 @@ Config read_config(const Params& p) {
   d.return_probability = p.get_real("displacement.return_probability");
   d.flight_radius = p.get_real("displacement.flight_radius");
   d.fear_radius = p.get_real("displacement.fear_radius");
+  d.definition =
+      p.get_string("displacement.definition") == "home_cell" ? Displaced::HomeCell : Displaced::HomeRegion;
 
   auto& m = c.mission;
   m.enabled = p.get_bool("mission.enabled");

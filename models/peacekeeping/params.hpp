@@ -27,7 +27,10 @@ enum class Deployment { CapitalFirst, TerritoryWide };
 
 inline constexpr int kMaxContingents = 6;
 inline constexpr double kDays = 1e7;  ///< the upper bound of every day key in the schema
-inline constexpr int kFactions = 3;   ///< militia of group 0, militia of group 1, bandits
+/// cells: how near its home cell a return, a forced return or a release puts a citizen (a Moore radius), and
+/// so what "at home" means under displacement.definition = "home_cell" (ODD 7.6).
+inline constexpr int kHomeRadius = 2;
+inline constexpr int kFactions = 3;  ///< militia of group 0, militia of group 1, bandits
 inline constexpr int kBandits = 2;
 
 class Mechanism;
@@ -59,8 +62,13 @@ struct SpoilerParams {  // ODD 7.5
   double engage_probability = 0, engage_kill_share = 0.5, rival_attack_share = 0, wait_out = 0;
 };
 
+/// ODD 7.6: who counts as displaced, and so may go home: a citizen outside its home region, or one farther
+/// than kHomeRadius cells from its home cell.
+enum class Displaced : std::uint8_t { HomeRegion, HomeCell };
+
 struct DisplacementParams {  // ODD 7.6
   bool enabled = false;
+  Displaced definition = Displaced::HomeRegion;
   double flee_probability = 0;
   std::int64_t memory_days = 7;
   bool forced_return = false;

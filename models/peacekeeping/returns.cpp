@@ -39,11 +39,11 @@ void Returns::run(Phase, PeaceModel& m) {
       const bool away = m.abroad(i);
       if (a.cell[i] < 0 && !away) continue;  // jailed, or away on other business
       const std::int32_t home = a.home[i];
-      if (!away && region_of(m, a.cell[i]) == region_of(m, home)) continue;
+      if (!away && !m.displaced_at(a.cell[i], home)) continue;
       if (m.query().count(recent, home, vision) > 0 || recent.test(home)) continue;
       Stream s(cfg.base.seed, kReturn, i, static_cast<std::uint64_t>(m.day()));
       if (!s.bernoulli(d.return_probability)) continue;
-      const std::int32_t c = empty_cell_near(m, home, 2, s);
+      const std::int32_t c = empty_cell_near(m, home, kHomeRadius, s);
       if (c < 0 || region_of(m, c) != region_of(m, home)) continue;
       vacate(m, i);
       place(m, i, c);
@@ -62,8 +62,8 @@ void Returns::forced_return(PeaceModel& m) {
     if (a.kind[i] != Kind::Citizen || a.home[i] < 0 || a.status[i] == Status::Dead) continue;
     const bool away = m.abroad(i);
     if (a.cell[i] < 0 && !away) continue;
-    if (!away && region_of(m, a.cell[i]) == region_of(m, a.home[i])) continue;
-    const std::int32_t c = empty_cell_near(m, a.home[i], 2, s);
+    if (!away && !m.displaced_at(a.cell[i], a.home[i])) continue;
+    const std::int32_t c = empty_cell_near(m, a.home[i], kHomeRadius, s);
     if (c < 0 || region_of(m, c) != region_of(m, a.home[i])) continue;
     vacate(m, i);
     place(m, i, c);

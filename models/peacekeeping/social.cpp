@@ -148,7 +148,7 @@ void PeaceModel::justice_day() {
       // return to a random empty cell, as in the paper.
       Stream s(m.cfg_.base.seed, kRelease, i, static_cast<std::uint64_t>(m.day_));
       const bool home = m.cfg_.map_source != MapSource::None && a.home[i] >= 0;
-      return home ? m.empty_cell_near(a.home[i], 2, s) : m.random_empty_cell(s);
+      return home ? m.empty_cell_near(a.home[i], kHomeRadius, s) : m.random_empty_cell(s);
     }
     void no_room(std::size_t i) {
       a.status[i] = Status::Jailed;
