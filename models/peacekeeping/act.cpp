@@ -182,16 +182,31 @@ void PeaceModel::decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) con
   // around it (security units, its own group's fighters) may arm itself with its own group's militia,
   // whatever its grievance. Protection, not grievance, is the motive (Kalyvas and Kocher 2007), so this
   // keeps going after a settlement wherever no one is left to guard it (Walter 1997; Posen 1993).
-  if (!security_dilemma_ || security_dilemma_->protection_probability <= 0 || b.groups != 2) return;
-  if (!sees(armed_[1 - g], static_cast<std::uint8_t>(4 << (1 - g)))) return;
+  if (!security_dilemma_ || security_dilemma_->protection_probability <= 0) return;
+  const double exposed = exposure(id);
+  if (exposed <= 0) return;
+  Stream x(b.seed, kProtect, id, day);
+  if (x.bernoulli(security_dilemma_->protection_probability * availability * exposed))
+    p.flags |= kJoin | kForProtection;
+}
+
+double PeaceModel::exposure(std::size_t id) const {
+  // ODD 7.17: 1 - protection / threat, where threat counts the other group's armed fighters in the citizen's
+  // vision and protection the security units (constables by skill) and its own group's armed fighters; 0
+  // when protection is not outnumbered. The motive of arming for protection (7.17) and of flight from
+  // threat (7.16). Two groups only; the sync day's marks (act_sync.cpp) say at once where no fighter is.
+  if (cfg_.base.groups != 2 || !cfg_.spoilers.enabled) return 0;
+  const int g = agents_.group[id];
+  const std::int32_t here = agents_.cell[id];
+  const auto bit = static_cast<std::uint8_t>(4 << (1 - g));
+  if (!near_fighters_.empty() ? (near_fighters_[static_cast<std::size_t>(here)] & bit) == 0
+                              : query_.count(armed_[1 - g], here, citizen_vision_) == 0)
+    return 0;
   const int threat = query_.count(armed_[1 - g], here, citizen_vision_);
   const double protection =
       security_seen(here, citizen_vision_) + query_.count(armed_[g], here, citizen_vision_);
-  if (protection >= threat) return;
-  Stream x(b.seed, kProtect, id, day);
-  const double exposed = 1.0 - protection / static_cast<double>(threat);
-  if (x.bernoulli(security_dilemma_->protection_probability * availability * exposed))
-    p.flags |= kJoin | kForProtection;
+  if (protection >= threat) return 0;
+  return 1.0 - protection / static_cast<double>(threat);
 }
 
 void PeaceModel::join_militia(std::size_t id, int g) {
@@ -668,10 +683,14 @@ std::int32_t PeaceModel::cell_toward(std::int32_t here, std::int32_t target, con
 
 bool PeaceModel::flees_today(std::size_t id, Stream& x) const {
   // ODD 7.6: flight within displacement.memory_days of a killing of the own group nearby, with probability
-  // flee_probability x R, drawn first from the flight stream `x`.
-  return cfg_.displacement.enabled && agents_.last_victim[id] >= 0 &&
-         day_ - agents_.last_victim[id] < cfg_.displacement.memory_days &&
-         x.bernoulli(cfg_.displacement.flee_probability * agents_.risk[id]);
+  // flee_probability x R, drawn first from the flight stream `x`. ODD 7.16: with flee_threat, a citizen
+  // with no such killing in memory flees the other side's fighters in sight with that probability times
+  // its exposure (7.17). At most one draw, taken only when the probability is above 0.
+  const DisplacementParams& d = cfg_.displacement;
+  if (!d.enabled) return false;
+  const bool afraid = agents_.last_victim[id] >= 0 && day_ - agents_.last_victim[id] < d.memory_days;
+  const double threat = afraid ? 1.0 : d.flee_threat ? exposure(id) : 0.0;
+  return threat > 0 && x.bernoulli(d.flee_probability * agents_.risk[id] * threat);
 }
 
 bool PeaceModel::leaves_country(std::size_t id) const {

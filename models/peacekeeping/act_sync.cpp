@@ -342,8 +342,10 @@ std::int32_t PeaceModel::decide_move(std::size_t id, const SyncPlan& p) const {
 
 std::int32_t PeaceModel::flight_cell(std::size_t id) const {
   // As flee (act.cpp, ODD 7.6), from the flight stream after its decision to flee.
+  // The draw that decided the flight is passed over, not repeated: the fighters in sight it read may have
+  // changed since.
   Stream x(cfg_.base.seed, kFlee, id, static_cast<std::uint64_t>(day_));
-  flees_today(id, x);  // the draw that decided the flight
+  x.uniform();
   return flight_choice(id, x);
 }
 

@@ -122,6 +122,9 @@ void declare_params(Schema& s) {
       choice_param("displacement.definition", {"home_region", "home_cell"},
                    "who counts as displaced and may go home: a citizen outside its home region, or one more "
                    "than 2 cells (the reach of a return) from its home cell"));
+  s.add(bool_param("displacement.flee_threat", false,
+                   "citizens also flee the other group's fighters in sight that outnumber their protection, "
+                   "with flee_probability x R x the exposure of ODD 7.17 (ODD 7.16)"));
 
   // ODD 7.7 aid convoys (aid_convoys.cpp).
   declare_mechanism_params(s, "displacement");
@@ -283,6 +286,7 @@ Config read_config(const Params& p) {
   d.return_probability = p.get_real("displacement.return_probability");
   d.flight_radius = p.get_real("displacement.flight_radius");
   d.fear_radius = p.get_real("displacement.fear_radius");
+  d.flee_threat = p.get_bool("displacement.flee_threat");
   d.definition =
       p.get_string("displacement.definition") == "home_cell" ? Displaced::HomeCell : Displaced::HomeRegion;
 

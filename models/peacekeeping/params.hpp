@@ -75,6 +75,7 @@ struct DisplacementParams {  // ODD 7.6
   double return_probability = 0;
   std::int64_t return_interval = 30;
   double flight_radius = 0, fear_radius = 0;  // 7.16 (refuge abroad: refugees.hpp)
+  bool flee_threat = false;                   // 7.16: flight from armed men in sight, before any killing
 };
 
 struct Contingent {  // ODD 7.8

@@ -133,7 +133,8 @@ TEST_CASE("a moved mechanism's keys keep their place in the schema", "[peace][co
   // The aid keys (ODD 7.7, aid_convoys.cpp) follow the model's displacement keys (7.6).
   REQUIRE(at("displacement.fear_radius") >= 0);
   CHECK(at("displacement.definition") == at("displacement.fear_radius") + 1);
-  CHECK(at("aid.enabled") == at("displacement.definition") + 1);
+  CHECK(at("displacement.flee_threat") == at("displacement.definition") + 1);
+  CHECK(at("aid.enabled") == at("displacement.flee_threat") + 1);
   CHECK(at("aid.escort_strength") == at("aid.enabled") + 7);
   CHECK(at("mission.enabled") == at("aid.escort_strength") + 1);
   // The will's keys (ODD 7.10, mission_layer.cpp) follow the soldiers' arrest key, before the exit rule.

@@ -1086,6 +1086,31 @@ TEST_CASE("peacekeeping mechanism: the displaced are counted by region or by hom
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// ODD 7.16 Flight from threat (displacement.flee_threat).
+// Hypothesis: with militias that never attack, no one is killed, so no one flees unless flight from threat
+// is on; with it, citizens who see the other group's armed fighters outnumber their protection flee, so
+// some are away from home on day 60. Nothing else differs, so no one is killed in either arm.
+// Sample: 4 seeds x 60 days per arm. Tolerance: exact 0 displaced every day without it; > 0 on day 60 with
+// it in every seed; exact 0 killed in both.
+TEST_CASE("peacekeeping mechanism: armed men in sight make people flee before any killing",
+          "[peace][mechanism]") {
+  const std::string common =
+      "[spoilers]\nenabled = true\nmilitia_share = 0.02\nattack_probability = 0\noutgun_ratio = 1000\n"
+      "[displacement]\nenabled = true\nflee_probability = 0.5\ndefinition = \"home_cell\"\nflee_threat = ";
+  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+    const Sim calm = simulate(common + "false\n", seed, 60);
+    const Sim threat = simulate(common + "true\n", seed, 60);
+    note("threat seed %llu: displaced on day 60 %lld (threat) vs %lld", static_cast<unsigned long long>(seed),
+         static_cast<long long>(threat.at("displaced", 60)),
+         static_cast<long long>(calm.at("displaced", 60)));
+    for (std::size_t t = 0; t <= 60; ++t) CHECK(calm.at("displaced", t) == 0);
+    CHECK(threat.at("displaced", 60) > 0);
+    CHECK(calm.sum("civilians_killed") == 0);
+    CHECK(threat.sum("civilians_killed") == 0);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // ODD 7.6 Displacement: forced return.
 // Hypothesis: under forced_return, while the mission is present, the displaced are sent back to their home
 // region every return_interval (20) days, so on those days the displaced count collapses; without it, it
