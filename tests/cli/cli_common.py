@@ -1,5 +1,6 @@
 """Shared helpers for the end-to-end tests: run the real keepsim executable as a user would."""
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,8 +24,15 @@ def keepsim(*args, check=True):
     return proc
 
 
+# The folders tmpdir() made in this process: main() removes them when every test passed, and keeps them, named,
+# for a look when one failed.
+_MADE = []
+
+
 def tmpdir():
-    return tempfile.mkdtemp(prefix="keepsim-test-")
+    d = tempfile.mkdtemp(prefix="keepsim-test-")
+    _MADE.append(d)
+    return d
 
 
 def datasets(path):
@@ -63,4 +71,9 @@ def main(tests):
             failed += 1
             print(f"FAIL {test.__name__}: {e}")
     print(f"{len(tests) - failed} passed, {failed} failed")
+    if failed:
+        print("kept for a look: " + " ".join(_MADE))
+    else:
+        for d in _MADE:
+            shutil.rmtree(d, ignore_errors=True)
     sys.exit(1 if failed else 0)
