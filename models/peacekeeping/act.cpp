@@ -194,15 +194,15 @@ double PeaceModel::exposure(std::size_t id) const {
   // ODD 7.17: 1 - protection / threat, where threat counts the other group's armed fighters in the citizen's
   // vision and protection the security units (constables by skill) and its own group's armed fighters; 0
   // when protection is not outnumbered. The motive of arming for protection (7.17) and of flight from
-  // threat (7.16). Two groups only; the sync day's marks (act_sync.cpp) say at once where no fighter is.
+  // threat (7.16). Two groups only; the sync day's marks (act_sync.cpp) say at once where no fighter is, and
+  // with no fighter in sight protection (>= 0) is never outnumbered.
   if (cfg_.base.groups != 2 || !cfg_.spoilers.enabled) return 0;
   const int g = agents_.group[id];
   const std::int32_t here = agents_.cell[id];
   const auto bit = static_cast<std::uint8_t>(4 << (1 - g));
-  if (!near_fighters_.empty() ? (near_fighters_[static_cast<std::size_t>(here)] & bit) == 0
-                              : query_.count(armed_[1 - g], here, citizen_vision_) == 0)
-    return 0;
+  if (!near_fighters_.empty() && (near_fighters_[static_cast<std::size_t>(here)] & bit) == 0) return 0;
   const int threat = query_.count(armed_[1 - g], here, citizen_vision_);
+  if (threat == 0) return 0;
   const double protection =
       security_seen(here, citizen_vision_) + query_.count(armed_[g], here, citizen_vision_);
   if (protection >= threat) return 0;
