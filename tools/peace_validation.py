@@ -390,6 +390,16 @@ def scal(runs: list[dict], name: str) -> np.ndarray:
     return np.array([r["summary"][name] for r in runs], dtype=float)
 
 
+def after_exit_rate(r: dict, what: str, after_days: int) -> float:
+    """Annual rate per 100,000 of `what` in the `after_days` days after the run's own departure (T6), NaN when
+    the mission did not leave in time for the whole window."""
+    d = r["exit_day"]
+    if d < 0 or d + after_days > r["steps"]:
+        return float("nan")
+    a, b = d + 1, d + after_days
+    return r[what][a:b + 1].sum() / r["population"][a:b + 1].mean() / after_days * 365 * 1e5
+
+
 def ratio(a: float, b: float) -> float:
     return a / b if (math.isfinite(a) and math.isfinite(b) and b != 0) else float("nan")
 
@@ -795,12 +805,7 @@ class Study:
         return r[what][a:b + 1].sum() / r["population"][a:b + 1].mean() / (b - a + 1) * 365 * 1e5
 
     def after_exit_rate(self, r: dict, what: str) -> float:
-        """Annual rate per 100,000 of `what` in the T6 window after the run's own departure (NaN if none)."""
-        d = r["exit_day"]
-        if d < 0 or d + self.after_days > r["steps"]:
-            return float("nan")
-        a, b = d + 1, d + self.after_days
-        return r[what][a:b + 1].sum() / r["population"][a:b + 1].mean() / self.after_days * 365 * 1e5
+        return after_exit_rate(r, what, self.after_days)
 
     def t6(self, t: Test, figdir: Path | None):
         sk_date_runs, sk_end_runs = self.R(self.sk_date), self.R(self.sk_end)

@@ -12,7 +12,9 @@ the three arms of T3 (security-keeping, complex peacekeeping, no mission) at eve
 asks whether the two conclusions still hold:
 
     R1  each preset kills fewer civilians than no mission (T3);
-    R2  security-keeping kills fewer civilians than complex peacekeeping (section 9).
+    R2  security-keeping kills fewer civilians than complex peacekeeping (section 9);
+    R3  a security-keeping mission that leaves by date is followed by more killing than one that leaves at the
+        end-state (T6 (a), in ten-year runs, over the same years after each run's own departure).
 
 The tests (hypothesis, arms, statistic, rule) are constants of this file, written to WORK/plan.md before any run
 starts and to the report ahead of its numbers; no rule is adjusted to results. One-at-a-time perturbation shows
@@ -22,7 +24,7 @@ sweep does that, at far more runs).
 Run files are kept in --work and reused when complete and made by the same keepsim binary with the same arguments
 (the runner of peace_validation.py), so an interrupted study resumes where it stopped.
 
---smoke: 2 seeds per arm, the first two parameters, 200-day runs; the report goes to --report (default
+--smoke: 2 seeds per arm, the first two parameters, 200-day runs (1000 for R3, with a 150-day window); the report goes to --report (default
 WORK/report.md). It is the test suite's check that the pipeline works: it exits 0 whatever the verdicts, and
 non-zero only when a run fails or an output is malformed.
 
@@ -50,6 +52,12 @@ import peace_validation as pv  # noqa: E402  (the runner, the arm, number format
 # ---------------------------------------------------------------------------------------------------------------
 FULL_SEEDS, SMOKE_SEEDS = 20, 2
 FULL_DAYS, SMOKE_DAYS = 1095, 200
+# R3 takes T6 (a)'s design and rule unchanged from peace_validation.py: run length, window after departure, the
+# share of end-state runs that must leave in time, and the exit dates of the date arm.
+FULL_LONG_DAYS, SMOKE_LONG_DAYS = pv.FULL_LONG_DAYS, pv.SMOKE_LONG_DAYS
+FULL_AFTER_DAYS, SMOKE_AFTER_DAYS = pv.FULL_AFTER_DAYS, pv.SMOKE_AFTER_DAYS
+DATE_EXIT = (("mission.exit", "date"), ("mission.elections_day", str(pv.T6_ELECTIONS)),
+             ("mission.exit_day", str(pv.T6_EXIT)))
 SMOKE_PARAMETERS = 2
 ALPHA = 0.05  # one-sided Mann-Whitney p below which a conclusion holds at a setting
 HOLD_SHARE = 0.5  # "partly robust" when a conclusion holds at this share of the settings or more, not at all
@@ -86,7 +94,9 @@ PARAMETERS = (
               "guessed; it lowers complex peacekeeping's violence while the mission is there", False),
 )
 
-DOCTRINE_LABEL = {"sk": "security-keeping", "cp": "complex peacekeeping", "none": "no mission"}
+DOCTRINE_LABEL = {"sk": "security-keeping", "cp": "complex peacekeeping", "none": "no mission",
+                  "sk_date": "security-keeping, exit by date", "sk_end": "security-keeping, end-state exit"}
+DOCTRINES = ("sk", "cp", "none", "sk_date", "sk_end")
 
 
 def fmt_value(v: float) -> str:
@@ -113,7 +123,7 @@ def make_settings(params) -> list[Setting]:
     return out
 
 
-def arm_for(setting: Setting, doctrine: str, days: int) -> pv.Arm:
+def arm_for(setting: Setting, doctrine: str, days: int, long_days: int) -> pv.Arm:
     """The arm of one doctrine at one setting. Without a mission a parameter that acts only through security units
     or a dated mission changes nothing (checked: identical datasets at seed 1), so those settings share the
     baseline's no-mission runs."""
@@ -122,6 +132,9 @@ def arm_for(setting: Setting, doctrine: str, days: int) -> pv.Arm:
             setting = Setting("base", "defaults")
         return pv.Arm(f"{setting.key}_none", f"{setting.label}, no mission", "security_keeping",
                       setting.sets() + pv.NO_MISSION_SETS, days)
+    if doctrine in ("sk_date", "sk_end"):  # R3: T6 (a)'s pair, ten-year runs
+        return pv.Arm(f"{setting.key}_{doctrine}", f"{setting.label}, {DOCTRINE_LABEL[doctrine]}",
+                      "security_keeping", setting.sets() + (DATE_EXIT if doctrine == "sk_date" else ()), long_days)
     preset = "security_keeping" if doctrine == "sk" else "complex_peacekeeping"
     return pv.Arm(f"{setting.key}_{doctrine}", f"{setting.label}, {DOCTRINE_LABEL[doctrine]}", preset,
                   setting.sets(), days)
@@ -141,10 +154,12 @@ class Study:
         self.smoke = smoke
         self.seeds = list(range(1, seeds + 1))
         self.days = SMOKE_DAYS if smoke else FULL_DAYS
+        self.long_days = SMOKE_LONG_DAYS if smoke else FULL_LONG_DAYS
+        self.after_days = SMOKE_AFTER_DAYS if smoke else FULL_AFTER_DAYS
         self.params = PARAMETERS[:SMOKE_PARAMETERS] if smoke else PARAMETERS
         self.settings = make_settings(self.params)
         self.arms: dict[tuple[str, str], pv.Arm] = {
-            (s.key, d): arm_for(s, d, self.days) for s in self.settings for d in ("sk", "cp", "none")}
+            (s.key, d): arm_for(s, d, self.days, self.long_days) for s in self.settings for d in DOCTRINES}
         self.runs: dict[str, list[dict]] = {}
         self.problems: list[str] = []
 
@@ -166,21 +181,30 @@ class Study:
             "- **Hypothesis.** The two doctrine conclusions of the default country do not hang on any one of the "
             "rates below, which have no measured value: **R1**, each preset kills fewer civilians than no mission "
             "(validation T3); **R2**, security-keeping kills fewer civilians than complex peacekeeping (ODD "
-            "section 9).",
+            "section 9); **R3**, a security-keeping mission that leaves by date is followed by more killing than "
+            "one that stays until the end-state (validation T6 (a)).",
             f"- **Settings.** The defaults, and each parameter alone at its low and its high value (below): "
             f"{len(self.settings)} settings.",
             f"- **Arms.** At every setting: the security-keeping preset, the complex-peacekeeping preset and no "
             f"mission (security-keeping with `mission.enabled=false`, `constabulary.enabled=false`), "
-            f"`configs/scenarios/default.toml`, {self.days} days.",
+            f"`configs/scenarios/default.toml`, {self.days} days. For R3, T6 (a)'s pair: the security-keeping "
+            f"preset with `mission.exit=date` (elections day {pv.T6_ELECTIONS}, exit day {pv.T6_EXIT}) and the "
+            f"preset itself (exit at the end-state), {self.long_days} days.",
             f"- **Seeds per arm.** {n} (seeds {self.seeds[0]}..{self.seeds[-1]}, the same in every arm).",
             f"- **Statistic.** `{CDR}` per run (civilians killed per 100,000 inhabitants per year); at each "
             "setting a one-sided Mann-Whitney U (scipy.stats.mannwhitneyu): R1, each preset lower than no "
-            "mission; R2, security-keeping lower than complex peacekeeping.",
-            f"- **Rule.** A conclusion holds at a setting when its p < {ALPHA} (R1: for both presets). It is "
+            "mission; R2, security-keeping lower than complex peacekeeping. R3: T6 (a)'s statistic, killings of "
+            f"anyone per 100,000 per year in the {self.after_days} days after each run's own departure (runs that "
+            f"had not left by day {self.long_days - self.after_days} are left out), one-sided Mann-Whitney U, "
+            "date exit higher.",
+            f"- **Rule.** A conclusion holds at a setting when its p < {ALPHA} (R1: for both presets; R3: and at "
+            f"least {pv.T6_LEFT_SHARE:.0%} of the end-state runs left in time, as in T6 (a)). It is "
             f"*robust* when it holds at every setting, *partly robust* when at {HOLD_SHARE:.0%} of them or more, "
             "*not robust* otherwise. The settings where it fails are named.",
-            "- **Not covered.** Joint changes of several rates (one at a time only); the relapse conclusion (T6), "
-            "which needs ten-year runs; the mechanisms' structure itself.",
+            "- **Not covered.** Joint changes of several rates (one at a time only); T6 (b) and the other tests of "
+            "the validation report; the mechanisms' structure itself.",
+            "- **Added, and when.** R3 was added to this file after R1 and R2's runs had started and before any of "
+            "its own runs, with no result of R1 or R2 yet read.",
             "",
             pv.table(["parameter", "default", "low", "high", "ODD", "why uncertain", "acts without a mission"],
                      rows),
@@ -190,8 +214,11 @@ class Study:
     def cdr(self, setting: Setting, doctrine: str) -> list[float]:
         return [r["summary"][CDR] for r in self.runs.get(self.arms[(setting.key, doctrine)].key, [])]
 
+    def runs_of(self, setting: Setting, doctrine: str) -> list[dict]:
+        return self.runs.get(self.arms[(setting.key, doctrine)].key, [])
+
     def analyse(self) -> tuple[list[str], dict[str, str], list[str]]:
-        rows, holds = [], {"R1": [], "R2": []}
+        rows, holds, rows3 = [], {"R1": [], "R2": [], "R3": []}, []
         for s in self.settings:
             sk, cp, none = (self.cdr(s, d) for d in ("sk", "cp", "none"))
             _, p_sk = pv.mwu(sk, none, "less")
@@ -207,9 +234,25 @@ class Study:
                         + [pv.fmt(pv.ratio(m["cp"]["mean"], m["sk"]["mean"]), 2),
                            f"{pv.fp(p_sk)}, {pv.fp(p_cp)}", "yes" if r1 else "**no**", pv.fp(p_2),
                            "yes" if r2 else "**no**"])
+            # R3: T6 (a) at this setting.
+            x = pv.finite([pv.after_exit_rate(r, "killed_all", self.after_days) for r in self.runs_of(s, "sk_date")])
+            ends = self.runs_of(s, "sk_end")
+            y = pv.finite([pv.after_exit_rate(r, "killed_all", self.after_days) for r in ends])
+            measurable = len(y) >= pv.T6_LEFT_SHARE * max(1, len(ends)) and len(x) > 0
+            p_3 = pv.mwu(x, y, "greater")[1] if measurable else float("nan")
+            r3 = measurable and p_3 < ALPHA
+            holds["R3"].append((s, r3))
+            exits = [r["exit_day"] for r in ends if r["exit_day"] >= 0]
+            mx, my = pv.summ(x), pv.summ(y)
+            rows3.append([s.label, f"{pv.fmt(mx['mean'])} ({pv.fmt(mx['lo'])} to {pv.fmt(mx['hi'])})",
+                          f"{pv.fmt(my['mean'])} ({pv.fmt(my['lo'])} to {pv.fmt(my['hi'])})",
+                          f"{len(y)} of {len(ends)}",
+                          f"{min(exits)}-{max(exits)}" if exits else "none",
+                          pv.fp(p_3) + ("" if measurable else " (unmeasurable)"), "yes" if r3 else "**no**"])
         verdicts, lines = {}, []
-        for rid, name in (("R1", "each preset below no mission"), ("R2", "security-keeping below complex "
-                                                                         "peacekeeping")):
+        for rid, name in (("R1", "each preset below no mission"),
+                          ("R2", "security-keeping below complex peacekeeping"),
+                          ("R3", "more killing after an exit by date than after the end-state")):
             ok = [s for s, h in holds[rid] if h]
             bad = [s.label for s, h in holds[rid] if not h]
             share = len(ok) / len(holds[rid])
@@ -219,7 +262,11 @@ class Study:
                          + (f"; fails at {', '.join(bad)}" if bad else "") + ".")
         table = pv.table(["setting", "no mission: mean (95% over seeds)", "security-keeping", "complex "
                           "peacekeeping", "CP / SK", "R1 p (SK, CP)", "R1", "R2 p", "R2"], rows)
-        return [table], verdicts, lines
+        table3 = pv.table(["setting", "exit by date: killings of anyone after departure, mean (95% over seeds)",
+                           "end-state exit", "end-state runs left in time", "their departure days", "R3 p", "R3"],
+                          rows3)
+        return [table, "", f"R3, killings of anyone per 100,000 per year in the {self.after_days} days after each "
+                "run's own departure:", "", table3], verdicts, lines
 
     def elasticities(self) -> str:
         """How far each arm's mean moves when one rate is halved or doubled, relative to the defaults."""
