@@ -1151,6 +1151,44 @@ def study_arguments(doc: str, work: str, report: str, smoke: str) -> argparse.Ar
     return ap
 
 
+@dataclass(frozen=True)
+class StudySetup:
+    exe: Path
+    seeds: int
+    work: Path
+    report: Path
+
+
+def study_setup(args, tool: str, work: str, report: str, seeds: tuple[int, int],
+                min_seeds: int = 1, why_min: str = "") -> StudySetup | None:
+    """What every study tool resolves from study_arguments' options: the binary (which must exist), the seeds per
+    arm (`seeds` = (full, smoke) defaults, at least `min_seeds`), the work folder (made) and the report. Prints
+    the problem under the tool's name and returns None when an option is unusable."""
+    exe = args.keepsim.resolve()
+    if not exe.is_file():
+        print(f"{tool}: no keepsim binary at {args.keepsim}", file=sys.stderr)
+        return None
+    n = args.seeds if args.seeds is not None else (seeds[1] if args.smoke else seeds[0])
+    if n < min_seeds:
+        print(f"{tool}: --seeds must be at least {min_seeds}{why_min}", file=sys.stderr)
+        return None
+    w = args.work or Path(f"out/{work}-smoke" if args.smoke else f"out/{work}")
+    r = args.report or (w / "report.md" if args.smoke else Path(report))
+    w.mkdir(parents=True, exist_ok=True)
+    return StudySetup(exe, n, w, r)
+
+
+def run_study(tool: str, runner: Runner, arms: list, seeds: list[int], work: Path) -> dict | None:
+    """All runs of a study (Runner.run_all); None when interrupted, after saying how to resume."""
+    print(f"{tool}: {len(arms)} arms x {len(seeds)} seeds -> {work}", file=sys.stderr, flush=True)
+    try:
+        return runner.run_all(arms, seeds)
+    except KeyboardInterrupt:
+        print(f"{tool}: interrupted; the finished runs are kept in {work}: rerun the same command to resume",
+              file=sys.stderr)
+        return None
+
+
 def main(argv=None) -> int:
     ap = study_arguments(__doc__, "peace-validation", "docs/validation/peacekeeping.md",
                          "3 seeds, fewer force levels, 400-day runs (800 for the exit test), no figures")
@@ -1167,28 +1205,19 @@ def main(argv=None) -> int:
         sets.append((key.strip(), value.strip()))
 
     t0 = time.time()
-    exe = args.keepsim.resolve()
-    if not exe.is_file():
-        print(f"peace_validation: no keepsim binary at {args.keepsim}", file=sys.stderr)
+    setup = study_setup(args, "peace_validation", "peace-validation", "docs/validation/peacekeeping.md",
+                        (FULL_SEEDS, SMOKE_SEEDS))
+    if setup is None:
         return 2
-    seeds = args.seeds if args.seeds is not None else (SMOKE_SEEDS if args.smoke else FULL_SEEDS)
-    if seeds < 1:
-        print("peace_validation: --seeds must be at least 1", file=sys.stderr)
-        return 2
-    work = args.work or Path("out/peace-validation-smoke" if args.smoke else "out/peace-validation")
-    report = args.report or (work / "report.md" if args.smoke else Path("docs/validation/peacekeeping.md"))
-    work.mkdir(parents=True, exist_ok=True)
+    exe, work, report = setup.exe, setup.work, setup.report
 
-    study = Study(args.smoke, seeds)
+    study = Study(args.smoke, setup.seeds)
     (work / "plan.md").write_text(plan_text(study), encoding="utf-8")
     runner = Runner(exe, work, args.jobs, tuple(sets))
-    print(f"peace_validation: {len(study.arms)} arms x {seeds} seeds -> {work}", file=sys.stderr, flush=True)
-    try:
-        study.runs = runner.run_all(study.arms, study.seeds)
-    except KeyboardInterrupt:
-        print(f"peace_validation: interrupted; the finished runs are kept in {work}: rerun the same command to "
-              "resume", file=sys.stderr)
+    runs = run_study("peace_validation", runner, study.arms, study.seeds, work)
+    if runs is None:
         return 130
+    study.runs = runs
 
     figdir = None
     if not args.smoke:

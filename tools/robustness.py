@@ -299,30 +299,21 @@ def main(argv=None) -> int:
                             f"{SMOKE_SEEDS} seeds, the first {SMOKE_PARAMETERS} parameters, {SMOKE_DAYS}-day runs")
     args = ap.parse_args(argv)
     t0 = time.time()
-    exe = args.keepsim.resolve()
-    if not exe.is_file():
-        print(f"robustness: no keepsim binary at {args.keepsim}", file=sys.stderr)
+    setup = pv.study_setup(args, "robustness", "robustness", "docs/validation/robustness.md",
+                           (FULL_SEEDS, SMOKE_SEEDS))
+    if setup is None:
         return 2
-    seeds = args.seeds if args.seeds is not None else (SMOKE_SEEDS if args.smoke else FULL_SEEDS)
-    if seeds < 1:
-        print("robustness: --seeds must be at least 1", file=sys.stderr)
-        return 2
-    work = args.work or Path("out/robustness-smoke" if args.smoke else "out/robustness")
-    report = args.report or (work / "report.md" if args.smoke else Path("docs/validation/robustness.md"))
-    work.mkdir(parents=True, exist_ok=True)
+    exe, seeds, work, report = setup.exe, setup.seeds, setup.work, setup.report
 
     study = Study(args.smoke, seeds)
     plan = study.plan()
     (work / "plan.md").write_text("# Plan of the robustness study\n\n" + plan, encoding="utf-8")
     runner = pv.Runner(exe, work, args.jobs)
     arms = study.unique_arms()
-    print(f"robustness: {len(arms)} arms x {seeds} seeds -> {work}", file=sys.stderr, flush=True)
-    try:
-        study.runs = runner.run_all(arms, study.seeds)
-    except KeyboardInterrupt:
-        print(f"robustness: interrupted; the finished runs are kept in {work}: rerun the same command to resume",
-              file=sys.stderr)
+    runs = pv.run_study("robustness", runner, arms, study.seeds, work)
+    if runs is None:
         return 130
+    study.runs = runs
     problems = list(runner.problems)
     for a in arms:
         for r in study.runs.get(a.key, []):

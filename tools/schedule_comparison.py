@@ -494,18 +494,11 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     t0 = time.time()
-    exe = args.keepsim.resolve()
-    if not exe.is_file():
-        print(f"schedule_comparison: no keepsim binary at {args.keepsim}", file=sys.stderr)
+    setup = pv.study_setup(args, "schedule_comparison", "schedule-comparison", "docs/validation/schedules.md",
+                           (FULL_SEEDS, SMOKE_SEEDS), 2, " (the bootstrap needs two runs per arm)")
+    if setup is None:
         return 2
-    seeds = args.seeds if args.seeds is not None else (SMOKE_SEEDS if args.smoke else FULL_SEEDS)
-    if seeds < 2:
-        print("schedule_comparison: --seeds must be at least 2 (the bootstrap needs two runs per arm)",
-              file=sys.stderr)
-        return 2
-    work = args.work or Path("out/schedule-comparison-smoke" if args.smoke else "out/schedule-comparison")
-    report = args.report or (work / "report.md" if args.smoke else Path("docs/validation/schedules.md"))
-    work.mkdir(parents=True, exist_ok=True)
+    exe, seeds, work, report = setup.exe, setup.seeds, setup.work, setup.report
 
     study = Study(args.smoke, seeds)
     (work / "plan.md").write_text(
@@ -513,13 +506,10 @@ def main(argv=None) -> int:
         encoding="utf-8")
     runner = Runner(exe, work, args.jobs)
     arms = list(study.arms.values())
-    print(f"schedule_comparison: {len(arms)} arms x {seeds} seeds -> {work}", file=sys.stderr, flush=True)
-    try:
-        study.runs = runner.run_all(arms, study.seeds)
-    except KeyboardInterrupt:
-        print(f"schedule_comparison: interrupted; the finished runs are kept in {work}: rerun the same command to "
-              "resume", file=sys.stderr)
+    runs = pv.run_study("schedule_comparison", runner, arms, study.seeds, work)
+    if runs is None:
         return 130
+    study.runs = runs
     study.failed = len(runner.problems)
     study.analyse()
 
