@@ -11,7 +11,8 @@ any run starts, in WORK/plan.md and again in the report ahead of its numbers; th
 this file and are never adjusted to results. Verdicts are "reproduced", "partly" or "not reproduced".
 
 Run files are kept in --work and reused when they are complete and were made by the same keepsim binary with the
-same arguments (a key stored in each file), so an interrupted report resumes where it stopped. A run is written
+same arguments and config files of the same contents (a key stored in each file), so an interrupted report resumes
+where it stopped, and an edited scenario or doctrine file is run anew. A run is written
 under a temporary name, checked, and renamed.
 
 --smoke: 3 seeds per arm, four force levels, 400-day runs (800 days for the exit test); the report goes to
@@ -168,6 +169,7 @@ class Runner:
         self.made = 0
         self.reused = 0
         self._lock = threading.Lock()
+        self._config_sha: dict[str, str] = {}  # config file -> sha256 of its contents, read once per study
         (work / "runs").mkdir(parents=True, exist_ok=True)
 
     def command(self, arm: Arm, seed: int, out: Path) -> list[str]:
@@ -178,7 +180,16 @@ class Runner:
         return cmd
 
     def run_key(self, arm: Arm, seed: int) -> str:
-        args = self.command(arm, seed, Path("OUT"))
+        """What a run file must have been made from to be reused: the binary, and the arguments with the config
+        files (the binary's path and the output too) stood for by the sha256 of their contents. An edited scenario
+        or doctrine file then never reuses runs made from its old text, and a checkout in another folder reuses
+        what the same files made elsewhere."""
+        configs = {str(SCENARIO), str(DOCTRINES / f"{arm.doctrine}.toml")}
+        with self._lock:
+            for c in configs - self._config_sha.keys():
+                self._config_sha[c] = sha256_file(Path(c))
+        args = [f"config:{self._config_sha[a]}" if a in configs else a
+                for a in self.command(arm, seed, Path("OUT"))[1:]]
         return hashlib.sha256((self.binary_sha + "\0" + "\0".join(args)).encode()).hexdigest()
 
     def path(self, arm: Arm, seed: int) -> Path:
