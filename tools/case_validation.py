@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as _dt
-import hashlib
 import math
 import os
 import shlex
@@ -126,7 +125,8 @@ class RunError(Exception):
 
 class Runner:
     """keepsim runs in parallel; a run file is reused when it is complete and was made by the same binary with
-    the same arguments (a key stored in the file). Each run is written under a temporary name and renamed."""
+    the same arguments and config contents (pv.run_key, stored in the file). Each run is written under a
+    temporary name and renamed."""
 
     def __init__(self, exe: Path, work: Path, jobs: int):
         self.exe, self.work, self.jobs = exe, work, max(1, jobs)
@@ -142,7 +142,7 @@ class Runner:
             args += ["--steps", str(steps)]
         for k, v in sets.items():
             args += ["--set", f"{k}={v!r}" if isinstance(v, float) else f"{k}={v}"]
-        key = hashlib.sha256((self.binary_sha + "\0" + "\0".join(args)).encode()).hexdigest()
+        key = pv.run_key(self.binary_sha, args, configs)
         try:
             with h5py.File(out, "r") as f:
                 if int(f.attrs.get("complete", 0)) == 1 and str(f.attrs.get("case_validation_key", "")) == key:

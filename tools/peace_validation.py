@@ -156,6 +156,16 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def run_key(binary_sha: str, args: list[str], configs) -> str:
+    """What a run file must have been made from to be reused: the binary (by its sha256) and keepsim's arguments,
+    in which each of `configs` (the config files named on the command line) stands for the sha256 of its
+    contents. An edited config file then never reuses runs made from its old text, and a checkout in another
+    folder reuses what the same files made elsewhere. Shared by every study tool's runner."""
+    by_path = {str(c): sha256_file(Path(c)) for c in configs}
+    parts = [f"config:{by_path[a]}" if a in by_path else a for a in args]
+    return hashlib.sha256((binary_sha + "\0" + "\0".join(parts)).encode()).hexdigest()
+
+
 class Runner:
     """Runs keepsim processes in parallel, reusing complete run files made by the same binary and arguments."""
 
@@ -169,7 +179,6 @@ class Runner:
         self.made = 0
         self.reused = 0
         self._lock = threading.Lock()
-        self._config_sha: dict[str, str] = {}  # config file -> sha256 of its contents, read once per study
         (work / "runs").mkdir(parents=True, exist_ok=True)
 
     def command(self, arm: Arm, seed: int, out: Path) -> list[str]:
@@ -180,17 +189,8 @@ class Runner:
         return cmd
 
     def run_key(self, arm: Arm, seed: int) -> str:
-        """What a run file must have been made from to be reused: the binary, and the arguments with the config
-        files (the binary's path and the output too) stood for by the sha256 of their contents. An edited scenario
-        or doctrine file then never reuses runs made from its old text, and a checkout in another folder reuses
-        what the same files made elsewhere."""
-        configs = {str(SCENARIO), str(DOCTRINES / f"{arm.doctrine}.toml")}
-        with self._lock:
-            for c in configs - self._config_sha.keys():
-                self._config_sha[c] = sha256_file(Path(c))
-        args = [f"config:{self._config_sha[a]}" if a in configs else a
-                for a in self.command(arm, seed, Path("OUT"))[1:]]
-        return hashlib.sha256((self.binary_sha + "\0" + "\0".join(args)).encode()).hexdigest()
+        return run_key(self.binary_sha, self.command(arm, seed, Path("OUT"))[1:],
+                       (SCENARIO, DOCTRINES / f"{arm.doctrine}.toml"))
 
     def path(self, arm: Arm, seed: int) -> Path:
         return self.work / "runs" / f"{arm.key}_d{arm.steps}_s{seed:03d}.h5"
