@@ -10,13 +10,16 @@ source = sys.argv[1]
 keepsim = os.environ["KEEPSIM"]
 here = os.path.dirname(os.path.abspath(__file__))
 failed = 0
-for config in ("run2.toml", "run8.toml"):
-    out = os.path.join(tempfile.mkdtemp(prefix="keepsim-h5check-"), "run.h5")
-    subprocess.run([keepsim, "run", os.path.join(source, "configs", "epstein", config), "-o", out, "--steps", "30",
-                    "-q"], check=True)
-    proc = subprocess.run([sys.executable, os.path.join(here, "h5check.py"), out], capture_output=True, text=True)
-    ok = proc.returncode == 0
-    failed += not ok
-    print(("ok   " if ok else "FAIL ") + config + ("" if ok else ": " + proc.stdout + proc.stderr))
+# The run files go to a folder removed when the test ends, pass or fail (each run of the suite used to leave
+# two folders behind in the temporary directory).
+with tempfile.TemporaryDirectory(prefix="keepsim-h5check-") as tmp:
+    for config in ("run2.toml", "run8.toml"):
+        out = os.path.join(tmp, config.replace(".toml", ".h5"))
+        subprocess.run([keepsim, "run", os.path.join(source, "configs", "epstein", config), "-o", out, "--steps", "30",
+                        "-q"], check=True)
+        proc = subprocess.run([sys.executable, os.path.join(here, "h5check.py"), out], capture_output=True, text=True)
+        ok = proc.returncode == 0
+        failed += not ok
+        print(("ok   " if ok else "FAIL ") + config + ("" if ok else ": " + proc.stdout + proc.stderr))
 print(f"{2 - failed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -40,7 +40,12 @@ def test_ishigami_keepsim_design():
     if not keepsim:
         print("skip test_ishigami_keepsim_design: set KEEPSIM to the keepsim executable")
         return
-    d = tempfile.mkdtemp(prefix="keepsim-sobol-")
+    # The sweep goes to a folder removed when the test ends, pass or fail.
+    with tempfile.TemporaryDirectory(prefix="keepsim-sobol-") as d:
+        _keepsim_design(keepsim, d)
+
+
+def _keepsim_design(keepsim, d):
     sweep = os.path.join(d, "sweep.toml")
     base = os.path.join(SOURCE, "configs", "epstein", "run7.toml")
     # Three parameters on [0, 1] stand in for the Ishigami inputs; the runs are trivial (0 periods).
