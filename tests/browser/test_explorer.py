@@ -10,9 +10,11 @@ their runs, and that a run started from the page (and one stopped and resumed th
 the command line. Screenshots of each page go to OUTPUT_DIR. It measures, and only reports, the frames per
 second of playing a 1000 x 1000 map. Exit code 77 (CTest's skip) only when Chromium cannot start.
 """
+import atexit
 import os
 import shutil
 import sys
+import tempfile
 import time
 import urllib.parse
 
@@ -50,13 +52,18 @@ def start_browser():
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--window-size=1400,1000", "--force-color-profile=srgb"):
         options.add_argument(arg)
+    # Chromium keeps its singleton socket in a folder of the temporary directory and leaves it there even after a
+    # clean quit; it gets a temporary directory of its own, removed when the test ends.
+    env = dict(os.environ, TMPDIR=BROWSER_TMP)
     try:
-        return webdriver.Chrome(service=Service(driver_path), options=options)
+        return webdriver.Chrome(service=Service(driver_path, env=env), options=options)
     except Exception as e:  # noqa: BLE001 - any failure to start the browser is a skip, said clearly
         print(f"SKIP: Chromium cannot start here: {str(e).splitlines()[0] if str(e) else e!r}")
         sys.exit(SKIP)
 
 
+BROWSER_TMP = tempfile.mkdtemp(prefix="keepsim-chromium-")
+atexit.register(shutil.rmtree, BROWSER_TMP, True)  # at exit, after the browser has quit or the test skipped
 BROWSER = start_browser()  # first: where Chromium cannot start, the test is skipped before it makes anything
 FOLDER = tmpdir()
 make_doctrine_runs(FOLDER)
