@@ -171,7 +171,9 @@ class Runner:
 
     def __init__(self, exe: Path, work: Path, jobs: int, sets: tuple = ()):
         self.exe = exe
-        self.sets = sets  # (key, value) pairs given to every run before the arm's own
+        # (key, value) pairs given to every run before the arm's own; a key "DOCTRINE:KEY" only to the arms
+        # of that doctrine file (the no-mission arms run security_keeping.toml with the mission off)
+        self.sets = sets
         self.work = work
         self.jobs = max(1, jobs)
         self.binary_sha = sha256_file(exe)
@@ -185,7 +187,9 @@ class Runner:
         cmd = [str(self.exe), "run", str(SCENARIO), str(DOCTRINES / f"{arm.doctrine}.toml"), "-o", str(out),
                "--seed", str(seed), "--steps", str(arm.steps), "-q", "--threads", "1", "--force"]
         for k, v in self.sets + arm.sets:
-            cmd += ["--set", f"{k}={v}"]
+            doctrine, colon, key = k.rpartition(":")
+            if not colon or doctrine == arm.doctrine:
+                cmd += ["--set", f"{key}={v}"]
         return cmd
 
     def run_key(self, arm: Arm, seed: int) -> str:
@@ -1086,7 +1090,8 @@ def header(study: Study, meta: dict) -> list[str]:
            f"- Command: `{meta['command']}`",
            f"- keepsim commit: `{meta['commit']}`{meta['dirty']} (binary: {meta['version']})",
            f"- Date: {meta['date']}",
-           *([f"- Every run also sets {meta['sets']} (a variant of the model, before each arm's own settings)"]
+           *([f"- Every run also sets {meta['sets']} (a variant of the model, before each arm's own settings; a "
+               "key after a doctrine's name and a colon goes only to that doctrine's arms)"]
              if meta.get("sets") else []),
            f"- Seeds: {s.seeds[0]}..{s.seeds[-1]} ({len(s.seeds)} per arm, the same seeds in every arm)",
            f"- Scenario: `configs/scenarios/default.toml`; {s.days}-day runs ({s.exit_days} for T6 (b), {s.long_days} for T6 (a)); "
@@ -1203,15 +1208,19 @@ def run_study(tool: str, runner: Runner, arms: list, seeds: list[int], work: Pat
 def main(argv=None) -> int:
     ap = study_arguments(__doc__, "peace-validation", "docs/validation/peacekeeping.md",
                          "3 seeds, fewer force levels, 400-day runs (800 for the exit test), no figures")
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+    ap.add_argument("--set", action="append", default=[], metavar="[DOCTRINE:]KEY=VALUE",
                     help="a parameter given to every run (before each arm's own settings), to validate a variant "
-                         "of the model; repeatable. Use another --work and --report than the default study's")
+                         "of the model; with DOCTRINE: (a doctrine file's name, e.g. complex_peacekeeping:) only "
+                         "to the arms that run that doctrine. Repeatable. Use another --work and --report than "
+                         "the default study's")
     args = ap.parse_args(argv)
     sets = []
     for item in args.set:
         key, eq, value = item.partition("=")
-        if not eq or not key.strip():
-            print(f"peace_validation: --set {item!r}: expected KEY=VALUE", file=sys.stderr)
+        doctrine, colon, bare = key.strip().rpartition(":")
+        if not eq or not bare.strip() or (colon and not (DOCTRINES / f"{doctrine}.toml").is_file()):
+            print(f"peace_validation: --set {item!r}: expected KEY=VALUE or DOCTRINE:KEY=VALUE with DOCTRINE a file "
+                  f"of {DOCTRINES} without .toml", file=sys.stderr)
             return 2
         sets.append((key.strip(), value.strip()))
 

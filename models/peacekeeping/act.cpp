@@ -462,7 +462,7 @@ void PeaceModel::act_security(std::size_t id, Stream& s) {
     case TaskMove::kStay:
       break;
   }
-  if (cfg_.spoilers.political && engage_spoiler(id, v, s)) return;
+  if (seeks_fighters(id) && engage_spoiler(id, v, s)) return;
   arrest_in_vision(id, v, s, false);
 }
 
@@ -508,6 +508,18 @@ PeaceModel::TaskMove PeaceModel::task_move(std::size_t id, const Vision& v) cons
   if (task == kPresence && target >= 0 && region_of(here) != region_of(target))
     return {TaskMove::kToward, target};
   return {TaskMove::kRandom, -1};
+}
+
+bool PeaceModel::seeks_fighters(std::size_t id) const {
+  // ODD 7.14 rule 3 with political spoilers. Under mission.use_of_force = "self_defence" (7.8) the mission's
+  // own units, its soldiers and the international police, do not go after the fighters they are told of: they
+  // use force in riots and against fighters caught attacking (exposed, rule C) only. The host's constables
+  // still do. Skipping the engagement skips only draws of its own stream (kEngage), so nothing else shifts.
+  if (!cfg_.spoilers.political) return false;
+  if (cfg_.mission.use_of_force == UseOfForce::Offensive) return true;
+  const bool mission_unit =
+      is_mission_soldier(agents_, id) || (agents_.kind[id] == Kind::Constable && agents_.foreign[id]);
+  return !mission_unit;
 }
 
 bool PeaceModel::engage_spoiler(std::size_t id, const Vision& v, Stream&) {

@@ -283,7 +283,7 @@ void PeaceModel::decide_security(std::size_t id, SyncPlan& p) const {
           lethal = true;
           break;
       }
-    } else if (cfg_.spoilers.political) {  // ODD 7.14 engagement, as engage_spoiler (act.cpp)
+    } else if (seeks_fighters(id)) {  // ODD 7.14 engagement, as engage_spoiler (act.cpp)
       Stream x(cfg_.base.seed, kEngage, id, day);
       if (const std::int64_t c = locate_spoiler(id, v, x); c >= 0) {
         p.target = occupant_[static_cast<std::size_t>(c)];

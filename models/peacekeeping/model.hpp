@@ -398,6 +398,7 @@ class PeaceModel : public Model {
   bool arrest_in_vision(std::size_t id, const Vision& v, Stream& s, bool lethal);
   void flee(std::size_t id, Stream& s);
   bool engage_spoiler(std::size_t id, const Vision& v, Stream& s);  // ODD 7.14
+  bool seeks_fighters(std::size_t id) const;                        // ODD 7.14 rule 3, 7.8 use of force
   void spawn_child(std::size_t parent, std::int32_t c);             // Model II birth onto cell c
 
   // act_sync.cpp: the sync day (ODD 3, rules.schedule = "sync"): decisions in parallel from the state at the

@@ -148,6 +148,10 @@ void declare_params(Schema& s) {
       "mission.soldiers_arrest", {"everyone", "fighters"},
       "whom a mission soldier detains: any active citizen or exposed fighter (rule C), or exposed "
       "fighters only, leaving active citizens to constables and police"));
+  s.add(choice_param(
+      "mission.use_of_force", {"offensive", "self_defence"},
+      "whether the mission's soldiers and international police seek out the fighters civilians tell them of "
+      "(ODD 7.14 rule 3), or use force only against fighters caught attacking (rule C) and in riots"));
   // ODD 7.10 the mission's political will (mission_layer.cpp).
   declare_mechanism_params(s, "mission.riot");
   s.add(
@@ -308,6 +312,8 @@ Config read_config(const Params& p) {
   m.lethal_probability = p.get_real("mission.lethal_probability");
   m.soldiers_arrest = p.get_string("mission.soldiers_arrest") == "fighters" ? SoldiersArrest::Fighters
                                                                             : SoldiersArrest::Everyone;
+  m.use_of_force = p.get_string("mission.use_of_force") == "self_defence" ? UseOfForce::SelfDefence
+                                                                          : UseOfForce::Offensive;
   m.exit = p.get_string("mission.exit") == "date" ? ExitRule::Date : ExitRule::EndState;
   m.elections_day = p.get_int("mission.elections_day");
   m.exit_day = p.get_int("mission.exit_day");

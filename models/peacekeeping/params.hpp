@@ -22,6 +22,10 @@ inline constexpr std::array<const char*, kTasks> kTaskNames = {"presence", "riot
 enum class MapSource { None, Generate, File };
 enum class RiotResponse { Withdraw, HoldNonlethal, Lethal };
 enum class SoldiersArrest { Everyone, Fighters };  ///< ODD 7.8: whom a mission soldier detains
+enum class UseOfForce {
+  Offensive,
+  SelfDefence
+};  ///< ODD 7.8: whether the mission's own units seek out fighters
 enum class ExitRule { Date, EndState };
 enum class Deployment { CapitalFirst, TerritoryWide };
 
@@ -93,6 +97,7 @@ struct MissionParams {  // ODD 7.8 and 7.10 (the will's keys: mission_layer.hpp)
   RiotResponse riot_response = RiotResponse::HoldNonlethal;
   double riot_ratio = 3, lethal_probability = 0.5;
   SoldiersArrest soldiers_arrest = SoldiersArrest::Everyone;
+  UseOfForce use_of_force = UseOfForce::Offensive;
   ExitRule exit = ExitRule::Date;
   std::int64_t elections_day = 0, exit_day = 0;
   double end_constables_per_1000 = 2, end_min_legitimacy = 0.5, drawdown = 0.1;
