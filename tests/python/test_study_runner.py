@@ -2,7 +2,8 @@
 """Checks when the study tools' runner (tools/peace_validation.py Runner, used by schedule_comparison.py and
 robustness.py) reuses a run file and when it runs again. It must reuse a complete run made from config files with
 the same contents, even from a checkout in another folder, and it must rerun when a config file's contents have
-changed or the file is incomplete.
+changed or the file is incomplete. A `--set` scoped to one doctrine ("DOCTRINE:KEY") must reach that doctrine's
+arms and no other.
 
     /usr/bin/python3 tests/python/test_study_runner.py REPO_ROOT KEEPSIM
 
@@ -68,6 +69,22 @@ def main() -> int:
         r = runner_in("b")
         r.run_all([arm], [1])
         check(r.made == 1 and r.reused == 0, "an incomplete run file: the run is made again")
+
+    # A --set with a doctrine's name before a colon goes to that doctrine's arms only; a plain one to every arm.
+    pv.SCENARIO = repo / "configs" / "scenarios" / "default.toml"
+    pv.DOCTRINES = repo / "configs" / "doctrines"
+    with tempfile.TemporaryDirectory(prefix="keepsim-study-runner-") as tmp:
+        r = pv.Runner(keepsim, Path(tmp), 1, (("complex_peacekeeping:mission.use_of_force", "self_defence"),
+                                              ("spoilers.wait_out", "0.25")))
+        cp = pv.Arm("cp", "complex peacekeeping", "complex_peacekeeping", (), 20)
+        sk = pv.Arm("sk", "security-keeping", "security_keeping", (), 20)
+        cmd_cp, cmd_sk = r.command(cp, 1, Path("OUT")), r.command(sk, 1, Path("OUT"))
+        check("mission.use_of_force=self_defence" in cmd_cp and "spoilers.wait_out=0.25" in cmd_cp,
+              "a doctrine-scoped --set reaches its doctrine's arm, a plain one too")
+        check(not any("use_of_force" in a for a in cmd_sk) and "spoilers.wait_out=0.25" in cmd_sk,
+              "a doctrine-scoped --set does not reach another doctrine's arm")
+        check(r.run_key(cp, 1) != pv.Runner(keepsim, Path(tmp), 1).run_key(cp, 1),
+              "a scoped --set changes the reuse key of the arm it reaches")
 
     if failures:
         print(f"{len(failures)} check(s) failed")
