@@ -1430,26 +1430,29 @@ TEST_CASE("peacekeeping mechanism: security units engage the spoilers they are t
 // Hypothesis: in the country of the engagement test above, with 25 international police beside the 40
 // soldiers, "self_defence" leaves no engagement by anyone (the soldiers and the police are the mission's own
 // and there are no domestic constables), under both schedules, while "offensive" captures fighters. Sample: 3
-// seeds x 150 days per setting and schedule. Tolerance: exactly 0 captured in every self-defence run; more than
-// 0 in the sum of the offensive runs of each schedule.
+// seeds x 150 days per setting and schedule. Tolerance: exactly 0 captured in every self-defence run; more
+// than 0 in the sum of the offensive runs of each schedule.
 TEST_CASE("peacekeeping mechanism: a mission that uses force in self-defence seeks out no fighters",
           "[peace][mechanism]") {
-  const std::string common = std::string(kPoliticalSpoilers) +
-                             "---\n[spoilers]\nattack_probability = 0.05\nengage_probability = 0.5\n---\n" +
-                             mission(40) +
-                             "---\n[constabulary]\nenabled = true\nthroughput = 0\nthroughput_per_trainer = 0\n"
-                             "[police]\ncount = 25\narrival_day = 1\n";
+  const std::string common =
+      std::string(kPoliticalSpoilers) +
+      "---\n[spoilers]\nattack_probability = 0.05\nengage_probability = 0.5\n---\n" + mission(40) +
+      "---\n[constabulary]\nenabled = true\nthroughput = 0\nthroughput_per_trainer = 0\n"
+      "[police]\ncount = 25\narrival_day = 1\n";
   for (const char* schedule : {"async", "sync"}) {
     std::int64_t offensive_captured = 0;
     for (std::uint64_t seed = 1; seed <= 3; ++seed) {
       const std::string rules = std::string("---\n[rules]\nschedule = \"") + schedule + "\"\n";
       const Sim offensive = simulate(common + rules + "[mission]\nuse_of_force = \"offensive\"\n", seed, 150);
-      const Sim restrained = simulate(common + rules + "[mission]\nuse_of_force = \"self_defence\"\n", seed, 150);
+      const Sim restrained =
+          simulate(common + rules + "[mission]\nuse_of_force = \"self_defence\"\n", seed, 150);
       offensive_captured += offensive.sum("spoilers_captured");
-      note("use_of_force %s seed %llu: captured offensive %lld, self_defence %lld; arrests %lld, %lld", schedule,
-           static_cast<unsigned long long>(seed), static_cast<long long>(offensive.sum("spoilers_captured")),
+      note("use_of_force %s seed %llu: captured offensive %lld, self_defence %lld; arrests %lld, %lld",
+           schedule, static_cast<unsigned long long>(seed),
+           static_cast<long long>(offensive.sum("spoilers_captured")),
            static_cast<long long>(restrained.sum("spoilers_captured")),
-           static_cast<long long>(offensive.sum("arrests")), static_cast<long long>(restrained.sum("arrests")));
+           static_cast<long long>(offensive.sum("arrests")),
+           static_cast<long long>(restrained.sum("arrests")));
       CHECK(restrained.sum("spoilers_captured") == 0);
     }
     CHECK(offensive_captured > 0);
