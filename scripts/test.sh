@@ -10,4 +10,7 @@ cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKEEPSIM_WERROR=ON -
   -DKEEPSIM_FUZZ_TESTS=ON > build-test.log 2>&1 || { cat build-test.log; exit 1; }
 cmake --build build-test -j "$(nproc)" >> build-test.log 2>&1 || { tail -80 build-test.log; exit 1; }
 cd build-test
-ctest --output-on-failure --timeout 2400 "$@"
+# As many tests at once as there are cores: the sanitizer builds and the fuzzing run, which use every core
+# themselves, run alone (RUN_SERIAL, tests/CMakeLists.txt); the other tests, which took about 10 of the suite's
+# 47 minutes one after another on 2 cores, run around them.
+ctest --output-on-failure --timeout 2400 --parallel "$(nproc)" "$@"
