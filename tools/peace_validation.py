@@ -166,6 +166,12 @@ def run_key(binary_sha: str, args: list[str], configs) -> str:
     return hashlib.sha256((binary_sha + "\0" + "\0".join(parts)).encode()).hexdigest()
 
 
+def split_scope(key: str) -> tuple[str, str]:
+    """A --set key "DOCTRINE:KEY" as (DOCTRINE, KEY); a plain key as ("", KEY)."""
+    doctrine, _, bare = key.strip().rpartition(":")
+    return doctrine, bare
+
+
 class Runner:
     """Runs keepsim processes in parallel, reusing complete run files made by the same binary and arguments."""
 
@@ -187,8 +193,8 @@ class Runner:
         cmd = [str(self.exe), "run", str(SCENARIO), str(DOCTRINES / f"{arm.doctrine}.toml"), "-o", str(out),
                "--seed", str(seed), "--steps", str(arm.steps), "-q", "--threads", "1", "--force"]
         for k, v in self.sets + arm.sets:
-            doctrine, colon, key = k.rpartition(":")
-            if not colon or doctrine == arm.doctrine:
+            doctrine, key = split_scope(k)
+            if doctrine in ("", arm.doctrine):
                 cmd += ["--set", f"{key}={v}"]
         return cmd
 
@@ -1217,8 +1223,8 @@ def main(argv=None) -> int:
     sets = []
     for item in args.set:
         key, eq, value = item.partition("=")
-        doctrine, colon, bare = key.strip().rpartition(":")
-        if not eq or not bare.strip() or (colon and not (DOCTRINES / f"{doctrine}.toml").is_file()):
+        doctrine, bare = split_scope(key)
+        if not eq or not bare.strip() or (doctrine and not (DOCTRINES / f"{doctrine}.toml").is_file()):
             print(f"peace_validation: --set {item!r}: expected KEY=VALUE or DOCTRINE:KEY=VALUE with DOCTRINE a file "
                   f"of {DOCTRINES} without .toml", file=sys.stderr)
             return 2

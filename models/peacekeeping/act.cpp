@@ -517,9 +517,7 @@ bool PeaceModel::seeks_fighters(std::size_t id) const {
   // still do. Skipping the engagement skips only draws of its own stream (kEngage), so nothing else shifts.
   if (!cfg_.spoilers.political) return false;
   if (cfg_.mission.use_of_force == UseOfForce::Offensive) return true;
-  const bool mission_unit =
-      is_mission_soldier(agents_, id) || (agents_.kind[id] == Kind::Constable && agents_.foreign[id]);
-  return !mission_unit;
+  return !is_mission_soldier(agents_, id) && !agents_.foreign[id];  // foreign: international police
 }
 
 bool PeaceModel::engage_spoiler(std::size_t id, const Vision& v, Stream&) {

@@ -22,10 +22,8 @@ inline constexpr std::array<const char*, kTasks> kTaskNames = {"presence", "riot
 enum class MapSource { None, Generate, File };
 enum class RiotResponse { Withdraw, HoldNonlethal, Lethal };
 enum class SoldiersArrest { Everyone, Fighters };  ///< ODD 7.8: whom a mission soldier detains
-enum class UseOfForce {
-  Offensive,
-  SelfDefence
-};  ///< ODD 7.8: whether the mission's own units seek out fighters
+/// ODD 7.8: whether the mission's own units seek out fighters.
+enum class UseOfForce { Offensive, SelfDefence };
 enum class ExitRule { Date, EndState };
 enum class Deployment { CapitalFirst, TerritoryWide };
 
