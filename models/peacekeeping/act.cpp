@@ -505,6 +505,13 @@ PeaceModel::TaskMove PeaceModel::task_move(std::size_t id, const Vision& v) cons
   }
   if (task == kRiot && target >= 0 && query_.count(actives_, here, v) == 0)
     return {TaskMove::kToward, target};
+  // A patrol sent toward a killing of a civilian (7.8, protection_response.hpp) goes there until it has the
+  // site in sight, then patrols from there.
+  if (task == kPresence) {
+    const std::int32_t site = response_->site_of(static_cast<std::uint32_t>(id));
+    const double reach = cfg_.mission.vision;
+    if (site >= 0 && dist2(here, site) > reach * reach) return {TaskMove::kToward, site};
+  }
   if (task == kPresence && target >= 0 && region_of(here) != region_of(target))
     return {TaskMove::kToward, target};
   return {TaskMove::kRandom, -1};

@@ -106,6 +106,7 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   aid_ = mechanism<AidConvoys>();
   ddr_ = mechanism<Ddr>();
   development_ = mechanism<Development>();
+  response_ = mechanism<ProtectionResponse>();
   legitimacy_ = cfg_.base.legitimacy;
   // ODD 7.12: a post-conflict start. The pre-mission dynamics run for burn_in_days (days -B+1 .. 0, before
   // any mission: arrival days are >= 1) so that day 0 is a state the dynamics keep, not a transient; nothing
@@ -283,7 +284,10 @@ void PeaceModel::kill(std::size_t v, int perpetrator) {
   switch (agents_.kind[v]) {
     case Kind::Citizen:
       ++events_.killed[agents_.group[v]];
-      if (perpetrator == static_cast<int>(Kind::Spoiler)) ++events_.civ_by_spoilers;
+      if (perpetrator == static_cast<int>(Kind::Spoiler)) {
+        ++events_.civ_by_spoilers;
+        if (c >= 0) response_->attacked(c);
+      }
       if (perpetrator == static_cast<int>(Kind::Citizen)) ++events_.civ_by_citizens;
       if (perpetrator == static_cast<int>(Kind::Peacekeeper) ||
           perpetrator == static_cast<int>(Kind::Constable))

@@ -32,6 +32,7 @@
 #include "models/peacekeeping/mission_layer.hpp"
 #include "models/peacekeeping/mission_legitimacy.hpp"
 #include "models/peacekeeping/params.hpp"
+#include "models/peacekeeping/protection_response.hpp"
 #include "models/peacekeeping/refugees.hpp"
 #include "models/peacekeeping/security_dilemma.hpp"
 #include "models/peacekeeping/violence_memory.hpp"
@@ -144,8 +145,9 @@ enum PeacePurpose : std::uint32_t {
   kEngage,
   kRefuge,
   kProtect,
-  kRaid  ///< a bandit's raid on a convoy in the sync day (act_sync.cpp; the async day draws it from
-         ///< kSpoilerAct)
+  kRaid,    ///< a bandit's raid on a convoy in the sync day (act_sync.cpp; the async day draws it from
+            ///< kSpoilerAct)
+  kRespond  ///< ODD 7.8: whether the mission answers a killing of a civilian (protection_response.cpp)
 };
 static_assert(std::uint32_t{kPeaceInit} > std::uint32_t{epstein::kLastPurpose});
 
@@ -529,6 +531,8 @@ class PeaceModel : public Model {
   double* arms_ = nullptr;              ///< arms_supply_->stock, drawn inline by recruitment and arming (7.5)
   Development* development_ = nullptr;  ///< regions' baseline multipliers, read by the hardship pass (7.3)
   Ddr* ddr_ = nullptr;  ///< the former fighters' column (7.5): set by jail, cleared by join_militia
+  /// The mission's response to attacks on civilians (7.8): told of them by kill(), read by task_move.
+  ProtectionResponse* response_ = nullptr;
 };
 
 }  // namespace keepsim::peace

@@ -152,6 +152,8 @@ void declare_params(Schema& s) {
       "mission.use_of_force", {"offensive", "self_defence"},
       "whether the mission's soldiers and international police seek out the fighters civilians tell them of "
       "(ODD 7.14 rule 3), or use force only against fighters caught attacking (rule C) and in riots"));
+  // ODD 7.8 the response to attacks on civilians (protection_response.cpp).
+  declare_mechanism_params(s, "mission.use_of_force");
   // ODD 7.10 the mission's political will (mission_layer.cpp).
   declare_mechanism_params(s, "mission.riot");
   s.add(

@@ -14,6 +14,7 @@
 #include "keepsim/core/params.hpp"
 #include "keepsim/core/recorder.hpp"
 #include "keepsim/core/state.hpp"
+#include "models/peacekeeping/model.hpp"
 #include "models/registry.hpp"
 
 using namespace keepsim;
@@ -126,6 +127,27 @@ TEST_CASE("a peacekeeping model loaded from a checkpoint steps exactly as the or
       {"scenarios/default.toml", "scenarios/small_mixed.toml", doctrine},
       {"output.map_every=10", "police.arrival_day=15", "mission.elections_day=40", "mission.exit_day=60"});
   check_resumes_exactly(p, 25, 80);
+}
+
+TEST_CASE("a peacekeeping model with patrols on their way to killings resumes exactly",
+          "[checkpoint][peace]") {
+  // ODD 7.8 response to attacks: the patrols under way are state (protection_response.cpp). The save point is
+  // the first day with some under way.
+  const Params p =
+      load({"scenarios/default.toml", "scenarios/small_mixed.toml", "doctrines/complex_peacekeeping.toml"},
+           {"mission.response_probability=1", "mission.use_of_force=self_defence"});
+  auto probe = make_model(p, 1);
+  const auto& peace = dynamic_cast<const peace::PeaceModel&>(*probe);
+  std::int64_t k = 0, under_way = 0;
+  while (under_way == 0 && k < 400) {
+    probe->step();
+    ++k;
+    for (std::uint32_t i = 0; i < peace.agents().size(); ++i)
+      under_way += peace.mechanism<peace::ProtectionResponse>()->site_of(i) >= 0;
+  }
+  CAPTURE(k);
+  REQUIRE(under_way > 0);
+  check_resumes_exactly(p, k, k + 40);
 }
 
 TEST_CASE("loading a checkpoint of another model or with missing entries fails with CheckpointError",
