@@ -352,11 +352,8 @@ void PeaceModel::choose_security_attack(std::size_t id, Stream& x, SyncPlan& p) 
   const double reach = sp.vision * sp.vision;
   for (std::size_t k = 0; k < installations_.size(); ++k) {
     const std::int32_t at = installations_[k];
-    const int dx = std::abs(grid_.x(at) - grid_.x(here)), dy = std::abs(grid_.y(at) - grid_.y(here));
-    const bool torus = grid_.topology() == Topology::Torus;
-    const int wx = torus ? std::min(dx, grid_.width() - dx) : dx;
-    const int wy = torus ? std::min(dy, grid_.height() - dy) : dy;
-    if (wx * wx + wy * wy > reach || installation_down_until_[k] >= day_) continue;
+    if (static_cast<double>(grid_.distance2(at, here)) > reach || installation_down_until_[k] >= day_)
+      continue;
     p.act = kInstallation;
     p.aux = static_cast<std::int32_t>(k);
     if (security_seen(at, near_) == 0 && x.bernoulli(sp.installation_attack_probability)) p.flags |= kLethal;
@@ -474,12 +471,7 @@ PeaceModel::TaskMove PeaceModel::task_move(std::size_t id, const Vision& v) cons
   const std::int32_t here = agents_.cell[id];
   const std::int32_t target = agents_.target[id];
   const Task task = static_cast<Task>(agents_.task[id]);
-  auto dist2 = [&](std::int32_t a, std::int32_t c) {
-    int dx = std::abs(grid_.x(a) - grid_.x(c)), dy = std::abs(grid_.y(a) - grid_.y(c));
-    if (grid_.topology() == Topology::Torus)
-      dx = std::min(dx, grid_.width() - dx), dy = std::min(dy, grid_.height() - dy);
-    return dx * dx + dy * dy;
-  };
+  auto dist2 = [this](std::int32_t a, std::int32_t c) { return grid_.distance2(a, c); };
   if (agents_.kind[id] == Kind::Constable) {
     if (target >= 0 && region_of(here) != region_of(target)) return {TaskMove::kToward, target};
     return {TaskMove::kRandom, -1};
@@ -510,7 +502,7 @@ PeaceModel::TaskMove PeaceModel::task_move(std::size_t id, const Vision& v) cons
   if (task == kPresence) {
     const std::int32_t site = response_->site_of(static_cast<std::uint32_t>(id));
     const double reach = cfg_.mission.vision;
-    if (site >= 0 && dist2(here, site) > reach * reach) return {TaskMove::kToward, site};
+    if (site >= 0 && static_cast<double>(dist2(here, site)) > reach * reach) return {TaskMove::kToward, site};
   }
   if (task == kPresence && target >= 0 && region_of(here) != region_of(target))
     return {TaskMove::kToward, target};
@@ -686,12 +678,7 @@ std::int32_t PeaceModel::cell_toward(std::int32_t here, std::int32_t target, con
   // order, so the move is deterministic; -1 when none is nearer (farther) than where the agent stands.
   // Security units and hiding spoilers are few, so a scan is cheap.
   if (target < 0) return -1;
-  const bool torus = grid_.topology() == Topology::Torus;
-  auto d2 = [&](std::int64_t a) {
-    int dx = std::abs(grid_.x(a) - grid_.x(target)), dy = std::abs(grid_.y(a) - grid_.y(target));
-    if (torus) dx = std::min(dx, grid_.width() - dx), dy = std::min(dy, grid_.height() - dy);
-    return static_cast<std::int64_t>(dx) * dx + static_cast<std::int64_t>(dy) * dy;
-  };
+  auto d2 = [&](std::int64_t a) { return grid_.distance2(a, target); };
   std::int64_t best = -1, best_d = d2(here);
   query_.for_each(empties_, here, v, [&](std::int64_t c) {
     const std::int64_t d = d2(c);

@@ -132,10 +132,7 @@ int AidConvoys::raid(const Grid& grid, std::int32_t here, double reach2, Stream&
   for (Convoy& cv : convoys_) {
     if (!cv.alive) continue;
     const std::int32_t at = cv.path[cv.at];
-    int dx = std::abs(grid.x(at) - grid.x(here)), dy = std::abs(grid.y(at) - grid.y(here));
-    if (grid.topology() == Topology::Torus)
-      dx = std::min(dx, grid.width() - dx), dy = std::min(dy, grid.height() - dy);
-    if (dx * dx + dy * dy > reach2) continue;
+    if (static_cast<double>(grid.distance2(at, here)) > reach2) continue;
     const double p = raid_probability / (1.0 + escort_strength * cv.escorts);
     if (!s.bernoulli(p)) return 0;
     cv.alive = false;

@@ -281,9 +281,7 @@ class PeaceModel : public Model {
   bool displaced_at(std::int32_t c, std::int32_t home) const {
     if (cfg_.displacement.definition == Displaced::HomeRegion)
       return map_.region[static_cast<std::size_t>(c)] != map_.region[static_cast<std::size_t>(home)];
-    int dx = std::abs(grid_.x(c) - grid_.x(home)), dy = std::abs(grid_.y(c) - grid_.y(home));
-    if (grid_.topology() == Topology::Torus)
-      dx = std::min(dx, grid_.width() - dx), dy = std::min(dy, grid_.height() - dy);
+    const auto [dx, dy] = grid_.offset(c, home);
     return std::max(dx, dy) > kHomeRadius;
   }
   /// Each cell's one-byte code (namespace cell) and its occupant's id (-1 empty).

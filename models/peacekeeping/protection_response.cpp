@@ -43,12 +43,7 @@ void ProtectionResponse::run(Phase, PeaceModel& m) {
   const Grid& g = m.grid();
   const double reach = m.config().mission.vision;
   const std::int64_t day = m.day();
-  auto dist2 = [&g](std::int32_t p, std::int32_t q) {
-    int dx = std::abs(g.x(p) - g.x(q)), dy = std::abs(g.y(p) - g.y(q));
-    if (g.topology() == Topology::Torus)
-      dx = std::min(dx, g.width() - dx), dy = std::min(dy, g.height() - dy);
-    return static_cast<double>(dx) * dx + static_cast<double>(dy) * dy;
-  };
+  auto dist2 = [&g](std::int32_t p, std::int32_t q) { return static_cast<double>(g.distance2(p, q)); };
   // A patrol may answer a call: a mission soldier on the grid, on duty today, on presence.
   auto patrol = [&a](std::size_t i) {
     return is_mission_soldier(a, i) && a.cell[i] >= 0 && a.status[i] != Status::Dead && a.on_duty[i] &&

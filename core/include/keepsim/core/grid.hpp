@@ -6,7 +6,9 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace keepsim {
@@ -48,6 +50,18 @@ class Grid {
   }
   int y(std::int64_t cell) const {
     return static_cast<int>(static_cast<std::uint32_t>(cell) / static_cast<std::uint32_t>(w_));
+  }
+  /// How far apart cells a and b are along x and along y (both >= 0), the short way round on a torus.
+  std::pair<int, int> offset(std::int64_t a, std::int64_t b) const {
+    int dx = std::abs(x(a) - x(b)), dy = std::abs(y(a) - y(b));
+    if (topo_ == Topology::Torus) dx = std::min(dx, w_ - dx), dy = std::min(dy, h_ - dy);
+    return {dx, dy};
+  }
+  /// The squared Euclidean distance between cells a and b (offset): the one distance every "within r cells"
+  /// and "nearest" outside a Vision uses.
+  std::int64_t distance2(std::int64_t a, std::int64_t b) const {
+    const auto [dx, dy] = offset(a, b);
+    return static_cast<std::int64_t>(dx) * dx + static_cast<std::int64_t>(dy) * dy;
   }
 
   /// Calls f(y, x0, x1, skip) for each contiguous row span of the cells within `vision` of `centre`: the
