@@ -349,11 +349,9 @@ void PeaceModel::choose_security_attack(std::size_t id, Stream& x, SyncPlan& p) 
     if (c >= 0 && x.bernoulli(sp.kill_security_probability)) p.flags |= kLethal;
     return;
   }
-  const double reach = sp.vision * sp.vision;
   for (std::size_t k = 0; k < installations_.size(); ++k) {
     const std::int32_t at = installations_[k];
-    if (static_cast<double>(grid_.distance2(at, here)) > reach || installation_down_until_[k] >= day_)
-      continue;
+    if (!grid_.sees(here, at, spoiler_vision_) || installation_down_until_[k] >= day_) continue;
     p.act = kInstallation;
     p.aux = static_cast<std::int32_t>(k);
     if (security_seen(at, near_) == 0 && x.bernoulli(sp.installation_attack_probability)) p.flags |= kLethal;
@@ -471,14 +469,13 @@ PeaceModel::TaskMove PeaceModel::task_move(std::size_t id, const Vision& v) cons
   const std::int32_t here = agents_.cell[id];
   const std::int32_t target = agents_.target[id];
   const Task task = static_cast<Task>(agents_.task[id]);
-  auto dist2 = [this](std::int32_t a, std::int32_t c) { return grid_.distance2(a, c); };
   if (agents_.kind[id] == Kind::Constable) {
     if (target >= 0 && region_of(here) != region_of(target)) return {TaskMove::kToward, target};
     return {TaskMove::kRandom, -1};
   }
   if (!agents_.on_duty[id]) {
     const std::int32_t base = agents_.home[id];
-    if (base >= 0 && dist2(here, base) > cfg_.mission.base_radius * cfg_.mission.base_radius)
+    if (base >= 0 && grid_.distance2(here, base) > cfg_.mission.base_radius * cfg_.mission.base_radius)
       return {TaskMove::kToward, base};
     return {TaskMove::kStay, -1};
   }
@@ -486,13 +483,13 @@ PeaceModel::TaskMove PeaceModel::task_move(std::size_t id, const Vision& v) cons
       aid_->convoys()[static_cast<std::size_t>(target)].alive) {
     const Convoy& cv = aid_->convoys()[static_cast<std::size_t>(target)];
     const std::int32_t at = cv.path[std::min(cv.at, cv.path.size() - 1)];
-    if (dist2(here, at) <= 4) return {TaskMove::kStay, -1};
+    if (grid_.distance2(here, at) <= 4) return {TaskMove::kStay, -1};
     Stream x(cfg_.base.seed, kSecurityAct, id, static_cast<std::uint64_t>(day_));
     return {TaskMove::kTo, empty_cell_near(at, 2, x)};
   }
   if (task == kBorder || task == kGuard || task == kTrain) {
     const int hold = task == kBorder ? 0 : task == kGuard ? 2 : 3;
-    if (target >= 0 && dist2(here, target) > hold * hold) return {TaskMove::kToward, target};
+    if (target >= 0 && grid_.distance2(here, target) > hold * hold) return {TaskMove::kToward, target};
     return {TaskMove::kStay, -1};
   }
   if (task == kRiot && target >= 0 && query_.count(actives_, here, v) == 0)
@@ -501,8 +498,7 @@ PeaceModel::TaskMove PeaceModel::task_move(std::size_t id, const Vision& v) cons
   // site in sight, then patrols from there.
   if (task == kPresence) {
     const std::int32_t site = response_->site_of(static_cast<std::uint32_t>(id));
-    const double reach = cfg_.mission.vision;
-    if (site >= 0 && static_cast<double>(dist2(here, site)) > reach * reach) return {TaskMove::kToward, site};
+    if (site >= 0 && !grid_.sees(here, site, v)) return {TaskMove::kToward, site};
   }
   if (task == kPresence && target >= 0 && region_of(here) != region_of(target))
     return {TaskMove::kToward, target};

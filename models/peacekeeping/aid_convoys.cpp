@@ -127,12 +127,12 @@ void AidConvoys::move(PeaceModel& m) {
   }
 }
 
-int AidConvoys::raid(const Grid& grid, std::int32_t here, double reach2, Stream& s) {
+int AidConvoys::raid(const Grid& grid, std::int32_t here, const Vision& vision, Stream& s) {
   // ODD 7.7: the first live convoy within reach; escorts divide the chance of success.
   for (Convoy& cv : convoys_) {
     if (!cv.alive) continue;
     const std::int32_t at = cv.path[cv.at];
-    if (static_cast<double>(grid.distance2(at, here)) > reach2) continue;
+    if (!grid.sees(here, at, vision)) continue;
     const double p = raid_probability / (1.0 + escort_strength * cv.escorts);
     if (!s.bernoulli(p)) return 0;
     cv.alive = false;

@@ -39,7 +39,7 @@ class AidConvoys : public MechanismOf<AidConvoys> {
   const BitLayer& layer() const { return layer_; }
   /// A bandit at `here` raids the first live convoy within `reach2` (squared Euclidean distance in cells):
   /// -1 when none is in reach, 0 when the raid failed, 1 when it took the convoy.
-  int raid(const Grid& grid, std::int32_t here, double reach2, Stream& s);
+  int raid(const Grid& grid, std::int32_t here, const Vision& vision, Stream& s);
 
   void init(PeaceModel& m) override;
   std::vector<Phase> phases() const override { return {Phase::Environment}; }

@@ -318,6 +318,7 @@ class PeaceModel : public Model {
   /// Within it a citizen is hit by a killing of its own group (displacement.fear_radius, ODD 7.6).
   const Vision& fear_vision() const { return fear_vision_; }
   const Vision& spoiler_vision() const { return spoiler_vision_; }
+  const Vision& mission_vision() const { return mission_vision_; }
   /// C of ODD 7.1 and 7.9 around `centre`: peacekeepers count 1, constables their skill q.
   double security_seen(std::int32_t centre, const Vision& v) const;
   /// c_i of ODD 7.13: how far civilian `id` sides with the incumbent.

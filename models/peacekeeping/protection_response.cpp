@@ -41,18 +41,16 @@ void ProtectionResponse::run(Phase, PeaceModel& m) {
   if (probability <= 0) return;
   const Agents& a = m.agents();
   const Grid& g = m.grid();
-  const double reach = m.config().mission.vision;
+  const Vision& sight = m.mission_vision();
   const std::int64_t day = m.day();
-  auto dist2 = [&g](std::int32_t p, std::int32_t q) { return static_cast<double>(g.distance2(p, q)); };
   // A patrol may answer a call: a mission soldier on the grid, on duty today, on presence.
   auto patrol = [&a](std::size_t i) {
-    return is_mission_soldier(a, i) && a.cell[i] >= 0 && a.status[i] != Status::Dead && a.on_duty[i] &&
-           a.task[i] == kPresence;
+    return is_mission_soldier(a, i) && a.cell[i] >= 0 && a.on_duty[i] && a.task[i] == kPresence;
   };
   // Responses end when the patrol has the site in sight, when it is no longer a patrol (retasked, gone,
   // dead) and after retask_days, when the mission's own tasking has had its say.
   std::erase_if(sent_, [&](const Sent& s) {
-    return !patrol(s.unit) || dist2(a.cell[s.unit], s.site) <= reach * reach || day - s.day >= expire_days;
+    return !patrol(s.unit) || g.sees(a.cell[s.unit], s.site, sight) || day - s.day >= expire_days;
   });
   if (incidents_.empty()) return;
   // The day's calls in cell order (the order kill() saw them in depends on the schedule), one per cell.
@@ -70,17 +68,17 @@ void ProtectionResponse::run(Phase, PeaceModel& m) {
     const std::vector<std::uint16_t>& regions = m.world().region;
     const auto region = regions[static_cast<std::size_t>(c)];
     std::size_t best = free.size();
-    double best_d = std::numeric_limits<double>::infinity();
+    std::int64_t best_d = std::numeric_limits<std::int64_t>::max();
     for (std::size_t k = 0; k < free.size(); ++k) {
       const std::int32_t at = a.cell[free[k]];
       if (regions[static_cast<std::size_t>(at)] != region) continue;
-      const double d = dist2(at, c);
+      const std::int64_t d = g.distance2(at, c);
       if (d < best_d) best_d = d, best = k;
     }
     if (best == free.size()) continue;
     ++answered_today_;
-    if (best_d <= reach * reach) continue;  // it has the site in sight already: there is nowhere to go
     const std::uint32_t unit = free[best];
+    if (g.sees(a.cell[unit], c, sight)) continue;  // it has the site in sight already: there is nowhere to go
     free.erase(free.begin() + static_cast<std::ptrdiff_t>(best));
     sent_.insert(std::lower_bound(sent_.begin(), sent_.end(), unit,
                                   [](const Sent& x, std::uint32_t v) { return x.unit < v; }),

@@ -1,5 +1,6 @@
 // Bit layers and vision queries against a plain scan of every cell (core/bit_layer.hpp): the model's results
 // depend on count2/choose giving exactly the scan's counts and the scan's k-th cell.
+#include <algorithm>
 #include <bit>
 #include <catch2/catch.hpp>
 #include <vector>
@@ -75,5 +76,24 @@ TEST_CASE("vision queries over bit layers agree with a scan of every cell", "[gr
       REQUIRE(got == scan_a[k]);
     }
     if (scan_a.empty()) REQUIRE(query.choose(a, centre, vision, [](std::uint32_t) { return 0u; }) == -1);
+  }
+}
+
+TEST_CASE("Grid::sees holds for exactly the cells a vision walks", "[grid]") {
+  // The one "within sight" test for single cells (a patrol's site, an installation, a convoy) must name the
+  // same cells as the walks the vision queries make, for every metric, on either topology.
+  const auto topology = GENERATE(Topology::Torus, Topology::Bounded);
+  const auto metric = GENERATE(Metric::Euclidean, Metric::Moore, Metric::VonNeumann);
+  const double radius = GENERATE(1.0, 1.7, 5.0, 7.0);
+  const int width = GENERATE(70, 40);
+  const Grid grid(width, 23, topology);
+  const Vision vision(metric, radius);
+  std::vector<char> walked(static_cast<std::size_t>(grid.cells()));
+  for (std::int64_t centre = 0; centre < grid.cells(); centre += 5) {
+    std::fill(walked.begin(), walked.end(), 0);
+    walked[static_cast<std::size_t>(centre)] = 1;  // sees() counts the centre itself
+    grid.for_each_in(centre, vision, [&](std::int64_t c) { walked[static_cast<std::size_t>(c)] = 1; });
+    for (std::int64_t c = 0; c < grid.cells(); ++c)
+      REQUIRE(grid.sees(centre, c, vision) == (walked[static_cast<std::size_t>(c)] != 0));
   }
 }

@@ -27,6 +27,8 @@ class Vision {
   int reach() const { return reach_; }  ///< largest |dy| (and |dx|)
   /// Half-width of row offset dy, for |dy| <= reach: cells dx in [-w, w] are inside.
   int half_width(int dy) const { return half_[static_cast<std::size_t>(dy + reach_)]; }
+  /// Whether the offset (dx, dy) lies within the vision, the centre (0, 0) included.
+  bool covers(int dx, int dy) const { return std::abs(dy) <= reach_ && std::abs(dx) <= half_width(dy); }
   /// Number of cells in the vision (excluding the centre) on an unbounded grid.
   int size() const { return size_; }
 
@@ -57,11 +59,15 @@ class Grid {
     if (topo_ == Topology::Torus) dx = std::min(dx, w_ - dx), dy = std::min(dy, h_ - dy);
     return {dx, dy};
   }
-  /// The squared Euclidean distance between cells a and b (offset): the one distance every "within r cells"
-  /// and "nearest" outside a Vision uses.
+  /// The squared Euclidean distance between cells a and b (offset), for "nearest"; "within sight" is sees().
   std::int64_t distance2(std::int64_t a, std::int64_t b) const {
     const auto [dx, dy] = offset(a, b);
     return static_cast<std::int64_t>(dx) * dx + static_cast<std::int64_t>(dy) * dy;
+  }
+  /// Whether cell c is within `vision` of cell `from` (or is `from`), by the vision's own metric.
+  bool sees(std::int64_t from, std::int64_t c, const Vision& vision) const {
+    const auto [dx, dy] = offset(from, c);
+    return vision.covers(dx, dy);
   }
 
   /// Calls f(y, x0, x1, skip) for each contiguous row span of the cells within `vision` of `centre`: the
