@@ -328,6 +328,13 @@ void PeaceModel::choose_attack(std::size_t id, Stream& x, SyncPlan& p) const {
     if (convoys.any() && query_.count(convoys, here, spoiler_vision_) + convoys.test(here) > 0)
       p.act = kRaidConvoy;
   }
+  // ODD 7.8 "Expected response": a fighter may hold back from a killing of a civilian that a patrol could
+  // answer, and then turns to other targets as when no civilian is in sight.
+  if ((p.act == kSelectiveKill || p.act == kIndiscriminate || p.act == kMilitiaKill) &&
+      response_->forgoes(*this, agents_.cell[static_cast<std::size_t>(p.target)], id)) {
+    p.act = kNothing;
+    p.target = -1;
+  }
 }
 
 void PeaceModel::choose_security_attack(std::size_t id, Stream& x, SyncPlan& p) const {

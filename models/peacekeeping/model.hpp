@@ -145,9 +145,10 @@ enum PeacePurpose : std::uint32_t {
   kEngage,
   kRefuge,
   kProtect,
-  kRaid,    ///< a bandit's raid on a convoy in the sync day (act_sync.cpp; the async day draws it from
-            ///< kSpoilerAct)
-  kRespond  ///< ODD 7.8: whether the mission answers a killing of a civilian (protection_response.cpp)
+  kRaid,       ///< a bandit's raid on a convoy in the sync day (act_sync.cpp; the async day draws it from
+               ///< kSpoilerAct)
+  kRespond,    ///< ODD 7.8: whether the mission answers a killing of a civilian (protection_response.cpp)
+  kAnticipate  ///< ODD 7.8: whether a fighter holds back for fear of that answer (protection_response.cpp)
 };
 static_assert(std::uint32_t{kPeaceInit} > std::uint32_t{epstein::kLastPurpose});
 

@@ -1,6 +1,7 @@
-// ODD 7.8 "Response to attacks" as a component (mechanism.hpp): the key, the daily dispatch of patrols
-// toward the day's killings of civilians by fighters, one series and the checkpoint fields. How a patrol
-// under way moves is in act.cpp (task_move), read through PeaceModel's pointer to this class.
+// ODD 7.8 "Response to attacks" as a component (mechanism.hpp): the keys, the daily dispatch of patrols
+// toward the day's killings of civilians by fighters, the fighters' expectation of it, two series and the
+// checkpoint fields. How a patrol under way moves is in act.cpp (task_move), and where a fighter holds back
+// is in act.cpp (choose_attack), both read through PeaceModel's pointer to this class.
 #include "models/peacekeeping/protection_response.hpp"
 
 #include <cstdlib>
@@ -15,18 +16,30 @@ constexpr SeriesDef kSeries[] = {
     {"responses",
      "killings of civilians by fighters answered by a mission patrol (sent there, or in sight already)",
      "1/day", DType::Int64, nullptr},
+    {"responses_feared",
+     "killings of civilians that fighters chose not to make for fear of a mission patrol within reach "
+     "(mission.response_deters)",
+     "1/day", DType::Int64, nullptr},
 };
 
 void declare(Schema& s) {
   s.add(real_param("mission.response_probability", 0, "1", 0, 1,
                    "chance that a killing of a civilian by fighters brings the nearest mission patrol of "
                    "its region there (ODD 7.8)"));
+  s.add(bool_param("mission.response_deters", false,
+                   "fighters expect the response: one about to kill a civilian within reach of a free patrol "
+                   "holds back with probability mission.response_probability (ODD 7.8)"));
 }
 
 std::shared_ptr<const Mechanism> read(const Params& p, const Config& c) {
   auto m = std::make_shared<ProtectionResponse>();
   m->probability = c.mission.enabled ? p.get_real("mission.response_probability") : 0.0;
   m->expire_days = c.mission.retask_days;
+  m->deters = p.get_bool("mission.response_deters");
+  // A patrol sent the day after the killing has the site in sight once it is within its vision, and moves
+  // at most its vision a day: it can reach a site this far away while the killer is still exposed (7.5).
+  const double reach = c.mission.vision * static_cast<double>(c.spoilers.exposed_days + 1);
+  m->reach2 = reach * reach;
   return m;
 }
 
@@ -36,17 +49,56 @@ std::shared_ptr<const Mechanism> read(const Params& p, const Config& c) {
 extern const MechanismType protection_response_mechanism = {
     "protection_response", &declare, &read, kSeries, {}, "mission.use_of_force"};
 
-void ProtectionResponse::run(Phase, PeaceModel& m) {
+namespace {
+// A patrol may answer a call: a mission soldier on the grid, on duty today, on presence.
+bool is_patrol(const Agents& a, std::size_t i) {
+  return is_mission_soldier(a, i) && a.cell[i] >= 0 && a.on_duty[i] && a.task[i] == kPresence;
+}
+}  // namespace
+
+void ProtectionResponse::run(Phase p, PeaceModel& m) {
+  if (p == Phase::BeforeAgents)
+    index_patrols(m);
+  else
+    dispatch(m);
+}
+
+void ProtectionResponse::index_patrols(const PeaceModel& m) {
+  forgone_.n = 0;
+  patrols_.clear();
+  if (!deters || probability <= 0) return;
+  const Agents& a = m.agents();
+  const std::vector<std::uint16_t>& regions = m.world().region;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (is_patrol(a, i) && site_of(static_cast<std::uint32_t>(i)) < 0)
+      patrols_.emplace_back(regions[static_cast<std::size_t>(a.cell[i])], a.cell[i]);
+  std::sort(patrols_.begin(), patrols_.end());
+}
+
+bool ProtectionResponse::forgoes_near(const PeaceModel& m, std::int32_t site, std::size_t id) const {
+  // Fjelde, Hultman and Nilsson (2019): a mission near enough to answer raises the cost of a killing. The
+  // fighter expects what the mission does: the response comes from a free patrol of the site's region
+  // (dispatch), with the mission's own probability.
+  const auto region = m.world().region[static_cast<std::size_t>(site)];
+  const auto first = std::lower_bound(patrols_.begin(), patrols_.end(), std::pair{region, std::int32_t{-1}});
+  bool near = false;
+  for (auto it = first; it != patrols_.end() && it->first == region && !near; ++it)
+    near = static_cast<double>(m.grid().distance2(it->second, site)) <= reach2;
+  if (!near) return false;
+  Stream s(m.config().base.seed, kAnticipate, id, static_cast<std::uint64_t>(m.day()));
+  if (!s.bernoulli(probability)) return false;
+  forgone_.n.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void ProtectionResponse::dispatch(PeaceModel& m) {
   answered_today_ = 0;
   if (probability <= 0) return;
   const Agents& a = m.agents();
   const Grid& g = m.grid();
   const Vision& sight = m.mission_vision();
   const std::int64_t day = m.day();
-  // A patrol may answer a call: a mission soldier on the grid, on duty today, on presence.
-  auto patrol = [&a](std::size_t i) {
-    return is_mission_soldier(a, i) && a.cell[i] >= 0 && a.on_duty[i] && a.task[i] == kPresence;
-  };
+  auto patrol = [&a](std::size_t i) { return is_patrol(a, i); };
   // Responses end when the patrol has the site in sight, when it is no longer a patrol (retasked, gone,
   // dead) and after retask_days, when the mission's own tasking has had its say.
   std::erase_if(sent_, [&](const Sent& s) {
@@ -89,6 +141,7 @@ void ProtectionResponse::run(Phase, PeaceModel& m) {
 
 void ProtectionResponse::observe(const PeaceModel&, Recorder& rec) const {
   put(rec, 0, answered_today_);
+  put(rec, 1, forgone_.n.load());
 }
 
 void ProtectionResponse::save(StateWriter& w) const {

@@ -2,9 +2,11 @@
 // the patrols sent toward the day's killings of civilians by fighters, their series and checkpoint fields.
 // kill() reports each such killing here (model.cpp), a patrol's turn reads where it was sent (act.cpp
 // task_move, both schedules), and the dispatch runs once a day at the day's end, in cell order, so that it
-// is the same on any thread count.
+// is the same on any thread count. With mission.response_deters the fighters expect that response: a fighter
+// about to kill a civilian near a free patrol may hold back (choose_attack in act.cpp asks forgoes()).
 #pragma once
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -19,6 +21,19 @@ class ProtectionResponse : public MechanismOf<ProtectionResponse> {
   /// the mission has a patrol, brings the nearest one there (0: the mission never responds).
   double probability = 0;
   std::int64_t expire_days = 7;  ///< tasks.retask_days: a response not completed by then is dropped
+  /// mission.response_deters: fighters expect the response (ODD 7.8, "Expected response").
+  bool deters = false;
+  /// Squared distance (cells) within which a patrol can reach a killing's site while the killer is still
+  /// exposed: (mission.vision x (spoilers.exposed_days + 1))^2.
+  double reach2 = 0;
+
+  /// Whether fighter `id`, about to kill a civilian on cell `site` today, holds back for fear of the
+  /// response: when a free patrol of the site's region stood within reach of it this morning, with
+  /// probability `probability`, drawn from the fighter's own kAnticipate stream. Read in the agents' turns
+  /// (both schedules, in parallel in the sync day's decisions).
+  bool forgoes(const PeaceModel& m, std::int32_t site, std::size_t id) const {
+    return deters && probability > 0 && !patrols_.empty() && forgoes_near(m, site, id);
+  }
 
   /// A civilian killed by a fighter on cell c today (PeaceModel::kill, in the agents' turns, one at a time).
   void attacked(std::int32_t c) {
@@ -32,18 +47,24 @@ class ProtectionResponse : public MechanismOf<ProtectionResponse> {
     return it != sent_.end() && it->unit == id ? it->site : -1;
   }
 
-  std::vector<Phase> phases() const override { return {Phase::DayEnd}; }
+  std::vector<Phase> phases() const override { return {Phase::BeforeAgents, Phase::DayEnd}; }
   void run(Phase p, PeaceModel& m) override;
   void after_burn_in(PeaceModel&) override {
     sent_.clear();
     incidents_.clear();
     answered_today_ = 0;
+    forgone_.n = 0;
   }
   void observe(const PeaceModel& m, Recorder& rec) const override;
   void save(StateWriter& w) const override;
   void load(const StateReader& r, PeaceModel& m) override;
 
  private:
+  bool forgoes_near(const PeaceModel& m, std::int32_t site, std::size_t id) const;
+  /// The morning's free patrols by region (BeforeAgents), which the fighters' expectation reads all day.
+  void index_patrols(const PeaceModel& m);
+  void dispatch(PeaceModel& m);
+
   struct Sent {
     std::uint32_t unit;  ///< the patrol's agent id
     std::int32_t site;   ///< the cell of the killing
@@ -52,6 +73,19 @@ class ProtectionResponse : public MechanismOf<ProtectionResponse> {
   std::vector<Sent> sent_;               ///< patrols under way, by unit id
   std::vector<std::int32_t> incidents_;  ///< today's cells with a civilian killed by fighters
   std::int64_t answered_today_ = 0;
+  /// Free patrols' (region, cell) this morning, sorted; empty unless the fighters expect responses.
+  std::vector<std::pair<std::uint16_t, std::int32_t>> patrols_;
+  /// Today's killings forgone (series responses_feared). Counted in the sync day's parallel decisions too,
+  /// so atomic; a sum, so the same on any thread count. Reset each morning, so no checkpoint field.
+  struct Count {
+    mutable std::atomic<std::int64_t> n{0};
+    Count() = default;
+    Count(const Count& o) : n(o.n.load()) {}
+    Count& operator=(const Count& o) {
+      n = o.n.load();
+      return *this;
+    }
+  } forgone_;
 };
 
 }  // namespace keepsim::peace

@@ -132,10 +132,12 @@ TEST_CASE("a peacekeeping model loaded from a checkpoint steps exactly as the or
 TEST_CASE("a peacekeeping model with patrols on their way to killings resumes exactly",
           "[checkpoint][peace]") {
   // ODD 7.8 response to attacks: the patrols under way are state (protection_response.cpp). The save point is
-  // the first day with some under way.
+  // the first day with some under way. The fighters expect the response, so their choices read the patrols
+  // indexed each morning, which a resumed model must rebuild from the saved positions alone.
   const Params p =
       load({"scenarios/default.toml", "scenarios/small_mixed.toml", "doctrines/complex_peacekeeping.toml"},
-           {"mission.response_probability=1", "mission.use_of_force=self_defence"});
+           {"mission.response_probability=1", "mission.use_of_force=self_defence",
+            "mission.response_deters=true"});
   auto probe = make_model(p, 1);
   const auto& peace = dynamic_cast<const peace::PeaceModel&>(*probe);
   std::int64_t k = 0, under_way = 0;

@@ -137,12 +137,13 @@ TEST_CASE("a moved mechanism's keys keep their place in the schema", "[peace][co
   CHECK(at("aid.enabled") == at("displacement.flee_threat") + 1);
   CHECK(at("aid.escort_strength") == at("aid.enabled") + 7);
   CHECK(at("mission.enabled") == at("aid.escort_strength") + 1);
-  // The response to attacks (ODD 7.8, protection_response.cpp) follows the use-of-force key; the will's keys
-  // (ODD 7.10, mission_layer.cpp) follow both, before the exit rule.
+  // The response to attacks and its expectation (ODD 7.8, protection_response.cpp) follow the use-of-force
+  // key; the will's keys (ODD 7.10, mission_layer.cpp) follow both, before the exit rule.
   REQUIRE(at("mission.soldiers_arrest") >= 0);
   CHECK(at("mission.use_of_force") == at("mission.soldiers_arrest") + 1);
   CHECK(at("mission.response_probability") == at("mission.use_of_force") + 1);
-  CHECK(at("mission.will_initial") == at("mission.response_probability") + 1);
+  CHECK(at("mission.response_deters") == at("mission.response_probability") + 1);
+  CHECK(at("mission.will_initial") == at("mission.response_deters") + 1);
   CHECK(at("mission.will_fatigue") == at("mission.will_initial") + 3);
   CHECK(at("mission.exit") == at("mission.will_fatigue") + 1);
   // The constabulary and police keys (ODD 7.9, constabulary.cpp) follow the mission's contingent keys.
