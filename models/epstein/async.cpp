@@ -65,8 +65,7 @@ void EpsteinModel::activate(std::size_t id) {
 bool EpsteinModel::move_random(std::size_t id, Stream& s) {
   // Rule M: move to a random empty cell within vision.
   const Vision& v = agents_.kind[id] == Kind::Cop ? cop_vision_ : citizen_vision_;
-  const std::int64_t to =
-      query_.choose(empties_, agents_.cell[id], v, [&s](std::uint32_t n) { return s.below(n); });
+  const std::int64_t to = move_target(s, query_, empties_, agents_.cell[id], v);
   if (to < 0) return false;
   vacate(id);
   place(id, static_cast<std::int32_t>(to));

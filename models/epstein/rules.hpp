@@ -204,6 +204,15 @@ void place_population(const Config& c, std::int64_t cells, AddCop&& add_cop, Add
   }
 }
 
+/// Rule M: a uniformly chosen empty cell within `vision` of `at` (query.choose over the empties layer, one
+/// draw from `s` when there is one), or -1. Every engine and schedule moves its agents by it: the async
+/// turn's stream, or in the sync schedule the kMove stream of the agent and period.
+template <class Query, class Layer, class Vision>
+std::int64_t move_target(Stream& s, const Query& query, const Layer& empties, std::int64_t at,
+                         const Vision& vision) {
+  return query.choose(empties, at, vision, [&s](std::uint32_t m) { return s.below(m); });
+}
+
 /// Model II's cloning: with probability clone_probability, a uniformly chosen empty cell among the neighbours
 /// of `at` (query.choose over the empties layer), else -1. `s` is the async turn's stream, or in the sync
 /// schedule the kClone stream of the agent and period; every engine and schedule draws it here.

@@ -344,9 +344,8 @@ void EpsteinModel::choose_moves(std::uint64_t t) {
             continue;
           }
           Stream s(seed, kMove, i, t);
-          const std::int64_t to =
-              query_.choose(empties_, static_cast<std::int64_t>(c), cop ? cop_vision_ : citizen_vision_,
-                            [&s](std::uint32_t m) { return s.below(m); });
+          const std::int64_t to = move_target(s, query_, empties_, static_cast<std::int64_t>(c),
+                                              cop ? cop_vision_ : citizen_vision_);
           if (to < 0) continue;
           claim(to, i, hash32(seed, kPriority, i, t));
         }

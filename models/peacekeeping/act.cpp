@@ -659,8 +659,7 @@ std::int64_t PeaceModel::arrest_target(std::size_t id, const Vision& v, Stream& 
 
 bool PeaceModel::move_random(std::size_t id, const Vision& v, Stream& s) {
   // Rule M: a random empty cell within vision.
-  const std::int64_t to =
-      query_.choose(empties_, agents_.cell[id], v, [&s](std::uint32_t n) { return s.below(n); });
+  const std::int64_t to = epstein::move_target(s, query_, empties_, agents_.cell[id], v);
   if (to < 0) return false;
   vacate(id);
   place(id, static_cast<std::int32_t>(to));

@@ -308,8 +308,7 @@ std::int32_t PeaceModel::decide_move(std::size_t id, const SyncPlan& p) const {
   const std::int32_t here = agents_.cell[id];
   auto random_in = [&](const Vision& v) {
     Stream s(cfg_.base.seed, kMove, id, day);
-    return static_cast<std::int32_t>(
-        query_.choose(empties_, here, v, [&s](std::uint32_t m) { return s.below(m); }));
+    return static_cast<std::int32_t>(epstein::move_target(s, query_, empties_, here, v));
   };
   switch (agents_.kind[id]) {
     case Kind::Citizen:
