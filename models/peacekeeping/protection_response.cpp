@@ -36,6 +36,8 @@ std::shared_ptr<const Mechanism> read(const Params& p, const Config& c) {
   m->probability = c.mission.enabled ? p.get_real("mission.response_probability") : 0.0;
   m->expire_days = c.mission.retask_days;
   m->deters = p.get_bool("mission.response_deters");
+  if (c.mission.enabled)
+    for (const Contingent& k : c.mission.contingents) m->units += k.size;
   // A patrol sent the day after the killing has the site in sight once it is within its vision, and moves
   // at most its vision a day: it can reach a site this far away while the killer is still exposed (7.5).
   const double reach = c.mission.vision * static_cast<double>(c.spoilers.exposed_days + 1);

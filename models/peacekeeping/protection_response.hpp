@@ -58,6 +58,12 @@ class ProtectionResponse : public MechanismOf<ProtectionResponse> {
   void observe(const PeaceModel& m, Recorder& rec) const override;
   void save(StateWriter& w) const override;
   void load(const StateReader& r, PeaceModel& m) override;
+  /// The patrols under way, today's calls and the morning's patrols: each at most one entry per unit, or
+  /// per killing in a day (counted as one per unit).
+  void memory(double, double, double& state, double&) const override {
+    state += static_cast<double>(units) * (sizeof(Sent) + sizeof(std::int32_t) + sizeof(patrols_[0]));
+  }
+  std::int64_t units = 0;  ///< the mission's units (contingents' sizes), for memory()
 
  private:
   bool forgoes_near(const PeaceModel& m, std::int32_t site, std::size_t id) const;
