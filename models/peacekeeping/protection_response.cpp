@@ -4,6 +4,7 @@
 // is in act.cpp (choose_attack), both read through PeaceModel's pointer to this class.
 #include "models/peacekeeping/protection_response.hpp"
 
+#include <atomic>
 #include <cstdlib>
 #include <limits>
 
@@ -58,6 +59,11 @@ bool is_patrol(const Agents& a, std::size_t i) {
 }
 }  // namespace
 
+bool ProtectionResponse::free_patrol(const Agents& a, std::size_t i) const {
+  // One the dispatch may send: a patrol not already on its way to a killing.
+  return is_patrol(a, i) && site_of(static_cast<std::uint32_t>(i)) < 0;
+}
+
 void ProtectionResponse::run(Phase p, PeaceModel& m) {
   if (p == Phase::BeforeAgents)
     index_patrols(m);
@@ -66,14 +72,13 @@ void ProtectionResponse::run(Phase p, PeaceModel& m) {
 }
 
 void ProtectionResponse::index_patrols(const PeaceModel& m) {
-  forgone_.n = 0;
+  forgone_ = 0;
   patrols_.clear();
   if (!deters || probability <= 0) return;
   const Agents& a = m.agents();
   const std::vector<std::uint16_t>& regions = m.world().region;
   for (std::size_t i = 0; i < a.size(); ++i)
-    if (is_patrol(a, i) && site_of(static_cast<std::uint32_t>(i)) < 0)
-      patrols_.emplace_back(regions[static_cast<std::size_t>(a.cell[i])], a.cell[i]);
+    if (free_patrol(a, i)) patrols_.emplace_back(regions[static_cast<std::size_t>(a.cell[i])], a.cell[i]);
   std::sort(patrols_.begin(), patrols_.end());
 }
 
@@ -89,7 +94,7 @@ bool ProtectionResponse::forgoes_near(const PeaceModel& m, std::int32_t site, st
   if (!near) return false;
   Stream s(m.config().base.seed, kAnticipate, id, static_cast<std::uint64_t>(m.day()));
   if (!s.bernoulli(probability)) return false;
-  forgone_.n.fetch_add(1, std::memory_order_relaxed);
+  std::atomic_ref<std::int64_t>(forgone_).fetch_add(1, std::memory_order_relaxed);
   return true;
 }
 
@@ -100,11 +105,10 @@ void ProtectionResponse::dispatch(PeaceModel& m) {
   const Grid& g = m.grid();
   const Vision& sight = m.mission_vision();
   const std::int64_t day = m.day();
-  auto patrol = [&a](std::size_t i) { return is_patrol(a, i); };
   // Responses end when the patrol has the site in sight, when it is no longer a patrol (retasked, gone,
   // dead) and after retask_days, when the mission's own tasking has had its say.
   std::erase_if(sent_, [&](const Sent& s) {
-    return !patrol(s.unit) || g.sees(a.cell[s.unit], s.site, sight) || day - s.day >= expire_days;
+    return !is_patrol(a, s.unit) || g.sees(a.cell[s.unit], s.site, sight) || day - s.day >= expire_days;
   });
   if (incidents_.empty()) return;
   // The day's calls in cell order (the order kill() saw them in depends on the schedule), one per cell.
@@ -112,8 +116,7 @@ void ProtectionResponse::dispatch(PeaceModel& m) {
   incidents_.erase(std::unique(incidents_.begin(), incidents_.end()), incidents_.end());
   std::vector<std::uint32_t> free;  // patrols not already under way, in id order
   for (std::size_t i = 0; i < a.size(); ++i)
-    if (patrol(i) && site_of(static_cast<std::uint32_t>(i)) < 0)
-      free.push_back(static_cast<std::uint32_t>(i));
+    if (free_patrol(a, i)) free.push_back(static_cast<std::uint32_t>(i));
   const std::uint64_t seed = m.config().base.seed;
   for (const std::int32_t c : incidents_) {
     Stream s(seed, kRespond, static_cast<std::uint64_t>(c), static_cast<std::uint64_t>(day));
@@ -143,7 +146,7 @@ void ProtectionResponse::dispatch(PeaceModel& m) {
 
 void ProtectionResponse::observe(const PeaceModel&, Recorder& rec) const {
   put(rec, 0, answered_today_);
-  put(rec, 1, forgone_.n.load());
+  put(rec, 1, forgone_);
 }
 
 void ProtectionResponse::save(StateWriter& w) const {

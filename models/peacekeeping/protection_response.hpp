@@ -6,7 +6,6 @@
 // about to kill a civilian near a free patrol may hold back (choose_attack in act.cpp asks forgoes()).
 #pragma once
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -32,7 +31,7 @@ class ProtectionResponse : public MechanismOf<ProtectionResponse> {
   /// probability `probability`, drawn from the fighter's own kAnticipate stream. Read in the agents' turns
   /// (both schedules, in parallel in the sync day's decisions).
   bool forgoes(const PeaceModel& m, std::int32_t site, std::size_t id) const {
-    return deters && probability > 0 && !patrols_.empty() && forgoes_near(m, site, id);
+    return !patrols_.empty() && forgoes_near(m, site, id);  // patrols_ is filled only when both are on
   }
 
   /// A civilian killed by a fighter on cell c today (PeaceModel::kill, in the agents' turns, one at a time).
@@ -53,7 +52,7 @@ class ProtectionResponse : public MechanismOf<ProtectionResponse> {
     sent_.clear();
     incidents_.clear();
     answered_today_ = 0;
-    forgone_.n = 0;
+    forgone_ = 0;
   }
   void observe(const PeaceModel& m, Recorder& rec) const override;
   void save(StateWriter& w) const override;
@@ -67,6 +66,7 @@ class ProtectionResponse : public MechanismOf<ProtectionResponse> {
 
  private:
   bool forgoes_near(const PeaceModel& m, std::int32_t site, std::size_t id) const;
+  bool free_patrol(const Agents& a, std::size_t i) const;
   /// The morning's free patrols by region (BeforeAgents), which the fighters' expectation reads all day.
   void index_patrols(const PeaceModel& m);
   void dispatch(PeaceModel& m);
@@ -82,16 +82,9 @@ class ProtectionResponse : public MechanismOf<ProtectionResponse> {
   /// Free patrols' (region, cell) this morning, sorted; empty unless the fighters expect responses.
   std::vector<std::pair<std::uint16_t, std::int32_t>> patrols_;
   /// Today's killings forgone (series responses_feared). Counted in the sync day's parallel decisions too,
-  /// so atomic; a sum, so the same on any thread count. Reset each morning, so no checkpoint field.
-  struct Count {
-    mutable std::atomic<std::int64_t> n{0};
-    Count() = default;
-    Count(const Count& o) : n(o.n.load()) {}
-    Count& operator=(const Count& o) {
-      n = o.n.load();
-      return *this;
-    }
-  } forgone_;
+  /// so added through an atomic_ref; a sum, so the same on any thread count. Reset each morning, so no
+  /// checkpoint field.
+  mutable std::int64_t forgone_ = 0;
 };
 
 }  // namespace keepsim::peace
