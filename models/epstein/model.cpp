@@ -317,11 +317,8 @@ void EpsteinModel::vacate(std::size_t id, bool concurrent) {
 }
 
 void EpsteinModel::jail(std::size_t id, bool concurrent) {
-  // Rule C: the arrested citizen serves a term drawn once; it counts down at the end of every period
-  // including this one (age_and_release), so a term of j keeps the citizen out of the next j periods.
-  agents_.status[id] = Status::Jailed;
-  const std::int32_t term = jail_term(cfg_, id, period_);
-  agents_.jail_left[id] = term == Agents::kLife ? term : term + 1;
+  // Rule C: the arrested citizen serves a term drawn once (start_term says how it counts down).
+  start_term(agents_, id, jail_term(cfg_, id, period_));
   if (!concurrent) ++events_.arrests;
   if (cfg_.jailed == Jailed::OffGrid)
     vacate(id, concurrent);
@@ -367,12 +364,7 @@ void EpsteinModel::age_and_release() {
     }
     for (std::size_t i = agents_.ages ? b : e; i < e; ++i) {
       if (agents_.kind[i] != Kind::Citizen || agents_.status[i] == Status::Dead) continue;
-      if (agents_.ages && agents_.death_age[i] > 0 && ++agents_.age[i] >= agents_.death_age[i]) {
-        mine.push_back(static_cast<std::uint32_t>(i));
-        continue;
-      }
-      if (agents_.status[i] != Status::Jailed || agents_.jail_left[i] == Agents::kLife) continue;
-      if (--agents_.jail_left[i] == 0) mine.push_back(static_cast<std::uint32_t>(i));
+      if (period_ends(agents_, i, true)) mine.push_back(static_cast<std::uint32_t>(i));
     }
     if (mine.empty()) return;
     const std::lock_guard<std::mutex> lock(due_mutex);
@@ -398,15 +390,11 @@ void EpsteinModel::age_and_release() {
     std::vector<EmptyCellSearch>& search;
     const std::vector<std::int32_t>& found;
     Agents& a = m.agents_;
-    bool dies(std::size_t i) const { return a.ages && a.death_age[i] > 0 && a.age[i] >= a.death_age[i]; }
+    bool dies(std::size_t i) const { return a.ages && reached_death_age(a, i); }
     void die(std::size_t i) {
       a.status[i] = Status::Dead;
       ++m.events_.deaths_of_age;
       m.vacate(i);
-    }
-    void released(std::size_t i) {
-      a.status[i] = Status::Quiet;
-      ++m.events_.releases;
     }
     void keep(std::size_t i) { m.set_code(static_cast<std::size_t>(a.cell[i]), m.code_of(i)); }
     std::int32_t cell_for(std::size_t k, std::size_t i) {
@@ -419,14 +407,9 @@ void EpsteinModel::age_and_release() {
       while (c >= 0 && m.code_[static_cast<std::size_t>(c)] != cell::kEmpty) c = search[k].next(m.code_);
       return c;
     }
-    void no_room(std::size_t i) {
-      a.status[i] = Status::Jailed;
-      a.jail_left[i] = 1;
-      --m.events_.releases;
-    }
     void land(std::size_t i, std::int32_t c) { m.place(i, c); }
   };
-  release_due(cfg_, due, Hooks{*this, search, found});
+  release_due(cfg_, agents_, events_.releases, due, Hooks{*this, search, found});
 }
 
 void EpsteinModel::check_invariants() const {

@@ -42,22 +42,11 @@ inline std::uint8_t citizen(int group, bool active) {
 }
 }  // namespace cell
 
-/// Agents as a structure of arrays; an agent's id is its index. Dead agents keep their slot.
-struct Agents {
-  std::vector<Kind> kind;
-  std::vector<Status> status;
-  std::vector<std::uint8_t> group;
-  std::vector<std::int32_t> cell;       ///< -1 when off the grid
-  std::vector<float> hardship;          ///< H
-  std::vector<float> risk;              ///< R
-  std::vector<std::int32_t> jail_left;  ///< periods of jail left; kLife for a life term
-  std::vector<std::int32_t> age;
-  std::vector<std::int32_t> death_age;  ///< 0: never dies of age
+/// Agents: the columns of both engines (rules.hpp), no more.
+struct Agents : AgentColumns<Kind> {
   bool ages = false;  ///< age and death_age are kept (Model II with a maximum age); empty otherwise
-  std::size_t size() const { return kind.size(); }
   void reserve(std::size_t n);
   std::size_t add(Kind k, std::uint8_t g, float h, float r, std::int32_t death);
-  static constexpr std::int32_t kLife = kLifeTerm;
 };
 
 /// Counters of events in the current period.

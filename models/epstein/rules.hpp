@@ -20,6 +20,26 @@ namespace keepsim::epstein {
 /// An agent's status, one enumeration for both engines.
 enum class Status : std::uint8_t { Quiet, Active, Jailed, Dead };
 
+/// jail_left of a life term (rule C with an infinite J_max).
+inline constexpr std::int32_t kLifeTerm = INT32_MAX;
+
+/// The columns every agent has in both engines, by Epstein's rules, as a structure of arrays: an agent's id
+/// is its index, and the dead keep their slot. Each engine's `Agents` adds its own columns (the Epstein model
+/// none but a flag; the peacekeeping model those of its extensions) and says how an agent is added.
+template <class Kind>
+struct AgentColumns {
+  std::vector<Kind> kind;
+  std::vector<Status> status;
+  std::vector<std::uint8_t> group;
+  std::vector<std::int32_t> cell;       ///< -1 when off the grid
+  std::vector<float> hardship, risk;    ///< H, R
+  std::vector<std::int32_t> jail_left;  ///< periods of jail left (start_term); kLifeTerm for a life term
+  std::vector<std::int32_t> age;
+  std::vector<std::int32_t> death_age;  ///< 0: never dies of age
+  std::size_t size() const { return kind.size(); }
+  static constexpr std::int32_t kLife = kLifeTerm;
+};
+
 /// ratio(C, A) under the chosen reading: C/A (paper), floor (NetLogo), round half to even (Mesa). C is a real
 /// number so that the peacekeeping model's constables can count by their skill (ODD 7.9); a whole C converts
 /// exactly.
@@ -245,9 +265,6 @@ inline std::uint64_t sync_priority(std::uint64_t seed, std::uint64_t id, std::ui
   return (std::uint64_t{hash32(seed, kPriority, id, period)} << 32) | id;
 }
 
-/// jail_left of a life term (rule C with an infinite J_max).
-inline constexpr std::int32_t kLifeTerm = INT32_MAX;
-
 /// Rule C's jail term: uniform on 1..J_max periods, from agent `id`'s jail stream of the period of the
 /// arrest; kLifeTerm when J_max is infinite.
 inline std::int32_t jail_term(const Config& c, std::uint64_t id, std::int64_t period) {
@@ -257,30 +274,60 @@ inline std::int32_t jail_term(const Config& c, std::uint64_t id, std::int64_t pe
   return static_cast<std::int32_t>(std::min(term, 1e9));
 }
 
-/// The end of lives and jail terms of one period, for the agents in `due` (in id order: those whose age
-/// reached their death age, or whose term ran out, this period), one after another as rule C and Model II
-/// say. Both engines call it; the hooks are what differs between them:
+/// Rule C's sentence: agent `id` is jailed for `term` periods (jail_term(), or what a model makes of it).
+/// The term counts down at the end of every period including this one (period_ends), so a term of j keeps
+/// the agent out of the next j periods: j + 1 is kept; a life term stays as it is.
+template <class Agents>
+void start_term(Agents& a, std::size_t id, std::int32_t term) {
+  a.status[id] = Status::Jailed;
+  a.jail_left[id] = term == kLifeTerm ? term : term + 1;
+}
+
+/// Agent i has reached its death age (Model II; a death age of 0 means never).
+template <class Agents>
+bool reached_death_age(const Agents& a, std::size_t i) {
+  return a.death_age[i] > 0 && a.age[i] >= a.death_age[i];
+}
+
+/// The end of one period for a living agent that can be jailed: one period older when `ages` (and only if it
+/// has a death age), else its jail term, if any, one period shorter. True when its life or its term ends
+/// now; release_due() then says which.
+template <class Agents>
+bool period_ends(Agents& a, std::size_t i, bool ages) {
+  if (ages && a.death_age[i] > 0 && ++a.age[i] >= a.death_age[i]) return true;
+  if (a.status[i] != Status::Jailed || a.jail_left[i] == kLifeTerm) return false;
+  return --a.jail_left[i] == 0;
+}
+
+/// The end of lives and jail terms of one period, for the agents in `due` (in id order: those for which
+/// period_ends() held this period), one after another as rule C and Model II say: a released agent is as
+/// aggrieved as before (quiet, counted in `releases`); with rules.jailed = keep_cell it is free where it
+/// sat; otherwise it needs an empty cell, and when none is left it stays in jail one period more (the
+/// release taken back). Both engines call it; the hooks are what differs between them:
 ///   dies(i): agent i dies of age now;  die(i): its death (status, counts, leaving its cell);
-///   released(i): it is set free, exactly as aggrieved as before (status, counts);
+///   keep(i): with keep_cell, its cell shows it free again;
 ///   cell_for(k, i): the empty cell where the k-th of `due` goes, or -1 when none is left;
-///   land(i, c): it takes that cell;  keep(i): with rules.jailed = keep_cell, its cell shows it free again;
-///   no_room(i): no cell was found, so it stays in jail one period more (and the release is taken back).
-template <class Hooks>
-void release_due(const Config& c, const std::vector<std::uint32_t>& due, Hooks&& h) {
+///   land(i, c): it takes that cell.
+template <class Agents, class Hooks>
+void release_due(const Config& c, Agents& a, std::int64_t& releases, const std::vector<std::uint32_t>& due,
+                 Hooks&& h) {
   for (std::size_t k = 0; k < due.size(); ++k) {
     const std::size_t i = due[k];
     if (h.dies(i)) {
       h.die(i);
       continue;
     }
-    h.released(i);
+    a.status[i] = Status::Quiet;
+    ++releases;
     if (c.jailed == Jailed::KeepCell) {
       h.keep(i);
       continue;
     }
     const std::int32_t cell = h.cell_for(k, i);
     if (cell < 0) {
-      h.no_room(i);
+      a.status[i] = Status::Jailed;
+      a.jail_left[i] = 1;
+      --releases;
       continue;
     }
     h.land(i, cell);

@@ -325,7 +325,6 @@ void PeaceModel::jail(std::size_t id, std::size_t by) {
                        : is_mission_soldier(agents_, by) ? 1
                        : agents_.foreign[by]             ? 3
                                                          : 2];
-  agents_.status[id] = Status::Jailed;
   std::int32_t term = epstein::jail_term(cfg_.base, id, day_);
   const int r = agents_.cell[id] >= 0 ? region_of(agents_.cell[id]) : 0;
   agents_.jail_region[id] = static_cast<std::uint16_t>(r);
@@ -336,7 +335,7 @@ void PeaceModel::jail(std::size_t id, std::size_t by) {
       ++events_.early_releases;
     }
   }
-  agents_.jail_left[id] = term == Agents::kLife ? term : term + 1;
+  epstein::start_term(agents_, id, term);
   ++events_.arrests;
   if (agents_.kind[id] == Kind::Spoiler) {
     // An arrested spoiler loses its weapon and leaves its faction: it serves its term as a citizen.

@@ -56,14 +56,10 @@ inline bool is_active(std::uint8_t c) {
 }
 }  // namespace cell
 
-/// Agents as a structure of arrays; an agent's id is its index, and the dead keep their slot.
-struct Agents {
-  std::vector<Kind> kind;
-  std::vector<Status> status;
-  std::vector<std::uint8_t> group;
-  std::vector<std::int32_t> cell;  ///< -1 off the grid
-  std::vector<float> hardship, base_hardship, risk, legitimacy, legitimacy0;
-  std::vector<std::int32_t> jail_left, age, death_age;
+/// Agents: the columns of both engines (epstein::AgentColumns: kind, status, group, cell, hardship, risk,
+/// jail_left, age, death_age), then the extensions' own.
+struct Agents : epstein::AgentColumns<Kind> {
+  std::vector<float> base_hardship, legitimacy, legitimacy0;
   std::vector<std::int32_t> home;         ///< home cell (displacement)
   std::vector<std::int32_t> last_victim;  ///< last day the own group was hit within vision (-1 never)
   std::vector<std::int32_t> exposed_until;
@@ -77,7 +73,6 @@ struct Agents {
   std::vector<std::pair<std::vector<float>*, float>> extra_f32;
   std::vector<std::pair<std::vector<std::uint8_t>*, std::uint8_t>> extra_u8;
   std::vector<std::pair<std::vector<std::int32_t>*, std::int32_t>> extra_i32;
-  std::size_t size() const { return kind.size(); }
   std::size_t add(Kind k, std::uint8_t g);
   /// Room for n agents in every built-in column, so that a population of known size is not held in arrays
   /// twice its size (with the slack of doubling, which huge pages would make resident: docs/performance.md).
@@ -92,7 +87,6 @@ struct Agents {
     for (auto* v : {&faction, &armed, &foreign, &on_duty, &task, &aided}) f(*v, std::uint8_t{0});
     f(contingent, std::int8_t{-1}), f(target, -1), f(jail_region, std::uint16_t{0});
   }
-  static constexpr std::int32_t kLife = epstein::kLifeTerm;
 };
 
 /// Agent `id` is a unit of one of the mission's contingents (ODD 7.8): a peacekeeper with a contingent.

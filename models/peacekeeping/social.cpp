@@ -122,25 +122,19 @@ void PeaceModel::justice_day() {
       [this](std::size_t i) {
         if (agents_.kind[i] == Kind::Peacekeeper || agents_.foreign[i] || agents_.status[i] == Status::Dead)
           return false;
-        if (agents_.death_age[i] > 0 && ++agents_.age[i] >= agents_.death_age[i]) return true;
-        if (agents_.status[i] != Status::Jailed || agents_.jail_left[i] == Agents::kLife) return false;
-        return --agents_.jail_left[i] == 0;
+        return epstein::period_ends(agents_, i, true);
       },
       due);
   struct Hooks {
     PeaceModel& m;
     Agents& a = m.agents_;
-    bool dies(std::size_t i) const { return a.death_age[i] > 0 && a.age[i] >= a.death_age[i]; }
+    bool dies(std::size_t i) const { return epstein::reached_death_age(a, i); }
     void die(std::size_t i) {
       if (a.status[i] == Status::Jailed && m.justice_->enabled) m.justice_->release(a.jail_region[i]);
       a.status[i] = Status::Dead;
       ++m.events_.deaths_of_age;
       ++m.dead_people_;
       m.vacate(i);
-    }
-    void released(std::size_t i) {
-      a.status[i] = Status::Quiet;
-      ++m.events_.releases;
     }
     void keep(std::size_t i) { m.refresh(i); }
     std::int32_t cell_for(std::size_t, std::size_t i) {
@@ -150,17 +144,12 @@ void PeaceModel::justice_day() {
       const bool home = m.cfg_.map_source != MapSource::None && a.home[i] >= 0;
       return home ? m.empty_cell_near(a.home[i], kHomeRadius, s) : m.random_empty_cell(s);
     }
-    void no_room(std::size_t i) {
-      a.status[i] = Status::Jailed;
-      a.jail_left[i] = 1;
-      --m.events_.releases;
-    }
     void land(std::size_t i, std::int32_t c) {
       if (m.justice_->enabled) m.justice_->release(a.jail_region[i]);  // frees the region's jail place
       m.place(i, c);
     }
   };
-  epstein::release_due(cfg_.base, due, Hooks{*this});
+  epstein::release_due(cfg_.base, agents_, events_.releases, due, Hooks{*this});
 }
 
 void PeaceModel::end_day() {
