@@ -9,25 +9,24 @@ namespace keepsim::epstein {
 
 void EpsteinModel::step_async() {
   std::vector<std::uint32_t> order;
-  activation_order(
-      agents_.size(), cfg_.seed, period_,
-      [this](std::size_t i) { return agents_.cell[i] >= 0 && agents_.status[i] != Status::Jailed; }, order);
-  // Agents come in random order, so each activation would wait on its agent's data in memory: fetch the data
-  // of the agents a few places ahead while this one runs.
-  constexpr std::size_t kAhead = 8;
-  for (std::size_t j = 0; j < order.size(); ++j) {
-    if (j + kAhead < order.size()) {
-      const std::uint32_t next = order[j + kAhead];
-      __builtin_prefetch(&agents_.cell[next]);
-      __builtin_prefetch(&agents_.status[next]);
-      __builtin_prefetch(&agents_.kind[next]);
-      __builtin_prefetch(&agents_.hardship[next]);
-      __builtin_prefetch(&agents_.risk[next]);
-    }
-    const std::uint32_t id = order[j];
-    if (agents_.cell[id] >= 0 && agents_.status[id] != Status::Jailed)
-      activate(id);  // not arrested or killed
-  }
+  // Asked ahead (take_turns): the agent's columns, then its cell's code and occupant, which on a large grid
+  // are far out of cache. Not the layer rows of its vision, as the peacekeeping day asks: an Epstein turn is
+  // light, and those 30 to 90 prefetches cost more than they saved at every size (docs/performance.md).
+  auto prefetch_agent = [this](std::size_t id) __attribute__((always_inline)) {
+    __builtin_prefetch(&agents_.cell[id]);
+    __builtin_prefetch(&agents_.status[id]);
+    __builtin_prefetch(&agents_.kind[id]);
+    __builtin_prefetch(&agents_.hardship[id]);
+    __builtin_prefetch(&agents_.risk[id]);
+  };
+  auto prefetch_around = [this](std::size_t id) __attribute__((always_inline)) {
+    const std::int32_t c = agents_.cell[id];
+    if (c < 0) return;
+    __builtin_prefetch(&code_[static_cast<std::size_t>(c)], 1);
+    __builtin_prefetch(&occupant_[static_cast<std::size_t>(c)], 1);
+  };
+  take_turns(agents_, cfg_.seed, period_, order, prefetch_agent, prefetch_around,
+             [this](std::size_t id) { activate(id); });
 }
 
 void EpsteinModel::activate(std::size_t id) {

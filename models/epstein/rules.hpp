@@ -174,6 +174,29 @@ void activation_order(std::size_t n, std::uint64_t seed, std::int64_t period, Ta
     std::swap(order[i - 1], order[shuffle.below(static_cast<std::uint32_t>(i))]);
 }
 
+/// The async schedule's period, for both engines: the turns of activation_order(), each taken by
+/// turn(id) if its agent is still on the grid and free when it comes (it may have been arrested or killed
+/// earlier in the period). Turns come in a random order, so on a large world every turn would wait on memory
+/// (docs/performance.md): since the order is known for the whole period, the caches are asked ahead, in two
+/// steps. prefetch_agent(id) runs 2 x kAhead turns before id's turn (its columns); prefetch_around(id)
+/// runs kAhead turns before it, once the agent's cell has arrived (the layer rows its queries will read,
+/// its cell's code and occupant; the cell may still change before the turn, and a stale hint costs only the
+/// fetch). Prefetches change no value. Both hooks must be forced inline (VisionQuery::prefetch says why).
+template <class Agents, class PrefetchAgent, class PrefetchAround, class Turn>
+void take_turns(const Agents& a, std::uint64_t seed, std::int64_t period, std::vector<std::uint32_t>& order,
+                PrefetchAgent&& prefetch_agent, PrefetchAround&& prefetch_around, Turn&& turn) {
+  const auto free = [&a](std::size_t i) { return a.cell[i] >= 0 && a.status[i] != Status::Jailed; };
+  activation_order(a.size(), seed, period, free, order);
+  constexpr std::size_t kAhead = 4;
+  const std::size_t turns = order.size();
+  for (std::size_t t = 0; t < turns; ++t) {
+    if (t + 2 * kAhead < turns) prefetch_agent(order[t + 2 * kAhead]);
+    if (t + kAhead < turns) prefetch_around(order[t + kAhead]);
+    const std::uint32_t id = order[t];
+    if (free(id)) turn(id);
+  }
+}
+
 /// A citizen's traits on day 0, from the kInit stream of its id: hardship H, risk aversion R, group (the
 /// second of two groups with probability 1 - group_share) and a death age uniform on 1..max_age (0: never).
 struct Founder {

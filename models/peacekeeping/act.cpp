@@ -5,6 +5,8 @@
 // its own, so switching one on never shifts the draws of the core.
 #include <algorithm>
 #include <cmath>
+#include <span>
+#include <vector>
 
 #include "models/epstein/rules.hpp"
 #include "models/peacekeeping/model.hpp"
@@ -13,20 +15,11 @@ namespace keepsim::peace {
 using namespace plan;
 
 void PeaceModel::act_all() {
+  // The async day (epstein::take_turns, which asks the caches ahead for what the turns to come will read).
+  // What grows with the world is memory latency, not work (docs/performance.md): each turn reads a random
+  // agent's columns and the rows of the cell layers around a random cell, which on a large grid are rarely
+  // in cache.
   std::vector<std::uint32_t> order;
-  epstein::activation_order(
-      agents_.size(), cfg_.base.seed, day_,
-      [this](std::size_t i) { return agents_.cell[i] >= 0 && agents_.status[i] != Status::Jailed; }, order);
-  // What grows with the world is memory latency, not work (docs/performance.md): turns come in a random
-  // order, so each reads a random agent's columns and the rows of the cell layers around a random cell, which
-  // on a large grid are rarely in cache. The order is known before the first turn, so the caches are asked
-  // for them ahead of time, in two steps: the columns of the agent kAhead * 2 turns ahead, then, once its
-  // cell has arrived, the layer words its queries will read, kAhead turns ahead (its cell may still change
-  // before its turn; a stale hint costs only the fetch). Prefetches change no value, so results are the same.
-  constexpr std::size_t kAhead = 4;
-  const std::size_t turns = order.size();
-  // Both helpers must be inlined: a prefetch has no effect a compiler tracks, so a helper left out of line
-  // is found to do nothing and its calls are dropped (GCC 12 did so, silently, with no prefetch left).
   auto prefetch_agent = [this](std::size_t id) __attribute__((always_inline)) {
     __builtin_prefetch(&agents_.cell[id]);
     __builtin_prefetch(&agents_.kind[id]);
@@ -43,7 +36,7 @@ void PeaceModel::act_all() {
     // The layers the agent's turn counts or chooses from within its vision (act_citizen, act_spoiler,
     // act_security), and its cell's code and occupant, which a move or a state change writes.
     const BitLayer* layers[6];
-    int n = 0;
+    std::size_t n = 0;
     layers[n++] = &peacekeepers_;
     layers[n++] = &empties_;
     if (constable_cells_ > 0) layers[n++] = &constables_;
@@ -71,34 +64,24 @@ void PeaceModel::act_all() {
     }
     __builtin_prefetch(&code_[static_cast<std::size_t>(c)], 1);
     __builtin_prefetch(&occupant_[static_cast<std::size_t>(c)], 1);
-    const int cx = grid_.x(c), cy = grid_.y(c), r = v->reach();
-    const int x0 = std::max(0, cx - r) >> 6, x1 = std::min(grid_.width() - 1, cx + r) >> 6;
-    for (int y = std::max(0, cy - r); y <= std::min(grid_.height() - 1, cy + r); ++y)
-      for (int k = 0; k < n; ++k) {
-        const std::uint64_t* row = layers[k]->row_words(y);
-        __builtin_prefetch(row + x0);
-        if (x1 != x0) __builtin_prefetch(row + x1);
-      }
+    query_.prefetch(std::span(layers, n), c, *v);
   };
-  for (std::size_t t = 0; t < turns; ++t) {
-    if (t + 2 * kAhead < turns) prefetch_agent(order[t + 2 * kAhead]);
-    if (t + kAhead < turns) prefetch_around(order[t + kAhead]);
-    const std::uint32_t id = order[t];
-    if (agents_.cell[id] < 0 || agents_.status[id] == Status::Jailed) continue;  // arrested or killed
-    Stream s(cfg_.base.seed, kDecide, id, static_cast<std::uint64_t>(day_));
-    switch (agents_.kind[id]) {
-      case Kind::Citizen:
-        act_citizen(id, s);
-        break;
-      case Kind::Spoiler:
-        act_spoiler(id, s);
-        break;
-      case Kind::Peacekeeper:
-      case Kind::Constable:
-        act_security(id, s);
-        break;
-    }
-  }
+  epstein::take_turns(agents_, cfg_.base.seed, day_, order, prefetch_agent, prefetch_around,
+                      [this](std::size_t id) {
+                        Stream s(cfg_.base.seed, kDecide, id, static_cast<std::uint64_t>(day_));
+                        switch (agents_.kind[id]) {
+                          case Kind::Citizen:
+                            act_citizen(id, s);
+                            break;
+                          case Kind::Spoiler:
+                            act_spoiler(id, s);
+                            break;
+                          case Kind::Peacekeeper:
+                          case Kind::Constable:
+                            act_security(id, s);
+                            break;
+                        }
+                      });
 }
 
 void PeaceModel::act_citizen(std::size_t id, Stream& s) {
