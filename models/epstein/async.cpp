@@ -13,11 +13,7 @@ void EpsteinModel::step_async() {
   // are far out of cache. Not the layer rows of its vision, as the peacekeeping day asks: an Epstein turn is
   // light, and those 30 to 90 prefetches cost more than they saved at every size (docs/performance.md).
   auto prefetch_agent = [this](std::size_t id) __attribute__((always_inline)) {
-    __builtin_prefetch(&agents_.cell[id]);
-    __builtin_prefetch(&agents_.status[id]);
-    __builtin_prefetch(&agents_.kind[id]);
-    __builtin_prefetch(&agents_.hardship[id]);
-    __builtin_prefetch(&agents_.risk[id]);
+    prefetch_columns(id, agents_.cell, agents_.status, agents_.kind, agents_.hardship, agents_.risk);
   };
   auto prefetch_around = [this](std::size_t id) __attribute__((always_inline)) {
     const std::int32_t c = agents_.cell[id];

@@ -174,6 +174,13 @@ void activation_order(std::size_t n, std::uint64_t seed, std::int64_t period, Ta
     std::swap(order[i - 1], order[shuffle.below(static_cast<std::uint32_t>(i))]);
 }
 
+/// Asks the caches for agent `id`'s entries of the given columns (take_turns' first step; forced inline for
+/// the reason VisionQuery::prefetch gives).
+template <class... Columns>
+__attribute__((always_inline)) inline void prefetch_columns(std::size_t id, const Columns&... columns) {
+  (__builtin_prefetch(&columns[id]), ...);
+}
+
 /// The async schedule's period, for both engines: the turns of activation_order(), each taken by
 /// turn(id) if its agent is still on the grid and free when it comes (it may have been arrested or killed
 /// earlier in the period). Turns come in a random order, so on a large world every turn would wait on memory

@@ -21,14 +21,9 @@ void PeaceModel::act_all() {
   // in cache.
   std::vector<std::uint32_t> order;
   auto prefetch_agent = [this](std::size_t id) __attribute__((always_inline)) {
-    __builtin_prefetch(&agents_.cell[id]);
-    __builtin_prefetch(&agents_.kind[id]);
-    __builtin_prefetch(&agents_.status[id]);
-    __builtin_prefetch(&agents_.group[id]);
-    __builtin_prefetch(&agents_.hardship[id]);
-    __builtin_prefetch(&agents_.risk[id]);
-    __builtin_prefetch(&agents_.legitimacy[id]);
-    __builtin_prefetch(&agents_.last_victim[id]);
+    const Agents& a = agents_;
+    epstein::prefetch_columns(id, a.cell, a.kind, a.status, a.group, a.hardship, a.risk, a.legitimacy,
+                              a.last_victim);
   };
   auto prefetch_around = [this](std::size_t id) __attribute__((always_inline)) {
     const std::int32_t c = agents_.cell[id];
