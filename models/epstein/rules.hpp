@@ -186,9 +186,10 @@ __attribute__((always_inline)) inline void prefetch_columns(std::size_t id, cons
 /// earlier in the period). Turns come in a random order, so on a large world every turn would wait on memory
 /// (docs/performance.md): since the order is known for the whole period, the caches are asked ahead, in two
 /// steps. prefetch_agent(id) runs 2 x kAhead turns before id's turn (its columns); prefetch_around(id)
-/// runs kAhead turns before it, once the agent's cell has arrived (the layer rows its queries will read,
-/// its cell's code and occupant; the cell may still change before the turn, and a stale hint costs only the
-/// fetch). Prefetches change no value. Both hooks must be forced inline (VisionQuery::prefetch says why).
+/// runs kAhead turns before it, once the agent's cell has arrived (what its turn reads there: the cell's
+/// code and occupant and, in the peacekeeping day, the layer rows of its vision; the cell may still change
+/// before the turn, and a stale hint costs only the fetch). Prefetches change no value. Both hooks must be
+/// forced inline (VisionQuery::prefetch says why).
 template <class Agents, class PrefetchAgent, class PrefetchAround, class Turn>
 void take_turns(const Agents& a, std::uint64_t seed, std::int64_t period, std::vector<std::uint32_t>& order,
                 PrefetchAgent&& prefetch_agent, PrefetchAround&& prefetch_around, Turn&& turn) {
@@ -319,9 +320,9 @@ bool reached_death_age(const Agents& a, std::size_t i) {
   return a.death_age[i] > 0 && a.age[i] >= a.death_age[i];
 }
 
-/// The end of one period for a living agent that can be jailed: one period older when `ages` (and only if it
-/// has a death age), else its jail term, if any, one period shorter. True when its life or its term ends
-/// now; release_due() then says which.
+/// The end of one period for a living agent that can be jailed: one period older when `ages` (only if it has
+/// a death age); then, unless that age is its death age, its jail term, if any, one period shorter. True when
+/// its life or its term ends now; release_due() then says which.
 template <class Agents>
 bool period_ends(Agents& a, std::size_t i, bool ages) {
   if (ages && a.death_age[i] > 0 && ++a.age[i] >= a.death_age[i]) return true;
