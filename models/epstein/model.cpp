@@ -364,7 +364,7 @@ void EpsteinModel::age_and_release() {
     }
     for (std::size_t i = agents_.ages ? b : e; i < e; ++i) {
       if (agents_.kind[i] != Kind::Citizen || agents_.status[i] == Status::Dead) continue;
-      if (period_ends(agents_, i, true)) mine.push_back(static_cast<std::uint32_t>(i));
+      if (period_ends(agents_, i)) mine.push_back(static_cast<std::uint32_t>(i));
     }
     if (mine.empty()) return;
     const std::lock_guard<std::mutex> lock(due_mutex);

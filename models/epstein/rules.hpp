@@ -320,12 +320,12 @@ bool reached_death_age(const Agents& a, std::size_t i) {
   return a.death_age[i] > 0 && a.age[i] >= a.death_age[i];
 }
 
-/// The end of one period for a living agent that can be jailed: one period older when `ages` (only if it has
-/// a death age); then, unless that age is its death age, its jail term, if any, one period shorter. True when
-/// its life or its term ends now; release_due() then says which.
+/// The end of one period for a living agent that can be jailed, in an engine that keeps ages: one period
+/// older (only if it has a death age); then, unless that age is its death age, its jail term, if any, one
+/// period shorter. True when its life or its term ends now; release_due() then says which.
 template <class Agents>
-bool period_ends(Agents& a, std::size_t i, bool ages) {
-  if (ages && a.death_age[i] > 0 && ++a.age[i] >= a.death_age[i]) return true;
+bool period_ends(Agents& a, std::size_t i) {
+  if (a.death_age[i] > 0 && ++a.age[i] >= a.death_age[i]) return true;
   if (a.status[i] != Status::Jailed || a.jail_left[i] == kLifeTerm) return false;
   return --a.jail_left[i] == 0;
 }

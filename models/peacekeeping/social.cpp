@@ -122,7 +122,7 @@ void PeaceModel::justice_day() {
       [this](std::size_t i) {
         if (agents_.kind[i] == Kind::Peacekeeper || agents_.foreign[i] || agents_.status[i] == Status::Dead)
           return false;
-        return epstein::period_ends(agents_, i, true);
+        return epstein::period_ends(agents_, i);
       },
       due);
   struct Hooks {
