@@ -42,6 +42,11 @@ Vision::Vision(Metric metric, double radius) {
     size_ += 2 * w + 1;
   }
   size_ -= 1;  // the centre
+  if (2 * reach_ + 1 <= kWindowBits)
+    for (int dy = -reach_; dy <= reach_; ++dy) {
+      const int w = half_width(dy);
+      window_.push_back(((std::uint64_t{1} << (2 * w + 1)) - 1) << (reach_ - w));
+    }
 }
 
 }  // namespace keepsim

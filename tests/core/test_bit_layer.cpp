@@ -37,12 +37,17 @@ TEST_CASE("select16 and select64 find the k-th set bit", "[bits]") {
 TEST_CASE("vision queries over bit layers agree with a scan of every cell", "[grid][bits]") {
   const auto topology = GENERATE(Topology::Torus, Topology::Bounded);
   const auto metric = GENERATE(Metric::Euclidean, Metric::Moore, Metric::VonNeumann);
-  const double radius = GENERATE(1.0, 1.7, 3.0, 7.0);
+  // Reach 28 is the widest vision kept as one word a row (Vision::window), 29 the narrowest that is not.
+  const double radius = GENERATE(1.0, 1.7, 3.0, 7.0, 28.0, 29.0);
   // Rows of two words, one of them partial; rows of one word (the masks of narrow grids), full or not, down
-  // to a vision as wide as the grid; a narrow height.
-  const int width = GENERATE(70, 64, 40, 15);
-  const Grid grid(width, 23, topology);
+  // to a vision as wide as the grid; a narrow height; a grid with room for the widest visions away from its
+  // edges (the one-word-a-row path) as well as near them.
+  const int width = GENERATE(70, 64, 40, 15, 130);
+  const int height = width == 130 ? 70 : 23;
   const Vision vision(metric, radius);
+  if (2 * vision.reach() + 1 > std::min(width, height))
+    return;  // the models refuse a vision wider than the grid
+  const Grid grid(width, height, topology);
   BitLayer a, b;
   a.reset(grid);
   b.reset(grid);
@@ -76,6 +81,9 @@ TEST_CASE("vision queries over bit layers agree with a scan of every cell", "[gr
       REQUIRE(got == scan_a[k]);
     }
     if (scan_a.empty()) REQUIRE(query.choose(a, centre, vision, [](std::uint32_t) { return 0u; }) == -1);
+    std::vector<std::int64_t> visited;
+    query.for_each(a, centre, vision, [&](std::int64_t c) { visited.push_back(c); });
+    REQUIRE(visited == scan_a);
   }
 }
 

@@ -158,12 +158,16 @@ class BitLayer {
 
   /// Bits x0 .. x0 + n - 1 of row y as the low n bits of a word (bit 0: column x0); requires 0 <= x0,
   /// x0 + n <= width and n <= 57. Two word reads and shifts, no branch.
-  std::uint64_t bits(int y, int x0, int n) const {
+  std::uint64_t bits(int y, int x0, int n) const { return window(y, x0) & ((std::uint64_t{1} << n) - 1); }
+
+  /// Bits of row y from column x0 on as a word (bit 0: column x0), of which the low 57 are columns x0 ..
+  /// x0 + 56 and the rest whatever follows: the caller masks them (a vision's Vision::window rows). Requires
+  /// 0 <= x0 < width.
+  std::uint64_t window(int y, int x0) const {
     const std::uint64_t* p = &bits_[static_cast<std::size_t>(y) * static_cast<std::size_t>(words_) +
                                     static_cast<std::size_t>(x0 >> 6)];
     const unsigned sh = static_cast<unsigned>(x0) & 63u;
-    const std::uint64_t v = (p[0] >> sh) | ((p[1] << 1) << (63u - sh));  // no shift by 64 when sh = 0
-    return v & ((std::uint64_t{1} << n) - 1);
+    return (p[0] >> sh) | ((p[1] << 1) << (63u - sh));  // no shift by 64 when sh = 0
   }
 
   /// Calls f(x) for each set bit of row y in [x0, x1], in ascending x.
@@ -207,6 +211,11 @@ class VisionQuery {
 
   int count(const BitLayer& layer, std::int64_t centre, const Vision& vision) const {
     const int cx = grid_->x(centre), cy = grid_->y(centre), r = vision.reach();
+    if (interior(cx, cy, vision)) {
+      int n = -static_cast<int>(layer.test(cy, cx));
+      for (int dy = -r; dy <= r; ++dy) n += std::popcount(layer.window(cy + dy, cx - r) & vision.window(dy));
+      return n;
+    }
     if (narrow(vision)) {
       int n = -static_cast<int>(layer.test(cy, cx));
       for (int dy = -r; dy <= r; ++dy) {
@@ -230,6 +239,14 @@ class VisionQuery {
                              const Vision& vision) const {
     const int cx = grid_->x(centre), cy = grid_->y(centre), r = vision.reach();
     int na = -static_cast<int>(a.test(cy, cx)), nb = -static_cast<int>(b.test(cy, cx));
+    if (interior(cx, cy, vision)) {
+      for (int dy = -r; dy <= r; ++dy) {
+        const std::uint64_t m = vision.window(dy);
+        na += std::popcount(a.window(cy + dy, cx - r) & m);
+        nb += std::popcount(b.window(cy + dy, cx - r) & m);
+      }
+      return {na, nb};
+    }
     if (narrow(vision)) {
       for (int dy = -r; dy <= r; ++dy) {
         const Masks m = masks(cx, cy, vision, dy);
@@ -276,6 +293,16 @@ class VisionQuery {
   template <class F>
   void for_each(const BitLayer& layer, std::int64_t centre, const Vision& vision, F&& f) const {
     const std::int64_t w = grid_->width();
+    if (const int cx = grid_->x(centre), cy = grid_->y(centre); interior(cx, cy, vision)) {
+      const int r = vision.reach();
+      for (int dy = -r; dy <= r; ++dy) {
+        std::uint64_t v = layer.window(cy + dy, cx - r) & vision.window(dy);
+        if (dy == 0) v &= ~(std::uint64_t{1} << r);
+        const std::int64_t base = static_cast<std::int64_t>(cy + dy) * w + (cx - r);
+        for (; v != 0; v &= v - 1) f(base + std::countr_zero(v));
+      }
+      return;
+    }
     grid_->for_each_span(centre, vision, [&](int y, int x0, int x1, int skip) {
       layer.for_each_set(y, x0, x1, [&](int x) {
         if (x != skip) f(static_cast<std::int64_t>(y) * w + x);
@@ -290,6 +317,7 @@ class VisionQuery {
   template <class Draw>
   std::int64_t choose(const BitLayer& layer, std::int64_t centre, const Vision& vision, Draw&& draw) const {
     const int cx = grid_->x(centre), cy = grid_->y(centre), r = vision.reach();
+    if (interior(cx, cy, vision)) return choose_interior(layer, cx, cy, vision, draw);
     if (narrow(vision)) return choose_narrow(layer, cx, cy, vision, draw);
     const bool centre_set = layer.test(cy, cx);
     // Candidates per row (rows of a vision of reach <= 127 on the stack, wider ones on the heap).
@@ -355,6 +383,38 @@ class VisionQuery {
     return {p.y, span(p.a0, p.b0), span(p.a1, p.b1)};
   }
   static int kth_bit(std::uint64_t v, int k) { return select64(v, k); }
+
+  /// Whether the vision around (cx, cy) lies wholly inside the grid and is narrow enough for one word a row
+  /// (Vision::window): then its rows are neither cut by an edge nor wrapped, and each is one masked word
+  /// whose bits run in ascending x, the order of Grid::for_each_in.
+  bool interior(int cx, int cy, const Vision& vision) const {
+    const int r = vision.reach();
+    return vision.windowed() && cx >= r && cy >= r && cx + r < grid_->width() && cy + r < grid_->height();
+  }
+
+  /// choose() away from the edges: the masked words of the rows, the centre taken out, then the same walk.
+  template <class Draw>
+  std::int64_t choose_interior(const BitLayer& layer, int cx, int cy, const Vision& vision,
+                               Draw&& draw) const {
+    const int r = vision.reach();
+    constexpr int kRows = Vision::kWindowBits;  // 2 * reach + 1 <= kWindowBits
+    std::uint64_t row[kRows];
+    int total = 0;
+    for (int dy = -r; dy <= r; ++dy) {
+      std::uint64_t v = layer.window(cy + dy, cx - r) & vision.window(dy);
+      if (dy == 0) v &= ~(std::uint64_t{1} << r);
+      row[dy + r] = v;
+      total += std::popcount(v);
+    }
+    if (total == 0) return -1;
+    int k = static_cast<int>(draw(static_cast<std::uint32_t>(total)));
+    for (int i = 0;; ++i) {
+      const int n = std::popcount(row[i]);
+      if (k < n)
+        return static_cast<std::int64_t>(cy - r + i) * grid_->width() + (cx - r) + kth_bit(row[i], k);
+      k -= n;
+    }
+  }
 
   /// choose() on a narrow grid: the centre is taken out of its row's masks, then the same walk.
   template <class Draw>

@@ -31,11 +31,18 @@ class Vision {
   bool covers(int dx, int dy) const { return std::abs(dy) <= reach_ && std::abs(dx) <= half_width(dy); }
   /// Number of cells in the vision (excluding the centre) on an unbounded grid.
   int size() const { return size_; }
+  /// Visions at most kWindowBits cells wide (reach <= 28) also keep each row as a bit mask over the 2 reach +
+  /// 1 columns from cx - reach (bit 0) to cx + reach: a query away from the grid's edges reads those columns
+  /// as one word per row (BitLayer::window) and masks them, instead of cutting the row into spans.
+  static constexpr int kWindowBits = 57;
+  bool windowed() const { return !window_.empty(); }
+  std::uint64_t window(int dy) const { return window_[static_cast<std::size_t>(dy + reach_)]; }
 
  private:
   int reach_ = 0;
   int size_ = 0;
   std::vector<int> half_;
+  std::vector<std::uint64_t> window_;
 };
 
 class Grid {
