@@ -113,8 +113,8 @@ __attribute__((always_inline)) inline double PeaceModel::exposure(std::size_t id
   if (cfg_.base.groups != 2 || !cfg_.spoilers.enabled) return 0;
   const int g = agents_.group[id];
   const std::int32_t here = agents_.cell[id];
-  const auto bit = static_cast<std::uint8_t>(4 << (1 - g));
-  if (!near_fighters_.empty() && (near_fighters_[static_cast<std::size_t>(here)] & bit) == 0) return 0;
+  const auto bit = static_cast<std::uint8_t>(kSeesArmed << (1 - g));
+  if ((marks_ & kSeesArmed) && (in_sight_[static_cast<std::size_t>(here)] & bit) == 0) return 0;
   const int threat = query_.count(armed_[1 - g], here, citizen_vision_);
   if (threat == 0) return 0;
   const double protection =
@@ -129,7 +129,12 @@ void PeaceModel::decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) con
   const epstein::Config& b = cfg_.base;
   const auto day = static_cast<std::uint64_t>(day_);
   const std::int32_t here = agents_.cell[id];
-  const auto [pk, seen_active] = query_.count2(peacekeepers_, actives_, here, citizen_vision_);
+  // Where the sync day's marks say no peacekeeper is in sight, neither layer is read yet: the actives in
+  // sight matter only when there is some security to count them against (C = 0 gives P = 0 whatever A is).
+  const bool no_pk =
+      (marks_ & kSeesPeacekeeper) && (in_sight_[static_cast<std::size_t>(here)] & kSeesPeacekeeper) == 0;
+  int pk = 0, seen_active = 0;
+  if (!no_pk) std::tie(pk, seen_active) = query_.count2(peacekeepers_, actives_, here, citizen_vision_);
   double cops = pk;
   if (constable_cells_ > 0 && !skill_in_sight_.empty())  // the same sum, made once for every cell
     cops += static_cast<double>(skill_in_sight_[static_cast<std::size_t>(here)]) * 0x1p-45;
@@ -137,6 +142,7 @@ void PeaceModel::decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) con
     query_.for_each(constables_, here, citizen_vision_, [&](std::int64_t at) {
       cops += agents_.skill[static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)])];
     });
+  if (no_pk && cops > 0) seen_active = query_.count(actives_, here, citizen_vision_);
   const int actives = 1 + seen_active;
   double q = 1.0 - std::exp(-b.arrest_constant * epstein::vision_ratio(b.ratio, cops, actives));
   if (justice_->enabled) q *= justice_->deterrence(static_cast<std::size_t>(region_of(here)));
@@ -162,14 +168,14 @@ void PeaceModel::decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) con
   const int g = agents_.group[id];
   const bool political = cfg_.spoilers.political;
   const double availability = arms_[g] / (arms_[g] + cfg_.spoilers.arms_half_saturation);
-  // Whether the vision holds a set cell of a fighters' layer: from near_fighters_ in the sync day's decisions
+  // Whether the vision holds a set cell of a fighters' layer: from in_sight_ in the sync day's decisions
   // (act_sync.cpp), else counted.
   const auto sees = [&](const BitLayer& layer, std::uint8_t bit) {
-    return !near_fighters_.empty() ? (near_fighters_[static_cast<std::size_t>(here)] & bit) != 0
+    return (marks_ & kSeesSpoiler) ? (in_sight_[static_cast<std::size_t>(here)] & bit) != 0
                                    : query_.count(layer, here, citizen_vision_) > 0;
   };
   if ((active || political) && grievance > cfg_.spoilers.recruit_grievance &&
-      sees(spoilers_[g], static_cast<std::uint8_t>(1 << g))) {
+      sees(spoilers_[g], static_cast<std::uint8_t>(kSeesSpoiler << g))) {
     Stream x(b.seed, kRecruitSpoiler, id, day);
     const double support = political ? 1.0 - cooperation(id) : 1.0;
     if (x.bernoulli(cfg_.spoilers.recruit_probability * availability * support)) {

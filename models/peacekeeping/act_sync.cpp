@@ -68,12 +68,23 @@ void PeaceModel::act_all_sync() {
           },
           skill_in_sight_))
     skill_in_sight_.clear();
-  if (cfg_.spoilers.enabled && cfg_.base.groups == 2 && exact) {
-    const Spread spreads[] = {{&spoilers_[0], &citizen_vision_, false, 1},
-                              {&spoilers_[1], &citizen_vision_, false, 2},
-                              {&armed_[0], &citizen_vision_, false, 4},
-                              {&armed_[1], &citizen_vision_, false, 8}};
-    spread_marks(*exec_, grid_, spreads, near_fighters_);
+  // The peacekeepers in sight likewise: most citizens see none, and then rule A reads no layer at all
+  // unless a constable is in sight.
+  if (exact) {
+    std::vector<Spread> spreads;
+    if (cfg_.spoilers.enabled && cfg_.base.groups == 2) {
+      marks_ |= kSeesSpoiler | kSeesArmed;
+      for (int g = 0; g < 2; ++g) {
+        spreads.push_back(
+            {&spoilers_[g], &citizen_vision_, false, static_cast<std::uint8_t>(kSeesSpoiler << g)});
+        spreads.push_back({&armed_[g], &citizen_vision_, false, static_cast<std::uint8_t>(kSeesArmed << g)});
+      }
+    }
+    if (cfg_.mission.enabled) {
+      marks_ |= kSeesPeacekeeper;
+      spreads.push_back({&peacekeepers_, &citizen_vision_, false, kSeesPeacekeeper});
+    }
+    if (!spreads.empty()) spread_marks(*exec_, grid_, spreads, in_sight_);
   }
   decide_all(
       true, [&](std::size_t i) { return !is_security(i); },
@@ -83,7 +94,8 @@ void PeaceModel::act_all_sync() {
         else
           decide_spoiler(i, p);
       });
-  near_fighters_.clear();  // the counts again for everyone else (the capacity is kept for tomorrow)
+  in_sight_.clear();  // the counts again for everyone else (the capacity is kept for tomorrow)
+  marks_ = 0;
   skill_in_sight_.clear();
 
   // 2. Statuses change together; those who leave the country go; recruits join; then the attacks land, in

@@ -481,9 +481,13 @@ class PeaceModel : public Model {
   std::vector<std::uint32_t> movers_;
   std::vector<std::int32_t> want_;
   /// While the sync day's citizens decide (the layers then stand still): per cell, whether the citizens'
-  /// vision holds a fighter of group g's militia (bit g) or an armed one (bit 2 + g), spread from the few
-  /// fighters instead of counted by every citizen (decide_rule_a); empty otherwise.
-  std::vector<std::uint8_t> near_fighters_;
+  /// vision holds a fighter of group g's militia (kSeesSpoiler << g), an armed one (kSeesArmed << g) or a
+  /// peacekeeper (kSeesPeacekeeper), spread from the few fighters and units instead of counted by every
+  /// citizen (decide_rule_a). Which of them are spread says marks_; none, and the array is empty, otherwise.
+  static constexpr std::uint8_t kSeesSpoiler = 1, kSeesArmed = 4, kSeesPeacekeeper = 16;
+  std::vector<std::uint8_t> in_sight_;
+  std::uint8_t marks_ =
+      0;  ///< the bits of in_sight_ spread today: kSeesSpoiler | kSeesArmed, kSeesPeacekeeper
   /// Likewise, per cell, the constables' skills within the citizens' vision in units of 2^-45
   /// (spread_skill_sums), where that sum is exact; empty when they are walked. Lent to the legitimacy
   /// component for its own sum later in the day (Mechanism::cell_sums).
