@@ -70,20 +70,37 @@ void Control::compute(PeaceModel& m) {
   // entry by the same expression from the same neighbours as a pass in cell order.
   constexpr int kTile = 128;
   const int tiles_x = (w + kTile - 1) / kTile, tiles_y = (h + kTile - 1) / kTile;
+  const auto fill = [&](int y, int x) {
+    const auto c = static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x);
+    const std::uint8_t k = cell::kind(code[c]);
+    double s = 0, a = 0;
+    if (k == cell::kPeacekeeper) s = 1;
+    if (k == cell::kConstable) s = skill[static_cast<std::size_t>(occupant[c])];
+    if (k == cell::kSpoiler && (code[c] & 4)) a = 1;
+    const std::size_t i = static_cast<std::size_t>(y + 1) * W + static_cast<std::size_t>(x + 1);
+    sec[i] = s + sec[i - 1] + sec[i - W] - sec[i - W - 1];
+    arm[i] = a + arm[i - 1] + arm[i - W] - arm[i - W - 1];
+  };
+  // Within a tile, kRows rows at a time on a skewed front: row y0 + j fills column t - j at step t, after
+  // the entries it reads (its left neighbour at step t - 1, the row above at step t - 1). A row alone is one
+  // chain of dependent additions, three latencies an entry; kRows chains overlap.
+  constexpr int kRows = 4;
   const auto fill_tile = [&](int ty, int tx) {
-    for (int y = ty * kTile; y < std::min(h, (ty + 1) * kTile); ++y)
-      for (int x = tx * kTile; x < std::min(w, (tx + 1) * kTile); ++x) {
-        const auto c =
-            static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x);
-        const std::uint8_t k = cell::kind(code[c]);
-        double s = 0, a = 0;
-        if (k == cell::kPeacekeeper) s = 1;
-        if (k == cell::kConstable) s = skill[static_cast<std::size_t>(occupant[c])];
-        if (k == cell::kSpoiler && (code[c] & 4)) a = 1;
-        const std::size_t i = static_cast<std::size_t>(y + 1) * W + static_cast<std::size_t>(x + 1);
-        sec[i] = s + sec[i - 1] + sec[i - W] - sec[i - W - 1];
-        arm[i] = a + arm[i - 1] + arm[i - W] - arm[i - W - 1];
+    const int xa = tx * kTile, xb = std::min(w, (tx + 1) * kTile);
+    for (int y0 = ty * kTile; y0 < std::min(h, (ty + 1) * kTile); y0 += kRows) {
+      const int rows = std::min({kRows, h - y0, (ty + 1) * kTile - y0});
+      if (rows < kRows || xb - xa < kRows) {  // the last rows, or a tile too narrow for the front
+        for (int y = y0; y < y0 + rows; ++y)
+          for (int x = xa; x < xb; ++x) fill(y, x);
+        continue;
       }
+      for (int t = xa; t < xa + kRows - 1; ++t)  // the front enters the tile
+        for (int j = 0; j <= t - xa; ++j) fill(y0 + j, t - j);
+      for (int t = xa + kRows - 1; t < xb; ++t)  // every row on it
+        for (int j = 0; j < kRows; ++j) fill(y0 + j, t - j);
+      for (int t = xb; t < xb + kRows - 1; ++t)  // and leaves it
+        for (int j = t - xb + 1; j < kRows; ++j) fill(y0 + j, t - j);
+    }
   };
   for (int wave = 0; wave < tiles_x + tiles_y - 1; ++wave) {
     const int ty0 = std::max(0, wave - tiles_x + 1), ty1 = std::min(tiles_y - 1, wave);

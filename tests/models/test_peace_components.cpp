@@ -2,15 +2,19 @@
 // phase list, the registration list against the schema and the output catalogue, and agent columns that a
 // mechanism owns growing with every agent the model adds. Behaviour (bit for bit the same results as before
 // the mechanisms moved) is covered by the equivalence, checkpoint and thread tests.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <limits>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "keepsim/core/errors.hpp"
 #include "keepsim/core/params.hpp"
 #include "keepsim/core/recorder.hpp"
 #include "models/peacekeeping/constabulary.hpp"
+#include "models/peacekeeping/control.hpp"
 #include "models/peacekeeping/mechanism.hpp"
 #include "models/peacekeeping/mission_layer.hpp"
 #include "models/peacekeeping/model.hpp"
@@ -239,4 +243,63 @@ TEST_CASE("the memory of violence keeps the K days' killings and the day's marks
     CHECK(today_outside == 0);
   }
   CHECK(logged > 0);  // there were killings to remember
+}
+
+TEST_CASE("the control field's share is the armed presence in each cell's window, on every tile",
+          "[peace][components]") {
+  // ODD 7.15: k_c = (1 + security in the window) / (1 + security + armed fighters), the window the square of
+  // control.radius around c cut at the edges. control.cpp builds it from summed-area tables filled tile by
+  // tile on a skewed front of rows; this sums each window directly. A grid of 261 x 142 has a tile 5 cells
+  // wide and a last band of 14 rows (not a whole number of the front's 4), where a wrong order of filling
+  // would read entries not yet made. The default country under complex peacekeeping (constables' skills,
+  // peacekeepers, armed fighters), 60 days. Tolerance: 1e-6 (float shares; the table's rounding differs from
+  // the direct sums').
+  Params p(full_schema());
+  p.load_file(std::string(KEEPSIM_SOURCE_DIR) + "/configs/scenarios/default.toml");
+  p.load_file(std::string(KEEPSIM_SOURCE_DIR) + "/configs/doctrines/complex_peacekeeping.toml");
+  p.set("world.width", std::int64_t{261}, "test");
+  p.set("world.height", std::int64_t{142}, "test");
+  p.set("start.burn_in_days", std::int64_t{30}, "test");
+  p.set("control.enabled", true, "test");
+  PeaceModel model(read_config(p), scenario_map(p), 1);
+  Control* control = model.mechanism<Control>();
+  REQUIRE(control != nullptr);
+  const Grid& grid = model.grid();
+  const int w = grid.width(), h = grid.height();
+  const int r = static_cast<int>(std::floor(control->radius + 1e-9));
+  const Agents& a = model.agents();
+  double most_security = 0, most_armed = 0;
+  for (int day = 1; day <= 60; ++day) {
+    model.step();
+    control->run(Phase::BeforeAgents, model);  // the share of the state the day ended with
+    std::vector<double> security(static_cast<std::size_t>(grid.cells()), 0.0), armed(security.size(), 0.0);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a.cell[i] < 0 || a.status[i] == Status::Jailed || a.status[i] == Status::Dead) continue;
+      const auto c = static_cast<std::size_t>(a.cell[i]);
+      if (a.kind[i] == Kind::Peacekeeper) security[c] = 1;
+      if (a.kind[i] == Kind::Constable) security[c] = a.skill[i];
+      if (a.kind[i] == Kind::Spoiler && a.armed[i]) armed[c] = 1;
+    }
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x) {
+        double s = 0, f = 0;
+        for (int yy = std::max(0, y - r); yy <= std::min(h - 1, y + r); ++yy)
+          for (int xx = std::max(0, x - r); xx <= std::min(w - 1, x + r); ++xx) {
+            s += security[static_cast<std::size_t>(yy) * static_cast<std::size_t>(w) +
+                          static_cast<std::size_t>(xx)];
+            f += armed[static_cast<std::size_t>(yy) * static_cast<std::size_t>(w) +
+                       static_cast<std::size_t>(xx)];
+          }
+        most_security = std::max(most_security, s);
+        most_armed = std::max(most_armed, f);
+        const std::int32_t c = y * w + x;
+        const double want = (1.0 + s) / (1.0 + s + f);
+        if (std::abs(control->incumbent_share(c) - want) > 1e-6)
+          FAIL("day " << day << " cell (" << x << ", " << y << "): share " << control->incumbent_share(c)
+                      << ", window sums give " << want);
+      }
+  }
+  // The field was not trivially 1 everywhere.
+  CHECK(most_security > 0);
+  CHECK(most_armed > 0);
 }
