@@ -312,22 +312,30 @@ void PeaceModel::observe(Recorder& rec) {
   constexpr std::size_t kBlock = 65536;
   const std::size_t n = agents_.size(), blocks = (n + kBlock - 1) / kBlock;
   std::vector<AgentTally> part(blocks);
-  exec_->for_ranges(blocks, 1, [&](std::size_t b0, std::size_t b1) {
-    for (std::size_t b = b0; b < b1; ++b) tally_agents(b * kBlock, std::min(n, (b + 1) * kBlock), part[b]);
+  double legit = 0, hard = 0, skill = 0;
+  const auto sums = [&] {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (agents_.status[i] == Status::Dead || agents_.status[i] == Status::Jailed) continue;
+      if (agents_.kind[i] == Kind::Citizen) {
+        if (abroad(i)) continue;
+        legit += legitimacy_of(i);
+        hard += agents_.hardship[i];
+      } else if (agents_.kind[i] == Kind::Constable && !agents_.foreign[i]) {
+        skill += agents_.skill[i];
+      }
+    }
+  };
+  // Task 0 is the pass of the sums, the others the blocks' tallies: on two threads or more the one pass that
+  // must stay in id order runs beside the tallies instead of after them.
+  exec_->for_ranges(blocks + 1, 1, [&](std::size_t b0, std::size_t b1) {
+    for (std::size_t b = b0; b < b1; ++b)
+      if (b == 0)
+        sums();
+      else
+        tally_agents((b - 1) * kBlock, std::min(n, b * kBlock), part[b - 1]);
   });
   AgentTally t;
   for (const AgentTally& p : part) t.add(p);
-  double legit = 0, hard = 0, skill = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (agents_.status[i] == Status::Dead || agents_.status[i] == Status::Jailed) continue;
-    if (agents_.kind[i] == Kind::Citizen) {
-      if (abroad(i)) continue;
-      legit += legitimacy_of(i);
-      hard += agents_.hardship[i];
-    } else if (agents_.kind[i] == Kind::Constable && !agents_.foreign[i]) {
-      skill += agents_.skill[i];
-    }
-  }
   const std::int64_t quiet = t.quiet, active = t.active, jailed = t.jailed, security = t.security,
                      displaced = t.displaced, constables = t.constables, police = t.police, pk = t.pk,
                      on_duty = t.on_duty;
