@@ -104,7 +104,8 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
 
 // Inlined into the citizen's turn (its only callers are in this file): out of line it cost the default day
 // about 0.4 % more instructions (callgrind, keepsim_bench_peace at 300x300).
-__attribute__((always_inline)) inline double PeaceModel::exposure(std::size_t id) const {
+__attribute__((always_inline)) inline double PeaceModel::exposure(std::size_t id,
+                                                                  const double* security) const {
   // ODD 7.17: 1 - protection / threat, where threat counts the other group's armed fighters in the citizen's
   // vision and protection the security units (constables by skill) and its own group's armed fighters; 0
   // when protection is not outnumbered. The motive of arming for protection (7.17) and of flight from
@@ -117,8 +118,8 @@ __attribute__((always_inline)) inline double PeaceModel::exposure(std::size_t id
   if ((marks_ & kSeesArmed) && (in_sight_[static_cast<std::size_t>(here)] & bit) == 0) return 0;
   const int threat = query_.count(armed_[1 - g], here, citizen_vision_);
   if (threat == 0) return 0;
-  const double protection =
-      security_seen(here, citizen_vision_) + query_.count(armed_[g], here, citizen_vision_);
+  const double protection = (security ? *security : security_seen(here, citizen_vision_)) +
+                            query_.count(armed_[g], here, citizen_vision_);
   if (protection >= threat) return 0;
   return 1.0 - protection / static_cast<double>(threat);
 }
@@ -188,7 +189,9 @@ void PeaceModel::decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) con
   // whatever its grievance. Protection, not grievance, is the motive (Kalyvas and Kocher 2007), so this
   // keeps going after a settlement wherever no one is left to guard it (Walter 1997; Posen 1993).
   if (!security_dilemma_ || security_dilemma_->protection_probability <= 0) return;
-  const double exposed = exposure(id);
+  // Rule A's C is the security in sight, summed as security_seen sums it (pk, then each constable's skill:
+  // every partial sum exact where the spread sum is used), so the walk is not made twice.
+  const double exposed = exposure(id, &cops);
   if (exposed <= 0) return;
   Stream x(b.seed, kProtect, id, day);
   if (x.bernoulli(security_dilemma_->protection_probability * availability * exposed))

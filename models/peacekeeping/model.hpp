@@ -408,13 +408,14 @@ class PeaceModel : public Model {
 
   // act.cpp: the rules' choices that both schedules make the same way; each reads the state, draws from the
   // stream it is given and changes nothing. Then what carries out an attack of either schedule.
-  bool flees_today(std::size_t id, Stream& x) const;                       // ODD 7.6, from the flight stream
-  double exposure(std::size_t id) const;                                   // ODD 7.17, threat over protection
-  bool leaves_country(std::size_t id) const;                               // ODD 7.16, a flight abroad
-  void decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) const;  // rule A, 7.5, 7.14, 7.17
-  bool spoiler_hides(std::size_t id) const;                                // ODD 7.5
-  bool spoiler_attacks(std::size_t id, Stream& x) const;                   // ODD 7.5, 7.14
-  void choose_attack(std::size_t id, Stream& x, SyncPlan& p) const;        // rivals, civilians, convoys
+  bool flees_today(std::size_t id, Stream& x) const;  // ODD 7.6, from the flight stream
+  // ODD 7.17, threat over protection; `security`, when given, is security_seen() of the citizen's vision
+  double exposure(std::size_t id, const double* security = nullptr) const;
+  bool leaves_country(std::size_t id) const;                                  // ODD 7.16, a flight abroad
+  void decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) const;     // rule A, 7.5, 7.14, 7.17
+  bool spoiler_hides(std::size_t id) const;                                   // ODD 7.5
+  bool spoiler_attacks(std::size_t id, Stream& x) const;                      // ODD 7.5, 7.14
+  void choose_attack(std::size_t id, Stream& x, SyncPlan& p) const;           // rivals, civilians, convoys
   void choose_security_attack(std::size_t id, Stream& x, SyncPlan& p) const;  // ambush, installation
   bool still_there(std::int32_t target, Kind k) const;  ///< on the grid, free, alive, still of kind k
   /// Carries out an attack (the kills of Model II and of spoilers, ambush, installation; a raid with `raid`);
