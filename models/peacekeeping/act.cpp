@@ -145,7 +145,9 @@ void PeaceModel::decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) con
     });
   if (no_pk && cops > 0) seen_active = query_.count(actives_, here, citizen_vision_);
   const int actives = 1 + seen_active;
-  double q = 1.0 - std::exp(-b.arrest_constant * epstein::vision_ratio(b.ratio, cops, actives));
+  // No security in sight: P = 1 - exp(-k x 0) = 0 exactly, without the call.
+  double q =
+      cops > 0 ? 1.0 - std::exp(-b.arrest_constant * epstein::vision_ratio(b.ratio, cops, actives)) : 0.0;
   if (justice_->enabled) q *= justice_->deterrence(static_cast<std::size_t>(region_of(here)));
   const double grievance = agents_.hardship[id] * (1.0 - legitimacy_of(id));
   bool active =
