@@ -45,19 +45,29 @@ void ArmsSupply::run(Phase, PeaceModel& m) {
   if (!spoilers) return;
   Agents& a = agents(m);
   Events& e = events(m);
+  // The living fighters and the security units on the grid, in id order, listed in parallel: the passes
+  // below then visit only them (every agent's kind was read one by one on one thread).
+  std::vector<std::uint32_t>&fighters = fighters_, &units = units_;
+  executor(m).ids_where(
+      a.size(), [&](std::size_t i) { return a.kind[i] == Kind::Spoiler && a.status[i] != Status::Dead; },
+      fighters);
   std::int64_t members[kFactions] = {0, 0, 0};
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (a.kind[i] == Kind::Spoiler && a.status[i] != Status::Dead) ++members[a.faction[i]];
+  for (const std::uint32_t i : fighters) ++members[a.faction[i]];
   const std::int64_t spoilers_alive = members[0] + members[1] + members[2];
   const auto& border = m.world().border;
   const std::size_t border_cells = m.border_cells().size();
   if (border_rate > 0 && border_cells > 0) {
     // Security units on or next to border cells close interdiction_per_unit border cells each.
     const Vision neighbours(Metric::Moore, 1.0);
+    executor(m).ids_where(
+        a.size(),
+        [&](std::size_t i) {
+          return a.cell[i] >= 0 && (a.kind[i] == Kind::Peacekeeper || a.kind[i] == Kind::Constable);
+        },
+        units);
     std::int64_t guards = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) {
+    for (const std::uint32_t i : units) {
       const std::int32_t c = a.cell[i];
-      if (c < 0 || (a.kind[i] != Kind::Peacekeeper && a.kind[i] != Kind::Constable)) continue;
       bool near = border[static_cast<std::size_t>(c)] != 0;
       if (!near)
         m.grid().for_each_in(
@@ -73,9 +83,8 @@ void ArmsSupply::run(Phase, PeaceModel& m) {
         stock[f] += e.arms_inflow * static_cast<double>(members[f]) / static_cast<double>(spoilers_alive);
   }
   // Unarmed fighters take arms from their faction's stock, in id order.
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a.kind[i] != Kind::Spoiler || a.armed[i] || a.status[i] == Status::Dead) continue;
-    if (stock[a.faction[i]] < 1) continue;
+  for (const std::uint32_t i : fighters) {
+    if (a.armed[i] || stock[a.faction[i]] < 1) continue;
     stock[a.faction[i]] -= 1;
     a.armed[i] = 1;
     refresh(m, i);

@@ -31,6 +31,9 @@ class ArmsSupply : public MechanismOf<ArmsSupply> {
   void run(Phase p, PeaceModel& m) override;
   void save(StateWriter& w) const override;
   void load(const StateReader& r, PeaceModel& m) override;
+
+ private:
+  std::vector<std::uint32_t> fighters_, units_;  ///< the day's lists (run), kept for their capacity
 };
 
 }  // namespace keepsim::peace
