@@ -85,6 +85,7 @@ SERIES_REQUIRED = (
     "population", "civilians_killed", "spoilers_killed", "peacekeepers_killed", "constables_killed",
     "killings_by_zone", "citizens_by_zone", "killings_selective", "killings_indiscriminate",
     "mission_legitimacy_mean", "mission_phase", "jailed", "peacekeepers", "active", "rival_killings", "arrests",
+    "uprooted",
 )
 
 # Where a definition was changed after the first 5-seed reading (and before the 20-seed run), and why: printed
@@ -107,7 +108,12 @@ REVISIONS = {
           "its presets' arrests were 25-34 times Kosovo's police cases, and runs of seeds 1-10 put most of them "
           "in the first year (89% under security-keeping, 67% under complex peacekeeping), while a war is being "
           "ended with the jails full (catch and release, ODD 7.4), whereas Kosovo's police cases were counted "
-          "from 2000. Its whole-run line is kept too.",
+          "from 2000. Its whole-run line is kept too. "
+          "A third line of the same kind was added with the series `uprooted` (ODD 12, item 7), stated before its "
+          "first run: the displaced-or-abroad peak divides the displacement standing at day 0, left by the "
+          "burn-in's war, by the killing of the run that follows, so for every arm the flow of citizens uprooted "
+          "by flight in days 1 to the end is also divided by the civilians killed in the same days. The peak "
+          "line is kept, with its verdict.",
     "T6": "First defined on the security-keeping preset and on killings of anyone. The 5-seed reading showed "
           "that preset destroys the armed groups within its first year, before any date, so no rule of exit "
           "can be followed by relapse there; and killings of anyone count the fighters the staying mission "
@@ -327,6 +333,10 @@ def load_run(path: Path, arm: Arm, seed: int) -> dict:
             jailed_per_100k=float(np.mean(s["jailed"][1:] / pop[1:]) * 1e5),
             peacekeepers_day1=int(s["peacekeepers"][1]) if rows > 1 else 0,
             peak_active_share=float(np.max(s["active"][1:] / pop[1:])) if rows > 1 else float("nan"),
+            # T8's flow line: citizens uprooted by flight in days 1..end per civilian killed in the same days
+            # (at least one killing counted, as summary_uprooted_per_killed does).
+            uprooted_flow_per_killed=float(s["uprooted"][1:].sum())
+            / max(1.0, float(s["civilians_killed"][1:].sum())),
         )
 
 
@@ -602,7 +612,8 @@ class Study:
             "Arm means of the rates (`summary_killing_rate`, `summary_civilian_death_rate`, `summary_arrest_rate`, "
             "mean jail population per 100,000; for the presets also killings of anyone and arrests from day "
             f"{T8_LATER_FROM} to the end, from the daily series) and of `summary_mean_active_share`; arm median of "
-            "`summary_uprooted_per_killed`; each against a cited figure, as model / reference.",
+            "`summary_uprooted_per_killed` and of the citizens uprooted by flight (series `uprooted`) per civilian "
+            "killed, days 1 to the end; each against a cited figure, as model / reference.",
             f"Each rate line: within a factor {T8_FACTOR:g} either way. Active share below {T8_ACTIVE_MAX:g}. "
             f"Uprooted per killed between {T8_UPROOTED[0]:g} and {T8_UPROOTED[1]:g}. Reproduced if every line "
             "passes, partly if at least half do, not reproduced otherwise."))
@@ -988,6 +999,15 @@ class Study:
                           f"{T8_UPROOTED[0]:g}-{T8_UPROOTED[1]:g}: Bosnia ≈19, Kosovo ≈63 (derived); civil wars "
                           f"mean 30, median 18 refugees per death (ESOC25)", fmt(ratio(u, 63.0), 2) + " of Kosovo",
                           "plausible" if ok else "implausible"])
+        for label, runs in arms.items():
+            du = summ(np.array([r["uprooted_flow_per_killed"] for r in runs]))
+            u = du["median"]
+            ok = math.isfinite(u) and T8_UPROOTED[0] <= u <= T8_UPROOTED[1]
+            passes.append(ok)
+            lines.append([label, "uprooted by flight, days 1..end, per civilian killed in them (median)",
+                          f"{fmt(u)} ({fmt(du['lo'])} to {fmt(du['hi'])})",
+                          f"{T8_UPROOTED[0]:g}-{T8_UPROOTED[1]:g}, as above", fmt(ratio(u, 63.0), 2) + " of Kosovo",
+                          "plausible" if ok else "implausible"])
         for label in ("security-keeping", "complex peacekeeping"):
             runs = arms[label]
             within(scal(runs, "summary_arrest_rate"), 1200.0, label, "arrests / 100k / yr",
@@ -1004,7 +1024,7 @@ class Study:
             table(["arm", "quantity", "model (95% interval over seeds)", "reference (case, source key)",
                    "model / reference", "verdict"],
                   lines), "",
-            "Model values are arm means over seeds (medians for the uprooted ratio); rates are per 100,000 "
+            "Model values are arm means over seeds (medians for the uprooted ratios); rates are per 100,000 "
             "inhabitants per year (one agent stands for `scale.people_per_agent` people, which cancels in every "
             "rate). Reference figures are from "
             "data/cases/cases.csv (columns `deaths_per_100k_yr_before`, `deaths_per_100k_yr_during`, "

@@ -714,15 +714,18 @@ void PeaceModel::apply_join(std::size_t id, const SyncPlan& p) {
 }
 
 void PeaceModel::flee(std::size_t id, Stream& x) {
+  const bool was_home = !uprooted(id);
   if (leaves_country(id)) {
     vacate(id);
     refugees_->leave(id);
+    events_.uprooted += was_home;
     return;
   }
   const std::int32_t best = flight_choice(id, x);
   if (best < 0) return;
   vacate(id);
   place(id, best);
+  events_.uprooted += was_home && uprooted(id);
 }
 
 std::int32_t PeaceModel::flight_choice(std::size_t id, Stream& x) const {

@@ -118,6 +118,7 @@ void PeaceModel::act_all_sync() {
             eventful);
   for (const std::uint32_t i : eventful)
     if (plan_[i].flags & kAbroad) {
+      events_.uprooted += !uprooted(i);
       vacate(i);
       refugees_->leave(i);
     }
@@ -179,8 +180,11 @@ void PeaceModel::act_all_sync() {
   resolve_claims(
       movers, [&](std::size_t i) { return decide_move(i, plan_[i]); },
       [&](std::size_t i, std::int32_t c) {
+        const bool from_home = (plan_[i].flags & kFleeing) && !uprooted(i);
         vacate(i);
         place(i, c);
+        if (from_home && uprooted(i))  // moves land in parallel
+          std::atomic_ref<std::int64_t>(events_.uprooted).fetch_add(1, std::memory_order_relaxed);
       },
       true);
 

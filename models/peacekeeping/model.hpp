@@ -113,6 +113,9 @@ struct Events {
   // ODD 7.14 and 7.15: engagements, killings by kind (by control zone: control.hpp; refuge: refugees.hpp).
   std::int64_t spoilers_captured = 0, selective = 0, indiscriminate = 0, rival_killings = 0;
   std::int64_t imposed = 0;
+  /// ODD 7.6, 7.16: citizens whose flight took them from home (not displaced before it, displaced or abroad
+  /// after it): the day's inflow into the stocks `displaced` and `refugees` (series uprooted).
+  std::int64_t uprooted = 0;
   /// Arrests (engagement captures included) by who made them: 0 Epstein cops, 1 mission soldiers, 2 domestic
   /// constables, 3 international police (series arrests_by).
   std::int64_t arrests_by[kArresters] = {0, 0, 0, 0};
@@ -278,6 +281,11 @@ class PeaceModel : public Model {
       return map_.region[static_cast<std::size_t>(c)] != map_.region[static_cast<std::size_t>(home)];
     const auto [dx, dy] = grid_.offset(c, home);
     return std::max(dx, dy) > kHomeRadius;
+  }
+  /// A citizen away from home as the stocks count it: abroad, or on a cell displaced_at its home.
+  bool uprooted(std::size_t id) const {
+    const std::int32_t c = agents_.cell[id], home = agents_.home[id];
+    return abroad(id) || (c >= 0 && home >= 0 && displaced_at(c, home));
   }
   /// Each cell's one-byte code (namespace cell) and its occupant's id (-1 empty).
   const std::vector<std::uint8_t>& codes() const { return code_; }

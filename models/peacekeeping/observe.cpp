@@ -85,6 +85,10 @@ constexpr SeriesDef kSeries[] = {
     {"killings_indiscriminate", "civilians of the other group killed at random by militias in the day", "1",
      DType::Int64, nullptr},
     {"rival_killings", "fighters killed by a rival armed group in the day", "1", DType::Int64, nullptr},
+    {"uprooted",
+     "citizens whose flight in the day took them from home: away from it (displacement.definition) "
+     "or abroad",
+     "1", DType::Int64, nullptr},
 };
 constexpr std::size_t kNumSeries = sizeof kSeries / sizeof kSeries[0];
 static_assert(kNumSeries <= 64);
@@ -416,6 +420,7 @@ void PeaceModel::observe(Recorder& rec) {
   put("killings_selective", events_.selective);
   put("killings_indiscriminate", events_.indiscriminate);
   put("rival_killings", events_.rival_killings);
+  put("uprooted", events_.uprooted);
   for (const auto& m : mechanisms_) m->observe(*this, rec);
 }
 

@@ -25,7 +25,7 @@ namespace {
 
 // 2: mission legitimacy, refugees, ODD 7.12-7.16 counters; 3: 7.17; 4: arrests by who made them; 5: patrols
 // answering attacks on civilians (protection_response.cpp)
-constexpr std::int64_t kStateVersion = 5;
+constexpr std::int64_t kStateVersion = 6;
 
 // The event counters, by name.
 constexpr std::pair<const char*, std::int64_t Events::*> kEventCounts[] = {
@@ -55,6 +55,7 @@ constexpr std::pair<const char*, std::int64_t Events::*> kEventCounts[] = {
     {"selective", &Events::selective},
     {"indiscriminate", &Events::indiscriminate},
     {"rival_killings", &Events::rival_killings},
+    {"uprooted", &Events::uprooted},
     {"imposed", &Events::imposed},
 };
 

@@ -1647,6 +1647,34 @@ TEST_CASE("peacekeeping mechanism: flight abroad makes refugees", "[peace][mecha
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// ODD 7.6, 7.16 and section 10: the series `uprooted` is the stocks' inflow by flight.
+// Hypothesis: with every flight crossing the border and no return, only flight changes the refugees, so
+// each day's rise in `refugees` equals that day's `uprooted` (citizens abroad are neither killed nor
+// recruited). With no border crossing and no random moves, the displaced rise only by flight and fall when
+// a displaced citizen is killed, recruited or flees back near home, so a day's rise never exceeds `uprooted`.
+// Sample: 3 seeds x 100 days per arm (this file runs under both schedules). Tolerance: exact, every day; at
+// least one citizen uprooted in every run.
+TEST_CASE("peacekeeping mechanism: uprooted counts the flights that take citizens from home",
+          "[peace][mechanism]") {
+  const std::string common = std::string(kMilitias) +
+                             "[displacement]\nenabled = true\nflee_probability = 0.5\n"
+                             "definition = \"home_cell\"\nrefugee_probability = ";
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    const Sim abroad = simulate(common + "1\n", seed, 100);
+    const Sim inside = simulate(common + "0\n", seed, 100);
+    note("uprooted seed %llu: %lld abroad, %lld inside", static_cast<unsigned long long>(seed),
+         static_cast<long long>(abroad.sum("uprooted")), static_cast<long long>(inside.sum("uprooted")));
+    CHECK(abroad.sum("uprooted") > 0);
+    CHECK(inside.sum("uprooted") > 0);
+    for (std::size_t t = 1; t <= 100; ++t) {
+      INFO("day " << t);
+      CHECK(abroad.at("refugees", t) - abroad.at("refugees", t - 1) == abroad.at("uprooted", t));
+      CHECK(inside.at("displaced", t) - inside.at("displaced", t - 1) <= inside.at("uprooted", t));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // ODD 7.13 Imposition costs the mission's legitimacy, not the government's, when they are kept apart.
 // Hypothesis: with mission_separate and imposition 1 every 30 days, imposed outcomes come on days 30, 60 and
 // 90 of presence, the mission's mean legitimacy falls on each of them, and the government's legitimacy is
