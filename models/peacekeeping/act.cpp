@@ -115,11 +115,17 @@ __attribute__((always_inline)) inline double PeaceModel::exposure(std::size_t id
   const int g = agents_.group[id];
   const std::int32_t here = agents_.cell[id];
   const auto bit = static_cast<std::uint8_t>(kSeesArmed << (1 - g));
-  if ((marks_ & kSeesArmed) && (in_sight_[static_cast<std::size_t>(here)] & bit) == 0) return 0;
-  const int threat = query_.count(armed_[1 - g], here, citizen_vision_);
-  if (threat == 0) return 0;
-  const double protection = (security ? *security : security_seen(here, citizen_vision_)) +
-                            query_.count(armed_[g], here, citizen_vision_);
+  int threat = 0, own = 0;
+  if (marks_ & kSeesArmed) {
+    if ((in_sight_[static_cast<std::size_t>(here)] & bit) == 0) return 0;
+    // The marks say a threat is in sight, so both counts are needed: one walk of the vision reads both.
+    std::tie(threat, own) = query_.count2(armed_[1 - g], armed_[g], here, citizen_vision_);
+  } else {
+    threat = query_.count(armed_[1 - g], here, citizen_vision_);
+    if (threat == 0) return 0;
+    own = query_.count(armed_[g], here, citizen_vision_);
+  }
+  const double protection = (security ? *security : security_seen(here, citizen_vision_)) + own;
   if (protection >= threat) return 0;
   return 1.0 - protection / static_cast<double>(threat);
 }
