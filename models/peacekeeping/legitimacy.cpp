@@ -224,63 +224,85 @@ void Legitimacy::run(Phase, PeaceModel& m) {
             },
             skill_sums);
     // near(): the vision of `here` holds a mark of `layer` (or, with `centre`, `here` is one).
-    auto near = [&](std::int32_t here, bool spread_ok, std::uint8_t bit, const BitLayer& layer,
-                    const Vision& v, bool centre) {
-      if (spread_ok) return (near_marks_[static_cast<std::size_t>(here)] & bit) != 0;
+    const std::uint8_t* const marks = near_marks_.data();
+    auto near = [&query, marks](std::int32_t here, bool spread_ok, std::uint8_t bit, const BitLayer& layer,
+                                const Vision& v, bool centre) {
+      if (spread_ok) return (marks[static_cast<std::size_t>(here)] & bit) != 0;
       return query.count(layer, here, v) > 0 || (centre && layer.test(here));
     };
-    executor(m).for_each(a.size(), [&](std::size_t i) {
-      if (a.kind[i] != Kind::Citizen || a.cell[i] < 0) return;
-      const std::int32_t here = a.cell[i];
-      const int g = a.group[i];
-      const bool victimised =
-          killings && near(here, spread_fear, kNearVictim[g], *victim_today[g], fear_vision, true);
-      if (victimised) a.last_victim[i] = static_cast<std::int32_t>(day);
-      const bool aided = a.aided[i] != 0;
-      if (L.local) {
-        const bool secure =
-            !recent || !near(here, spread_vision, kNearRecent, kill_recent, citizen_vision, true);
-        const bool abused =
-            abuse && near(here, spread_vision, kNearAbuse, abuse_today, citizen_vision, false);
-        double presence = 0;
-        // The constables' and peacekeepers' queries read the model's members through m, one base pointer,
-        // as the model's own pass did through this: fewer instructions than through captured references.
-        if (spread_presence)
-          presence = static_cast<double>(skill_sums[static_cast<std::size_t>(here)]) * 0x1p-45;
-        else if (gov)
-          m.query().for_each(m.constable_layer(), here, m.citizen_vision(), [&](std::int64_t at) {
-            const auto o = static_cast<std::size_t>(m.occupants()[static_cast<std::size_t>(at)]);
-            if (!a.foreign[o]) presence += a.skill[o];
-          });
-        const double l = a.legitimacy[i];
-        // Imposed outcomes cost the government's legitimacy (7.2) unless the mission's own is kept apart
-        // (7.13), where they cost the mission's.
-        const double imposed = present && !separate ? imposition_today : 0.0;
-        const double next = l + L.secure_gain * secure - L.victim_loss * victimised -
-                            L.imposition_loss * imposed - L.abuse_loss * abused + L.gov_gain * presence +
-                            L.aid_gain * aided + L.relax * (a.legitimacy0[i] - l);
-        a.legitimacy[i] = static_cast<float>(std::clamp(next, 0.0, 1.0));
-        if (separate && present) {
-          // ODD 7.13 (mission_legitimacy.hpp): the mission gains where it is seen delivering security, loses
-          // with abuse it is near and with each imposed outcome, and relaxes toward its starting value.
-          std::vector<float>& M = ml->value;
-          const double mi = M[i];
-          const bool seen =
-              near(here, spread_vision, kNearPeacekeeper, m.peacekeeper_layer(), citizen_vision, false);
-          const double nm = mi + ml->security_gain * (secure && seen) - L.abuse_loss * abused -
-                            L.imposition_loss * imposition_today + L.relax * (ml->initial - mi);
-          M[i] = static_cast<float>(std::clamp(nm, 0.0, 1.0));
+    // The day's constants, copied into each range's own locals: read through the closure's references,
+    // they were loaded again for every citizen (callgrind). The sums below are the same expressions in the
+    // same order, so the results are the same to the bit.
+    struct Day {
+      double secure_gain, victim_loss, imposition_loss, abuse_loss, gov_gain, aid_gain, relax;
+      double imposed, imposition_today, violence_gain, hardship_relief, hardship_relax;
+      bool killings, recent, abuse, gov, local, hardship, spread_fear, spread_vision, spread_presence,
+          mission;
+    };
+    const Day day_consts{L.secure_gain, L.victim_loss, L.imposition_loss, L.abuse_loss, L.gov_gain,
+                         L.aid_gain, L.relax,
+                         // Imposed outcomes cost the government's legitimacy (7.2) unless the mission's own
+                         // is kept apart (7.13), where they cost the mission's.
+                         present && !separate ? imposition_today : 0.0, imposition_today, H.violence_gain,
+                         aid.hardship_relief, H.relax, killings, recent, abuse, gov, L.local, H.enabled,
+                         spread_fear, spread_vision, spread_presence, separate && present};
+    const auto the_day = static_cast<std::int32_t>(day);
+    executor(m).for_ranges(a.size(), 1024, [&, day_consts](std::size_t i0, std::size_t i1) {
+      const Day d = day_consts;
+      const Kind* const kind = a.kind.data();
+      const std::int32_t* const cell = a.cell.data();
+      for (std::size_t i = i0; i < i1; ++i) {
+        if (kind[i] != Kind::Citizen || cell[i] < 0) continue;
+        const std::int32_t here = cell[i];
+        const int g = a.group[i];
+        const bool victimised =
+            d.killings && near(here, d.spread_fear, kNearVictim[g], *victim_today[g], fear_vision, true);
+        if (victimised) a.last_victim[i] = the_day;
+        const bool aided = a.aided[i] != 0;
+        if (d.local) {
+          const bool secure =
+              !d.recent || !near(here, d.spread_vision, kNearRecent, kill_recent, citizen_vision, true);
+          const bool abused =
+              d.abuse && near(here, d.spread_vision, kNearAbuse, abuse_today, citizen_vision, false);
+          double presence = 0;
+          // The constables' and peacekeepers' queries read the model's members through m, one base
+          // pointer, as the model's own pass did through this: fewer instructions than through captured
+          // references.
+          if (d.spread_presence)
+            presence = static_cast<double>(skill_sums[static_cast<std::size_t>(here)]) * 0x1p-45;
+          else if (d.gov)
+            m.query().for_each(m.constable_layer(), here, m.citizen_vision(), [&](std::int64_t at) {
+              const auto o = static_cast<std::size_t>(m.occupants()[static_cast<std::size_t>(at)]);
+              if (!a.foreign[o]) presence += a.skill[o];
+            });
+          const double l = a.legitimacy[i];
+          const double next = l + d.secure_gain * secure - d.victim_loss * victimised -
+                              d.imposition_loss * d.imposed - d.abuse_loss * abused + d.gov_gain * presence +
+                              d.aid_gain * aided + d.relax * (a.legitimacy0[i] - l);
+          a.legitimacy[i] = static_cast<float>(std::clamp(next, 0.0, 1.0));
+          if (d.mission) {
+            // ODD 7.13 (mission_legitimacy.hpp): the mission gains where it is seen delivering security,
+            // loses with abuse it is near and with each imposed outcome, and relaxes toward its starting
+            // value.
+            std::vector<float>& M = ml->value;
+            const double mi = M[i];
+            const bool seen =
+                near(here, d.spread_vision, kNearPeacekeeper, m.peacekeeper_layer(), citizen_vision, false);
+            const double nm = mi + ml->security_gain * (secure && seen) - d.abuse_loss * abused -
+                              d.imposition_loss * d.imposition_today + d.relax * (ml->initial - mi);
+            M[i] = static_cast<float>(std::clamp(nm, 0.0, 1.0));
+          }
         }
-      }
-      if (H.enabled) {
-        const bool violence =
-            killings && near(here, spread_vision, kNearViolence, kill_today, citizen_vision, true);
-        const double base =
-            a.base_hardship[i] * m.development(m.world().region[static_cast<std::size_t>(here)]);
-        const double h = a.hardship[i];
-        const double next =
-            h + H.violence_gain * violence - aid.hardship_relief * aided + H.relax * (base - h);
-        a.hardship[i] = static_cast<float>(std::clamp(next, 0.0, 1.0));
+        if (d.hardship) {
+          const bool violence =
+              d.killings && near(here, d.spread_vision, kNearViolence, kill_today, citizen_vision, true);
+          const double base =
+              a.base_hardship[i] * m.development(m.world().region[static_cast<std::size_t>(here)]);
+          const double h = a.hardship[i];
+          const double next =
+              h + d.violence_gain * violence - d.hardship_relief * aided + d.hardship_relax * (base - h);
+          a.hardship[i] = static_cast<float>(std::clamp(next, 0.0, 1.0));
+        }
       }
     });
     skill_sums.clear();  // the model's decisions read a non-empty array as today's sums (act.cpp)
