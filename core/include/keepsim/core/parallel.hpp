@@ -85,9 +85,19 @@ class Executor {
     const std::size_t blocks = (n + kBlock - 1) / kBlock;
     std::vector<std::vector<std::uint32_t>> part(blocks);
     for_ranges(blocks, 1, [&](std::size_t b0, std::size_t b1) {
-      for (std::size_t b = b0; b < b1; ++b)
-        for (std::size_t i = b * kBlock; i < std::min(n, (b + 1) * kBlock); ++i)
-          if (keep(i)) part[b].push_back(static_cast<std::uint32_t>(i));
+      // A block's ids go to a buffer on the stack (64 KiB) and then to its list in one allocation: growing
+      // the list id by id, and the loop's bound read back through the closure each time, cost about as
+      // much as the tests themselves (callgrind).
+      std::uint32_t found[kBlock];
+      for (std::size_t b = b0; b < b1; ++b) {
+        const std::size_t first = b * kBlock, last = std::min(n, first + kBlock);
+        std::size_t k = 0;
+        for (std::size_t i = first; i < last; ++i) {
+          found[k] = static_cast<std::uint32_t>(i);
+          k += keep(i) ? 1 : 0;
+        }
+        part[b].assign(found, found + k);
+      }
     });
     out.clear();
     for (const auto& p : part) out.insert(out.end(), p.begin(), p.end());
