@@ -4,6 +4,8 @@
 // way. It is the only mechanism that hooks the Return phase, where the model's return_day ran.
 #include "models/peacekeeping/returns.hpp"
 
+#include <vector>
+
 #include "models/peacekeeping/model.hpp"
 
 namespace keepsim::peace {
@@ -34,13 +36,25 @@ void Returns::run(Phase, PeaceModel& m) {
     Refugees* const refugees = m.mechanism<Refugees>();
     const BitLayer& recent = m.recent_killings();
     const Vision& vision = m.citizen_vision();
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      if (a.kind[i] != Kind::Citizen || a.home[i] < 0 || a.status[i] == Status::Dead) continue;
+    // Who may go home today depends only on the citizen's own cell and home and on the killings of the last
+    // K days, which no return changes, so they are listed first, in parallel and in id order; then they
+    // draw and move in that order, as the move of one changes the empty cells the next one finds.
+    std::vector<std::uint32_t> due;
+    executor(m).ids_where(
+        a.size(),
+        [&](std::size_t i) {
+          if (a.kind[i] != Kind::Citizen || a.home[i] < 0 || a.status[i] == Status::Dead) return false;
+          const bool away = m.abroad(i);
+          if (a.cell[i] < 0 && !away) return false;  // jailed, or away on other business
+          const std::int32_t home = a.home[i];
+          if (!away && !m.displaced_at(a.cell[i], home)) return false;
+          return !(m.query().count(recent, home, vision) > 0 || recent.test(home));
+        },
+        due);
+    for (const std::uint32_t id : due) {
+      const std::size_t i = id;
       const bool away = m.abroad(i);
-      if (a.cell[i] < 0 && !away) continue;  // jailed, or away on other business
       const std::int32_t home = a.home[i];
-      if (!away && !m.displaced_at(a.cell[i], home)) continue;
-      if (m.query().count(recent, home, vision) > 0 || recent.test(home)) continue;
       Stream s(cfg.base.seed, kReturn, i, static_cast<std::uint64_t>(m.day()));
       if (!s.bernoulli(d.return_probability)) continue;
       const std::int32_t c = empty_cell_near(m, home, kHomeRadius, s);
