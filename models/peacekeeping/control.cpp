@@ -131,18 +131,24 @@ void Control::compute(PeaceModel& m) {
 }
 
 void Control::observe(const PeaceModel& m, Recorder& rec) const {
-  // Citizens on the grid (not jailed, not abroad) by the zone of their cell.
-  // Integer counts by fixed blocks of agents, added up in any order: the same on any number of threads.
-  const Agents& a = m.agents();
+  // Citizens on the grid (not jailed, not abroad) by the zone of their cell: exactly the cells whose code is
+  // a citizen's (a jailed citizen keeping its cell has the jailed code; the dead and those abroad have no
+  // cell; check_invariants holds the codes to the agents). The cells are read in order, share and code side
+  // by side, instead of each agent's cell at random.
+  // Integer counts by fixed blocks of cells, added up in any order: the same on any number of threads.
+  const std::vector<std::uint8_t>& code = m.codes();
   constexpr std::size_t kBlock = 65536;
-  const std::size_t n = a.size(), blocks = (n + kBlock - 1) / kBlock;
+  const std::size_t n = code.size(), blocks = (n + kBlock - 1) / kBlock;
   std::vector<std::array<std::int64_t, 5>> part(blocks, std::array<std::int64_t, 5>{});
   m.executor().for_ranges(blocks, 1, [&](std::size_t b0, std::size_t b1) {
-    for (std::size_t b = b0; b < b1; ++b)
-      for (std::size_t i = b * kBlock; i < std::min(n, (b + 1) * kBlock); ++i)
-        if (a.kind[i] == Kind::Citizen && a.status[i] != Status::Dead && a.status[i] != Status::Jailed &&
-            !m.abroad(i) && a.cell[i] >= 0)
-          ++part[b][static_cast<std::size_t>(control_zone(incumbent_share(a.cell[i])))];
+    for (std::size_t b = b0; b < b1; ++b) {
+      std::array<std::int64_t, 5> count{};
+      const std::size_t first = b * kBlock, last = std::min(n, first + kBlock);
+      for (std::size_t c = first; c < last; ++c)
+        if (cell::kind(code[c]) == cell::kCitizen)
+          ++count[static_cast<std::size_t>(control_zone(incumbent_share(static_cast<std::int32_t>(c))))];
+      part[b] = count;
+    }
   });
   std::int64_t by_zone[5] = {0, 0, 0, 0, 0};
   for (const auto& p : part)
