@@ -255,14 +255,19 @@ bool PeaceModel::spoiler_hides(std::size_t id) const {
 bool PeaceModel::spoiler_attacks(std::size_t id, Stream& x) const {
   // ODD 7.14: a political spoiler attacks as often as the people around it support it, and lies low while
   // a mission that has announced its departure date is there to be waited out. Only the armed attack.
+  // The draw is bernoulli's (uniform() < p), taken first: support and 1 - wait_out are at most 1, so p is at
+  // most attack_probability, and a draw at or above that decides without the walk over the people around.
   const SpoilerParams& sp = cfg_.spoilers;
+  if (!agents_.armed[id]) return false;
+  const double u = x.uniform();
+  if (!(u < sp.attack_probability)) return false;
   const int f = agents_.faction[id];
   double p_attack = sp.attack_probability;
   if (sp.political) {
     p_attack *= support_around(agents_.cell[id], spoiler_vision_, f == kBandits ? -1 : f);
     if (mission_present() && cfg_.mission.exit == ExitRule::Date) p_attack *= 1.0 - sp.wait_out;
   }
-  return agents_.armed[id] && x.bernoulli(p_attack);
+  return u < p_attack;
 }
 
 void PeaceModel::choose_attack(std::size_t id, Stream& x, SyncPlan& p) const {
