@@ -140,13 +140,16 @@ void Control::observe(const PeaceModel& m, Recorder& rec) const {
   constexpr std::size_t kBlock = 65536;
   const std::size_t n = code.size(), blocks = (n + kBlock - 1) / kBlock;
   std::vector<std::array<std::int64_t, 5>> part(blocks, std::array<std::int64_t, 5>{});
+  // Without branches: whether a cell holds a citizen is as good as random from one cell to the next.
+  const float* const share = share_.empty() ? nullptr : share_.data();
   m.executor().for_ranges(blocks, 1, [&](std::size_t b0, std::size_t b1) {
     for (std::size_t b = b0; b < b1; ++b) {
       std::array<std::int64_t, 5> count{};
       const std::size_t first = b * kBlock, last = std::min(n, first + kBlock);
-      for (std::size_t c = first; c < last; ++c)
-        if (cell::kind(code[c]) == cell::kCitizen)
-          ++count[static_cast<std::size_t>(control_zone(incumbent_share(static_cast<std::int32_t>(c))))];
+      for (std::size_t c = first; c < last; ++c) {
+        const double s = share ? static_cast<double>(share[c]) : 1.0;  // incumbent_share(c)
+        count[static_cast<std::size_t>(control_zone(s))] += cell::kind(code[c]) == cell::kCitizen;
+      }
       part[b] = count;
     }
   });

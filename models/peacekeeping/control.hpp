@@ -11,12 +11,11 @@
 namespace keepsim::peace {
 
 /// Kalyvas's five zones of control (ODD 7.15): 0 full incumbent control ... 4 full insurgent control.
+/// Zone 0 from 0.9 up, 1 from 0.6, 2 above 0.4, 3 above 0.1, 4 at or below 0.1 (and for NaN): one step
+/// for each bound not reached, added without branches, as a count over every cell reads it (observe).
 inline int control_zone(double incumbent_share) {
-  return incumbent_share >= 0.9   ? 0
-         : incumbent_share >= 0.6 ? 1
-         : incumbent_share > 0.4  ? 2
-         : incumbent_share > 0.1  ? 3
-                                  : 4;
+  return !(incumbent_share >= 0.9) + !(incumbent_share >= 0.6) + !(incumbent_share > 0.4) +
+         !(incumbent_share > 0.1);
 }
 
 class Control : public MechanismOf<Control> {
