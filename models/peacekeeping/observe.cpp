@@ -270,6 +270,7 @@ std::int64_t PeaceModel::secure_cells() const {
   constexpr int kBand = 64;
   const std::size_t bands = (static_cast<std::size_t>(h) + kBand - 1) / kBand;
   std::vector<std::int64_t> ok(bands, 0);
+  const BitLayer& recent = violence_->recent();
   exec_->for_ranges(bands, 1, [&](std::size_t b0, std::size_t b1) {
     std::vector<std::uint32_t> prefix(static_cast<std::size_t>(w) + 1);
     std::vector<std::uint8_t> near;  // rows [lo, hi): a killing within reach along the row
@@ -279,6 +280,11 @@ std::int64_t PeaceModel::secure_cells() const {
       const int lo = std::max(0, ya - r), hi = std::min(h, yb + r);
       near.assign(static_cast<std::size_t>(hi - lo) * static_cast<std::size_t>(w), 0);
       for (int y = lo; y < hi; ++y) {
+        // A row without a recent killing (the layer's bit is set exactly where the count is above 0) has
+        // nothing within reach along it: its flags stay 0. Killings are few, so most rows are skipped.
+        const std::uint64_t* bits = recent.row_words(y);
+        if (std::all_of(bits, bits + recent.words_per_row(), [](std::uint64_t v) { return v == 0; }))
+          continue;
         const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(w);
         for (int x = 0; x < w; ++x)
           prefix[static_cast<std::size_t>(x) + 1] =
