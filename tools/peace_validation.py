@@ -85,7 +85,7 @@ SERIES_REQUIRED = (
     "population", "civilians_killed", "spoilers_killed", "peacekeepers_killed", "constables_killed",
     "killings_by_zone", "citizens_by_zone", "killings_selective", "killings_indiscriminate",
     "mission_legitimacy_mean", "mission_phase", "jailed", "peacekeepers", "active", "rival_killings", "arrests",
-    "uprooted",
+    "uprooted", "displaced", "refugees",
 )
 
 # Where a definition was changed after the first 5-seed reading (and before the 20-seed run), and why: printed
@@ -337,6 +337,10 @@ def load_run(path: Path, arm: Arm, seed: int) -> dict:
             # (at least one killing counted, as summary_uprooted_per_killed does).
             uprooted_flow_per_killed=float(s["uprooted"][1:].sum())
             / max(1.0, float(s["civilians_killed"][1:].sum())),
+            # How long a flight keeps a citizen away (ODD 12, item 7): the days spent displaced or abroad in
+            # days 1..end over the flights in them (NaN with no flight).
+            days_away_per_flight=float((s["displaced"][1:] + s["refugees"][1:]).sum())
+            / float(s["uprooted"][1:].sum()) if s["uprooted"][1:].sum() > 0 else float("nan"),
         )
 
 
@@ -1004,9 +1008,11 @@ class Study:
             u = du["median"]
             ok = math.isfinite(u) and T8_UPROOTED[0] <= u <= T8_UPROOTED[1]
             passes.append(ok)
+            away = float(np.nanmedian([r["days_away_per_flight"] for r in runs]))
             lines.append([label, "uprooted by flight, days 1..end, per civilian killed in them (median)",
                           f"{fmt(u)} ({fmt(du['lo'])} to {fmt(du['hi'])})",
-                          f"{T8_UPROOTED[0]:g}-{T8_UPROOTED[1]:g}, as above", fmt(ratio(u, 63.0), 2) + " of Kosovo",
+                          f"{T8_UPROOTED[0]:g}-{T8_UPROOTED[1]:g}, as above (days away per flight, median over "
+                          f"seeds: {fmt(away)})", fmt(ratio(u, 63.0), 2) + " of Kosovo",
                           "plausible" if ok else "implausible"])
         for label in ("security-keeping", "complex peacekeeping"):
             runs = arms[label]

@@ -1,7 +1,8 @@
 // ODD 7.6 the return of the displaced as a component (mechanism.hpp): voluntary return home once no killing
-// happened near home for K days, and, under displacement.forced_return while the mission is present, the
-// displaced sent back every return_interval days; refugees abroad (7.16, refugees.hpp) come home either
-// way. It is the only mechanism that hooks the Return phase, where the model's return_day ran.
+// happened near home for K days (and, under displacement.return_rule = "held", once the other group's
+// fighters no longer hold the home area), and, under displacement.forced_return while the mission is
+// present, the displaced sent back every return_interval days; refugees abroad (7.16, refugees.hpp) come
+// home either way. It is the only mechanism that hooks the Return phase, where the model's return_day ran.
 #include "models/peacekeeping/returns.hpp"
 
 #include <vector>
@@ -11,10 +12,17 @@
 namespace keepsim::peace {
 namespace {
 
-void declare(Schema&) {}  // its keys are the model's (returns.hpp)
+// Its other keys are the model's (returns.hpp): the citizens' flight reads them too.
+void declare(Schema& s) {
+  s.add(choice_param("displacement.return_rule", {"quiet", "held"},
+                     "when a displaced citizen may go home: no killing near home for K days, or that and the "
+                     "other group's armed fighters not outnumbering protection in sight of home (ODD 7.6)"));
+}
 
-std::shared_ptr<const Mechanism> read(const Params&, const Config&) {
-  return std::make_shared<Returns>();
+std::shared_ptr<const Mechanism> read(const Params& p, const Config&) {
+  auto m = std::make_shared<Returns>();
+  m->held = p.get_string("displacement.return_rule") == "held";
+  return m;
 }
 
 int region_of(const PeaceModel& m, std::int32_t c) {
@@ -23,7 +31,20 @@ int region_of(const PeaceModel& m, std::int32_t c) {
 
 }  // namespace
 
-extern const MechanismType returns_mechanism = {"returns", &declare, &read, {}, {}};
+extern const MechanismType returns_mechanism = {"returns", &declare, &read, {}, {}, "displacement"};
+
+bool Returns::held_by_other(const PeaceModel& m, std::int32_t home, int g) {
+  // ODD 7.6 return_rule "held": the exposure of 7.17 measured at the home cell, for the citizen's group,
+  // is above 0, i.e. the other group's armed fighters in sight of home outnumber the protection there
+  // (security units by skill and the own group's armed fighters). Two groups only, as in 7.17.
+  const Config& cfg = m.config();
+  if (cfg.base.groups != 2 || !cfg.spoilers.enabled) return false;
+  const Vision& v = m.citizen_vision();
+  const int threat = m.query().count(m.armed_layer(1 - g), home, v);
+  if (threat == 0) return false;
+  const double protection = m.security_seen(home, v) + m.query().count(m.armed_layer(g), home, v);
+  return protection < threat;
+}
 
 void Returns::run(Phase, PeaceModel& m) {
   // After the day's DDR (ddr.cpp), which reads where the displaced are.
@@ -36,9 +57,10 @@ void Returns::run(Phase, PeaceModel& m) {
     Refugees* const refugees = m.mechanism<Refugees>();
     const BitLayer& recent = m.recent_killings();
     const Vision& vision = m.citizen_vision();
-    // Who may go home today depends only on the citizen's own cell and home and on the killings of the last
-    // K days, which no return changes, so they are listed first, in parallel and in id order; then they
-    // draw and move in that order, as the move of one changes the empty cells the next one finds.
+    // Who may go home today depends only on the citizen's own cell and home, on the killings of the last
+    // K days and on where the armed men and security units stand, which no return changes, so they are
+    // listed first, in parallel and in id order; then they draw and move in that order, as the move of one
+    // changes the empty cells the next one finds.
     std::vector<std::uint32_t> due;
     executor(m).ids_where(
         a.size(),
@@ -48,7 +70,8 @@ void Returns::run(Phase, PeaceModel& m) {
           if (a.cell[i] < 0 && !away) return false;  // jailed, or away on other business
           const std::int32_t home = a.home[i];
           if (!away && !m.displaced_at(a.cell[i], home)) return false;
-          return !(m.query().count(recent, home, vision) > 0 || recent.test(home));
+          if (m.query().count(recent, home, vision) > 0 || recent.test(home)) return false;
+          return !(held && held_by_other(m, home, a.group[i]));
         },
         due);
     for (const std::uint32_t id : due) {
