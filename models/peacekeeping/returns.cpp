@@ -1,10 +1,12 @@
 // ODD 7.6 the return of the displaced as a component (mechanism.hpp): voluntary return home once no killing
-// happened near home for K days (and, under displacement.return_rule = "held", once the other group's
-// fighters no longer hold the home area), and, under displacement.forced_return while the mission is
-// present, the displaced sent back every return_interval days; refugees abroad (7.16, refugees.hpp) come
-// home either way. It is the only mechanism that hooks the Return phase, where the model's return_day ran.
+// happened near home for K days (and, under displacement.return_rule = "held" or "own_ground", once the
+// other group's fighters, or also its people, no longer hold the home area), and, under
+// displacement.forced_return while the mission is present, the displaced sent back every return_interval
+// days; refugees abroad (7.16, refugees.hpp) come home either way. It is the only mechanism that hooks the
+// Return phase, where the model's return_day ran.
 #include "models/peacekeeping/returns.hpp"
 
+#include <string>
 #include <vector>
 
 #include "models/peacekeeping/model.hpp"
@@ -14,14 +16,18 @@ namespace {
 
 // Its other keys are the model's (returns.hpp): the citizens' flight reads them too.
 void declare(Schema& s) {
-  s.add(choice_param("displacement.return_rule", {"quiet", "held"},
-                     "when a displaced citizen may go home: no killing near home for K days, or that and the "
-                     "other group's armed fighters not outnumbering protection in sight of home (ODD 7.6)"));
+  s.add(choice_param("displacement.return_rule", {"quiet", "held", "own_ground"},
+                     "when a displaced citizen may go home: no killing near home for K days; or that and the "
+                     "other group's armed fighters not outnumbering protection in sight of home; or both and "
+                     "the other group's people not outnumbering its own there (ODD 7.6)"));
 }
 
 std::shared_ptr<const Mechanism> read(const Params& p, const Config&) {
   auto m = std::make_shared<Returns>();
-  m->held = p.get_string("displacement.return_rule") == "held";
+  const std::string& rule = p.get_string("displacement.return_rule");
+  m->rule = rule == "held"         ? Returns::Rule::Held
+            : rule == "own_ground" ? Returns::Rule::OwnGround
+                                   : Returns::Rule::Quiet;
   return m;
 }
 
@@ -33,17 +39,24 @@ int region_of(const PeaceModel& m, std::int32_t c) {
 
 extern const MechanismType returns_mechanism = {"returns", &declare, &read, {}, {}, "displacement"};
 
-bool Returns::held_by_other(const PeaceModel& m, std::int32_t home, int g) {
+bool Returns::held_by_other(const PeaceModel& m, std::int32_t home, int g) const {
   // ODD 7.6 return_rule "held": the exposure of 7.17 measured at the home cell, for the citizen's group,
   // is above 0, i.e. the other group's armed fighters in sight of home outnumber the protection there
-  // (security units by skill and the own group's armed fighters). Two groups only, as in 7.17.
+  // (security units by skill and the own group's armed fighters). "own_ground" adds: the other group's
+  // citizens in sight of home outnumber its own group's there. Two groups only, as in 7.17.
   const Config& cfg = m.config();
-  if (cfg.base.groups != 2 || !cfg.spoilers.enabled) return false;
+  if (rule == Rule::Quiet || cfg.base.groups != 2) return false;
   const Vision& v = m.citizen_vision();
-  const int threat = m.query().count(m.armed_layer(1 - g), home, v);
-  if (threat == 0) return false;
-  const double protection = m.security_seen(home, v) + m.query().count(m.armed_layer(g), home, v);
-  return protection < threat;
+  if (cfg.spoilers.enabled) {
+    const int threat = m.query().count(m.armed_layer(1 - g), home, v);
+    if (threat > 0) {
+      const double protection = m.security_seen(home, v) + m.query().count(m.armed_layer(g), home, v);
+      if (protection < threat) return true;
+    }
+  }
+  if (rule != Rule::OwnGround) return false;
+  const auto [other, own] = m.query().count2(m.group_layer(1 - g), m.group_layer(g), home, v);
+  return other > own;
 }
 
 void Returns::run(Phase, PeaceModel& m) {
@@ -71,7 +84,7 @@ void Returns::run(Phase, PeaceModel& m) {
           const std::int32_t home = a.home[i];
           if (!away && !m.displaced_at(a.cell[i], home)) return false;
           if (m.query().count(recent, home, vision) > 0 || recent.test(home)) return false;
-          return !(held && held_by_other(m, home, a.group[i]));
+          return !held_by_other(m, home, a.group[i]);
         },
         due);
     for (const std::uint32_t id : due) {

@@ -13,16 +13,18 @@ namespace keepsim::peace {
 
 class Returns : public MechanismOf<Returns> {
  public:
-  /// displacement.return_rule = "held": voluntary return also waits until the other group's fighters no
-  /// longer hold the home area (ODD 7.6).
-  bool held = false;
+  /// displacement.return_rule (ODD 7.6): voluntary return waits for K quiet days only ("quiet"), also until
+  /// the other group's fighters no longer hold the home area ("held"), or also until its people do not
+  /// outnumber the citizen's own group there ("own_ground").
+  enum class Rule : std::uint8_t { Quiet, Held, OwnGround };
+  Rule rule = Rule::Quiet;
 
   std::vector<Phase> phases() const override { return {Phase::Return}; }
   void run(Phase p, PeaceModel& m) override;
 
  private:
   void forced_return(PeaceModel& m);
-  static bool held_by_other(const PeaceModel& m, std::int32_t home, int g);
+  bool held_by_other(const PeaceModel& m, std::int32_t home, int g) const;
 };
 
 }  // namespace keepsim::peace
