@@ -106,28 +106,19 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
 // about 0.4 % more instructions (callgrind, keepsim_bench_peace at 300x300).
 __attribute__((always_inline)) inline double PeaceModel::exposure(std::size_t id,
                                                                   const double* security) const {
-  // ODD 7.17: 1 - protection / threat, where threat counts the other group's armed fighters in the citizen's
-  // vision and protection the security units (constables by skill) and its own group's armed fighters; 0
-  // when protection is not outnumbered. The motive of arming for protection (7.17) and of flight from
-  // threat (7.16). Two groups only; the sync day's marks (act_sync.cpp) say at once where no fighter is, and
-  // with no fighter in sight protection (>= 0) is never outnumbered.
+  // exposure_at the citizen's own cell, the motive of arming for protection (7.17) and of flight from
+  // threat (7.16). The sync day's marks (act_sync.cpp) say at once where no fighter is, and with no
+  // fighter in sight protection (>= 0) is never outnumbered; where one is, one walk of the vision reads
+  // both counts.
   if (cfg_.base.groups != 2 || !cfg_.spoilers.enabled) return 0;
   const int g = agents_.group[id];
   const std::int32_t here = agents_.cell[id];
+  if (!(marks_ & kSeesArmed)) return exposure_at(here, g, security);
   const auto bit = static_cast<std::uint8_t>(kSeesArmed << (1 - g));
+  if ((in_sight_[static_cast<std::size_t>(here)] & bit) == 0) return 0;
   int threat = 0, own = 0;
-  if (marks_ & kSeesArmed) {
-    if ((in_sight_[static_cast<std::size_t>(here)] & bit) == 0) return 0;
-    // The marks say a threat is in sight, so both counts are needed: one walk of the vision reads both.
-    std::tie(threat, own) = query_.count2(armed_[1 - g], armed_[g], here, citizen_vision_);
-  } else {
-    threat = query_.count(armed_[1 - g], here, citizen_vision_);
-    if (threat == 0) return 0;
-    own = query_.count(armed_[g], here, citizen_vision_);
-  }
-  const double protection = (security ? *security : security_seen(here, citizen_vision_)) + own;
-  if (protection >= threat) return 0;
-  return 1.0 - protection / static_cast<double>(threat);
+  std::tie(threat, own) = query_.count2(armed_[1 - g], armed_[g], here, citizen_vision_);
+  return exposure_of((security ? *security : security_seen(here, citizen_vision_)) + own, threat);
 }
 
 void PeaceModel::decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) const {

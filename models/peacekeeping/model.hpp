@@ -89,6 +89,11 @@ struct Agents : epstein::AgentColumns<Kind> {
   }
 };
 
+/// ODD 7.17 exposure: 1 - protection / threat while the threat outnumbers the protection, else 0.
+inline double exposure_of(double protection, int threat) {
+  return protection >= threat ? 0 : 1.0 - protection / static_cast<double>(threat);
+}
+
 /// Agent `id` is a unit of one of the mission's contingents (ODD 7.8): a peacekeeper with a contingent.
 inline bool is_mission_soldier(const Agents& a, std::size_t id) {
   return a.kind[id] == Kind::Peacekeeper && a.contingent[id] >= 0;
@@ -324,6 +329,17 @@ class PeaceModel : public Model {
   const Vision& mission_vision() const { return mission_vision_; }
   /// C of ODD 7.1 and 7.9 around `centre`: peacekeepers count 1, constables their skill q.
   double security_seen(std::int32_t centre, const Vision& v) const;
+  /// ODD 7.17 exposure at cell `c` of a citizen of group `g`, seeing with citizen vision: 1 - protection /
+  /// threat, 0 when protection is not outnumbered (two groups and spoilers only). `security`, when given,
+  /// is security_seen() there. The citizen's turn reads it at its own cell; return (returns.cpp) at home.
+  /// Inline here, for the citizen's turn (act.cpp) as much as for return.
+  double exposure_at(std::int32_t c, int g, const double* security = nullptr) const {
+    if (cfg_.base.groups != 2 || !cfg_.spoilers.enabled) return 0;
+    const int threat = query_.count(armed_[1 - g], c, citizen_vision_);
+    if (threat == 0) return 0;
+    const int own = query_.count(armed_[g], c, citizen_vision_);
+    return exposure_of((security ? *security : security_seen(c, citizen_vision_)) + own, threat);
+  }
   /// c_i of ODD 7.13: how far civilian `id` sides with the incumbent.
   double cooperation(std::size_t id) const;
   /// Region r's baseline hardship multiplier (ODD 7.3 development).

@@ -40,22 +40,14 @@ int region_of(const PeaceModel& m, std::int32_t c) {
 extern const MechanismType returns_mechanism = {"returns", &declare, &read, {}, {}, "displacement"};
 
 bool Returns::held_by_other(const PeaceModel& m, std::int32_t home, int g) const {
-  // ODD 7.6 return_rule "held": the exposure of 7.17 measured at the home cell, for the citizen's group,
-  // is above 0, i.e. the other group's armed fighters in sight of home outnumber the protection there
-  // (security units by skill and the own group's armed fighters). "own_ground" adds: the other group's
-  // citizens in sight of home outnumber its own group's there. Two groups only, as in 7.17.
-  const Config& cfg = m.config();
-  if (rule == Rule::Quiet || cfg.base.groups != 2) return false;
-  const Vision& v = m.citizen_vision();
-  if (cfg.spoilers.enabled) {
-    const int threat = m.query().count(m.armed_layer(1 - g), home, v);
-    if (threat > 0) {
-      const double protection = m.security_seen(home, v) + m.query().count(m.armed_layer(g), home, v);
-      if (protection < threat) return true;
-    }
-  }
+  // ODD 7.6 return_rule "held": the citizen's exposure (7.17) measured at its home cell is above 0, i.e.
+  // the other group's armed fighters in sight of home outnumber the protection there. "own_ground" adds:
+  // the other group's citizens in sight of home outnumber its own group's there. Two groups only.
+  if (rule == Rule::Quiet || m.config().base.groups != 2) return false;
+  if (m.exposure_at(home, g) > 0) return true;
   if (rule != Rule::OwnGround) return false;
-  const auto [other, own] = m.query().count2(m.group_layer(1 - g), m.group_layer(g), home, v);
+  const auto [other, own] =
+      m.query().count2(m.group_layer(1 - g), m.group_layer(g), home, m.citizen_vision());
   return other > own;
 }
 
