@@ -107,17 +107,24 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
 __attribute__((always_inline)) inline double PeaceModel::exposure(std::size_t id,
                                                                   const double* security) const {
   // exposure_at the citizen's own cell, the motive of arming for protection (7.17) and of flight from
-  // threat (7.16). The sync day's marks (act_sync.cpp) say at once where no fighter is, and with no
-  // fighter in sight protection (>= 0) is never outnumbered; where one is, one walk of the vision reads
-  // both counts.
+  // threat (7.16). The sync day's counts (act_sync.cpp) give both numbers at once; else its marks say
+  // where no fighter is, and with no fighter in sight protection (>= 0) is never outnumbered; where one
+  // is, one walk of the vision reads both counts.
   if (cfg_.base.groups != 2 || !cfg_.spoilers.enabled) return 0;
   const int g = agents_.group[id];
   const std::int32_t here = agents_.cell[id];
-  if (!(marks_ & kSeesArmed)) return exposure_at(here, g, security);
-  const auto bit = static_cast<std::uint8_t>(kSeesArmed << (1 - g));
-  if ((in_sight_[static_cast<std::size_t>(here)] & bit) == 0) return 0;
   int threat = 0, own = 0;
-  std::tie(threat, own) = query_.count2(armed_[1 - g], armed_[g], here, citizen_vision_);
+  if (!armed_in_sight_[0].empty()) {  // both counts spread from the fighters
+    const auto c = static_cast<std::size_t>(here);
+    threat = armed_in_sight_[1 - g][c];
+    if (threat == 0) return 0;
+    own = armed_in_sight_[g][c];
+  } else {
+    if (!(marks_ & kSeesArmed)) return exposure_at(here, g, security);
+    const auto bit = static_cast<std::uint8_t>(kSeesArmed << (1 - g));
+    if ((in_sight_[static_cast<std::size_t>(here)] & bit) == 0) return 0;
+    std::tie(threat, own) = query_.count2(armed_[1 - g], armed_[g], here, citizen_vision_);
+  }
   return exposure_of((security ? *security : security_seen(here, citizen_vision_)) + own, threat);
 }
 

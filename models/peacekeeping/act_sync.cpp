@@ -73,11 +73,19 @@ void PeaceModel::act_all_sync() {
   if (exact) {
     std::vector<Spread> spreads;
     if (cfg_.spoilers.enabled && cfg_.base.groups == 2) {
-      marks_ |= kSeesSpoiler | kSeesArmed;
-      for (int g = 0; g < 2; ++g) {
+      marks_ |= kSeesSpoiler;
+      for (int g = 0; g < 2; ++g)
         spreads.push_back(
             {&spoilers_[g], &citizen_vision_, false, static_cast<std::uint8_t>(kSeesSpoiler << g)});
-        spreads.push_back({&armed_[g], &citizen_vision_, false, static_cast<std::uint8_t>(kSeesArmed << g)});
+      // The armed fighters in sight are counted, not only marked: exposure needs both numbers, and a walk
+      // of the vision for them by every citizen who sees one was the day's largest single cost (callgrind).
+      if (!spread_counts(*exec_, grid_, armed_[0], citizen_vision_, armed_in_sight_[0]) ||
+          !spread_counts(*exec_, grid_, armed_[1], citizen_vision_, armed_in_sight_[1])) {
+        armed_in_sight_[0].clear();
+        marks_ |= kSeesArmed;
+        for (int g = 0; g < 2; ++g)
+          spreads.push_back(
+              {&armed_[g], &citizen_vision_, false, static_cast<std::uint8_t>(kSeesArmed << g)});
       }
     }
     if (cfg_.mission.enabled) {
@@ -97,6 +105,8 @@ void PeaceModel::act_all_sync() {
   in_sight_.clear();  // the counts again for everyone else (the capacity is kept for tomorrow)
   marks_ = 0;
   skill_in_sight_.clear();
+  armed_in_sight_[0].clear();
+  armed_in_sight_[1].clear();
 
   // 2. Statuses change together; those who leave the country go; recruits join; then the attacks land, in
   // id order of the attackers, each victim once (an attacker killed earlier in the pass still attacks: the

@@ -144,6 +144,36 @@ bool spread_skill_sums(Executor& exec, const Grid& grid, const BitLayer& layer, 
   return exact.load() && start + (v.size() + 1) * most < 0x1p8;
 }
 
+bool spread_counts(Executor& exec, const Grid& grid, const BitLayer& layer, const Vision& v,
+                   std::vector<std::uint8_t>& counts) {
+  // Each set cell adds one to the cells of its vision, so a count is at most the vision's size; counting in
+  // bytes is exact below 256, and the additions wrap harmlessly on the way (a span's skipped cell is added
+  // and taken back).
+  if (v.size() > 255) {
+    counts.clear();
+    return false;
+  }
+  const int w = grid.width(), h = grid.height();
+  counts.resize(static_cast<std::size_t>(grid.cells()));
+  const std::size_t bands = (static_cast<std::size_t>(h) + kBand - 1) / kBand;
+  exec.for_ranges(bands, 1, [&](std::size_t b0, std::size_t b1) {
+    for (std::size_t b = b0; b < b1; ++b) {
+      const int y0 = static_cast<int>(b) * kBand, y1 = std::min(h, y0 + kBand);
+      std::fill(counts.begin() + static_cast<std::ptrdiff_t>(y0) * w,
+                counts.begin() + static_cast<std::ptrdiff_t>(y1) * w, std::uint8_t{0});
+      spread_into_band(
+          grid, layer, v, y0, y1,
+          [&](std::int64_t, std::size_t row, int x0, int x1, int skip) {
+            std::uint8_t* cells = &counts[row];
+            for (int x = x0; x <= x1; ++x) ++cells[x];
+            if (skip >= 0) --cells[skip];
+          },
+          [](std::size_t) {});
+    }
+  });
+  return true;
+}
+
 extern const MechanismType legitimacy_mechanism = {"legitimacy", &declare, &read, {}, {}};
 
 void Legitimacy::init(PeaceModel& m) {

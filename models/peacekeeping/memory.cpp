@@ -67,10 +67,12 @@ MemoryEstimate estimate_memory(const Config& c, int threads) {
   m.state += 8 * grown(static_cast<double>(b.steps));  // killings day by day (mission_layer.hpp)
   for (const auto& mech : c.mechanisms) mech->memory(cells, slots, m.state, m.transient);
   if (b.schedule == epstein::Schedule::Sync) {
-    // The sync day (act_sync.cpp): a plan per agent, a claim per cell and the fighters and peacekeepers in
-    // sight of each cell (with spoilers or a mission), kept; the movers and their chosen cells, for the day.
+    // The sync day (act_sync.cpp): a plan per agent, a claim per cell, the fighters and peacekeepers in
+    // sight of each cell (with spoilers or a mission) and the counts of each group's armed fighters in
+    // sight (with spoilers and two groups), kept; the movers and their chosen cells, for the day.
+    const bool armed_counts = c.spoilers.enabled && b.groups == 2;
     m.state += static_cast<double>(sizeof(SyncPlan)) * agents +
-               (8 + (c.spoilers.enabled || c.mission.enabled ? 1 : 0)) * cells;
+               (8 + (c.spoilers.enabled || c.mission.enabled ? 1 : 0) + (armed_counts ? 2 : 0)) * cells;
     m.transient += (4 + 4) * agents;
   } else {
     m.transient += 4 * agents;  // the day's activation order

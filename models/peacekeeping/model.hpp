@@ -238,6 +238,11 @@ void spread_marks(Executor& exec, const Grid& grid, std::span<const Spread> spre
 /// sparse, so this costs far less than walking every citizen's vision for it.
 bool spread_skill_sums(Executor& exec, const Grid& grid, const BitLayer& layer, const Vision& v, double start,
                        const std::function<float(std::int64_t)>& skill, std::vector<std::int64_t>& sums);
+/// counts[cell] = how many set cells of `layer` other than the cell itself lie within its vision `v` (as
+/// VisionQuery::count(layer, cell, v) where spreads_exactly holds), by bands of rows in parallel. Returns
+/// false, and leaves `counts` empty, where a vision holds more than 255 cells; the caller then counts.
+bool spread_counts(Executor& exec, const Grid& grid, const BitLayer& layer, const Vision& v,
+                   std::vector<std::uint8_t>& counts);
 
 /// observe()'s integer counts over a block of agents (observe.cpp); blocks add up in any order.
 struct AgentTally {
@@ -517,6 +522,10 @@ class PeaceModel : public Model {
   /// (spread_skill_sums), where that sum is exact; empty when they are walked. Lent to the legitimacy
   /// component for its own sum later in the day (Mechanism::cell_sums).
   std::vector<std::int64_t> skill_in_sight_;
+  /// Likewise, per cell, how many armed fighters of group g the citizens' vision holds (spread_counts from
+  /// the few fighters), the threat and the own side's guard of exposure (ODD 7.17); empty, and in_sight_'s
+  /// kSeesArmed bits are spread instead, where a vision is too large for a byte's count.
+  std::vector<std::uint8_t> armed_in_sight_[2];
 
   // Regions.
   int regions_ = 1;

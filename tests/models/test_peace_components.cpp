@@ -305,3 +305,37 @@ TEST_CASE("the control field's share is the armed presence in each cell's window
   CHECK(most_security > 0);
   CHECK(most_armed > 0);
 }
+
+TEST_CASE("spread counts and marks equal what each cell's vision query finds", "[peace][components]") {
+  // The sync day reads the armed fighters in sight from spread_counts and the fighters and peacekeepers in
+  // sight from spread_marks instead of walking every citizen's vision (act_sync.cpp); the results are the
+  // same only if every cell gets exactly VisionQuery::count. Layers of several densities (up to a vision
+  // full of set cells), both topologies, every metric, bands of rows split over 1 and 2 threads.
+  const auto topology = GENERATE(Topology::Torus, Topology::Bounded);
+  const auto metric = GENERATE(Metric::Euclidean, Metric::Moore, Metric::VonNeumann);
+  const double radius = GENERATE(1.0, 5.0, 7.0);
+  const double density = GENERATE(0.02, 0.3, 1.0);
+  const int threads = GENERATE(1, 2);
+  const Grid grid(71, 70, topology);  // more than two bands of 32 rows, a partial last word a row
+  const Vision vision(metric, radius);
+  if (!spreads_exactly(grid, vision)) return;
+  BitLayer layer;
+  layer.reset(grid);
+  Stream s(11, 2, 0, 0);
+  for (std::int64_t c = 0; c < grid.cells(); ++c) layer.assign(c, s.bernoulli(density));
+  Executor exec(threads);
+  std::vector<std::uint8_t> counts, marks;
+  REQUIRE(spread_counts(exec, grid, layer, vision, counts));
+  const Spread spread{&layer, &vision, false, 4};
+  spread_marks(exec, grid, std::span<const Spread>(&spread, 1), marks);
+  const VisionQuery query(grid);
+  for (std::int64_t c = 0; c < grid.cells(); ++c) {
+    const int n = query.count(layer, c, vision);
+    REQUIRE(counts[static_cast<std::size_t>(c)] == n);
+    REQUIRE((marks[static_cast<std::size_t>(c)] == 4) == (n > 0));
+  }
+  // A vision of more than 255 cells cannot be counted in a byte: the caller is told to count instead.
+  const Vision wide(Metric::Moore, 8.0);
+  REQUIRE(!spread_counts(exec, grid, layer, wide, counts));
+  REQUIRE(counts.empty());
+}
