@@ -371,6 +371,24 @@ def grade(sim: np.ndarray, obs: tuple[float, float, float]) -> str:
     return "partly" if f <= FACTOR_CLOSE else "order of magnitude" if f <= FACTOR_ORDER else "not reproduced"
 
 
+def grade_fit(sim: np.ndarray, obs: tuple[float, float, float]) -> str:
+    """C1 verdict of a calibration case, as C1 states it: the median of the runs inside the record's range
+    (reproduced), within a factor 3 of the central figure (partly), or not. Stricter than grade(), which asks
+    only that the runs' span meet the range."""
+    sim = pv.finite(sim)
+    c, lo, hi = obs
+    lo = lo if math.isfinite(lo) else c
+    hi = hi if math.isfinite(hi) else c
+    if len(sim) == 0 or not (math.isfinite(lo) and math.isfinite(hi)):
+        return "no data"
+    centre = c if math.isfinite(c) else 0.5 * (lo + hi)
+    med = float(np.median(sim))
+    if lo <= med <= hi:
+        return "reproduced"
+    f = max(med, centre) / max(min(med, centre), 1e-9)
+    return "partly" if f <= FACTOR_CLOSE else "not reproduced"
+
+
 def obs_text(obs) -> str:
     c, lo, hi = obs
     s = pv.fmt(c) if math.isfinite(c) else ""
@@ -451,7 +469,7 @@ def report(args, cases, cal_dir, draws, pred, doct, runner) -> str:
             tot = np.nansum([ref, idp]) if (math.isfinite(ref) or math.isfinite(idp)) else float("nan")
             disp = (tot, float("nan"), float("nan"))
         role = "fit" if c in CALIBRATE_ON else "predicted"
-        gk = grade(d, obs_k)
+        gk = grade_fit(d, obs_k) if role == "fit" else grade(d, obs_k)
         gd = grade(up, disp)
         verdicts[c] = (role, gk, gd)
         med_during[c] = float(np.median(pv.finite(d))) if len(pv.finite(d)) else float("nan")
