@@ -355,8 +355,13 @@ def force_ratio(row: dict) -> float:
     return pv.num(row, "peak_troops_per_1000")
 
 
-def grade(sim: np.ndarray, obs: tuple[float, float, float]) -> str:
-    """C2/C5 verdict of one case: the observed figure against the simulated runs."""
+def grade(sim: np.ndarray, obs: tuple[float, float, float], fit: bool = False) -> str:
+    """The verdict of one case: the observed figure (central, low, high) against the simulated runs.
+
+    C2/C5 (fit False): reproduced if the runs' span meets the record's range, else by the factor between the
+    runs' median and the central figure (3: partly, 10: order of magnitude). C1 (fit True), as C1 states it:
+    reproduced only if the runs' median lies inside the range, partly within a factor 3, else not reproduced.
+    """
     sim = pv.finite(sim)
     c, lo, hi = obs
     lo = lo if math.isfinite(lo) else c
@@ -365,28 +370,12 @@ def grade(sim: np.ndarray, obs: tuple[float, float, float]) -> str:
         return "no data"
     centre = c if math.isfinite(c) else 0.5 * (lo + hi)
     med = float(np.median(sim))
-    if lo <= sim.max() and hi >= sim.min():
+    if (lo <= med <= hi) if fit else (lo <= sim.max() and hi >= sim.min()):
         return "reproduced"
     f = max(med, centre) / max(min(med, centre), 1e-9)
-    return "partly" if f <= FACTOR_CLOSE else "order of magnitude" if f <= FACTOR_ORDER else "not reproduced"
-
-
-def grade_fit(sim: np.ndarray, obs: tuple[float, float, float]) -> str:
-    """C1 verdict of a calibration case, as C1 states it: the median of the runs inside the record's range
-    (reproduced), within a factor 3 of the central figure (partly), or not. Stricter than grade(), which asks
-    only that the runs' span meet the range."""
-    sim = pv.finite(sim)
-    c, lo, hi = obs
-    lo = lo if math.isfinite(lo) else c
-    hi = hi if math.isfinite(hi) else c
-    if len(sim) == 0 or not (math.isfinite(lo) and math.isfinite(hi)):
-        return "no data"
-    centre = c if math.isfinite(c) else 0.5 * (lo + hi)
-    med = float(np.median(sim))
-    if lo <= med <= hi:
-        return "reproduced"
-    f = max(med, centre) / max(min(med, centre), 1e-9)
-    return "partly" if f <= FACTOR_CLOSE else "not reproduced"
+    if f <= FACTOR_CLOSE:
+        return "partly"
+    return "order of magnitude" if f <= FACTOR_ORDER and not fit else "not reproduced"
 
 
 def obs_text(obs) -> str:
@@ -469,7 +458,7 @@ def report(args, cases, cal_dir, draws, pred, doct, runner) -> str:
             tot = np.nansum([ref, idp]) if (math.isfinite(ref) or math.isfinite(idp)) else float("nan")
             disp = (tot, float("nan"), float("nan"))
         role = "fit" if c in CALIBRATE_ON else "predicted"
-        gk = grade_fit(d, obs_k) if role == "fit" else grade(d, obs_k)
+        gk = grade(d, obs_k, fit=role == "fit")
         gd = grade(up, disp)
         verdicts[c] = (role, gk, gd)
         med_during[c] = float(np.median(pv.finite(d))) if len(pv.finite(d)) else float("nan")

@@ -75,6 +75,24 @@ void spread_into_band(const Grid& grid, const BitLayer& layer, const Vision& v, 
   }
 }
 
+// Clears rows [y0, y1) of `cells` (one entry per cell) and calls f(band, y0, y1) for every band of kBand
+// rows, bands in parallel: a band writes only its own rows, so no two threads write one entry and the result
+// does not depend on the number of threads.
+template <class T, class F>
+void each_band(Executor& exec, const Grid& grid, std::vector<T>& cells, F&& f) {
+  const int w = grid.width(), h = grid.height();
+  cells.resize(static_cast<std::size_t>(grid.cells()));
+  const std::size_t bands = (static_cast<std::size_t>(h) + kBand - 1) / kBand;
+  exec.for_ranges(bands, 1, [&](std::size_t b0, std::size_t b1) {
+    for (std::size_t b = b0; b < b1; ++b) {
+      const int y0 = static_cast<int>(b) * kBand, y1 = std::min(h, y0 + kBand);
+      std::fill(cells.begin() + static_cast<std::ptrdiff_t>(y0) * w,
+                cells.begin() + static_cast<std::ptrdiff_t>(y1) * w, T{0});
+      f(b, y0, y1);
+    }
+  });
+}
+
 }  // namespace
 
 // The marks are few (killings, abuse, fighters, peacekeepers), so this costs their number times a vision
@@ -82,26 +100,18 @@ void spread_into_band(const Grid& grid, const BitLayer& layer, const Vision& v, 
 // within reach of it, keeping only the cells inside the band, so no two threads write one flag.
 void spread_marks(Executor& exec, const Grid& grid, std::span<const Spread> spreads,
                   std::vector<std::uint8_t>& flags) {
-  const int w = grid.width(), h = grid.height();
-  flags.resize(static_cast<std::size_t>(grid.cells()));
-  const std::size_t bands = (static_cast<std::size_t>(h) + kBand - 1) / kBand;
-  exec.for_ranges(bands, 1, [&](std::size_t b0, std::size_t b1) {
-    for (std::size_t b = b0; b < b1; ++b) {
-      const int y0 = static_cast<int>(b) * kBand, y1 = std::min(h, y0 + kBand);
-      std::fill(flags.begin() + static_cast<std::ptrdiff_t>(y0) * w,
-                flags.begin() + static_cast<std::ptrdiff_t>(y1) * w, std::uint8_t{0});
-      for (const Spread& s : spreads)
-        spread_into_band(
-            grid, *s.layer, *s.vision, y0, y1,
-            [&](std::int64_t, std::size_t row, int x0, int x1, int skip) {
-              std::uint8_t* cells = &flags[row];
-              for (int x = x0; x <= x1; ++x)
-                if (x != skip) cells[x] |= s.bit;
-            },
-            [&](std::size_t c) {
-              if (s.centre) flags[c] |= s.bit;
-            });
-    }
+  each_band(exec, grid, flags, [&](std::size_t, int y0, int y1) {
+    for (const Spread& sp : spreads)
+      spread_into_band(
+          grid, *sp.layer, *sp.vision, y0, y1,
+          [&](std::int64_t, std::size_t row, int x0, int x1, int skip) {
+            std::uint8_t* cells = &flags[row];
+            for (int x = x0; x <= x1; ++x)
+              if (x != skip) cells[x] |= sp.bit;
+          },
+          [&](std::size_t c) {
+            if (sp.centre) flags[c] |= sp.bit;
+          });
   });
 }
 
@@ -111,34 +121,27 @@ bool spread_skill_sums(Executor& exec, const Grid& grid, const BitLayer& layer, 
   // below 2^8 of whole numbers of 2^-45 needs at most 53 bits: every partial sum of such values is exact, in
   // double, in any order, and equals the integer sum of the skills in units of 2^-45. Any other skill (or a
   // sum that could reach 2^8) makes the answer false, and the caller sums as before.
-  const int w = grid.width(), h = grid.height();
-  sums.resize(static_cast<std::size_t>(grid.cells()));
-  const std::size_t bands = (static_cast<std::size_t>(h) + kBand - 1) / kBand;
+  const std::size_t bands = (static_cast<std::size_t>(grid.height()) + kBand - 1) / kBand;
   std::vector<float> largest(bands, 0.0f);
   std::atomic<bool> exact{true};
-  exec.for_ranges(bands, 1, [&](std::size_t b0, std::size_t b1) {
-    for (std::size_t b = b0; b < b1; ++b) {
-      const int y0 = static_cast<int>(b) * kBand, y1 = std::min(h, y0 + kBand);
-      std::fill(sums.begin() + static_cast<std::ptrdiff_t>(y0) * w,
-                sums.begin() + static_cast<std::ptrdiff_t>(y1) * w, std::int64_t{0});
-      std::int64_t last = -1, q = 0;  // a set cell's spans come one after another
-      spread_into_band(
-          grid, layer, v, y0, y1,
-          [&](std::int64_t m, std::size_t row, int x0, int x1, int skip) {
-            if (m != last) {
-              last = m;
-              const float s = skill(m);
-              if (!(s >= 0) || (s > 0 && s < 0x1p-22f)) exact.store(false, std::memory_order_relaxed);
-              largest[b] = std::max(largest[b], s);
-              q = static_cast<std::int64_t>(static_cast<double>(s) * 0x1p45);
-            }
-            if (q == 0) return;
-            std::int64_t* cells = &sums[row];
-            for (int x = x0; x <= x1; ++x) cells[x] += q;
-            if (skip >= 0) cells[skip] -= q;
-          },
-          [](std::size_t) {});
-    }
+  each_band(exec, grid, sums, [&](std::size_t b, int y0, int y1) {
+    std::int64_t last = -1, q = 0;  // a set cell's spans come one after another
+    spread_into_band(
+        grid, layer, v, y0, y1,
+        [&](std::int64_t m, std::size_t row, int x0, int x1, int skip) {
+          if (m != last) {
+            last = m;
+            const float s = skill(m);
+            if (!(s >= 0) || (s > 0 && s < 0x1p-22f)) exact.store(false, std::memory_order_relaxed);
+            largest[b] = std::max(largest[b], s);
+            q = static_cast<std::int64_t>(static_cast<double>(s) * 0x1p45);
+          }
+          if (q == 0) return;
+          std::int64_t* cells = &sums[row];
+          for (int x = x0; x <= x1; ++x) cells[x] += q;
+          if (skip >= 0) cells[skip] -= q;
+        },
+        [](std::size_t) {});
   });
   const double most = largest.empty() ? 0.0 : *std::max_element(largest.begin(), largest.end());
   return exact.load() && start + (v.size() + 1) * most < 0x1p8;
@@ -153,23 +156,15 @@ bool spread_counts(Executor& exec, const Grid& grid, const BitLayer& layer, cons
     counts.clear();
     return false;
   }
-  const int w = grid.width(), h = grid.height();
-  counts.resize(static_cast<std::size_t>(grid.cells()));
-  const std::size_t bands = (static_cast<std::size_t>(h) + kBand - 1) / kBand;
-  exec.for_ranges(bands, 1, [&](std::size_t b0, std::size_t b1) {
-    for (std::size_t b = b0; b < b1; ++b) {
-      const int y0 = static_cast<int>(b) * kBand, y1 = std::min(h, y0 + kBand);
-      std::fill(counts.begin() + static_cast<std::ptrdiff_t>(y0) * w,
-                counts.begin() + static_cast<std::ptrdiff_t>(y1) * w, std::uint8_t{0});
-      spread_into_band(
-          grid, layer, v, y0, y1,
-          [&](std::int64_t, std::size_t row, int x0, int x1, int skip) {
-            std::uint8_t* cells = &counts[row];
-            for (int x = x0; x <= x1; ++x) ++cells[x];
-            if (skip >= 0) --cells[skip];
-          },
-          [](std::size_t) {});
-    }
+  each_band(exec, grid, counts, [&](std::size_t, int y0, int y1) {
+    spread_into_band(
+        grid, layer, v, y0, y1,
+        [&](std::int64_t, std::size_t row, int x0, int x1, int skip) {
+          std::uint8_t* cells = &counts[row];
+          for (int x = x0; x <= x1; ++x) ++cells[x];
+          if (skip >= 0) --cells[skip];
+        },
+        [](std::size_t) {});
   });
   return true;
 }
