@@ -24,6 +24,10 @@ void declare(Schema& s) {
   s.add(int_param("aid.escorts_per_convoy", 2, "units", 0, 1000,
                   "idle escort units that join each new convoy"));
   s.add(real_param("aid.escort_strength", 1, "1", 0, 1000, "raid chance divides by 1 + strength * escorts"));
+  s.add(choice_param(
+      "aid.escorts_counted", {"assigned", "present"},
+      "which escorts divide a raid's chance: those assigned when the convoy left, or those still "
+      "alive, on duty, escorting it and within 2 cells of it (ODD 7.7, 12 item 2)"));
 }
 
 std::shared_ptr<const Mechanism> read(const Params& p, const Config& c) {
@@ -36,6 +40,7 @@ std::shared_ptr<const Mechanism> read(const Params& p, const Config& c) {
   m->raid_probability = p.get_real("aid.raid_probability");
   m->escort_strength = p.get_real("aid.escort_strength");
   m->escorts_per_convoy = static_cast<int>(p.get_int("aid.escorts_per_convoy"));
+  m->count_present = p.get_string("aid.escorts_counted") == "present";
   const epstein::Config& b = c.base;
   m->depots_estimate = c.map_source == MapSource::Generate ? c.map.depots : 1;
   m->convoys_estimate = std::ceil(m->convoys_per_day * static_cast<double>(b.steps));
@@ -127,13 +132,36 @@ void AidConvoys::move(PeaceModel& m) {
   }
 }
 
-int AidConvoys::raid(const Grid& grid, std::int32_t here, const Vision& vision, Stream& s) {
+int AidConvoys::escorts_present(const PeaceModel& m, std::size_t k) const {
+  // ODD 7.7 under aid.escorts_counted = "present": the mission's soldiers still escorting convoy k (task and
+  // target), on duty and within 2 cells of it, the distance an escort keeps to its convoy (act.cpp
+  // task_move). Only units on the grid are on the peacekeeper layer, so the dead and the jailed are not
+  // counted.
+  const Agents& a = m.agents();
+  const std::int32_t at = convoys_[k].path[convoys_[k].at];
+  const std::vector<std::int32_t>& occupant = m.occupants();
+  int n = 0;
+  auto count = [&](std::int64_t c) {
+    const auto id = static_cast<std::size_t>(occupant[static_cast<std::size_t>(c)]);
+    if (is_mission_soldier(a, id) && a.task[id] == kEscort && a.on_duty[id] &&
+        a.target[id] == static_cast<std::int32_t>(k))
+      ++n;
+  };
+  m.query().for_each(m.peacekeeper_layer(), at, escort_reach_, count);
+  if (m.peacekeeper_layer().test(at)) count(at);
+  return n;
+}
+
+int AidConvoys::raid(const PeaceModel& m, std::int32_t here, const Vision& vision, Stream& s) {
   // ODD 7.7: the first live convoy within reach; escorts divide the chance of success.
-  for (Convoy& cv : convoys_) {
+  const Grid& grid = m.grid();
+  for (std::size_t k = 0; k < convoys_.size(); ++k) {
+    Convoy& cv = convoys_[k];
     if (!cv.alive) continue;
     const std::int32_t at = cv.path[cv.at];
     if (!grid.sees(here, at, vision)) continue;
-    const double p = raid_probability / (1.0 + escort_strength * cv.escorts);
+    const int escorts = count_present ? escorts_present(m, k) : cv.escorts;
+    const double p = raid_probability / (1.0 + escort_strength * escorts);
     if (!s.bernoulli(p)) return 0;
     cv.alive = false;
     mark(at, -1);

@@ -32,6 +32,7 @@ class AidConvoys : public MechanismOf<AidConvoys> {
   double raid_probability = 0;  ///< aid.raid_probability of a raid on an unescorted convoy
   double escort_strength = 1;   ///< aid.escort_strength
   int escorts_per_convoy = 2;   ///< aid.escorts_per_convoy
+  bool count_present = false;   ///< aid.escorts_counted = "present" (else "assigned")
 
   /// Every convoy sent, live or not, by index (an escort's target).
   const std::vector<Convoy>& convoys() const { return convoys_; }
@@ -39,7 +40,9 @@ class AidConvoys : public MechanismOf<AidConvoys> {
   const BitLayer& layer() const { return layer_; }
   /// A bandit at `here` raids the first live convoy within `reach2` (squared Euclidean distance in cells):
   /// -1 when none is in reach, 0 when the raid failed, 1 when it took the convoy.
-  int raid(const Grid& grid, std::int32_t here, const Vision& vision, Stream& s);
+  int raid(const PeaceModel& m, std::int32_t here, const Vision& vision, Stream& s);
+  /// Escorts of convoy k that protect it now: alive, on duty, on its task and within 2 cells (ODD 7.7).
+  int escorts_present(const PeaceModel& m, std::size_t k) const;
 
   void init(PeaceModel& m) override;
   std::vector<Phase> phases() const override { return {Phase::Environment}; }
@@ -57,6 +60,7 @@ class AidConvoys : public MechanismOf<AidConvoys> {
   void mark(std::int32_t c, int delta);
 
   std::int64_t cells_ = 0;
+  Vision escort_reach_{Metric::Euclidean, 2};  ///< how near an escort keeps to its convoy (act.cpp task_move)
   BitLayer layer_;
   std::vector<Convoy> convoys_;
   std::vector<std::int16_t> count_;  ///< convoys per cell (empty while aid is off)

@@ -10,7 +10,7 @@ bool PeaceModel::raid_convoy_near(std::size_t raider, Stream& s) {
   const std::int32_t here = agents_.cell[raider];
   const BitLayer& convoys = aid_->layer();
   if (!convoys.any() || query_.count(convoys, here, spoiler_vision_) + convoys.test(here) == 0) return false;
-  const int outcome = aid_->raid(grid_, here, spoiler_vision_, s);
+  const int outcome = aid_->raid(*this, here, spoiler_vision_, s);
   if (outcome > 0) {
     ++events_.convoys_raided;
     arms_supply_->loot(agents_.faction[raider]);

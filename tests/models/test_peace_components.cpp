@@ -142,7 +142,8 @@ TEST_CASE("a moved mechanism's keys keep their place in the schema", "[peace][co
   CHECK(at("displacement.return_rule") == at("displacement.flee_threat") + 1);
   CHECK(at("aid.enabled") == at("displacement.return_rule") + 1);
   CHECK(at("aid.escort_strength") == at("aid.enabled") + 7);
-  CHECK(at("mission.enabled") == at("aid.escort_strength") + 1);
+  CHECK(at("aid.escorts_counted") == at("aid.escort_strength") + 1);
+  CHECK(at("mission.enabled") == at("aid.escorts_counted") + 1);
   // The response to attacks and its expectation (ODD 7.8, protection_response.cpp) follow the use-of-force
   // key; the will's keys (ODD 7.10, mission_layer.cpp) follow both, before the exit rule.
   REQUIRE(at("mission.soldiers_arrest") >= 0);

@@ -902,6 +902,36 @@ TEST_CASE("peacekeeping mechanism: escorts reduce convoy raids", "[peace][mechan
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// ODD 7.7 and 12 item 2: escorts counted when they are there.
+// Hypothesis: with aid.escorts_counted = "present" only escorts on duty and near their convoy divide a raid's
+// chance, so a contingent that never follows its tasking (coherence 0: every unit off duty, near its base)
+// protects its convoys no better than no escort at all, while "assigned" still credits each convoy with the
+// two escorts it was given when it left.
+// Sample: 5 seeds x 100 days per arm; the bandits and convoys of the test above, escort strength 4.
+// Tolerance: the share raided under "present" above twice the share under "assigned" (their raid chances
+// are 0.9 and 0.1 per attempt).
+TEST_CASE("peacekeeping mechanism: off-duty escorts do not protect a convoy", "[peace][mechanism]") {
+  const std::string common =
+      "[spoilers]\nenabled = true\nbandit_share = 0.03\nattack_probability = 0.5\noutgun_ratio = 1000\n"
+      "[aid]\nenabled = true\nconvoys_per_day = 2\nraid_probability = 0.9\nescorts_per_convoy = 2\n---\n" +
+      mission(30) +
+      "[tasks]\npresence = 0.5\nescort = 0.5\n[aid]\nescort_strength = 4\n---\n[contingents.c1]\n"
+      "coherence = 0\n[aid]\n";
+  double raided[2] = {0, 0}, sent[2] = {0, 0};
+  const char* const rule[2] = {"assigned", "present"};
+  for (std::uint64_t seed = 1; seed <= 5; ++seed)
+    for (int k = 0; k < 2; ++k) {
+      const Sim s = simulate(common + "escorts_counted = \"" + rule[k] + "\"\n", seed, 100);
+      raided[k] += static_cast<double>(s.sum("convoys_raided"));
+      sent[k] += static_cast<double>(s.sum("convoys_sent"));
+    }
+  note("off-duty escorts: %.0f of %.0f convoys raided (assigned) vs %.0f of %.0f (present)", raided[0],
+       sent[0], raided[1], sent[1]);
+  CHECK(raided[1] > 0);
+  CHECK(raided[1] / sent[1] > 2 * raided[0] / sent[0]);
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // ODD 7.5 Spoilers: militias kill civilians of the other group only.
 // Hypothesis: a militia's attack kills a civilian of the other group. Without a map (one region, no
 // installations) and with no security, a militia attack is always a killing, and an attacker is marked
