@@ -1199,6 +1199,29 @@ def study_arguments(doc: str, work: str, report: str, smoke: str) -> argparse.Ar
     return ap
 
 
+def add_set_argument(ap: argparse.ArgumentParser):
+    """--set, for the study tools that can validate a variant of the model (this one, schedule_comparison.py)."""
+    ap.add_argument("--set", action="append", default=[], metavar="[DOCTRINE:]KEY=VALUE",
+                    help="a parameter given to every run (before each arm's own settings), to validate a variant "
+                         "of the model; with DOCTRINE: (a doctrine file's name, e.g. complex_peacekeeping:) only "
+                         "to the arms that run that doctrine. Repeatable. Use another --work and --report than "
+                         "the default study's")
+
+
+def parse_sets(args, tool: str) -> tuple | None:
+    """The --set items as (key, value) pairs for Runner; None, after saying why, when one is malformed."""
+    sets = []
+    for item in args.set:
+        key, eq, value = item.partition("=")
+        doctrine, bare = split_scope(key)
+        if not eq or not bare.strip() or (doctrine and not (DOCTRINES / f"{doctrine}.toml").is_file()):
+            print(f"{tool}: --set {item!r}: expected KEY=VALUE or DOCTRINE:KEY=VALUE with DOCTRINE a file "
+                  f"of {DOCTRINES} without .toml", file=sys.stderr)
+            return None
+        sets.append((key.strip(), value.strip()))
+    return tuple(sets)
+
+
 @dataclass(frozen=True)
 class StudySetup:
     exe: Path
@@ -1240,21 +1263,11 @@ def run_study(tool: str, runner: Runner, arms: list, seeds: list[int], work: Pat
 def main(argv=None) -> int:
     ap = study_arguments(__doc__, "peace-validation", "docs/validation/peacekeeping.md",
                          "3 seeds, fewer force levels, 400-day runs (800 for the exit test), no figures")
-    ap.add_argument("--set", action="append", default=[], metavar="[DOCTRINE:]KEY=VALUE",
-                    help="a parameter given to every run (before each arm's own settings), to validate a variant "
-                         "of the model; with DOCTRINE: (a doctrine file's name, e.g. complex_peacekeeping:) only "
-                         "to the arms that run that doctrine. Repeatable. Use another --work and --report than "
-                         "the default study's")
+    add_set_argument(ap)
     args = ap.parse_args(argv)
-    sets = []
-    for item in args.set:
-        key, eq, value = item.partition("=")
-        doctrine, bare = split_scope(key)
-        if not eq or not bare.strip() or (doctrine and not (DOCTRINES / f"{doctrine}.toml").is_file()):
-            print(f"peace_validation: --set {item!r}: expected KEY=VALUE or DOCTRINE:KEY=VALUE with DOCTRINE a file "
-                  f"of {DOCTRINES} without .toml", file=sys.stderr)
-            return 2
-        sets.append((key.strip(), value.strip()))
+    sets = parse_sets(args, "peace_validation")
+    if sets is None:
+        return 2
 
     t0 = time.time()
     setup = study_setup(args, "peace_validation", "peace-validation", "docs/validation/peacekeeping.md",
@@ -1265,7 +1278,7 @@ def main(argv=None) -> int:
 
     study = Study(args.smoke, setup.seeds)
     (work / "plan.md").write_text(plan_text(study), encoding="utf-8")
-    runner = Runner(exe, work, args.jobs, tuple(sets))
+    runner = Runner(exe, work, args.jobs, sets)
     runs = run_study("peace_validation", runner, study.arms, study.seeds, work)
     if runs is None:
         return 130

@@ -20,6 +20,10 @@ Run files are kept in --work and reused when complete and made by the same keeps
 arguments (a key stored in each file, with the run's measured seconds), so an interrupted study resumes where it
 stopped. A run is written under a temporary name, checked, and renamed (the runner of peace_validation.py).
 
+--set [DOCTRINE:]KEY=VALUE (repeatable) gives a parameter to every run, as in peace_validation.py, to ask the same
+questions of a variant of the model; --first-seed N starts the seeds at N instead of 1, to repeat the study on
+fresh runs. Both are named in the report's header.
+
 --smoke: 3 seeds per arm, 400-day runs; the report goes to --report (default WORK/report.md). It is the test
 suite's check that the pipeline works: it exits 0 whatever the verdicts, and non-zero only when a run fails or an
 output is malformed.
@@ -256,9 +260,9 @@ def pct(x: float, ref: float) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 
 class Study:
-    def __init__(self, smoke: bool, seeds: int):
+    def __init__(self, smoke: bool, seeds: int, first_seed: int = 1):
         self.smoke = smoke
-        self.seeds = list(range(1, seeds + 1))
+        self.seeds = list(range(first_seed, first_seed + seeds))
         self.days = SMOKE_DAYS if smoke else FULL_DAYS
         self.arms = make_arms(self.days)
         self.runs: dict[str, list[dict]] = {}
@@ -438,6 +442,8 @@ def header(study: Study, meta: dict) -> list[str]:
            f"- keepsim commit: `{meta['commit']}`{meta['dirty']} (binary: {meta['version']})",
            f"- Date: {meta['date']}",
            f"- Seeds: {s.seeds[0]}..{s.seeds[-1]} ({len(s.seeds)} per arm, the same seeds in every arm)",
+           *([f"- Every run also sets {meta['sets']} (a variant of the model, before each arm's own settings; a key "
+              "after a doctrine's name and a colon goes only to that doctrine's arms)"] if meta.get("sets") else []),
            f"- Scenario: `configs/scenarios/default.toml`; {s.days}-day runs; {meta['runs']} runs ({meta['made']} "
            f"made, {meta['reused']} reused) in {meta['elapsed']:.0f} s with --jobs {meta['jobs']}; the runs' own "
            f"measured seconds sum to {pv.fmt(study.total('wall_s'), 0)} s wall and "
@@ -491,7 +497,16 @@ def write_report(path: Path, study: Study, meta: dict, problems: list[str]):
 def main(argv=None) -> int:
     ap = pv.study_arguments(__doc__, "schedule-comparison", "docs/validation/schedules.md",
                             f"{SMOKE_SEEDS} seeds, {SMOKE_DAYS}-day runs")
+    pv.add_set_argument(ap)
+    ap.add_argument("--first-seed", type=int, default=1,
+                    help="the first of the seeds (default 1): another set of seeds repeats the study on fresh runs")
     args = ap.parse_args(argv)
+    sets = pv.parse_sets(args, "schedule_comparison")
+    if sets is None:
+        return 2
+    if args.first_seed < 1:
+        print("schedule_comparison: --first-seed must be at least 1", file=sys.stderr)
+        return 2
 
     t0 = time.time()
     setup = pv.study_setup(args, "schedule_comparison", "schedule-comparison", "docs/validation/schedules.md",
@@ -500,11 +515,11 @@ def main(argv=None) -> int:
         return 2
     exe, seeds, work, report = setup.exe, setup.seeds, setup.work, setup.report
 
-    study = Study(args.smoke, seeds)
+    study = Study(args.smoke, seeds, args.first_seed)
     (work / "plan.md").write_text(
         f"# Plan of the schedule comparison ({'smoke' if study.smoke else 'full'})\n\n" + study.plan(),
         encoding="utf-8")
-    runner = Runner(exe, work, args.jobs)
+    runner = Runner(exe, work, args.jobs, sets)
     arms = list(study.arms.values())
     runs = pv.run_study("schedule_comparison", runner, arms, study.seeds, work)
     if runs is None:
@@ -522,6 +537,7 @@ def main(argv=None) -> int:
         date=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         runs=runner.made + runner.reused, made=runner.made, reused=runner.reused,
         elapsed=time.time() - t0, jobs=args.jobs,
+        sets=" ".join(f"`{k}={v}`" for k, v in sets),
     )
     write_report(report, study, meta, runner.problems)
     print(f"schedule_comparison: report {report} ({time.time() - t0:.0f} s)", file=sys.stderr)
