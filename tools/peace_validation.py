@@ -1122,9 +1122,7 @@ def header(study: Study, meta: dict) -> list[str]:
            f"- Command: `{meta['command']}`",
            f"- keepsim commit: `{meta['commit']}`{meta['dirty']} (binary: {meta['version']})",
            f"- Date: {meta['date']}",
-           *([f"- Every run also sets {meta['sets']} (a variant of the model, before each arm's own settings; a "
-               "key after a doctrine's name and a colon goes only to that doctrine's arms)"]
-             if meta.get("sets") else []),
+           *sets_header(meta.get("sets", "")),
            f"- Seeds: {s.seeds[0]}..{s.seeds[-1]} ({len(s.seeds)} per arm, the same seeds in every arm)",
            f"- Scenario: `configs/scenarios/default.toml`; {s.days}-day runs ({s.exit_days} for T6 (b), {s.long_days} for T6 (a)); "
            f"{meta['runs']} runs ({meta['made']} made, {meta['reused']} reused) in {meta['elapsed']:.0f} s with "
@@ -1222,6 +1220,17 @@ def parse_sets(args, tool: str) -> tuple | None:
     return tuple(sets)
 
 
+def sets_text(sets: tuple) -> str:
+    """The --set pairs as a report names them ("" for none)."""
+    return " ".join(f"`{k}={v}`" for k, v in sets)
+
+
+def sets_header(text: str) -> list[str]:
+    """The report header's line on a variant (none without --set), the same in every study tool."""
+    return [f"- Every run also sets {text} (a variant of the model, before each arm's own settings; a key after a "
+            "doctrine's name and a colon goes only to that doctrine's arms)"] if text else []
+
+
 @dataclass(frozen=True)
 class StudySetup:
     exe: Path
@@ -1299,7 +1308,7 @@ def main(argv=None) -> int:
         date=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         runs=runner.made + runner.reused, made=runner.made, reused=runner.reused,
         elapsed=time.time() - t0, jobs=args.jobs,
-        sets=" ".join(f"`{k}={v}`" for k, v in sets),
+        sets=sets_text(sets),
     )
     write_report(report, study, meta, runner.problems)
     print(f"peace_validation: report {report} ({time.time() - t0:.0f} s)", file=sys.stderr)

@@ -442,8 +442,7 @@ def header(study: Study, meta: dict) -> list[str]:
            f"- keepsim commit: `{meta['commit']}`{meta['dirty']} (binary: {meta['version']})",
            f"- Date: {meta['date']}",
            f"- Seeds: {s.seeds[0]}..{s.seeds[-1]} ({len(s.seeds)} per arm, the same seeds in every arm)",
-           *([f"- Every run also sets {meta['sets']} (a variant of the model, before each arm's own settings; a key "
-              "after a doctrine's name and a colon goes only to that doctrine's arms)"] if meta.get("sets") else []),
+           *pv.sets_header(meta.get("sets", "")),
            f"- Scenario: `configs/scenarios/default.toml`; {s.days}-day runs; {meta['runs']} runs ({meta['made']} "
            f"made, {meta['reused']} reused) in {meta['elapsed']:.0f} s with --jobs {meta['jobs']}; the runs' own "
            f"measured seconds sum to {pv.fmt(study.total('wall_s'), 0)} s wall and "
@@ -537,7 +536,7 @@ def main(argv=None) -> int:
         date=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         runs=runner.made + runner.reused, made=runner.made, reused=runner.reused,
         elapsed=time.time() - t0, jobs=args.jobs,
-        sets=" ".join(f"`{k}={v}`" for k, v in sets),
+        sets=pv.sets_text(sets),
     )
     write_report(report, study, meta, runner.problems)
     print(f"schedule_comparison: report {report} ({time.time() - t0:.0f} s)", file=sys.stderr)

@@ -488,9 +488,9 @@ PeaceModel::TaskMove PeaceModel::task_move(std::size_t id, const Vision& v) cons
       aid_->convoys()[static_cast<std::size_t>(target)].alive) {
     const Convoy& cv = aid_->convoys()[static_cast<std::size_t>(target)];
     const std::int32_t at = cv.path[std::min(cv.at, cv.path.size() - 1)];
-    if (grid_.distance2(here, at) <= 4) return {TaskMove::kStay, -1};
+    if (grid_.distance2(here, at) <= kEscortReach * kEscortReach) return {TaskMove::kStay, -1};
     Stream x(cfg_.base.seed, kSecurityAct, id, static_cast<std::uint64_t>(day_));
-    return {TaskMove::kTo, empty_cell_near(at, 2, x)};
+    return {TaskMove::kTo, empty_cell_near(at, kEscortReach, x)};
   }
   if (task == kBorder || task == kGuard || task == kTrain) {
     const int hold = task == kBorder ? 0 : task == kGuard ? 2 : 3;

@@ -14,6 +14,10 @@
 
 namespace keepsim::peace {
 
+/// How near, in cells (Euclidean), an escort keeps to its convoy (act.cpp task_move), and so how near it must
+/// be to count under aid.escorts_counted = "present" (ODD 7.7).
+inline constexpr int kEscortReach = 2;
+
 /// A convoy: not an agent but a count on the cell it is at (ODD 7.7).
 struct Convoy {
   std::vector<std::int32_t> path;  ///< road cells from depot to town
@@ -38,7 +42,7 @@ class AidConvoys : public MechanismOf<AidConvoys> {
   const std::vector<Convoy>& convoys() const { return convoys_; }
   /// Cells with a live convoy on them.
   const BitLayer& layer() const { return layer_; }
-  /// A bandit at `here` raids the first live convoy within `reach2` (squared Euclidean distance in cells):
+  /// A bandit at `here` raids the first live convoy within `vision`:
   /// -1 when none is in reach, 0 when the raid failed, 1 when it took the convoy.
   int raid(const PeaceModel& m, std::int32_t here, const Vision& vision, Stream& s);
   /// Escorts of convoy k that protect it now: alive, on duty, on its task and within 2 cells (ODD 7.7).
@@ -60,7 +64,7 @@ class AidConvoys : public MechanismOf<AidConvoys> {
   void mark(std::int32_t c, int delta);
 
   std::int64_t cells_ = 0;
-  Vision escort_reach_{Metric::Euclidean, 2};  ///< how near an escort keeps to its convoy (act.cpp task_move)
+  Vision escort_reach_{Metric::Euclidean, kEscortReach};
   BitLayer layer_;
   std::vector<Convoy> convoys_;
   std::vector<std::int16_t> count_;  ///< convoys per cell (empty while aid is off)
