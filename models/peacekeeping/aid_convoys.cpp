@@ -25,9 +25,9 @@ void declare(Schema& s) {
                   "idle escort units that join each new convoy"));
   s.add(real_param("aid.escort_strength", 1, "1", 0, 1000, "raid chance divides by 1 + strength * escorts"));
   s.add(choice_param(
-      "aid.escorts_counted", {"assigned", "present"},
-      "which escorts divide a raid's chance: those assigned when the convoy left, or those still "
-      "alive, on duty, escorting it and within 2 cells of it (ODD 7.7, 12 item 2)"));
+      "aid.escorts_counted", {"present", "assigned"},
+      "which escorts divide a raid's chance: those still alive, on duty, escorting the convoy and "
+      "within 2 cells of it, or (the earlier rule) those assigned when it left (ODD 7.7, 12 item 2)"));
 }
 
 std::shared_ptr<const Mechanism> read(const Params& p, const Config& c) {

@@ -36,7 +36,7 @@ class AidConvoys : public MechanismOf<AidConvoys> {
   double raid_probability = 0;  ///< aid.raid_probability of a raid on an unescorted convoy
   double escort_strength = 1;   ///< aid.escort_strength
   int escorts_per_convoy = 2;   ///< aid.escorts_per_convoy
-  bool count_present = false;   ///< aid.escorts_counted = "present" (else "assigned")
+  bool count_present = true;    ///< aid.escorts_counted = "present" (else "assigned")
 
   /// Every convoy sent, live or not, by index (an escort's target).
   const std::vector<Convoy>& convoys() const { return convoys_; }
