@@ -78,6 +78,7 @@ void AidConvoys::move(PeaceModel& m) {
   for (Convoy& cv : convoys_) {
     if (!cv.alive) continue;
     mark(cv.path[cv.at], -1);
+    cv.from = cv.at;
     cv.at = std::min(cv.path.size() - 1, cv.at + static_cast<std::size_t>(speed));
     if (cv.at + 1 < cv.path.size()) {
       mark(cv.path[cv.at], +1);
@@ -135,20 +136,32 @@ void AidConvoys::move(PeaceModel& m) {
 int AidConvoys::escorts_present(const PeaceModel& m, std::size_t k) const {
   // ODD 7.7 under aid.escorts_counted = "present": the mission's soldiers still escorting convoy k (task and
   // target), on duty and within 2 cells of it, the distance an escort keeps to its convoy (act.cpp
-  // task_move). Only units on the grid are on the peacekeeper layer, so the dead and the jailed are not
-  // counted.
+  // task_move). The convoy advanced in the environment phase and its escorts catch up on their own turns,
+  // so one within 2 cells of where the convoy began the day travels with it too. Only units on the grid are
+  // on the peacekeeper layer, so the dead and the jailed are not counted.
   const Agents& a = m.agents();
-  const std::int32_t at = convoys_[k].path[convoys_[k].at];
+  const Convoy& cv = convoys_[k];
+  const std::int32_t at = cv.path[cv.at];
+  const std::int32_t from = cv.path[cv.from];
+  const Grid& grid = m.grid();
   const std::vector<std::int32_t>& occupant = m.occupants();
   int n = 0;
-  auto count = [&](std::int64_t c) {
+  // `skip_near_at`: in the walk around the morning's cell, a unit already counted around the present one.
+  auto count = [&](std::int64_t c, bool skip_near_at) {
+    if (skip_near_at && grid.distance2(static_cast<std::int32_t>(c), at) <= kEscortReach * kEscortReach)
+      return;
     const auto id = static_cast<std::size_t>(occupant[static_cast<std::size_t>(c)]);
     if (is_mission_soldier(a, id) && a.task[id] == kEscort && a.on_duty[id] &&
         a.target[id] == static_cast<std::int32_t>(k))
       ++n;
   };
-  m.query().for_each(m.peacekeeper_layer(), at, escort_reach_, count);
-  if (m.peacekeeper_layer().test(at)) count(at);
+  const BitLayer& units = m.peacekeeper_layer();
+  m.query().for_each(units, at, escort_reach_, [&](std::int64_t c) { count(c, false); });
+  if (units.test(at)) count(at, false);
+  if (from != at) {
+    m.query().for_each(units, from, escort_reach_, [&](std::int64_t c) { count(c, true); });
+    if (units.test(from)) count(from, true);
+  }
   return n;
 }
 
@@ -248,6 +261,7 @@ void AidConvoys::load(const StateReader& r, PeaceModel&) {
     for (const std::int32_t c : cv.path)
       if (c < 0 || c >= cells) r.fail("convoy " + std::to_string(k) + " has a cell out of range");
     cv.at = static_cast<std::size_t>(at[k]);
+    cv.from = cv.at;
     cv.escorts = static_cast<int>(escorts[k]);
     cv.alive = alive[k] != 0;
     convoys_.push_back(std::move(cv));

@@ -22,6 +22,9 @@ inline constexpr int kEscortReach = 2;
 struct Convoy {
   std::vector<std::int32_t> path;  ///< road cells from depot to town
   std::size_t at = 0;              ///< index into path
+  /// Index into path where the convoy began today: it advances in the environment phase and its escorts
+  /// catch up on their turns (ODD 7.7). Set by every day's advance, so no checkpoint field.
+  std::size_t from = 0;
   int escorts = 0;
   bool alive = true;
 };

@@ -878,27 +878,37 @@ TEST_CASE("peacekeeping mechanism: aid deliveries lower hardship", "[peace][mech
 // ODD 7.7 Aid convoys: escorts.
 // Hypothesis: the success chance of a raid divides by 1 + escort_strength x escorts, so with 2 escorts of
 // strength 4 a smaller share of convoys is raided than with strength 0 (same escorts, same bandits).
-// Bandits never hide (outgun ratio 1000), so only the raid chance differs.
+// Bandits never hide (outgun ratio 1000), so only the raid chance differs. Under both counts of 7.7:
+// "assigned" credits every convoy with its 2 escorts, so the chance falls ninefold; "present" counts only
+// escorts within reach of the convoy, and a convoy's escorts join it on their first turn, answer riots and
+// go off duty (7.8), so some attempts find none near (about 45 % when this test was written, printed
+// with KEEPSIM_MECH_VERBOSE=1).
 // Sample: 5 seeds x 100 days per arm; 60 bandits, 2 convoys a day, raid_probability 0.9.
-// Tolerance: share raided with strength 4 below half of that with strength 0.
+// Tolerance: share raided with strength 4 below half of that with strength 0 ("assigned"), below three
+// quarters of it ("present").
 TEST_CASE("peacekeeping mechanism: escorts reduce convoy raids", "[peace][mechanism]") {
   const std::string common =
       "[spoilers]\nenabled = true\nbandit_share = 0.03\nattack_probability = 0.5\noutgun_ratio = 1000\n"
       "[aid]\nenabled = true\nconvoys_per_day = 2\nraid_probability = 0.9\nescorts_per_convoy = 2\n---\n" +
-      mission(30) + "[tasks]\npresence = 0.5\nescort = 0.5\n[aid]\nescort_strength = ";
-  double raided_strong = 0, sent_strong = 0, raided_none = 0, sent_none = 0;
-  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
-    const Sim strong = simulate(common + "4\n", seed, 100);
-    const Sim none = simulate(common + "0\n", seed, 100);
-    raided_strong += static_cast<double>(strong.sum("convoys_raided"));
-    sent_strong += static_cast<double>(strong.sum("convoys_sent"));
-    raided_none += static_cast<double>(none.sum("convoys_raided"));
-    sent_none += static_cast<double>(none.sum("convoys_sent"));
+      mission(30) + "[tasks]\npresence = 0.5\nescort = 0.5\n[aid]\nescorts_counted = ";
+  const char* const rule[2] = {"assigned", "present"};
+  const double bound[2] = {0.5, 0.75};
+  for (int k = 0; k < 2; ++k) {
+    double raided_strong = 0, sent_strong = 0, raided_none = 0, sent_none = 0;
+    for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+      const std::string toml = common + "\"" + rule[k] + "\"\nescort_strength = ";
+      const Sim strong = simulate(toml + "4\n", seed, 100);
+      const Sim none = simulate(toml + "0\n", seed, 100);
+      raided_strong += static_cast<double>(strong.sum("convoys_raided"));
+      sent_strong += static_cast<double>(strong.sum("convoys_sent"));
+      raided_none += static_cast<double>(none.sum("convoys_raided"));
+      sent_none += static_cast<double>(none.sum("convoys_sent"));
+    }
+    note("escorts %s: %.0f of %.0f convoys raided (strength 4) vs %.0f of %.0f (strength 0)", rule[k],
+         raided_strong, sent_strong, raided_none, sent_none);
+    CHECK(raided_none > 0);
+    CHECK(raided_strong / sent_strong < bound[k] * raided_none / sent_none);
   }
-  note("escorts: %.0f of %.0f convoys raided (strength 4) vs %.0f of %.0f (strength 0)", raided_strong,
-       sent_strong, raided_none, sent_none);
-  CHECK(raided_none > 0);
-  CHECK(raided_strong / sent_strong < 0.5 * raided_none / sent_none);
 }
 
 // ---------------------------------------------------------------------------------------------------------
