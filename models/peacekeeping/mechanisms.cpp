@@ -11,22 +11,23 @@
 
 // One line per mechanism. The order is the order of their hooks within a phase, of their series after the
 // model's own in the run file, and of their parameters in the schema; it is part of the results.
-#define KEEPSIM_PEACE_MECHANISMS(X)                                                                     \
-  X(violence_memory)     /* ODD 7.2, 7.8 the memory of violence (violence_memory.cpp) */                \
-  X(mission_layer)       /* ODD 7.8, 7.10 the mission layer (mission_layer.cpp) */                      \
-  X(control)             /* ODD 7.15 territorial control and the zones of violence (control.cpp) */     \
-  X(refugees)            /* ODD 7.16 refuge abroad (refugees.cpp) */                                    \
-  X(constabulary)        /* ODD 7.9 constabulary and international police (constabulary.cpp) */         \
-  X(mission_legitimacy)  /* ODD 7.13 the mission's popular legitimacy M_i (mission_legitimacy.cpp) */   \
-  X(security_dilemma)    /* ODD 7.17 arming for protection, an excluded group (security_dilemma.cpp) */ \
-  X(legitimacy)          /* ODD 7.2, 7.3 citizens' legitimacy and hardship (legitimacy.cpp) */          \
-  X(development)         /* ODD 7.3 regional development, the baseline of hardship (development.cpp) */ \
-  X(justice)             /* ODD 7.4 jail capacity, catch and release, credibility (justice.cpp) */      \
-  X(arms_supply)         /* ODD 7.5 arms stocks, over the border, interdiction (arms_supply.cpp) */     \
-  X(ddr)                 /* ODD 7.5 demobilisation and rearming of fighters (ddr.cpp) */                \
-  X(returns)             /* ODD 7.6, 7.16 the return of the displaced and of refugees (returns.cpp) */  \
-  X(aid_convoys)         /* ODD 7.7 aid convoys from depots to towns, escorts (aid_convoys.cpp) */      \
-  X(protection_response) /* ODD 7.8 patrols sent toward killings of civilians (protection_response.cpp) */
+#define KEEPSIM_PEACE_MECHANISMS(X)                                                                        \
+  X(violence_memory)     /* ODD 7.2, 7.8 the memory of violence (violence_memory.cpp) */                   \
+  X(mission_layer)       /* ODD 7.8, 7.10 the mission layer (mission_layer.cpp) */                         \
+  X(control)             /* ODD 7.15 territorial control and the zones of violence (control.cpp) */        \
+  X(refugees)            /* ODD 7.16 refuge abroad (refugees.cpp) */                                       \
+  X(constabulary)        /* ODD 7.9 constabulary and international police (constabulary.cpp) */            \
+  X(mission_legitimacy)  /* ODD 7.13 the mission's popular legitimacy M_i (mission_legitimacy.cpp) */      \
+  X(security_dilemma)    /* ODD 7.17 arming for protection, an excluded group (security_dilemma.cpp) */    \
+  X(legitimacy)          /* ODD 7.2, 7.3 citizens' legitimacy and hardship (legitimacy.cpp) */             \
+  X(development)         /* ODD 7.3 regional development, the baseline of hardship (development.cpp) */    \
+  X(justice)             /* ODD 7.4 jail capacity, catch and release, credibility (justice.cpp) */         \
+  X(arms_supply)         /* ODD 7.5 arms stocks, over the border, interdiction (arms_supply.cpp) */        \
+  X(ddr)                 /* ODD 7.5 demobilisation and rearming of fighters (ddr.cpp) */                   \
+  X(returns)             /* ODD 7.6, 7.16 the return of the displaced and of refugees (returns.cpp) */     \
+  X(aid_convoys)         /* ODD 7.7 aid convoys from depots to towns, escorts (aid_convoys.cpp) */         \
+  X(protection_response) /* ODD 7.8 patrols sent toward killings of civilians (protection_response.cpp) */ \
+  X(participation_cost)  /* ODD 7.18 the cost of keeping up open defiance (participation_cost.cpp) */
 
 namespace keepsim::peace {
 

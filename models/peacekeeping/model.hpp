@@ -32,6 +32,7 @@
 #include "models/peacekeeping/mission_layer.hpp"
 #include "models/peacekeeping/mission_legitimacy.hpp"
 #include "models/peacekeeping/params.hpp"
+#include "models/peacekeeping/participation_cost.hpp"
 #include "models/peacekeeping/protection_response.hpp"
 #include "models/peacekeeping/refugees.hpp"
 #include "models/peacekeeping/security_dilemma.hpp"
@@ -565,6 +566,8 @@ class PeaceModel : public Model {
   Ddr* ddr_ = nullptr;  ///< the former fighters' column (7.5): set by jail, cleared by join_militia
   /// The mission's response to attacks on civilians (7.8): told of them by kill(), read by task_move.
   ProtectionResponse* response_ = nullptr;
+  /// The cost of keeping up open defiance (7.18): rule A's threshold in a citizen's turn.
+  ParticipationCost* participation_ = nullptr;
 };
 
 }  // namespace keepsim::peace
