@@ -155,8 +155,9 @@ void PeaceModel::decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) con
   if (justice_->enabled) q *= justice_->deterrence(static_cast<std::size_t>(region_of(here)));
   const double grievance = agents_.hardship[id] * (1.0 - legitimacy_of(id));
   // ODD 7.18: a citizen who has been openly defiant lately needs a larger margin (T itself when off).
-  const double threshold =
-      participation_->on() ? b.threshold + participation_->extra_threshold(id) : b.threshold;
+  double threshold = b.threshold;
+  if (participation_on_) [[unlikely]]
+    threshold += participation_->extra_threshold(id);
   bool active = epstein::goes_active(agents_.hardship[id], legitimacy_of(id), agents_.risk[id], q, threshold);
   if (active && b.violence == epstein::Violence::InterGroup) {
     const std::int64_t c = query_.choose(members_[1 - agents_.group[id]], here, citizen_vision_,

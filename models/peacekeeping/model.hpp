@@ -568,6 +568,8 @@ class PeaceModel : public Model {
   ProtectionResponse* response_ = nullptr;
   /// The cost of keeping up open defiance (7.18): rule A's threshold in a citizen's turn.
   ParticipationCost* participation_ = nullptr;
+  /// participation_->on(), read once: rule A tests it on every citizen's turn (7.18).
+  bool participation_on_ = false;
 };
 
 }  // namespace keepsim::peace
