@@ -6,8 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKEEPSIM_WERROR=ON -DKEEPSIM_SANITIZER_TESTS=ON \
-  -DKEEPSIM_FUZZ_TESTS=ON > build-test.log 2>&1 || { cat build-test.log; exit 1; }
+# Line tables only (-g1): failures and sanitizer reports still name file and line, and the three builds compile
+# in about half the time they take with full debug information (-g).
+cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
+  -DKEEPSIM_WERROR=ON -DKEEPSIM_SANITIZER_TESTS=ON -DKEEPSIM_FUZZ_TESTS=ON > build-test.log 2>&1 || { cat build-test.log; exit 1; }
 cmake --build build-test -j "$(nproc)" >> build-test.log 2>&1 || { tail -80 build-test.log; exit 1; }
 cd build-test
 # As many tests at once as there are cores: the sanitizer builds and the fuzzing run, which use every core

@@ -13,8 +13,11 @@ function(run)
   endif()
 endfunction()
 
+# Line tables only (-g1): a report still names file and line, and the address+undefined build compiles in about
+# half the time it takes with full debug information (-g; 26 s against 52 s for test_peace_mechanisms.cpp).
 run(${CMAKE_COMMAND} -S ${SOURCE} -B ${BUILD} -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKEEPSIM_SANITIZE=${SANITIZE}
-    -DKEEPSIM_WERROR=ON -DKEEPSIM_BENCH=OFF -DKEEPSIM_SANITIZER_TESTS=OFF)
+    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" -DKEEPSIM_WERROR=ON -DKEEPSIM_BENCH=OFF
+    -DKEEPSIM_SANITIZER_TESTS=OFF)
 include(ProcessorCount)
 ProcessorCount(cores)
 run(${CMAKE_COMMAND} --build ${BUILD} -j ${cores})

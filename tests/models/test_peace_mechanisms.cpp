@@ -164,7 +164,8 @@ Params params_of(const std::string& toml, std::uint64_t seed) {
 using DayHook = std::function<void(const PeaceModel&, std::int64_t day)>;
 
 /// Runs `days` days as core/src/run.cpp does (declare, observe the initial state, then step and observe),
-/// calling `each_day` after every day's observation.
+/// calling `each_day` after every day's observation. A [mechanism] test that passes threads > 1 is tagged
+/// [threads] as well: the thread sanitizer's build runs only those of them (tests/CMakeLists.txt).
 Sim simulate(const Params& p, std::int64_t days, const DayHook& each_day = {}, int threads = 1) {
   Sim s;
   s.model = std::make_unique<PeaceModel>(read_config(p), scenario_map(p), threads);
@@ -1588,7 +1589,7 @@ TEST_CASE("peacekeeping mechanism: patrols answer killings of civilians and clos
 // every site has a patrol within reach). Tolerance: exact for the zero and equality checks; per schedule,
 // the summed civilians killed by fighters with the expectation below 60% of those without.
 TEST_CASE("peacekeeping mechanism: fighters who expect a response hold back near patrols",
-          "[peace][mechanism]") {
+          "[peace][mechanism][threads]") {
   const std::string common = std::string(kMilitias) + "---\n" + mission(20);
   for (const char* schedule : {"async", "sync"}) {
     const std::string rules = std::string("---\n[rules]\nschedule = \"") + schedule + "\"\n";
