@@ -35,6 +35,7 @@
 #include "models/peacekeeping/participation_cost.hpp"
 #include "models/peacekeeping/protection_response.hpp"
 #include "models/peacekeeping/refugees.hpp"
+#include "models/peacekeeping/riot_precipitants.hpp"
 #include "models/peacekeeping/security_dilemma.hpp"
 #include "models/peacekeeping/violence_memory.hpp"
 #include "models/peacekeeping/world_map.hpp"
@@ -570,6 +571,8 @@ class PeaceModel : public Model {
   ParticipationCost* participation_ = nullptr;
   /// participation_->on(), read once: rule A tests it on every citizen's turn (7.18).
   bool participation_on_ = false;
+  /// participation.precipitant_days, read once: rule A tests it on every citizen's turn (7.19; 0: off).
+  std::int32_t precipitant_days_ = 0;
 };
 
 }  // namespace keepsim::peace
