@@ -92,7 +92,7 @@ void PeaceModel::act_citizen(std::size_t id, Stream& s) {
   }
   if (moves && !fled && b.order == epstein::Order::MoveFirst) move_random(id, citizen_vision_, s);
   SyncPlan p;
-  decide_rule_a(id, s, p);
+  precipitant_days_ > 0 ? decide_rule_a<true>(id, s, p) : decide_rule_a<false>(id, s, p);
   apply_attack(id, p, nullptr);  // Model II: the victim, if any
   agents_.status[id] = (p.flags & kActive) ? Status::Active : Status::Quiet;
   apply_join(id, p);
@@ -128,55 +128,16 @@ __attribute__((always_inline)) inline double PeaceModel::exposure(std::size_t id
   return exposure_of((security ? *security : security_seen(here, citizen_vision_)) + own, threat);
 }
 
-void PeaceModel::decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) const {
-  // Rule A with C weighted by constable skill (ODD 7.9) and deterrence scaled by justice (7.4); in Model II
-  // the victim, drawn from `victims`.
+// The part of a citizen's decision after rule A (ODD 7.5, 7.14, 7.17): joining its group's militia or arming
+// for protection. `cops` is rule A's C where the citizen counted it, else nullptr (exposure() counts it the
+// same way). Inlined into both paths of decide_rule_a<true> and into decide_rule_a<false>, the instance every
+// citizen's turn takes when 7.19 is off (callgrind: a test of the option on that path cost about 2 % of a
+// day's instructions).
+__attribute__((always_inline)) inline void PeaceModel::join_or_arm(std::size_t id, std::int32_t here,
+                                                                   double grievance, bool active,
+                                                                   const double* cops, SyncPlan& p) const {
   const epstein::Config& b = cfg_.base;
   const auto day = static_cast<std::uint64_t>(day_);
-  const std::int32_t here = agents_.cell[id];
-  const double grievance = agents_.hardship[id] * (1.0 - legitimacy_of(id));
-  // ODD 7.19: with participation.precipitant_days, a citizen riots only in the days after an attack on its
-  // own group within its sight; on other days it stays quiet and nothing in its vision needs counting.
-  const bool provoked =
-      precipitant_days_ == 0 || RiotPrecipitants::provoked(agents_.last_victim[id], day_, precipitant_days_);
-  bool active = false;
-  double cops = 0;  // C, the security in sight: counted only for a citizen who may riot today
-  if (provoked) {
-    // Where the sync day's marks say no peacekeeper is in sight, neither layer is read yet: the actives in
-    // sight matter only when there is some security to count them against (C = 0 gives P = 0 whatever A is).
-    const bool no_pk =
-        (marks_ & kSeesPeacekeeper) && (in_sight_[static_cast<std::size_t>(here)] & kSeesPeacekeeper) == 0;
-    int pk = 0, seen_active = 0;
-    if (!no_pk) std::tie(pk, seen_active) = query_.count2(peacekeepers_, actives_, here, citizen_vision_);
-    cops = pk;
-    if (constable_cells_ > 0 && !skill_in_sight_.empty())  // the same sum, made once for every cell
-      cops += static_cast<double>(skill_in_sight_[static_cast<std::size_t>(here)]) * 0x1p-45;
-    else if (constable_cells_ > 0)
-      query_.for_each(constables_, here, citizen_vision_, [&](std::int64_t at) {
-        cops += agents_.skill[static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)])];
-      });
-    if (no_pk && cops > 0) seen_active = query_.count(actives_, here, citizen_vision_);
-    const int actives = 1 + seen_active;
-    // No security in sight: P = 1 - exp(-k x 0) = 0 exactly, without the call.
-    double q =
-        cops > 0 ? 1.0 - std::exp(-b.arrest_constant * epstein::vision_ratio(b.ratio, cops, actives)) : 0.0;
-    if (justice_->enabled) q *= justice_->deterrence(static_cast<std::size_t>(region_of(here)));
-    // ODD 7.18: a citizen who has been openly defiant lately needs a larger margin (T itself when off).
-    double threshold = b.threshold;
-    if (participation_on_) [[unlikely]]
-      threshold += participation_->extra_threshold(id);
-    active = epstein::goes_active(agents_.hardship[id], legitimacy_of(id), agents_.risk[id], q, threshold);
-    if (active && b.violence == epstein::Violence::InterGroup) {
-      const std::int64_t c = query_.choose(members_[1 - agents_.group[id]], here, citizen_vision_,
-                                           [&victims](std::uint32_t n) { return victims.below(n); });
-      active = c >= 0;
-      if (active) {
-        p.act = kCitizenKill;
-        p.target = occupant_[static_cast<std::size_t>(c)];
-      }
-    }
-  }
-  if (active) p.flags |= kActive;
   if (!cfg_.spoilers.enabled) return;
 
   // ODD 7.5 recruitment: an aggrieved active citizen who sees its group's militia may join it, more readily
@@ -207,14 +168,68 @@ void PeaceModel::decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) con
   // keeps going after a settlement wherever no one is left to guard it (Walter 1997; Posen 1993).
   if (!security_dilemma_ || security_dilemma_->protection_probability <= 0) return;
   // Rule A's C is the security in sight, summed as security_seen sums it (pk, then each constable's skill:
-  // every partial sum exact where the spread sum is used), so the walk is not made twice; a citizen that
-  // could not riot today (7.19) has not counted it, and exposure() counts it the same way.
-  const double exposed = exposure(id, provoked ? &cops : nullptr);
+  // every partial sum exact where the spread sum is used), so the walk is not made twice.
+  const double exposed = exposure(id, cops);
   if (exposed <= 0) return;
   Stream x(b.seed, kProtect, id, day);
   if (x.bernoulli(security_dilemma_->protection_probability * availability * exposed))
     p.flags |= kJoin | kForProtection;
 }
+
+template <bool Gated>
+void PeaceModel::decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) const {
+  // Rule A with C weighted by constable skill (ODD 7.9) and deterrence scaled by justice (7.4); in Model II
+  // the victim, drawn from `victims`.
+  // ODD 7.19 (the instance Gated, used when participation.precipitant_days > 0): a citizen riots only in the
+  // days after an attack on its own group within its sight; on other days it stays quiet, counts nothing in
+  // its vision for rule A, and only the choices that do not need it to riot are left (join_or_arm).
+  if constexpr (Gated) {
+    if (!RiotPrecipitants::provoked(agents_.last_victim[id], day_, precipitant_days_)) {
+      join_or_arm(id, agents_.cell[id], agents_.hardship[id] * (1.0 - legitimacy_of(id)), false, nullptr, p);
+      return;
+    }
+  }
+  const epstein::Config& b = cfg_.base;
+  const std::int32_t here = agents_.cell[id];
+  // Where the sync day's marks say no peacekeeper is in sight, neither layer is read yet: the actives in
+  // sight matter only when there is some security to count them against (C = 0 gives P = 0 whatever A is).
+  const bool no_pk =
+      (marks_ & kSeesPeacekeeper) && (in_sight_[static_cast<std::size_t>(here)] & kSeesPeacekeeper) == 0;
+  int pk = 0, seen_active = 0;
+  if (!no_pk) std::tie(pk, seen_active) = query_.count2(peacekeepers_, actives_, here, citizen_vision_);
+  double cops = pk;
+  if (constable_cells_ > 0 && !skill_in_sight_.empty())  // the same sum, made once for every cell
+    cops += static_cast<double>(skill_in_sight_[static_cast<std::size_t>(here)]) * 0x1p-45;
+  else if (constable_cells_ > 0)
+    query_.for_each(constables_, here, citizen_vision_, [&](std::int64_t at) {
+      cops += agents_.skill[static_cast<std::size_t>(occupant_[static_cast<std::size_t>(at)])];
+    });
+  if (no_pk && cops > 0) seen_active = query_.count(actives_, here, citizen_vision_);
+  const int actives = 1 + seen_active;
+  // No security in sight: P = 1 - exp(-k x 0) = 0 exactly, without the call.
+  double q =
+      cops > 0 ? 1.0 - std::exp(-b.arrest_constant * epstein::vision_ratio(b.ratio, cops, actives)) : 0.0;
+  if (justice_->enabled) q *= justice_->deterrence(static_cast<std::size_t>(region_of(here)));
+  const double grievance = agents_.hardship[id] * (1.0 - legitimacy_of(id));
+  // ODD 7.18: a citizen who has been openly defiant lately needs a larger margin (T itself when off).
+  double threshold = b.threshold;
+  if (participation_on_) [[unlikely]]
+    threshold += participation_->extra_threshold(id);
+  bool active = epstein::goes_active(agents_.hardship[id], legitimacy_of(id), agents_.risk[id], q, threshold);
+  if (active && b.violence == epstein::Violence::InterGroup) {
+    const std::int64_t c = query_.choose(members_[1 - agents_.group[id]], here, citizen_vision_,
+                                         [&victims](std::uint32_t n) { return victims.below(n); });
+    active = c >= 0;
+    if (active) {
+      p.act = kCitizenKill;
+      p.target = occupant_[static_cast<std::size_t>(c)];
+    }
+  }
+  if (active) p.flags |= kActive;
+  join_or_arm(id, here, grievance, active, &cops, p);
+}
+template void PeaceModel::decide_rule_a<false>(std::size_t, Stream&, SyncPlan&) const;
+template void PeaceModel::decide_rule_a<true>(std::size_t, Stream&, SyncPlan&) const;
 
 void PeaceModel::join_militia(std::size_t id, int g) {
   // ODD 7.5, 7.14, 7.17: a citizen (a recruit, a former fighter, one arming for protection) becomes a

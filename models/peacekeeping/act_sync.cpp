@@ -263,7 +263,7 @@ void PeaceModel::decide_citizen(std::size_t id, SyncPlan& p) const {
     }
   }
   Stream victims(cfg_.base.seed, kKill, id, day);
-  decide_rule_a(id, victims, p);
+  precipitant_days_ > 0 ? decide_rule_a<true>(id, victims, p) : decide_rule_a<false>(id, victims, p);
 }
 
 void PeaceModel::decide_spoiler(std::size_t id, SyncPlan& p) const {

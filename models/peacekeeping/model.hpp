@@ -442,8 +442,13 @@ class PeaceModel : public Model {
   bool flees_today(std::size_t id, Stream& x) const;  // ODD 7.6, from the flight stream
   // ODD 7.17, threat over protection; `security`, when given, is security_seen() of the citizen's vision
   double exposure(std::size_t id, const double* security = nullptr) const;
-  bool leaves_country(std::size_t id) const;                                  // ODD 7.16, a flight abroad
-  void decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) const;     // rule A, 7.5, 7.14, 7.17
+  bool leaves_country(std::size_t id) const;  // ODD 7.16, a flight abroad
+  /// Rule A, 7.5, 7.14, 7.17; Gated: with the precipitants of 7.19 (participation.precipitant_days > 0), a
+  /// separate instance so that the default path carries no test of its own.
+  template <bool Gated>
+  void decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) const;
+  void join_or_arm(std::size_t id, std::int32_t here, double grievance, bool active, const double* cops,
+                   SyncPlan& p) const;                                        // 7.5, 7.14, 7.17
   bool spoiler_hides(std::size_t id) const;                                   // ODD 7.5
   bool spoiler_attacks(std::size_t id, Stream& x) const;                      // ODD 7.5, 7.14
   void choose_attack(std::size_t id, Stream& x, SyncPlan& p) const;           // rivals, civilians, convoys
