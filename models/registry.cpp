@@ -1,5 +1,6 @@
 #include "models/registry.hpp"
 
+#include "keepsim/core/errors.hpp"
 #include "models/epstein/model.hpp"
 #include "models/epstein/params.hpp"
 #include "models/peacekeeping/model.hpp"
@@ -25,6 +26,35 @@ peace::WorldMap world_map(const peace::Config& c) {
   return peace::WorldMap::plain(c.base.width, c.base.height);
 }
 
+const Schema& epstein_schema() {
+  static const Schema schema = [] {
+    Schema s;
+    epstein::declare_params(s);
+    return s;
+  }();
+  return schema;
+}
+
+// Both models share one schema (full_schema), so an Epstein config may name a peacekeeping key; the Epstein
+// model never reads it, and a value set away from its default would do nothing without a word. Refused with
+// the file and the key. A value equal to the default is let through: the config saved in a run file (and so
+// a resumed run's) lists every key of the schema.
+void refuse_peacekeeping_keys(const Params& params) {
+  for (const ParamSpec& spec : full_schema().all()) {
+    if (epstein_schema().find(spec.key) || params.origin(spec.key) == "default") continue;
+    if (params.get(spec.key) == spec.default_value) continue;
+    throw ConfigError(
+        params.origin(spec.key), spec.key,
+        "is a key of the peacekeeping model, and this config runs the Epstein model (model = "
+        "\"epstein\"), which does not read it; set model = \"peacekeeping\" or leave the key out");
+  }
+}
+
+epstein::Config epstein_config(const Params& params) {
+  refuse_peacekeeping_keys(params);
+  return epstein::read_config(params);
+}
+
 }  // namespace
 
 const Schema& full_schema() {
@@ -39,7 +69,7 @@ const Schema& full_schema() {
 
 void validate(const Params& params) {
   if (!is_peacekeeping(params)) {
-    (void)epstein::read_config(params);
+    (void)epstein_config(params);
     return;
   }
   const peace::Config c = peace::read_config(params);
@@ -50,7 +80,7 @@ void validate(const Params& params) {
 
 std::unique_ptr<Model> make_model(const Params& params, int threads) {
   if (!is_peacekeeping(params))
-    return std::make_unique<epstein::EpsteinModel>(epstein::read_config(params), threads);
+    return std::make_unique<epstein::EpsteinModel>(epstein_config(params), threads);
   const peace::Config c = peace::read_config(params);
   return std::make_unique<peace::PeaceModel>(c, world_map(c), threads);
 }

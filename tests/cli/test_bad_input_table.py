@@ -58,6 +58,12 @@ config("wrong type", "date for an integer", "[run]\nseed = 1979-05-27\n", ["run.
 config("wrong type", "array for a number", "[citizens]\nvision = [7]\n", ["citizens.vision", "array"])
 config("wrong type", "table for a number", "[citizens]\nvision = {radius = 7}\n", ["citizens.vision", "table"])
 config("wrong type", "unknown choice", '[rules]\nschedule = "parallel"\n', ["rules.schedule", "async, sync"])
+# One schema serves both models, so an Epstein config can name a key only the peacekeeping model reads: set away
+# from its default it would do nothing, and is refused (models/registry.cpp).
+config("wrong model", "a peacekeeping key in an Epstein config", "[spoilers]\nenabled = true\n",
+       ["spoilers.enabled", "peacekeeping model"])
+override("wrong model", "a peacekeeping key set on an Epstein config", ["participation.precipitant_days=2"],
+         ["--set", "participation.precipitant_days", "peacekeeping model"])
 override("wrong type", "--set a word for a bool", ["legitimacy.local=yes"], ["--set", "legitimacy.local"])
 config("out of range", "negative", "[cops]\nvision = -2\n", ["cops.vision", "[0, 1000]"])
 config("out of range", "above max", "[world]\nwidth = 65536\n", ["world.width", "[1, 65535]"])
