@@ -185,7 +185,7 @@ void PeaceModel::decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) con
   // its vision for rule A, and only the choices that do not need it to riot are left (join_or_arm).
   if constexpr (Gated) {
     if (!RiotPrecipitants::provoked(agents_.last_victim[id], day_, precipitant_days_)) {
-      join_or_arm(id, agents_.cell[id], agents_.hardship[id] * (1.0 - legitimacy_of(id)), false, nullptr, p);
+      join_or_arm(id, agents_.cell[id], grievance_of(id), false, nullptr, p);
       return;
     }
   }
@@ -210,7 +210,7 @@ void PeaceModel::decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) con
   double q =
       cops > 0 ? 1.0 - std::exp(-b.arrest_constant * epstein::vision_ratio(b.ratio, cops, actives)) : 0.0;
   if (justice_->enabled) q *= justice_->deterrence(static_cast<std::size_t>(region_of(here)));
-  const double grievance = agents_.hardship[id] * (1.0 - legitimacy_of(id));
+  const double grievance = grievance_of(id);
   // ODD 7.18: a citizen who has been openly defiant lately needs a larger margin (T itself when off).
   double threshold = b.threshold;
   if (participation_on_) [[unlikely]]

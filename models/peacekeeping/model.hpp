@@ -355,6 +355,8 @@ class PeaceModel : public Model {
   double legitimacy_of(std::size_t id) const {  // inlined: the passes over every citizen call it
     return cfg_.legitimacy.local ? static_cast<double>(agents_.legitimacy[id]) : legitimacy_;
   }
+  /// Epstein's grievance G = H (1 - L) of citizen `id` (ODD 7.1).
+  double grievance_of(std::size_t id) const { return agents_.hardship[id] * (1.0 - legitimacy_of(id)); }
   /// The number of regions (at least 1), region r's centre cell, whether the mission has deployed to it,
   /// and its mean legitimacy (ODD 7.2; legitimacy.hpp, set at the end of each day).
   int regions() const { return regions_; }

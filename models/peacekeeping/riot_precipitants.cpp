@@ -1,9 +1,9 @@
 // ODD 7.19, riots that follow precipitating events, as a component (mechanism.hpp): its key and the check
-// that something keeps the days of the attacks it reads. Riots break out after a precipitating event (an
-// attack on the group, a killing by the police), spread for a few days and end (Horowitz 2001); between
-// them a country is calm, however aggrieved. Rule A (act.cpp decide_rule_a) then lets a citizen riot only
-// within participation.precipitant_days of an attack on its own group within its sight; how many riot, and
-// how often, follows from where and how often the killings fall. The component keeps no state of its own:
+// that something keeps the days of the attacks it reads. Riots break out after an event read as an attack
+// on the group (Horowitz 2001) and come as episodes; between them a country is calm, however aggrieved. Rule
+// A (act.cpp decide_rule_a) then lets a citizen riot only within participation.precipitant_days of an attack
+// on its own group within its sight; where and how often riots break out follows from the killings, while
+// the window scales the mean share nearly in proportion (ODD 7.19). The component keeps no state of its own:
 // the day of the last attack is the last_victim column that flight reads too (7.6).
 #include "models/peacekeeping/riot_precipitants.hpp"
 

@@ -1959,8 +1959,7 @@ TEST_CASE("peacekeeping mechanism: riots follow attacks on the group", "[peace][
   }
   note(
       "riots after attacks: with militias %lld active citizen-days gated, %lld under rule A (of %.0f); "
-      "without "
-      "killings %lld gated, %lld under rule A (of %.0f); %lld active without an attack in the window",
+      "without killings %lld gated, %lld under rule A (of %.0f); %lld active without an attack in the window",
       static_cast<long long>(gated_killing), static_cast<long long>(free_killing), citizen_days,
       static_cast<long long>(gated_calm), static_cast<long long>(free_calm), calm_days,
       static_cast<long long>(unprovoked));
