@@ -114,7 +114,7 @@ __attribute__((always_inline)) inline double PeaceModel::exposure(std::size_t id
   const int g = agents_.group[id];
   const std::int32_t here = agents_.cell[id];
   int threat = 0, own = 0;
-  if (!armed_in_sight_[0].empty()) {  // both counts spread from the fighters
+  if (armed_spread_) {  // both counts spread from the fighters
     const auto c = static_cast<std::size_t>(here);
     threat = armed_in_sight_[1 - g][c];
     if (threat == 0) return 0;
@@ -198,7 +198,7 @@ void PeaceModel::decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) con
   int pk = 0, seen_active = 0;
   if (!no_pk) std::tie(pk, seen_active) = query_.count2(peacekeepers_, actives_, here, citizen_vision_);
   double cops = pk;
-  if (constable_cells_ > 0 && !skill_in_sight_.empty())  // the same sum, made once for every cell
+  if (constable_cells_ > 0 && skill_spread_)  // the same sum, made once for every cell
     cops += static_cast<double>(skill_in_sight_[static_cast<std::size_t>(here)]) * 0x1p-45;
   else if (constable_cells_ > 0)
     query_.for_each(constables_, here, citizen_vision_, [&](std::int64_t at) {

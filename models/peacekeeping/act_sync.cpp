@@ -60,14 +60,14 @@ void PeaceModel::act_all_sync() {
   const bool exact = spreads_exactly(grid_, citizen_vision_);
   // Rule A's C counts each constable in sight by its skill (ODD 7.9): summed from the few constables where
   // the sum is the same to the bit (spread_skill_sums), else walked by every citizen (decide_rule_a).
-  if (constable_cells_ > 0 && exact &&
-      !spread_skill_sums(
+  skill_spread_ =
+      constable_cells_ > 0 && exact &&
+      spread_skill_sums(
           *exec_, grid_, constables_, citizen_vision_, citizen_vision_.size(),
           [this](std::int64_t c) {
             return agents_.skill[static_cast<std::size_t>(occupant_[static_cast<std::size_t>(c)])];
           },
-          skill_in_sight_))
-    skill_in_sight_.clear();
+          skill_in_sight_);
   // The peacekeepers in sight likewise: most citizens see none, and then rule A reads no layer at all
   // unless a constable is in sight.
   if (exact) {
@@ -79,9 +79,9 @@ void PeaceModel::act_all_sync() {
             {&spoilers_[g], &citizen_vision_, false, static_cast<std::uint8_t>(kSeesSpoiler << g)});
       // The armed fighters in sight are counted, not only marked: exposure needs both numbers, and a walk
       // of the vision for them by every citizen who sees one was the day's largest single cost (callgrind).
-      if (!spread_counts(*exec_, grid_, armed_[0], citizen_vision_, armed_in_sight_[0]) ||
-          !spread_counts(*exec_, grid_, armed_[1], citizen_vision_, armed_in_sight_[1])) {
-        armed_in_sight_[0].clear();
+      armed_spread_ = spread_counts(*exec_, grid_, armed_[0], citizen_vision_, armed_in_sight_[0]) &&
+                      spread_counts(*exec_, grid_, armed_[1], citizen_vision_, armed_in_sight_[1]);
+      if (!armed_spread_) {
         marks_ |= kSeesArmed;
         for (int g = 0; g < 2; ++g)
           spreads.push_back(
@@ -102,11 +102,11 @@ void PeaceModel::act_all_sync() {
         else
           decide_spoiler(i, p);
       });
-  in_sight_.clear();  // the counts again for everyone else (the capacity is kept for tomorrow)
+  // The counts again for everyone else. The arrays keep their size for tomorrow: emptied, they were filled
+  // with zeros twice on the next day, once by growing back and once by each band (callgrind: 1.4 % of a
+  // 408 x 408 day for the skills alone).
   marks_ = 0;
-  skill_in_sight_.clear();
-  armed_in_sight_[0].clear();
-  armed_in_sight_[1].clear();
+  skill_spread_ = armed_spread_ = false;
 
   // 2. Statuses change together; those who leave the country go; recruits join; then the attacks land, in
   // id order of the attackers, each victim once (an attacker killed earlier in the pass still attacks: the

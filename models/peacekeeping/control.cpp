@@ -60,7 +60,10 @@ void Control::compute(PeaceModel& m) {
   const int w = grid.width(), h = grid.height();
   const int r = static_cast<int>(std::floor(radius + 1e-9));
   const auto W = static_cast<std::size_t>(w + 1);
-  std::vector<double>&sec = sec_, &arm = arm_;
+  std::vector<double>& sec = sec_;
+  // The armed spoilers' table counts agents, so it is integer (exact, as the doubles it replaced were, while
+  // a window holds fewer than 2^31 of them) and half the bytes.
+  std::vector<std::int32_t>& arm = arm_;
   if (sec.size() != W * static_cast<std::size_t>(h + 1)) {  // the first row and column stay 0
     sec.assign(W * static_cast<std::size_t>(h + 1), 0);
     arm.assign(sec.size(), 0);
@@ -73,10 +76,10 @@ void Control::compute(PeaceModel& m) {
   const auto fill = [&](int y, int x) {
     const auto c = static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x);
     const std::uint8_t k = cell::kind(code[c]);
-    double s = 0, a = 0;
+    double s = 0;
     if (k == cell::kPeacekeeper) s = 1;
     if (k == cell::kConstable) s = skill[static_cast<std::size_t>(occupant[c])];
-    if (k == cell::kSpoiler && (code[c] & 4)) a = 1;
+    const std::int32_t a = k == cell::kSpoiler && (code[c] & 4) ? 1 : 0;
     const std::size_t i = static_cast<std::size_t>(y + 1) * W + static_cast<std::size_t>(x + 1);
     sec[i] = s + sec[i - 1] + sec[i - W] - sec[i - W - 1];
     arm[i] = a + arm[i - 1] + arm[i - W] - arm[i - W - 1];
@@ -112,7 +115,7 @@ void Control::compute(PeaceModel& m) {
     });
   }
   share_.resize(static_cast<std::size_t>(grid.cells()));
-  auto box = [&](const std::vector<double>& t, int y0, int y1, int x0, int x1) {
+  auto box = [&](const auto& t, int y0, int y1, int x0, int x1) {
     return t[static_cast<std::size_t>(y1) * W + static_cast<std::size_t>(x1)] -
            t[static_cast<std::size_t>(y0) * W + static_cast<std::size_t>(x1)] -
            t[static_cast<std::size_t>(y1) * W + static_cast<std::size_t>(x0)] +
@@ -123,9 +126,16 @@ void Control::compute(PeaceModel& m) {
       for (int x = 0; x < w; ++x) {
         const int y0 = std::max(0, y - r), y1 = std::min(h, y + r + 1), x0 = std::max(0, x - r),
                   x1 = std::min(w, x + r + 1);
-        const double s = 1.0 + box(sec, y0, y1, x0, x1), a = box(arm, y0, y1, x0, x1);
+        // Where no armed spoiler is within reach the share is s / s = 1 exactly (s >= 1), so the security
+        // table is read only where one is.
+        const std::int32_t armed = box(arm, y0, y1, x0, x1);
+        float share = 1.0f;
+        if (armed != 0) {
+          const double s = 1.0 + box(sec, y0, y1, x0, x1), a = armed;
+          share = static_cast<float>(s / (s + a));
+        }
         share_[static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x)] =
-            static_cast<float>(s / (s + a));
+            share;
       }
   });
 }
@@ -172,7 +182,7 @@ void Control::load(const StateReader& r, PeaceModel&) {
 
 void Control::memory(double cells, double, double& state, double& transient) const {
   if (!on) return;
-  state += (4 + 2 * 8) * cells;  // the share per cell and its two summed-area tables
+  state += (4 + 8 + 4) * cells;  // the share per cell, the security (double) and armed (int32) tables
   (void)transient;
 }
 

@@ -42,7 +42,8 @@ class Control : public MechanismOf<Control> {
  private:
   void compute(PeaceModel& m);
   std::vector<float> share_;                         ///< incumbent share per cell, today (empty while off)
-  std::vector<double> sec_, arm_;                    ///< summed-area tables, kept between days
+  std::vector<double> sec_;                          ///< summed-area tables, kept between days: security
+  std::vector<std::int32_t> arm_;                    ///< and armed spoilers (a count)
   std::int64_t zone_killings_[5] = {0, 0, 0, 0, 0};  ///< militia killings of civilians today, by zone
 };
 

@@ -330,7 +330,8 @@ void Legitimacy::run(Phase, PeaceModel& m) {
         }
       }
     });
-    skill_sums.clear();  // the model's decisions read a non-empty array as today's sums (act.cpp)
+    // The array keeps its size; the model's decisions read it only on the days their own spread set
+    // skill_spread_ (act_sync.cpp), so the sums left here are never taken for theirs.
   }
   // Without the hardship rule, aid relieves hardship directly (7.7).
   if (aid.enabled && aid.hardship_relief > 0 && !H.enabled)

@@ -522,19 +522,22 @@ class PeaceModel : public Model {
   /// While the sync day's citizens decide (the layers then stand still): per cell, whether the citizens'
   /// vision holds a fighter of group g's militia (kSeesSpoiler << g), an armed one (kSeesArmed << g) or a
   /// peacekeeper (kSeesPeacekeeper), spread from the few fighters and units instead of counted by every
-  /// citizen (decide_rule_a). Which of them are spread says marks_; none, and the array is empty, otherwise.
+  /// citizen (decide_rule_a). Which of them are spread says marks_ (none when it is 0; the arrays of this
+  /// block keep their size between days, and flags say whether they hold today's answers).
   static constexpr std::uint8_t kSeesSpoiler = 1, kSeesArmed = 4, kSeesPeacekeeper = 16;
   std::vector<std::uint8_t> in_sight_;
   std::uint8_t marks_ =
-      0;  ///< the bits of in_sight_ spread today: kSeesSpoiler | kSeesArmed, kSeesPeacekeeper
+      0;  ///< the bits of in_sight_ spread today: kSeesSpoiler | kSeesArmed, kSeesPeacekeeper; 0: none
   /// Likewise, per cell, the constables' skills within the citizens' vision in units of 2^-45
-  /// (spread_skill_sums), where that sum is exact; empty when they are walked. Lent to the legitimacy
-  /// component for its own sum later in the day (Mechanism::cell_sums).
+  /// (spread_skill_sums), where that sum is exact, as skill_spread_ says; else they are walked. Lent to the
+  /// legitimacy component for its own sum later in the day (Mechanism::cell_sums).
   std::vector<std::int64_t> skill_in_sight_;
+  bool skill_spread_ = false;  ///< skill_in_sight_ holds today's sums (else walked)
   /// Likewise, per cell, how many armed fighters of group g the citizens' vision holds (spread_counts from
-  /// the few fighters), the threat and the own side's guard of exposure (ODD 7.17); empty, and in_sight_'s
-  /// kSeesArmed bits are spread instead, where a vision is too large for a byte's count.
+  /// the few fighters), the threat and the own side's guard of exposure (ODD 7.17), as armed_spread_ says;
+  /// in_sight_'s kSeesArmed bits are spread instead where a vision is too large for a byte's count.
   std::vector<std::uint8_t> armed_in_sight_[2];
+  bool armed_spread_ = false;  ///< armed_in_sight_ holds today's counts
 
   // Regions.
   int regions_ = 1;

@@ -202,6 +202,21 @@ void PeaceModel::declare(Recorder& rec) {
   }
 }
 
+namespace {
+
+/// The 0.001-wide bin of a legitimacy in [0, 1]: std::lround(l * 1000), without the call into libm that
+/// lround is (1.3 % of a 408 x 408 run, perf). For v = l * 1000 >= 0, v - trunc(v) is exact, and lround
+/// rounds a fraction of one half or more up, so the bin is the same to the last case.
+inline std::size_t histogram_bin(double l) {
+  const double v = l * 1000;
+  if (!(v >= 0)) return static_cast<std::size_t>(std::lround(v));  // never for a legitimacy in [0, 1]
+  auto bin = static_cast<std::size_t>(v);
+  if (v - static_cast<double>(bin) >= 0.5) ++bin;
+  return bin;
+}
+
+}  // namespace
+
 void PeaceModel::tally_agents(std::size_t i0, std::size_t i1, AgentTally& t) const {
   // observe()'s counts over agents [i0, i1); population() counts the same people.
   for (std::size_t i = i0; i < i1; ++i) {
@@ -216,7 +231,7 @@ void PeaceModel::tally_agents(std::size_t i0, std::size_t i1, AgentTally& t) con
           // counted by the refugees mechanism
         } else {
           agents_.status[i] == Status::Active ? ++t.active : ++t.quiet;
-          ++t.histogram[static_cast<std::size_t>(std::lround(legitimacy_of(i) * 1000))];
+          ++t.histogram[histogram_bin(legitimacy_of(i))];
           if (c >= 0 && agents_.home[i] >= 0 && displaced_at(c, agents_.home[i])) ++t.displaced;
         }
         ++t.alive[agents_.group[i]];
