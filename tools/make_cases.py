@@ -153,9 +153,15 @@ def split_units(units, shares):
     return sizes
 
 
-def build(row, index, default, lead, multi):
+def build(row, index, default, lead, multi, people_per_agent=None, folder="configs/cases"):
     case = row["case"]
-    ppa = float(default["scale"]["people_per_agent"])
+    # The default country's scale, unless --people-per-agent asks for another (a finer case, e.g. the
+    # 100,000-agent calibration of docs/calibration.md; its configs go to their own folder).
+    own_scale = people_per_agent is None
+    ppa = float(default["scale"]["people_per_agent"]) if own_scale else float(people_per_agent)
+    scale_text = ("the default country's, for every case" if own_scale else
+                  f"set by tools/make_cases.py --people-per-agent (the default country's is "
+                  f"{float(default['scale']['people_per_agent']):g})")
     density0 = float(default["citizens"]["density"])
     pop = number(row, "population_millions") * 1e6
     area = number(row, "area_km2")
@@ -184,8 +190,8 @@ def build(row, index, default, lead, multi):
              "table or the generator and rerun it (ctest -R make_cases checks that this file is what the "
              "table gives). Column-to-key mapping and its reasons: configs/cases/README.md.")
     c.header("Run it as a layer over the default country (ODD 6, configs layered left to right): keepsim run "
-             f"configs/scenarios/default.toml configs/cases/{case}.toml -o {case}.h5")
-    c.header(f"Scale (ODD 7.12): {ppa:g} people per agent, the default country's, for every case; about "
+             f"configs/scenarios/default.toml {folder}/{case}.toml -o {case}.h5")
+    c.header(f"Scale (ODD 7.12): {ppa:g} people per agent, {scale_text}; about "
              f"{agents:,.0f} inhabitants as agents on a {side} x {side} grid of {km_per_cell:.3g} km cells "
              f"({side * km_per_cell:,.0f} km a side: the case's area as a square).")
     local = row["local_police_per_1000"].strip()
@@ -238,7 +244,8 @@ def build(row, index, default, lead, multi):
 
     c.table("scale")
     c.key("people_per_agent", ppa,
-          "the default country's scale (configs/scenarios/default.toml; ODD 7.12), the same for every case")
+          "the default country's scale (configs/scenarios/default.toml; ODD 7.12), the same for every case"
+          if own_scale else f"{scale_text}; ODD 7.12")
     c.key("km_per_cell", km_per_cell,
           f"sqrt(`area_km2` {area:,.0f}) / {side} cells: the case's area on a square grid")
 
@@ -337,13 +344,19 @@ def build(row, index, default, lead, multi):
     return c.text()
 
 
-def generate():
+def generate(people_per_agent=None, cases=None, folder="configs/cases"):
     default = load_toml(DEFAULT)
     lead, multi = load_toml(LEAD_PRESET), load_toml(MULTI_PRESET)
     with open(TABLE, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
+    if cases:
+        unknown = sorted(set(cases) - {row["case"] for row in rows})
+        if unknown:
+            raise SystemExit(f"make_cases.py: --case {', '.join(unknown)}: no such case in {TABLE} (cases: "
+                             f"{', '.join(row['case'] for row in rows)})")
     # Row numbers count the header as row 1, as a spreadsheet does.
-    return {row["case"]: build(row, i + 2, default, lead, multi) for i, row in enumerate(rows)}
+    return {row["case"]: build(row, i + 2, default, lead, multi, people_per_agent, folder)
+            for i, row in enumerate(rows) if not cases or row["case"] in cases}
 
 
 def main():
@@ -351,8 +364,20 @@ def main():
     ap.add_argument("--check", action="store_true",
                     help="write nothing; exit 1 if a config differs from the table's, is missing or is extra")
     ap.add_argument("--out", default=OUT, help="folder of the configs (default configs/cases)")
+    ap.add_argument("--people-per-agent", type=float, metavar="P",
+                    help="build at P people per agent instead of the default country's scale (needs --out "
+                         "other than configs/cases, which holds the configs at the default scale)")
+    ap.add_argument("--case", action="append", metavar="NAME", help="only this case (may be repeated)")
     args = ap.parse_args()
-    configs = generate()
+    if args.people_per_agent is not None:
+        if not 0.1 <= args.people_per_agent <= 1e6:
+            ap.error(f"--people-per-agent {args.people_per_agent:g}: allowed 0.1 to 1e6")
+        if os.path.abspath(args.out) == os.path.abspath(OUT):
+            ap.error("--people-per-agent needs --out DIR: configs/cases holds the configs at the default scale")
+    # The folder named in each file's "run it as" line: configs/cases at the default scale, wherever the files
+    # are written (the tests check copies elsewhere); a scaled set's own folder otherwise.
+    folder = "configs/cases" if args.people_per_agent is None else os.path.relpath(os.path.abspath(args.out), ROOT)
+    configs = generate(args.people_per_agent, args.case, folder)
     if args.check:
         bad = 0
         names = os.listdir(args.out) if os.path.isdir(args.out) else []
