@@ -61,8 +61,9 @@ void Control::compute(PeaceModel& m) {
   const int r = static_cast<int>(std::floor(radius + 1e-9));
   const auto W = static_cast<std::size_t>(w + 1);
   std::vector<double>& sec = sec_;
-  // The armed spoilers' table counts agents, so it is integer (exact, as the doubles it replaced were, while
-  // a window holds fewer than 2^31 of them) and half the bytes.
+  // The armed spoilers' table counts agents, so it is integer: exact, as the doubles it replaced were, while
+  // the whole grid holds fewer than 2^31 armed fighters (an entry sums a rectangle from the corner), and half
+  // the bytes.
   std::vector<std::int32_t>& arm = arm_;
   if (sec.size() != W * static_cast<std::size_t>(h + 1)) {  // the first row and column stay 0
     sec.assign(W * static_cast<std::size_t>(h + 1), 0);
