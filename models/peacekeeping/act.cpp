@@ -184,7 +184,8 @@ void PeaceModel::decide_rule_a(std::size_t id, Stream& victims, SyncPlan& p) con
   // days after an attack on its own group within its sight; on other days it stays quiet, counts nothing in
   // its vision for rule A, and only the choices that do not need it to riot are left (join_or_arm).
   if constexpr (Gated) {
-    if (!RiotPrecipitants::provoked(agents_.last_victim[id], day_, precipitant_days_)) {
+    if (!precipitants_->may_riot(agents_.last_victim[id], agents_.group[id], world().region, agents_.cell[id],
+                                 day_)) {
       join_or_arm(id, agents_.cell[id], grievance_of(id), false, nullptr, p);
       return;
     }

@@ -109,7 +109,8 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   response_ = mechanism<ProtectionResponse>();
   participation_ = mechanism<ParticipationCost>();
   participation_on_ = participation_->on();
-  precipitant_days_ = mechanism<RiotPrecipitants>()->days;
+  precipitants_ = mechanism<RiotPrecipitants>();
+  precipitant_days_ = precipitants_->days;
   legitimacy_ = cfg_.base.legitimacy;
   // ODD 7.12: a post-conflict start. The pre-mission dynamics run for burn_in_days (days -B+1 .. 0, before
   // any mission: arrival days are >= 1) so that day 0 is a state the dynamics keep, not a transient; nothing

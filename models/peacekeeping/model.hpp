@@ -316,6 +316,8 @@ class PeaceModel : public Model {
   const BitLayer& killed_today() const { return violence_->killed_today(); }
   const BitLayer& victims_today(int g) const { return violence_->victims_today(g); }
   const BitLayer& abuse_today() const { return violence_->abuse_today(); }
+  /// The cells marked in the three layers above today (a cell may appear more than once).
+  const std::vector<std::int32_t>& marked_today() const { return violence_->marked_today(); }
   /// Peacekeepers (Epstein cops included) and constables (police included), by cell, and the number of
   /// cells in the constable layer.
   const BitLayer& peacekeeper_layer() const { return peacekeepers_; }
@@ -583,6 +585,8 @@ class PeaceModel : public Model {
   bool participation_on_ = false;
   /// participation.precipitant_days, read once: rule A tests it on every citizen's turn (7.19; 0: off).
   std::int32_t precipitant_days_ = 0;
+  /// Riots that follow precipitating events (7.19): the news of attacks beyond sight, read by rule A.
+  const RiotPrecipitants* precipitants_ = nullptr;
 };
 
 }  // namespace keepsim::peace

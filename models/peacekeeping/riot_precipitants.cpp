@@ -1,11 +1,16 @@
-// ODD 7.19, riots that follow precipitating events, as a component (mechanism.hpp): its key and the check
-// that something keeps the days of the attacks it reads. Riots break out after an event read as an attack
-// on the group (Horowitz 2001) and come as episodes; between them a country is calm, however aggrieved. Rule
-// A (act.cpp decide_rule_a) then lets a citizen riot only within participation.precipitant_days of an attack
-// on its own group within its sight; where and how often riots break out follows from the killings, while
-// the window scales the mean share nearly in proportion (ODD 7.19). The component keeps no state of its own:
-// the day of the last attack is the last_victim column that flight reads too (7.6).
+// ODD 7.19, riots that follow precipitating events, as a component (mechanism.hpp): its keys, the days each
+// group last heard of an attack on it, and the check that something keeps the days of the attacks seen.
+// Riots break out after an event read as an attack on the group, and the news of it, often as rumour,
+// carries it well beyond those who saw it (Horowitz 2001); they come as episodes, and between them a country
+// is calm, however aggrieved. Rule A (act.cpp decide_rule_a) then lets a citizen riot only within
+// participation.precipitant_days of an attack on its own group, seen (the last_victim column that flight
+// reads too, 7.6) or, with participation.news, heard of in its region or its country. Where and how often
+// riots break out follows from the killings, while the window scales the mean share nearly in proportion
+// (ODD 7.19). The daily pass makes no random draw and reads only the day's marks, so it is the same on any
+// number of threads.
 #include "models/peacekeeping/riot_precipitants.hpp"
+
+#include <algorithm>
 
 #include "keepsim/core/errors.hpp"
 #include "models/peacekeeping/model.hpp"
@@ -16,12 +21,21 @@ namespace {
 void declare(Schema& s) {
   s.add(int_param("participation.precipitant_days", 0, "days", 0, 3650,
                   "a citizen may riot only within this many days after its own group was attacked within its "
-                  "sight (ODD 7.19); 0: Epstein's rule A, at any time"));
+                  "sight, or in the area participation.news names (ODD 7.19); 0: Epstein's rule A, at any "
+                  "time"));
+  s.add(choice_param("participation.news", {"sight", "region", "country"},
+                     "how far the news of a killing of a group's civilian carries as a precipitant of riots: "
+                     "to those who saw it, to the group's people in the region, or in the whole country (ODD "
+                     "7.19)"));
 }
 
 std::shared_ptr<const Mechanism> read(const Params& p, const Config& c) {
   auto m = std::make_shared<RiotPrecipitants>();
   m->days = static_cast<std::int32_t>(p.get_int("participation.precipitant_days"));
+  const std::string& news = p.get_string("participation.news");
+  m->news = news == "region"    ? RiotPrecipitants::News::Region
+            : news == "country" ? RiotPrecipitants::News::Country
+                                : RiotPrecipitants::News::Sight;
   // The day of the last attack is kept by the legitimacy pass only while it runs (legitimacy.cpp: local
   // legitimacy, hardship or displacement); without it no one would ever riot.
   if (m->on() && !(c.legitimacy.local || c.hardship.enabled || c.displacement.enabled))
@@ -35,5 +49,35 @@ std::shared_ptr<const Mechanism> read(const Params& p, const Config& c) {
 }  // namespace
 
 extern const MechanismType riot_precipitants_mechanism = {"riot_precipitants", &declare, &read, {}, {}};
+
+void RiotPrecipitants::init(PeaceModel& m) {
+  if (!on() || news == News::Sight) return;
+  const int areas = news == News::Region ? m.regions() : 1;  // map regions number from 0 (world_map.hpp)
+  heard.assign(static_cast<std::size_t>(areas) * 2, -1);
+}
+
+void RiotPrecipitants::run(Phase, PeaceModel& m) {
+  // After the day's turns: every cell where a civilian of group g was killed today tells g's people of its
+  // region (or of the country). The day's marks hold every killing of a civilian (violence_memory.hpp).
+  if (!on() || news == News::Sight) return;
+  const auto today = static_cast<std::int32_t>(m.day());
+  const std::vector<std::uint16_t>& region = m.world().region;
+  for (const std::int32_t c : m.marked_today())
+    for (int g = 0; g < 2; ++g)
+      if (m.victims_today(g).test(c)) {
+        const std::size_t r = news == News::Region ? region[static_cast<std::size_t>(c)] : 0;
+        heard[r * 2 + static_cast<std::size_t>(g)] = today;
+      }
+}
+
+void RiotPrecipitants::save(StateWriter& w) const {
+  if (!heard.empty()) w.put("riot_precipitants.heard", heard);
+}
+
+void RiotPrecipitants::load(const StateReader& r, PeaceModel& m) {
+  if (!on() || news == News::Sight) return;
+  const int areas = news == News::Region ? m.regions() : 1;
+  heard = r.get<std::int32_t>("riot_precipitants.heard", static_cast<std::size_t>(areas) * 2);
+}
 
 }  // namespace keepsim::peace

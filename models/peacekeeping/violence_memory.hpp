@@ -25,6 +25,8 @@ class ViolenceMemory : public MechanismOf<ViolenceMemory> {
   const BitLayer& killed_today() const { return kill_today_; }
   const BitLayer& victims_today(int g) const { return victim_today_[g]; }
   const BitLayer& abuse_today() const { return abuse_today_; }
+  /// The cells marked in those layers today (a cell may appear more than once).
+  const std::vector<std::int32_t>& marked_today() const { return today_cells_; }
   /// Killings of the last legitimacy.secure_days days, (day, cell), oldest first (ODD 7.2, 7.8 tasking).
   const std::vector<std::pair<std::int64_t, std::int32_t>>& log() const { return kill_log_; }
   /// The last day with a killing in region r (long before day 0 if none).

@@ -152,6 +152,18 @@ TEST_CASE("a peacekeeping model with patrols on their way to killings resumes ex
   check_resumes_exactly(p, k, k + 40);
 }
 
+TEST_CASE("a peacekeeping model whose riots follow news of attacks resumes exactly", "[checkpoint][peace]") {
+  // ODD 7.19 with participation.news: the day each group last heard of an attack, by region, is state
+  // (riot_precipitants.cpp); without it a resumed model would let no one riot until the next killing.
+  const std::string news = GENERATE(as<std::string>{}, "region", "country");
+  CAPTURE(news);
+  // The default country without a mission, where the war goes on and civilians are killed every few days.
+  const Params p = load({"scenarios/default.toml", "doctrines/security_keeping.toml"},
+                        {"participation.precipitant_days=2", "participation.news=" + news,
+                         "mission.enabled=false", "constabulary.enabled=false"});
+  check_resumes_exactly(p, 30, 90);
+}
+
 TEST_CASE("loading a checkpoint of another model or with missing entries fails with CheckpointError",
           "[checkpoint]") {
   const Params epstein = load({"epstein/run2.toml"}, {"world.width=20", "world.height=20"});
