@@ -10,8 +10,6 @@
 // number of threads.
 #include "models/peacekeeping/riot_precipitants.hpp"
 
-#include <algorithm>
-
 #include "keepsim/core/errors.hpp"
 #include "models/peacekeeping/model.hpp"
 
@@ -50,16 +48,20 @@ std::shared_ptr<const Mechanism> read(const Params& p, const Config& c) {
 
 extern const MechanismType riot_precipitants_mechanism = {"riot_precipitants", &declare, &read, {}, {}};
 
+std::size_t RiotPrecipitants::entries(const PeaceModel& m) const {
+  if (!on() || news == News::Sight) return 0;
+  // Map regions number from 0 (world_map.hpp); two groups each.
+  return static_cast<std::size_t>(news == News::Region ? m.regions() : 1) * 2;
+}
+
 void RiotPrecipitants::init(PeaceModel& m) {
-  if (!on() || news == News::Sight) return;
-  const int areas = news == News::Region ? m.regions() : 1;  // map regions number from 0 (world_map.hpp)
-  heard.assign(static_cast<std::size_t>(areas) * 2, -1);
+  heard.assign(entries(m), -1);
 }
 
 void RiotPrecipitants::run(Phase, PeaceModel& m) {
   // After the day's turns: every cell where a civilian of group g was killed today tells g's people of its
   // region (or of the country). The day's marks hold every killing of a civilian (violence_memory.hpp).
-  if (!on() || news == News::Sight) return;
+  if (heard.empty()) return;
   const auto today = static_cast<std::int32_t>(m.day());
   const std::vector<std::uint16_t>& region = m.world().region;
   for (const std::int32_t c : m.marked_today())
@@ -75,9 +77,7 @@ void RiotPrecipitants::save(StateWriter& w) const {
 }
 
 void RiotPrecipitants::load(const StateReader& r, PeaceModel& m) {
-  if (!on() || news == News::Sight) return;
-  const int areas = news == News::Region ? m.regions() : 1;
-  heard = r.get<std::int32_t>("riot_precipitants.heard", static_cast<std::size_t>(areas) * 2);
+  if (const std::size_t n = entries(m); n > 0) heard = r.get<std::int32_t>("riot_precipitants.heard", n);
 }
 
 }  // namespace keepsim::peace

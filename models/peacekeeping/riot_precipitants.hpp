@@ -48,6 +48,10 @@ class RiotPrecipitants : public MechanismOf<RiotPrecipitants> {
   void run(Phase p, PeaceModel& m) override;
   void save(StateWriter& w) const override;
   void load(const StateReader& r, PeaceModel& m) override;
+
+ private:
+  /// The size of `heard` for this model: regions (one for "country") x 2 groups; 0 when nothing is heard.
+  std::size_t entries(const PeaceModel& m) const;
 };
 
 }  // namespace keepsim::peace
