@@ -5,6 +5,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -21,6 +22,11 @@ class Executor;
 }
 
 namespace keepsim::peace {
+
+/// "Never" for a column or table that holds a day. Burn-in days are negative (ODD 7.12), so -1 is a day
+/// like any other and cannot mean never: a victim of day -1 would be forgotten, and every burn-in day would
+/// read as after one that never was.
+inline constexpr std::int32_t kNever = std::numeric_limits<std::int32_t>::min();
 
 class PeaceModel;
 struct Agents;

@@ -346,7 +346,7 @@ void PeaceModel::jail(std::size_t id, std::size_t by) {
     agents_.kind[id] = Kind::Citizen;
     agents_.armed[id] = 0;
     ddr_->demobilised[id] = 1;
-    agents_.exposed_until[id] = 0;
+    agents_.exposed_until[id] = kNever;
   }
   if (cfg_.base.jailed == epstein::Jailed::OffGrid)
     vacate(id);

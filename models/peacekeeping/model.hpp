@@ -62,9 +62,9 @@ inline bool is_active(std::uint8_t c) {
 /// jail_left, age, death_age), then the extensions' own.
 struct Agents : epstein::AgentColumns<Kind> {
   std::vector<float> base_hardship, legitimacy, legitimacy0;
-  std::vector<std::int32_t> home;         ///< home cell (displacement)
-  std::vector<std::int32_t> last_victim;  ///< last day the own group was hit within vision (-1 never)
-  std::vector<std::int32_t> exposed_until;
+  std::vector<std::int32_t> home;           ///< home cell (displacement)
+  std::vector<std::int32_t> last_victim;    ///< last day the own group was hit within vision (kNever)
+  std::vector<std::int32_t> exposed_until;  ///< last day a spoiler is exposed (kNever)
   std::vector<std::uint8_t> faction, armed, foreign, on_duty, task;  ///< demobilised: ddr.hpp
   std::vector<std::int8_t> contingent;  ///< -1: an Epstein cop (no mission layer)
   std::vector<std::int32_t> target;     ///< task target: a cell, or a convoy index for escorts
@@ -84,8 +84,8 @@ struct Agents : epstein::AgentColumns<Kind> {
   void for_each_column(F&& f) {
     f(kind, Kind::Citizen), f(status, Status::Quiet), f(group, std::uint8_t{0}), f(cell, -1);
     for (auto* v : {&hardship, &base_hardship, &risk, &legitimacy, &legitimacy0, &skill}) f(*v, 0.f);
-    for (auto* v : {&jail_left, &age, &death_age, &exposed_until}) f(*v, 0);
-    f(home, -1), f(last_victim, -1);
+    for (auto* v : {&jail_left, &age, &death_age}) f(*v, 0);
+    f(home, -1), f(last_victim, kNever), f(exposed_until, kNever);
     for (auto* v : {&faction, &armed, &foreign, &on_duty, &task, &aided}) f(*v, std::uint8_t{0});
     f(contingent, std::int8_t{-1}), f(target, -1), f(jail_region, std::uint16_t{0});
   }

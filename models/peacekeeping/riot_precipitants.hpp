@@ -5,7 +5,8 @@
 // participation.news beyond "sight", after it heard of such an attack in its region or in the country. Rule A
 // reads it inline in the citizen's turn (act.cpp decide_rule_a), through PeaceModel's pointer to this
 // class, so it is declared here rather than in riot_precipitants.cpp. With precipitant_days at 0 (the schema
-// default) nothing is read and rule A is Epstein's.
+// default) nothing is read and rule A is Epstein's. With participation.news_quiet_days Q > 0 a killing is
+// news only when the group's civilians had not been killed in the same area on any of the Q days before.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -23,11 +24,14 @@ class RiotPrecipitants : public MechanismOf<RiotPrecipitants> {
   /// (0: always, Epstein's rule A).
   std::int32_t days = 0;
   News news = News::Sight;
+  /// participation.news_quiet_days: a killing heard of opens the window only after this many days without
+  /// one in the same area (0: every killing is news).
+  std::int32_t quiet_days = 0;
   bool on() const { return days > 0; }
-  /// Whether a citizen whose group was last hit within its sight on day `last_victim` (-1: never) may riot
-  /// on day `day`: the attack was made on one of the `days` days before.
+  /// Whether a citizen whose group was last hit within its sight on day `last_victim` (kNever: never) may
+  /// riot on day `day`: the attack was made on one of the `days` days before.
   static bool provoked(std::int32_t last_victim, std::int64_t day, std::int32_t days) {
-    return last_victim >= 0 && day - last_victim <= days;
+    return last_victim != kNever && day - last_victim <= days;
   }
   /// Rule A's test (ODD 7.19) for a citizen of group `group` on cell `here` (`region`: the map's region of
   /// every cell): an attack on its group within its sight, or one it heard of, within the window.
@@ -39,9 +43,13 @@ class RiotPrecipitants : public MechanismOf<RiotPrecipitants> {
     return provoked(heard[r * 2 + group], day, days);
   }
 
-  /// By (region, group), region-major (one region for "country"): the last day a civilian of the group was
-  /// killed there (-1: never). Written in the social phase, so a turn reads the killings up to yesterday.
+  /// By (region, group), region-major (one region for "country"): the last day a killing of a civilian of
+  /// the group there was news (kNever: never). Written in the social phase, so a turn reads the killings up
+  /// to yesterday.
   std::vector<std::int32_t> heard;
+  /// The same areas: the last day a civilian of the group was killed there, news or not (kNever: never).
+  /// Kept only with quiet_days > 0, where it decides whether the next killing is news.
+  std::vector<std::int32_t> last_killed;
 
   void init(PeaceModel& m) override;
   std::vector<Phase> phases() const override { return {Phase::Social}; }

@@ -25,8 +25,9 @@ namespace {
 
 // 2: mission legitimacy, refugees, ODD 7.12-7.16 counters; 3: 7.17; 4: arrests by who made them; 5: patrols
 // answering attacks on civilians (protection_response.cpp); 6: the uprooted counter; 7: the days of defiance
-// felt, when participation.cost > 0 (participation_cost.cpp)
-constexpr std::int64_t kStateVersion = 7;
+// felt, when participation.cost > 0 (participation_cost.cpp); 8: kNever, not -1, for a day never reached
+// (last_victim, exposed_until, riot_precipitants.heard), since burn-in days are negative
+constexpr std::int64_t kStateVersion = 8;
 
 // The event counters, by name.
 constexpr std::pair<const char*, std::int64_t Events::*> kEventCounts[] = {

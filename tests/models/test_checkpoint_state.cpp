@@ -154,13 +154,17 @@ TEST_CASE("a peacekeeping model with patrols on their way to killings resumes ex
 
 TEST_CASE("a peacekeeping model whose riots follow news of attacks resumes exactly", "[checkpoint][peace]") {
   // ODD 7.19 with participation.news: the day each group last heard of an attack, by region, is state
-  // (riot_precipitants.cpp); without it a resumed model would let no one riot until the next killing.
+  // (riot_precipitants.cpp); without it a resumed model would let no one riot until the next killing. With
+  // participation.news_quiet_days the last killing, news or not, is state too: without it the first killing
+  // after the resume would be news however recent the one before.
   const std::string news = GENERATE(as<std::string>{}, "region", "country");
-  CAPTURE(news);
+  const std::string quiet = GENERATE(as<std::string>{}, "0", "35");
+  CAPTURE(news, quiet);
   // The default country without a mission, where the war goes on and civilians are killed every few days.
-  const Params p = load({"scenarios/default.toml", "doctrines/security_keeping.toml"},
-                        {"participation.precipitant_days=2", "participation.news=" + news,
-                         "mission.enabled=false", "constabulary.enabled=false"});
+  const Params p =
+      load({"scenarios/default.toml", "doctrines/security_keeping.toml"},
+           {"participation.precipitant_days=2", "participation.news=" + news,
+            "participation.news_quiet_days=" + quiet, "mission.enabled=false", "constabulary.enabled=false"});
   check_resumes_exactly(p, 30, 90);
 }
 

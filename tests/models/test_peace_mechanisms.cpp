@@ -1227,8 +1227,8 @@ TEST_CASE("peacekeeping mechanism: victimisation lowers local legitimacy", "[pea
     double sum_v = 0, n_v = 0, sum_o = 0, n_o = 0;
     for (std::size_t i = 0; i < a.size(); ++i) {
       if (a.kind[i] != Kind::Citizen || a.cell[i] < 0) continue;
-      (a.last_victim[i] >= 0 ? sum_v : sum_o) += a.legitimacy[i];
-      (a.last_victim[i] >= 0 ? n_v : n_o) += 1;
+      (a.last_victim[i] != kNever ? sum_v : sum_o) += a.legitimacy[i];
+      (a.last_victim[i] != kNever ? n_v : n_o) += 1;
     }
     note(
         "victimisation seed %llu: final mean legitimacy %.4f vs control %.4f; victimised %.4f (%g) vs others "
@@ -1970,56 +1970,70 @@ TEST_CASE("peacekeeping mechanism: riots follow attacks on the group", "[peace][
   CHECK(gated_killing < free_killing);
 }
 
-// ODD 7.19 with participation.news: the news of an attack carries beyond sight.
+// ODD 7.19 with participation.news: the news of an attack carries beyond sight, and with
+// participation.news_quiet_days only a killing after a quiet spell is news.
 // Hypothesis: with news = "region", a citizen riots on day t only if its group was attacked within its sight
 // in the window, or a civilian of its group was killed in the region of its cell on one of days t - 2 .. t -
-// 1 (read here from the day's victim marks and the map, not from the component); with "country", anywhere.
-// Since a killing is seen by few and heard of by many, more citizen-days are active than with news carried by
-// sight alone, on the same seeds. Sample: 3 seeds x 150 days, D = 2, the militias' country of the test above.
+// 1 (read here from the day's victim marks and the map, not from the component); with "country", anywhere;
+// with "country" and Q = 10 quiet days, only where that killing came after 10 days without a killing of the
+// group's civilians anywhere. Since a killing is seen by few and heard of by many, more citizen-days are
+// active than with news carried by sight alone, on the same seeds, and fewer when killings that follow others
+// within Q days are not news. Sample: 3 seeds x 150 days, D = 2, the militias' country of the test above.
 // Tolerance: exact for the rule (no active citizen without a precipitant); more active citizen-days with
-// "region" than with "sight", and with "country" than with "region".
+// "region" than with "sight", and with "country" than with "region"; fewer with the quiet spell than without.
 TEST_CASE("peacekeeping mechanism: news of an attack carries riots beyond sight", "[peace][mechanism]") {
   const std::string country = std::string(kMilitias) +
                               "---\n[citizens]\nlegitimacy = 0.7\n[legitimacy]\nlocal = true\n"
                               "[participation]\nprecipitant_days = 2\n";
-  std::int64_t unprovoked[3] = {0, 0, 0}, active[3] = {0, 0, 0};
-  const char* const reach[3] = {"sight", "region", "country"};
+  constexpr int kArms = 4;
+  constexpr std::int32_t kQuiet = 10;
+  std::int64_t unprovoked[kArms] = {0, 0, 0, 0}, active[kArms] = {0, 0, 0, 0};
+  const char* const reach[kArms] = {"sight", "region", "country", "country"};
   for (std::uint64_t seed = 1; seed <= 3; ++seed)
-    for (int n = 0; n < 3; ++n) {
-      std::vector<std::int32_t> seen;   // last_victim as it stood in the day's turns
-      std::vector<std::int32_t> heard;  // (area, group): the last day of a killing there
-      simulate(
-          country + "news = \"" + reach[n] + "\"\n", seed, 150, [&](const PeaceModel& m, std::int64_t t) {
-            const Agents& a = m.agents();
-            const std::vector<std::uint16_t>& region = m.world().region;
-            const auto area = [&](std::int32_t c) {
-              return n == 1 ? static_cast<std::size_t>(region[static_cast<std::size_t>(c)]) : std::size_t{0};
-            };
-            heard.resize(static_cast<std::size_t>(m.regions()) * 2, -1);
-            seen.resize(a.size(), -1);  // an agent born today had no attack in its past
-            for (std::size_t i = 0; i < a.size(); ++i) {
-              if (a.kind[i] != Kind::Citizen || a.cell[i] < 0 || a.status[i] != Status::Active) continue;
-              ++active[n];
-              const bool by_news =
-                  n > 0 && RiotPrecipitants::provoked(heard[area(a.cell[i]) * 2 + a.group[i]], t, 2);
-              unprovoked[n] += !RiotPrecipitants::provoked(seen[i], t, 2) && !by_news;
-            }
-            seen.assign(a.last_victim.begin(), a.last_victim.end());
-            for (std::int32_t c = 0; c < static_cast<std::int32_t>(m.grid().cells()); ++c)
-              for (int g = 0; g < 2; ++g)
-                if (m.victims_today(g).test(c))
-                  heard[area(c) * 2 + static_cast<std::size_t>(g)] = static_cast<std::int32_t>(t);
-          });
+    for (int n = 0; n < kArms; ++n) {
+      const std::int32_t quiet = n == 3 ? kQuiet : 0;
+      std::vector<std::int32_t> seen;    // last_victim as it stood in the day's turns
+      std::vector<std::int32_t> heard;   // (area, group): the last day a killing there was news
+      std::vector<std::int32_t> killed;  // (area, group): the last day of a killing there, news or not
+      simulate(country + "news = \"" + reach[n] + "\"\nnews_quiet_days = " + std::to_string(quiet) + "\n",
+               seed, 150, [&](const PeaceModel& m, std::int64_t t) {
+                 const Agents& a = m.agents();
+                 const std::vector<std::uint16_t>& region = m.world().region;
+                 const auto area = [&](std::int32_t c) {
+                   return n == 1 ? static_cast<std::size_t>(region[static_cast<std::size_t>(c)])
+                                 : std::size_t{0};
+                 };
+                 heard.resize(static_cast<std::size_t>(m.regions()) * 2, kNever);
+                 killed.resize(heard.size(), kNever);
+                 seen.resize(a.size(), kNever);  // an agent born today had no attack in its past
+                 for (std::size_t i = 0; i < a.size(); ++i) {
+                   if (a.kind[i] != Kind::Citizen || a.cell[i] < 0 || a.status[i] != Status::Active) continue;
+                   ++active[n];
+                   const bool by_news =
+                       n > 0 && RiotPrecipitants::provoked(heard[area(a.cell[i]) * 2 + a.group[i]], t, 2);
+                   unprovoked[n] += !RiotPrecipitants::provoked(seen[i], t, 2) && !by_news;
+                 }
+                 seen.assign(a.last_victim.begin(), a.last_victim.end());
+                 std::vector<char> today(heard.size(), 0);
+                 for (std::int32_t c = 0; c < static_cast<std::int32_t>(m.grid().cells()); ++c)
+                   for (int g = 0; g < 2; ++g)
+                     if (m.victims_today(g).test(c)) today[area(c) * 2 + static_cast<std::size_t>(g)] = 1;
+                 for (std::size_t k = 0; k < heard.size(); ++k) {
+                   if (!today[k]) continue;
+                   if (killed[k] == kNever || t - killed[k] > quiet) heard[k] = static_cast<std::int32_t>(t);
+                   killed[k] = static_cast<std::int32_t>(t);
+                 }
+               });
     }
   note(
-      "news of attacks: active citizen-days %lld (sight), %lld (region), %lld (country); without a "
-      "precipitant %lld, %lld, %lld",
+      "news of attacks: active citizen-days %lld (sight), %lld (region), %lld (country), %lld (country, %d "
+      "quiet days); without a precipitant %lld, %lld, %lld, %lld",
       static_cast<long long>(active[0]), static_cast<long long>(active[1]), static_cast<long long>(active[2]),
-      static_cast<long long>(unprovoked[0]), static_cast<long long>(unprovoked[1]),
-      static_cast<long long>(unprovoked[2]));
-  CHECK(unprovoked[0] == 0);
-  CHECK(unprovoked[1] == 0);
-  CHECK(unprovoked[2] == 0);
+      static_cast<long long>(active[3]), kQuiet, static_cast<long long>(unprovoked[0]),
+      static_cast<long long>(unprovoked[1]), static_cast<long long>(unprovoked[2]),
+      static_cast<long long>(unprovoked[3]));
+  for (int n = 0; n < kArms; ++n) CHECK(unprovoked[n] == 0);
   CHECK(active[1] > active[0]);
   CHECK(active[2] > active[1]);
+  CHECK(active[3] < active[2]);
 }
