@@ -39,7 +39,8 @@ void declare_params(Schema& s) {
                      "rule M for citizens: random empty cell in vision, or stay"));
   s.add(int_param("citizens.groups", 1, "1", 1, 2, "number of groups (2 for inter-group violence)"));
   s.add(real_param("citizens.group_share", 0.5, "1", 0, 1,
-                   "share of citizens in group 0 when there are 2 groups"));
+                   "share of citizens in group 0 when there are 2 groups (on a peacekeeping map, also group "
+                   "0's share of the homeland, west)"));
   s.add(choice_param(
       "citizens.violence", {"rebellion", "inter_group"},
       "what going active means: rebellion against the authority (Model I) or killing a member of "

@@ -141,7 +141,14 @@ void PeaceModel::populate() {
     Stream e(b.seed, kPeaceInit, id, 0);
     if (cfg_.map_source != MapSource::None && b.groups == 2) {
       const std::uint8_t home = map_.homeland[static_cast<std::size_t>(c)];
-      g = e.uniform() < cfg_.majority_share ? home : static_cast<std::uint8_t>(1 - home);
+      // ODD 5: a settler belongs to its homeland's group with probability ms + (1 - ms)(s_home - s_other)
+      // (ms = population.majority_share, s = the groups' shares, citizens.group_share), which is ms when
+      // the shares are equal and keeps each group's expected share of the people at its share of the area.
+      const double s0 = cfg_.base.group_share;
+      const double lean = home == 0 ? s0 - (1 - s0) : (1 - s0) - s0;
+      g = e.uniform() < cfg_.majority_share + (1 - cfg_.majority_share) * lean
+              ? home
+              : static_cast<std::uint8_t>(1 - home);
     }
     agents_.add(Kind::Citizen, g);
     agents_.hardship[id] = agents_.base_hardship[id] = f.hardship;

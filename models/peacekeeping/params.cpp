@@ -239,6 +239,7 @@ Config read_config(const Params& p) {
   c.map.towns = static_cast<int>(p.get_int("map.towns"));
   c.map.town_radius = p.get_real("map.town_radius");
   c.map.mixing = p.get_real("map.mixing");
+  c.map.group0_share = p.get_real("citizens.group_share");
   c.map.border = p.get_string("map.border");
   c.map.depots = static_cast<int>(p.get_int("map.depots"));
   c.map.training_centres = static_cast<int>(p.get_int("map.training_centres"));

@@ -285,14 +285,19 @@ WorldMap generate_map(const MapParams& params, int width, int height) {
   }
   build_roads(m, towns);
 
-  // Homeland: group 0 west, group 1 east; each 3x3 block swaps with probability mixing/2, so at mixing 1 a
-  // cell's group is a fair coin and the halves no longer differ.
+  // Homeland: group 0 west of x = s0 x width, group 1 east of it (s0 = citizens.group_share, ODD 5); each 3x3
+  // block is redrawn with probability `mixing` from the groups' shares, so that it changes side with
+  // probability mixing x (the other group's share). The area shares stay s0 and 1 - s0 at any mixing, and at
+  // mixing 1 a cell's group is drawn from the shares alone. With s0 = 1/2 this is the two halves with each
+  // block swapped with probability mixing/2, draw for draw.
   const int blocks_x = (width + kMixBlock - 1) / kMixBlock;
+  const double s0 = params.group0_share;
   for (int y = 0; y < height; ++y) {
     for (int x = 0; x < width; ++x) {
       const auto block = static_cast<std::uint64_t>(y / kMixBlock) * blocks_x + x / kMixBlock;
-      const bool flip = Stream(params.seed, kHomelandFlips, block, 0).uniform() < params.mixing / 2;
-      const bool east = 2 * x >= width;
+      const bool east = x >= s0 * width;
+      const double swap = params.mixing * (east ? s0 : 1 - s0);
+      const bool flip = Stream(params.seed, kHomelandFlips, block, 0).uniform() < swap;
       m.homeland[at(x, y)] = static_cast<std::uint8_t>(east != flip);
     }
   }

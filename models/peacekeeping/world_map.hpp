@@ -19,6 +19,7 @@ struct MapParams {
   int towns = 8;                ///< map.towns: settlement clusters
   double town_radius = 4;       ///< map.town_radius: cells; urban density falls off over this radius
   double mixing = 0.3;          ///< map.mixing: 0 groups fully separated (two halves), 1 fully mixed
+  double group0_share = 0.5;    ///< citizens.group_share: group 0's share of the homeland's area (west)
   std::string border = "west";  ///< map.border: comma-separated edges among west,east,north,south, or "none"
                                 ///< (west is column x = 0, north is row y = 0)
   int depots = 1;               ///< map.depots: aid depots (placed in towns)
@@ -43,7 +44,8 @@ struct WorldMap {
 
 /// A generated map, a pure function of (params, width, height): regions are Voronoi cells around seeded
 /// centres, towns are clusters with urban density decaying from their centres, roads join the towns (a
-/// spanning tree along straight grid paths), the homeland splits the map in two halves blurred by `mixing`,
+/// spanning tree along straight grid paths), the homeland splits the map west to east in the groups' shares,
+/// blurred by `mixing`,
 /// the capital sits in the largest town, depots and training centres in other towns.
 WorldMap generate_map(const MapParams& params, int width, int height);
 

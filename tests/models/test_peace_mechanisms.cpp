@@ -2037,3 +2037,26 @@ TEST_CASE("peacekeeping mechanism: news of an attack carries riots beyond sight"
   CHECK(active[2] > active[1]);
   CHECK(active[3] < active[2]);
 }
+
+// ODD 5: on a map the groups' shares of the people follow citizens.group_share, through the homeland's
+// split and the settlers' draw (population.majority_share), as they do without a map.
+// Hypothesis: group 1's share of the citizens placed at day 0 is 1 - citizens.group_share. Sample: the test
+// country (60x60, about 2,160 citizens, majority share 0.85, mixing 0.3), seeds 1-3, shares 0.5, 0.8 and
+// 0.93 (Kosovo's Serbs are about 7 %). Tolerance: 0.05, which covers the binomial spread (about 0.01) and
+// the towns, which settle more people where they happen to lie.
+TEST_CASE("peacekeeping mechanism: a map's groups follow citizens.group_share", "[peace][mechanism]") {
+  for (const double share : {0.5, 0.8, 0.93})
+    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+      Params p = params_of(kBase, seed);
+      p.set("citizens.group_share", share, "test");
+      const Sim s = simulate(p, 0);
+      const Agents& a = s.model->agents();
+      double ones = 0, citizens = 0;
+      for (std::size_t i = 0; i < a.size(); ++i)
+        if (a.kind[i] == Kind::Citizen) ones += a.group[i], ++citizens;
+      note("group shares: citizens.group_share %.2f seed %llu: group 1 is %.3f of %.0f citizens", share,
+           static_cast<unsigned long long>(seed), ones / citizens, citizens);
+      CAPTURE(share, seed);
+      CHECK(ones / citizens == Approx(1 - share).margin(0.05));
+    }
+}

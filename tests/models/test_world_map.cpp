@@ -361,3 +361,27 @@ TEST_CASE("map file errors name the file, the layer and what is allowed", "[map]
     CHECK_THAT(e->what(), Catch::Contains("(0, 0)"));
   }
 }
+
+TEST_CASE("map homeland follows the groups' shares at any mixing", "[map]") {
+  // ODD 5: group 0's homeland is the west s0 of the width and group 1's the rest; blocks redrawn from the
+  // shares keep each group's expected share of the area. 120x120 cells are 1,600 blocks of 3x3, so with s0 =
+  // 0.9 the area share of group 1 has a standard deviation of at most 0.008 over the blocks; the tolerance
+  // 0.04 is five of them. Mixing 0 is exact.
+  MapParams p;
+  p.group0_share = 0.9;
+  p.mixing = 0;
+  const WorldMap exact = generate_map(p, 120, 120);
+  for (int y = 0; y < 120; ++y)
+    for (int x = 0; x < 120; ++x)
+      REQUIRE(exact.homeland[static_cast<std::size_t>(y * 120 + x)] == (x < 108 ? 0 : 1));
+  for (const double mixing : {0.3, 1.0})
+    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+      p.mixing = mixing;
+      p.seed = seed;
+      const WorldMap m = generate_map(p, 120, 120);
+      double ones = 0;
+      for (const std::uint8_t h : m.homeland) ones += h;
+      CAPTURE(mixing, seed);
+      CHECK(ones / (120 * 120) == Approx(0.1).margin(0.04));
+    }
+}
