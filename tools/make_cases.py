@@ -202,9 +202,14 @@ def build(row, index, default, lead, multi, people_per_agent=None, folder="confi
                 f"{dp_value:,.0f}" + (f" in {dp_year}" if dp_year else "") + (": none to represent" if dp_value == 0
                                                                              else ""))
     throughput, throughput_how = domestic_police(row, ppa)
+    share1, share1_how = figure(row, "group_1_share")
+    excluded = row["group_1_excluded"].strip().lower()
+    sides = f"{row['group_0'].strip()} (group 0) and {row['group_1'].strip()} (group 1)"
     not_represented = [
-        "the country's shape, terrain, regions, towns, roads, group geography and borders (the default "
-        "country's map generator and settings, run on the case's grid)",
+        "the country's shape, terrain, regions, towns, roads, where each group lives beyond its share of the "
+        "map (`group_1_concentrated` = " + (row["group_1_concentrated"].strip() or "empty") + ": the default "
+        "country's mixing and majority share for every case) and borders (the default country's map generator "
+        "and settings, run on the case's grid)",
         "the war before the mission (the default country's burn-in)",
         "the force's build-up and draw-down over the years (peak strength from day 1)",
         "how troops were tasked, their riot response, deployment pattern, jails, forced return and the first "
@@ -259,6 +264,21 @@ def build(row, index, default, lead, multi, people_per_agent=None, folder="confi
     c.key("density", density,
           f"`population_millions` {pop / 1e6:g} M / {ppa:g} / {side * side} cells: the default's "
           f"{density0:g}, adjusted so that the expected population is the table's")
+    if share1 is not None:
+        # ODD 5: on a generated map the key sets both the homeland's split and the settlers' draw.
+        c.key("group_share", round(1 - share1, 4),
+              f"1 - {share1_how} {share1:g}: group 0's share, the sides being {sides}; on the generated map "
+              "it is also group 0's share of the homeland, in the west (ODD 5)")
+    else:
+        c.lines += comment("group_share: `group_1_share` is empty (" + (row["groups_note"].strip() or
+                           "no two-group cleavage") + "), so the default country's two equal groups stand "
+                           "for the two sides")
+
+    if excluded == "no":
+        c.table("legitimacy")
+        c.key("exclusion_gap", 0.0,
+              f"`group_1_excluded` = no: {row['group_1'].strip()} held a share of central power at the "
+              "mission's start (EPR), so group 1 starts with no lower regard for the government (ODD 7.17)")
 
     c.table("summary")
     c.key("relapse_days", RELAPSE_YEARS * 365,
