@@ -24,13 +24,21 @@ class Justice : public MechanismOf<Justice> {
     const double j = arrests_[r] > 0 ? served_[r] / arrests_[r] : 1.0;
     return deterrence_floor + (1 - deterrence_floor) * j;
   }
-  /// An arrest in region r, whose people numbered `pop0` at the start: it takes a jail place, and returns
-  /// true when the jail was full (the arrested is held release_days and let go, which does not count as
-  /// served).
-  bool arrest(std::size_t r, std::int64_t pop0) {
+  /// The places free in region r's jail, in agents (negative when it holds more than its capacity).
+  double places_free(std::size_t r, std::int64_t pop0) const {
+    return jail_per_1000 * static_cast<double>(pop0) / 1000.0 - static_cast<double>(jailed_[r]);
+  }
+  /// An arrest in region r, whose people numbered `pop0` agents at the start: it takes a jail place, and
+  /// returns true when the jail was full (the arrested is held release_days and let go, which does not count
+  /// as served). One agent stands for many people, so the places left may hold only part of them: with
+  /// fewer than one agent's worth of places free (a fraction f), the agent is held with probability f, by
+  /// `u`, a uniform draw of its own (ODD 7.4). Without that, a region with less than one agent's worth of
+  /// places in all would never hold anyone.
+  bool arrest(std::size_t r, std::int64_t pop0, double u) {
     const double capacity = jail_per_1000 * static_cast<double>(pop0) / 1000.0;
     arrests_[r] += 1;
-    const bool full = static_cast<double>(jailed_[r]) + 1 > capacity;
+    const double free = capacity - static_cast<double>(jailed_[r]);
+    const bool full = free < 1 && !(free > 0 && u < free);
     if (!full) served_[r] += 1;
     ++jailed_[r];
     return full;

@@ -341,7 +341,12 @@ void PeaceModel::jail(std::size_t id, std::size_t by) {
   agents_.jail_region[id] = static_cast<std::uint16_t>(r);
   if (justice_->enabled) {
     const auto ru = static_cast<std::size_t>(r);
-    if (justice_->arrest(ru, region_pop0_[ru])) {  // the jail is full: catch and release
+    // The draw is taken only where it can matter, from its own stream, so no other draw moves.
+    const double places = justice_->places_free(ru, region_pop0_[ru]);
+    const double u = places > 0 && places < 1
+                         ? Stream(cfg_.base.seed, kJailPlace, id, static_cast<std::uint64_t>(day_)).uniform()
+                         : 1.0;
+    if (justice_->arrest(ru, region_pop0_[ru], u)) {  // the jail is full: catch and release
       term = static_cast<std::int32_t>(justice_->release_days);
       ++events_.early_releases;
     }

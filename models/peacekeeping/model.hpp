@@ -149,10 +149,11 @@ enum PeacePurpose : std::uint32_t {
   kEngage,
   kRefuge,
   kProtect,
-  kRaid,       ///< a bandit's raid on a convoy in the sync day (act_sync.cpp; the async day draws it from
-               ///< kSpoilerAct)
-  kRespond,    ///< ODD 7.8: whether the mission answers a killing of a civilian (protection_response.cpp)
-  kAnticipate  ///< ODD 7.8: whether a fighter holds back for fear of that answer (protection_response.cpp)
+  kRaid,        ///< a bandit's raid on a convoy in the sync day (act_sync.cpp; the async day draws it from
+                ///< kSpoilerAct)
+  kRespond,     ///< ODD 7.8: whether the mission answers a killing of a civilian (protection_response.cpp)
+  kAnticipate,  ///< ODD 7.8: whether a fighter holds back for fear of that answer (protection_response.cpp)
+  kJailPlace    ///< ODD 7.4: whether an arrested agent fits the part of an agent's worth of places left
 };
 static_assert(std::uint32_t{kPeaceInit} > std::uint32_t{epstein::kLastPurpose});
 

@@ -27,6 +27,7 @@
 
 #include "keepsim/core/params.hpp"
 #include "keepsim/core/recorder.hpp"
+#include "models/peacekeeping/justice.hpp"
 #include "models/peacekeeping/model.hpp"
 #include "models/peacekeeping/params.hpp"
 #include "models/registry.hpp"
@@ -240,8 +241,9 @@ TEST_CASE("peacekeeping mechanism: border interdiction lowers arms inflow", "[pe
 // releases); and with rho = 0 the credibility of justice (the share of recent arrests that led to a served
 // term) scales the arrest risk, so with room in jail fewer citizens go active.
 // Setting: a calm country (L_i spread on 0.85..0.95, so only a few hundred citizens can be aggrieved enough),
-// Epstein cops (density 0.04, literal C/A), terms of at most 5 days. The 0.2 jail holds no one (every arrest
-// is an early release); the 10 jail (about 5 places a region) holds the arrests of a calm country, and
+// Epstein cops (density 0.04, literal C/A), terms of at most 5 days. The 0.2 jail holds about a tenth of an
+// agent's worth of people a region, so an arrest into an empty jail is held with that chance and most are
+// early releases; the 10 jail (about 5 places a region) holds the arrests of a calm country, and
 // (a weakness worth knowing, see the report) is overwhelmed as soon as riots reach Epstein's usual size.
 // Sample: 5 seeds x 150 days per arm.
 // Tolerance: summed early releases at capacity 10 below 30% of those at 0.2; mean actives over days 31..150
@@ -272,8 +274,8 @@ TEST_CASE("peacekeeping mechanism: jail capacity lowers catch-and-release and ra
       static_cast<long long>(early_big), static_cast<long long>(arrests_big),
       static_cast<long long>(early_small), static_cast<long long>(arrests_small), active_big / 600.0,
       active_small / 600.0);
-  CHECK(early_small == arrests_small);
-  CHECK(early_small > 0);
+  CHECK(static_cast<double>(early_small) > 0.8 * static_cast<double>(arrests_small));
+  CHECK(early_small < arrests_small);
   CHECK(static_cast<double>(early_big) < 0.3 * static_cast<double>(early_small));
   CHECK(active_big < 0.5 * active_small);
 }
@@ -2059,4 +2061,30 @@ TEST_CASE("peacekeeping mechanism: a map's groups follow citizens.group_share", 
       CAPTURE(share, seed);
       CHECK(ones / citizens == Approx(1 - share).margin(0.05));
     }
+}
+
+// ODD 7.4: one agent stands for many people, so a jail's places come in parts of an agent. With fewer than
+// one agent's worth of places free (a fraction f), an arrested agent is held with probability f, by a
+// uniform draw u < f; with at least one free it is held; with none it is let go.
+// Hypothesis: exact, on the justice component of a model of the test country (4 regions), driven directly:
+// capacity per region jail_per_1000 x pop0 / 1000 agents. Tolerance: exact.
+TEST_CASE("peacekeeping mechanism: a jail holds part of an agent with that chance", "[peace][mechanism]") {
+  Params p = params_of(std::string(kBase) + "[justice]\nenabled = true\n", 1);
+  p.set("justice.jail_per_1000", 750.0, "test");  // 0.75 places per agent of the region: 0.75 x pop0
+  const Sim s = simulate(p, 0);
+  Justice& j = *s.model->mechanism<Justice>();
+  const std::int64_t pop0 = 4;  // so the region's capacity is 3 agents
+  CHECK(j.places_free(0, pop0) == Approx(3.0));
+  CHECK_FALSE(j.arrest(0, pop0, 0.99));  // 3 free: held whatever the draw
+  CHECK_FALSE(j.arrest(0, pop0, 0.99));  // 2 free
+  CHECK_FALSE(j.arrest(0, pop0, 0.99));  // 1 free
+  CHECK(j.places_free(0, pop0) == Approx(0.0));
+  CHECK(j.arrest(0, pop0, 0.0));  // none free: let go
+  j.release(0);
+  j.release(0);
+  j.release(0);                               // the early release's place and two of the held
+  CHECK(j.places_free(0, 2) == Approx(0.5));  // with pop0 = 2: 1.5 - 1
+  CHECK_FALSE(j.arrest(0, 2, 0.49));          // half an agent's worth free: held when u < 0.5
+  j.release(0);
+  CHECK(j.arrest(0, 2, 0.5));  // and let go when u >= 0.5
 }
