@@ -722,7 +722,7 @@ bool PeaceModel::flees_today(std::size_t id, Stream& x) const {
   // its exposure (7.17). At most one draw, taken only when the probability is above 0.
   const DisplacementParams& d = cfg_.displacement;
   if (!d.enabled) return false;
-  if (agents_.last_victim[id] != kNever && day_ - agents_.last_victim[id] < d.memory_days)
+  if (day_ - agents_.last_victim[id] < d.memory_days)  // false for kNever (mechanism.hpp)
     return x.bernoulli(d.flee_probability * agents_.risk[id]);
   if (!d.flee_threat) return false;
   // Out of line: inlined here, the threat path made every citizen's call dearer, used or not (callgrind).

@@ -35,10 +35,9 @@ class Justice : public MechanismOf<Justice> {
   /// `u`, a uniform draw of its own (ODD 7.4). Without that, a region with less than one agent's worth of
   /// places in all would never hold anyone.
   bool arrest(std::size_t r, std::int64_t pop0, double u) {
-    const double capacity = jail_per_1000 * static_cast<double>(pop0) / 1000.0;
+    const double room = places_free(r, pop0);
     arrests_[r] += 1;
-    const double free = capacity - static_cast<double>(jailed_[r]);
-    const bool full = free < 1 && !(free > 0 && u < free);
+    const bool full = room < 1 && !(room > 0 && u < room);
     if (!full) served_[r] += 1;
     ++jailed_[r];
     return full;

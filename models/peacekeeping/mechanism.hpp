@@ -25,7 +25,8 @@ namespace keepsim::peace {
 
 /// "Never" for a column or table that holds a day. Burn-in days are negative (ODD 7.12), so -1 is a day
 /// like any other and cannot mean never: a victim of day -1 would be forgotten, and every burn-in day would
-/// read as after one that never was.
+/// read as after one that never was. It lies so far back that, in 64-bit day arithmetic, day - kNever
+/// exceeds every window, so "within D days of kNever" is false with no test of its own.
 inline constexpr std::int32_t kNever = std::numeric_limits<std::int32_t>::min();
 
 class PeaceModel;

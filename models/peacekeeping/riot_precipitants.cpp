@@ -64,14 +64,14 @@ std::size_t RiotPrecipitants::entries(const PeaceModel& m) const {
 
 void RiotPrecipitants::init(PeaceModel& m) {
   heard.assign(entries(m), kNever);
-  last_killed.assign(quiet_days > 0 ? entries(m) : 0, kNever);
+  last_killed.assign(entries(m), kNever);
 }
 
 void RiotPrecipitants::run(Phase, PeaceModel& m) {
   // After the day's turns: every cell where a civilian of group g was killed today tells g's people of its
   // region (or of the country). The day's marks hold every killing of a civilian (violence_memory.hpp).
-  // With a quiet spell required, today's killings in an area are news only if the area's last killing
-  // before today is more than quiet_days old; several killings on one day are one piece of news.
+  // Today's killings in an area are news only if the area's last killing before today is more than
+  // quiet_days old (with 0, any earlier day); several killings on one day are one piece of news.
   if (heard.empty()) return;
   const auto today = static_cast<std::int32_t>(m.day());
   const std::vector<std::uint16_t>& region = m.world().region;
@@ -80,12 +80,9 @@ void RiotPrecipitants::run(Phase, PeaceModel& m) {
       if (m.victims_today(g).test(c)) {
         const std::size_t r = news == News::Region ? region[static_cast<std::size_t>(c)] : 0;
         const std::size_t k = r * 2 + static_cast<std::size_t>(g);
-        if (quiet_days == 0) {
-          heard[k] = today;
-        } else if (last_killed[k] != today) {
-          if (last_killed[k] == kNever || today - last_killed[k] > quiet_days) heard[k] = today;
-          last_killed[k] = today;
-        }
+        if (last_killed[k] == today) continue;  // the day's news is out already
+        if (std::int64_t{today} - last_killed[k] > quiet_days) heard[k] = today;  // true for kNever
+        last_killed[k] = today;
       }
 }
 
@@ -97,7 +94,7 @@ void RiotPrecipitants::save(StateWriter& w) const {
 void RiotPrecipitants::load(const StateReader& r, PeaceModel& m) {
   if (const std::size_t n = entries(m); n > 0) {
     heard = r.get<std::int32_t>("riot_precipitants.heard", n);
-    if (quiet_days > 0) last_killed = r.get<std::int32_t>("riot_precipitants.last_killed", n);
+    last_killed = r.get<std::int32_t>("riot_precipitants.last_killed", n);
   }
 }
 

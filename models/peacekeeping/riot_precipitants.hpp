@@ -31,7 +31,7 @@ class RiotPrecipitants : public MechanismOf<RiotPrecipitants> {
   /// Whether a citizen whose group was last hit within its sight on day `last_victim` (kNever: never) may
   /// riot on day `day`: the attack was made on one of the `days` days before.
   static bool provoked(std::int32_t last_victim, std::int64_t day, std::int32_t days) {
-    return last_victim != kNever && day - last_victim <= days;
+    return day - last_victim <= days;  // false for kNever (mechanism.hpp)
   }
   /// Rule A's test (ODD 7.19) for a citizen of group `group` on cell `here` (`region`: the map's region of
   /// every cell): an attack on its group within its sight, or one it heard of, within the window.
@@ -47,8 +47,8 @@ class RiotPrecipitants : public MechanismOf<RiotPrecipitants> {
   /// the group there was news (kNever: never). Written in the social phase, so a turn reads the killings up
   /// to yesterday.
   std::vector<std::int32_t> heard;
-  /// The same areas: the last day a civilian of the group was killed there, news or not (kNever: never).
-  /// Kept only with quiet_days > 0, where it decides whether the next killing is news.
+  /// The same areas: the last day a civilian of the group was killed there, news or not (kNever: never),
+  /// which decides whether the next killing is news.
   std::vector<std::int32_t> last_killed;
 
   void init(PeaceModel& m) override;
