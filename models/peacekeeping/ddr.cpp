@@ -10,6 +10,13 @@
 namespace keepsim::peace {
 namespace {
 
+constexpr SeriesDef kSeries[] = {
+    {"reintegrated", "former fighters who stopped being at risk of rearming in the day (ODD 7.5)", "1/day",
+     DType::Int64, nullptr},
+    {"former_fighters", "former fighters alive (demobilised or arrested as fighters, jailed or not)", "1",
+     DType::Int64, nullptr},
+};
+
 void declare(Schema& s) {
   s.add(real_param("spoilers.ddr_probability", 0, "1/day", 0, 1, "demobilisation chance where it is secure"));
   s.add(real_param("spoilers.rearm_probability", 0, "1/day", 0, 1,
@@ -18,6 +25,9 @@ void declare(Schema& s) {
       "spoilers.rearm_motive", {"flat", "refusal_or_fear"},
       "what moves a demobilised fighter to rearm: the rate alone, or the rate times the stronger "
       "of its refusal of the government and its exposure to the other group's fighters (7.5)"));
+  s.add(real_param("spoilers.reintegration_probability", 0, "1/day", 0, 1,
+                   "chance a day that a former fighter who did not rearm stops being one: it no longer "
+                   "rearms and no longer counts as a threat to the other group (ODD 7.5)"));
 }
 
 std::shared_ptr<const Mechanism> read(const Params& p, const Config& c) {
@@ -27,6 +37,7 @@ std::shared_ptr<const Mechanism> read(const Params& p, const Config& c) {
   m->two_groups = c.base.groups == 2;
   m->ddr_probability = p.get_real("spoilers.ddr_probability");
   m->rearm_probability = p.get_real("spoilers.rearm_probability");
+  m->reintegration_probability = p.get_real("spoilers.reintegration_probability");
   m->rearm_refusal_or_fear = p.get_string("spoilers.rearm_motive") == "refusal_or_fear";
   return m;
 }
@@ -34,7 +45,7 @@ std::shared_ptr<const Mechanism> read(const Params& p, const Config& c) {
 }  // namespace
 
 // Its keys keep their place in the schema, after the model's recruitment keys (params.cpp).
-extern const MechanismType ddr_mechanism = {"ddr", &declare, &read, {}, {}, "spoilers.recruitment"};
+extern const MechanismType ddr_mechanism = {"ddr", &declare, &read, kSeries, {}, "spoilers.recruitment"};
 
 void Ddr::init(PeaceModel& m) {
   attach_column(m, demobilised);
@@ -42,9 +53,10 @@ void Ddr::init(PeaceModel& m) {
 
 void Ddr::run(Phase, PeaceModel& m) {
   // ODD 7.5 DDR: fighters where it is secure may demobilise; the demobilised may rearm, less where
-  // livelihoods have grown (the region's baseline multiplier). After the day's legitimacy, hardship and
-  // development, before the displaced return (Phase::Return).
-  if (!spoilers || (ddr_probability <= 0 && rearm_probability <= 0)) return;
+  // livelihoods have grown (the region's baseline multiplier), and those who did not may leave the pool for
+  // good. After the day's legitimacy, hardship and development, before the displaced return (Phase::Return).
+  reintegrated_today_ = 0;
+  if (!spoilers || (ddr_probability <= 0 && rearm_probability <= 0 && reintegration_probability <= 0)) return;
   Agents& a = agents(m);
   Events& e = events(m);
   const VisionQuery query(m.grid());
@@ -111,17 +123,35 @@ void Ddr::run(Phase, PeaceModel& m) {
         join_militia(m, i, a.group[i]);
         refresh(m, i);
         ++e.rearmed;
+      } else if (reintegration_probability > 0 && s.bernoulli(reintegration_probability)) {
+        // Most former fighters never go back (ODD 7.5 "Reintegration"): one who has not rearmed may settle
+        // for good, after which it is a citizen like any other, recruited only as any other is (7.5, 7.14,
+        // 7.17 rule 1). The draw comes after the rearming draw on the same stream and only when the option
+        // is on, so a run without it draws exactly as before.
+        demobilised[i] = 0;
+        ++reintegrated_today_;
       }
     }
   }
 }
 
+void Ddr::observe(const PeaceModel& m, Recorder& rec) const {
+  const Agents& a = m.agents();
+  std::int64_t former = 0;
+  for (std::size_t i = 0; i < demobilised.size(); ++i)
+    former += demobilised[i] && a.kind[i] == Kind::Citizen && a.status[i] != Status::Dead;
+  put(rec, 0, reintegrated_today_);
+  put(rec, 1, former);
+}
+
 void Ddr::save(StateWriter& w) const {
   w.put("agents.demobilised", demobilised);
+  w.put("ddr.reintegrated_today", reintegrated_today_);
 }
 
 void Ddr::load(const StateReader& r, PeaceModel& m) {
   demobilised = r.get<std::uint8_t>("agents.demobilised", m.agents().size());
+  reintegrated_today_ = r.value<std::int64_t>("ddr.reintegrated_today");
 }
 
 void Ddr::memory(double, double agent_slots, double& state, double&) const {

@@ -1040,21 +1040,39 @@ TEST_CASE("peacekeeping mechanism: militias recruit only when arms are available
 // ODD 7.5 DDR and rearming.
 // Hypothesis: with ddr_probability 0.02, militia fighters demobilise where it is secure (security in view
 // and no recent killing), so militias shrink; with no security in view nobody demobilises; with
-// rearm_probability 0.05 the demobilised come back, so militias end larger than without rearming.
+// rearm_probability 0.05 the demobilised come back, so militias end larger than without rearming; with
+// reintegration_probability 0.05 besides, a former fighter that has not rearmed may settle for good, so
+// fewer rearm and fewer former fighters are left at the end.
 // Sample: 5 seeds x 100 days per arm; militias that never attack, Epstein cops (density 0.03) as security.
 // Tolerance: demobilisations in every seed with cops and none without; militias at least 20% smaller on the
 // last day than on the first without rearming; rearmings in every seed with rearming, and summed final
-// militia size larger with rearming than without.
+// militia size larger with rearming than without; with reintegration, settlements in every seed, none
+// without it, and summed rearmings and final former fighters smaller than with rearming alone.
 TEST_CASE("peacekeeping mechanism: DDR demobilises fighters where secure and rearming brings them back",
           "[peace][mechanism]") {
   const std::string common =
       std::string(kMilitias) + "---\n[spoilers]\nattack_probability = 0\nddr_probability = 0.02\n---\n";
-  std::int64_t end_no_rearm = 0, end_rearm = 0;
+  std::int64_t end_no_rearm = 0, end_rearm = 0, rearmed = 0, rearmed_settling = 0, former = 0,
+               former_settling = 0;
   for (std::uint64_t seed = 1; seed <= 5; ++seed) {
     const Sim ddr = simulate(common + "[cops]\ndensity = 0.03\n", seed, 100);
     const Sim insecure = simulate(common + "[cops]\ndensity = 0\n", seed, 100);
     const Sim rearm =
         simulate(common + "[cops]\ndensity = 0.03\n[spoilers]\nrearm_probability = 0.05\n", seed, 100);
+    const Sim settle = simulate(common +
+                                    "[cops]\ndensity = 0.03\n[spoilers]\nrearm_probability = "
+                                    "0.05\nreintegration_probability = 0.05\n",
+                                seed, 100);
+    note("DDR seed %llu with reintegration: %lld settled, %lld rearmed, %lld former fighters at the end",
+         static_cast<unsigned long long>(seed), static_cast<long long>(settle.sum("reintegrated")),
+         static_cast<long long>(settle.sum("rearmed")),
+         static_cast<long long>(settle.at("former_fighters", settle.last())));
+    CHECK(settle.sum("reintegrated") > 0);
+    CHECK(rearm.sum("reintegrated") == 0);
+    rearmed += rearm.sum("rearmed");
+    rearmed_settling += settle.sum("rearmed");
+    former += rearm.at("former_fighters", rearm.last());
+    former_settling += settle.at("former_fighters", settle.last());
     note(
         "DDR seed %llu: demobilised %lld with security, %lld without; militias %lld -> %lld; with rearming "
         "%lld rearmed, militias -> %lld",
@@ -1071,6 +1089,8 @@ TEST_CASE("peacekeeping mechanism: DDR demobilises fighters where secure and rea
     end_rearm += militia_size(rearm, rearm.last());
   }
   CHECK(end_rearm > end_no_rearm);
+  CHECK(rearmed_settling < rearmed);
+  CHECK(former_settling < former);
 }
 
 // ---------------------------------------------------------------------------------------------------------
