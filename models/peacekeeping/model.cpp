@@ -117,7 +117,19 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
   // of them is recorded, and the day's counters start afresh.
   if (cfg_.burn_in_days > 0) {
     day_ = -cfg_.burn_in_days;
-    while (day_ < 0) step();
+    while (day_ < 0) {
+      step();
+      // The day's tallies, as the run's series would have them (observe.cpp).
+      std::int64_t away = 0;
+      for (std::size_t i = 0; i < agents_.size(); ++i)
+        away += agents_.kind[i] == Kind::Citizen && agents_.status[i] != Status::Dead &&
+                agents_.status[i] != Status::Jailed && this->uprooted(i);
+      ++burn_in_.days;
+      burn_in_.killings += killings_today();
+      burn_in_.civilians_killed += events_.killed[0] + events_.killed[1];
+      burn_in_.peak_uprooted = std::max(burn_in_.peak_uprooted, away);
+      burn_in_.agent_days += static_cast<double>(population());
+    }
     events_ = Events{};
     std::fill(map_killings_.begin(), map_killings_.end(), 0);
     for (const auto& m : mechanisms_) m->after_burn_in(*this);

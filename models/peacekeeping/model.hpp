@@ -499,6 +499,15 @@ class PeaceModel : public Model {
 
   std::int64_t population() const;
 
+  /// ODD 7.12: what the burn-in's war did, for the summaries that compare it with a case's record before its
+  /// mission (nothing of the burn-in is a series). Set by the constructor; a resumed run's constructor runs
+  /// the same burn-in again before loading, so it is not checkpointed.
+  struct BurnInRecord {
+    std::int64_t days = 0, killings = 0, civilians_killed = 0, peak_uprooted = 0;
+    double agent_days = 0;  ///< population summed over the burn-in's days
+  };
+  BurnInRecord burn_in_;
+
   Config cfg_;
   WorldMap map_;
   Grid grid_;

@@ -132,6 +132,15 @@ constexpr SummaryDef kSummaries[] = {
      "most security personnel (peacekeepers, police, constables) on one day per 1000 inhabitants", "1/1000"},
     {"summary_selective_share", "share of militia killings of civilians that were selective (NaN: none)",
      "1"},
+    // ODD 7.12: the burn-in's war, for comparison with a case's record before its mission (NaN without one).
+    {"summary_burn_in_killing_rate",
+     "people killed (anyone) per 100,000 inhabitants per year over the burn-in (NaN: no burn-in)",
+     "1/100000/year"},
+    {"summary_burn_in_civilian_death_rate",
+     "civilians killed per 100,000 inhabitants per year over the burn-in (NaN: no burn-in)", "1/100000/year"},
+    {"summary_burn_in_peak_uprooted", "most citizens displaced or abroad on one day of the burn-in", "1"},
+    {"summary_uprooted_per_killed_with_burn_in",
+     "most displaced or abroad on one day of the burn-in or the run / civilians killed over both", "1"},
 };
 
 }  // namespace
@@ -553,6 +562,14 @@ std::vector<Scalar> PeaceModel::summary(const Recorder& rec) const {
       peak_uprooted / std::max(1.0, civilian),
       security,
       selective + random > 0 ? selective / (selective + random) : nan,
+      burn_in_.days > 0 ? 365e5 * static_cast<double>(burn_in_.killings) / std::max(1.0, burn_in_.agent_days)
+                        : nan,
+      burn_in_.days > 0
+          ? 365e5 * static_cast<double>(burn_in_.civilians_killed) / std::max(1.0, burn_in_.agent_days)
+          : nan,
+      static_cast<double>(burn_in_.peak_uprooted),
+      std::max(peak_uprooted, static_cast<double>(burn_in_.peak_uprooted)) /
+          std::max(1.0, civilian + static_cast<double>(burn_in_.civilians_killed)),
   };
   std::vector<Scalar> out;
   for (std::size_t i = 0; i < std::size(kSummaries); ++i) {

@@ -181,10 +181,31 @@ def test_describe_outputs_lists_every_series():
         check(n in proc.stdout, f"{n} not described")
 
 
+def test_burn_in_summaries():
+    """ODD 7.12: the burn-in's war is summarised (it has no series); without a burn-in its rates are NaN, its
+    peak 0, and the peak ratio over burn-in and run is the run's own."""
+    d = tmpdir()
+    out = {}
+    for days in (0, 120):
+        out[days] = os.path.join(d, f"b{days}.h5")
+        keepsim("run", SCENARIO, doctrine("security_keeping"), "-o", out[days], "--set",
+                f"start.burn_in_days={days}", *SMALL)
+    with h5py.File(out[0], "r") as f:
+        check(np.isnan(f["summary_burn_in_killing_rate"][()]), "burn-in rate without a burn-in")
+        check(np.isnan(f["summary_burn_in_civilian_death_rate"][()]), "burn-in civilian rate without a burn-in")
+        check(f["summary_burn_in_peak_uprooted"][()] == 0, "burn-in peak without a burn-in")
+        check(f["summary_uprooted_per_killed_with_burn_in"][()] == f["summary_uprooted_per_killed"][()],
+              "the ratio over burn-in and run is the run's own without a burn-in")
+    with h5py.File(out[120], "r") as f:
+        every, civ = f["summary_burn_in_killing_rate"][()], f["summary_burn_in_civilian_death_rate"][()]
+        check(np.isfinite(every) and np.isfinite(civ) and every >= civ >= 0, f"burn-in rates {every}, {civ}")
+        check(f["summary_burn_in_killing_rate"].attrs["units"] == "1/100000/year", "burn-in rate's unit")
+
+
 if __name__ == "__main__":
     main([test_both_doctrines_run_and_name_themselves, test_threads_do_not_change_results,
           test_map_exports_edits_and_loads_back, test_map_file_relative_to_its_config,
           test_task_weights_must_sum_to_one,
           test_contingent_after_exit_date, test_unknown_caveat, test_unknown_doctrine_file,
           test_raster_wrong_shape_and_missing_layer, test_maps_open_in_xarray_and_render,
-          test_describe_outputs_lists_every_series])
+          test_describe_outputs_lists_every_series, test_burn_in_summaries])
