@@ -106,6 +106,14 @@ HYPOTHESES = [
     ("C5", "Displacement", "The simulated peak of people uprooted (displaced or abroad on one day) is within a "
      "factor 10 of the table's peak displaced (displaced_total_peak, else refugees_peak + idps_peak, else "
      "either alone). Verdict per case as in C2."),
+    ("C6", "The war before the mission", "The simulated war before the mission (the burn-in, ODD 7.12: "
+     "`summary_burn_in_killing_rate`, killings of anyone per 100,000 a year) against the table's "
+     "deaths_per_100k_yr_before (low to high). Verdict per case as in C2. Added after the report whose C5 "
+     "missed the cases whose displacement came in the war before their mission (stated before its first run): "
+     "a case's war before the mission is not a case input, so this says how far the default war is from each."),
+    ("C7", "Displacement with the war before", "C5 with the simulated peak taken over the burn-in and the run "
+     "(`summary_burn_in_peak_uprooted` with the run's own), since the table's peaks fell mostly in the war "
+     "before the mission. Verdict per case as in C2. Stated with C6; C5 is kept with its verdicts."),
     ("D1", "Doctrines under the posterior", "In each doctrine case, security_keeping minus complex_peacekeeping "
      "in civilians killed per 100,000 a year, over K' posterior sets x R seeds, against the same difference "
      "over K' x R seeds at the default parameters. Statistic: the mean difference and its 5-95 % interval "
@@ -204,7 +212,10 @@ def read_run(path: Path) -> dict:
 
     during_end = left if left >= 0 else rows
     after = rate(killed, left + 1, min(rows, left + 1 + 1825)) if left >= 0 else float("nan")
-    return dict(during=rate(killed, max(1, first), during_end), civ_during=rate(civ, max(1, first), during_end),
+    burn_peak = summ.get("summary_burn_in_peak_uprooted", float("nan"))
+    return dict(before=summ.get("summary_burn_in_killing_rate", float("nan")),
+                uprooted_with_burn_in=max(float(np.max(g["displaced"] + g["refugees"])), burn_peak) * ppa,
+                during=rate(killed, max(1, first), during_end), civ_during=rate(civ, max(1, first), during_end),
                 after=after, left=left >= 0, after_days=(rows - left - 1) if left >= 0 else 0,
                 civ_rate=summ["summary_civilian_death_rate"], kill_rate=summ["summary_killing_rate"],
                 uprooted=float(np.max(g["displaced"] + g["refugees"])) * ppa)
@@ -445,7 +456,7 @@ def report(args, cases, cal_dir, draws, pred, doct, runner) -> str:
     L += ["## Observed against simulated, case by case", "",
           f"Simulated: median [min to max] over the {k} posterior runs. 'during' is from the first arrival to "
           "the departure (or the end of the run). Uprooted: the most people displaced or abroad on one day.", ""]
-    rows, verdicts, med_during, troops = [], {}, {}, {}
+    rows, verdicts, med_during, troops, war_rows = [], {}, {}, {}, []
     for c in pred:
         recs = pred[c]
         row = cases[c]
@@ -460,7 +471,12 @@ def report(args, cases, cal_dir, draws, pred, doct, runner) -> str:
         role = "fit" if c in CALIBRATE_ON else "predicted"
         gk = grade(d, obs_k, fit=role == "fit")
         gd = grade(up, disp)
-        verdicts[c] = (role, gk, gd)
+        before = np.array([r.get("before", float("nan")) for r in recs])
+        upb = np.array([r.get("uprooted_with_burn_in", float("nan")) for r in recs])
+        obs_b = observed(row, "deaths_per_100k_yr_before")
+        war_rows.append([c, obs_text(obs_b), sim_text(before), grade(before, obs_b), obs_text(disp),
+                         sim_text(upb, 0), grade(upb, disp)])
+        verdicts[c] = (role, gk, gd, war_rows[-1][3], war_rows[-1][6])
         med_during[c] = float(np.median(pv.finite(d))) if len(pv.finite(d)) else float("nan")
         troops[c] = force_ratio(row)
         left = sum(r["left"] for r in recs)
@@ -468,6 +484,11 @@ def report(args, cases, cal_dir, draws, pred, doct, runner) -> str:
                      sim_text(up, 0), gd, f"{left}/{len(recs)}"])
     L += [pv.table(["case", "role", "troops per 1,000", "killing during, observed", "simulated",
                     "C1/C2", "peak displaced, observed", "simulated uprooted", "C5", "runs that left"], rows), ""]
+    L += ["The war before the mission (C6, C7): the burn-in's killings of anyone per 100,000 a year, and the "
+          "most people displaced or abroad on one day of the burn-in or the run (median [min to max] over the "
+          "same runs).", "",
+          pv.table(["case", "killing before, observed", "simulated burn-in", "C6", "peak displaced, observed",
+                    "simulated uprooted, burn-in and run", "C7"], war_rows), ""]
 
     # C1 and C2 verdicts.
     fit = [verdicts[c][1] for c in CALIBRATE_ON if c in verdicts]
@@ -512,6 +533,10 @@ def report(args, cases, cal_dir, draws, pred, doct, runner) -> str:
         parts.append(f"{c} ({coded}): {relapsed}/{len(left)} relapsed, {'agrees' if agree else 'disagrees'}")
     L.append("- **C4 (relapse):** " + ("; ".join(parts) if parts else "no case coded yes/no was run") + ".")
     L.append("- **C5 (displacement):** " + ", ".join(f"{c}: {v[2]}" for c, v in verdicts.items()) + ".")
+    L.append("- **C6 (the war before the mission):** " + ", ".join(f"{c}: {v[3]}" for c, v in verdicts.items())
+             + ".")
+    L.append("- **C7 (displacement with the war before):** "
+             + ", ".join(f"{c}: {v[4]}" for c, v in verdicts.items()) + ".")
     L.append("")
 
     L += ["Why the model misses the cases it misses, and what that says about its mechanisms, is "
