@@ -1023,38 +1023,32 @@ class Study:
             lines.append([label, "mean share of citizens active", interval(dm, 4),
                           f"below {T8_ACTIVE_MAX:g} (peak day's share, days 1..end, mean over seeds: {fmt(peak, 4)})",
                           fmt(ratio(m, T8_ACTIVE_MAX), 2), "plausible" if ok else "implausible"])
-        for label, runs in arms.items():
-            du = summ(scal(runs, "summary_uprooted_per_killed"))
+        def uprooted_line(label, values, quantity, refdesc):
+            """A ratio of the uprooted to the killed: the arm median against the record's 10-100."""
+            du = summ(values)
             u = du["median"]
             ok = math.isfinite(u) and T8_UPROOTED[0] <= u <= T8_UPROOTED[1]
             passes.append(ok)
-            lines.append([label, "displaced or abroad (peak) per civilian killed (median)",
-                          f"{fmt(u)} ({fmt(du['lo'])} to {fmt(du['hi'])})",
-                          f"{T8_UPROOTED[0]:g}-{T8_UPROOTED[1]:g}: Bosnia ≈19, Kosovo ≈63 (derived); civil wars "
-                          f"mean 30, median 18 refugees per death (ESOC25)", fmt(ratio(u, 63.0), 2) + " of Kosovo",
+            lines.append([label, quantity, f"{fmt(u)} ({fmt(du['lo'])} to {fmt(du['hi'])})",
+                          f"{T8_UPROOTED[0]:g}-{T8_UPROOTED[1]:g}{refdesc}", fmt(ratio(u, 63.0), 2) + " of Kosovo",
                           "plausible" if ok else "implausible"])
+
+        for label, runs in arms.items():
+            uprooted_line(label, scal(runs, "summary_uprooted_per_killed"),
+                          "displaced or abroad (peak) per civilian killed (median)",
+                          ": Bosnia ≈19, Kosovo ≈63 (derived); civil wars mean 30, median 18 refugees per death "
+                          "(ESOC25)")
         for label, runs in arms.items():
             # Like for like with the record's ratio: the displacement the burn-in's war left counts its
             # killing too (see REVISIONS).
-            du = summ(scal(runs, "summary_uprooted_per_killed_with_burn_in"))
-            u = du["median"]
-            ok = math.isfinite(u) and T8_UPROOTED[0] <= u <= T8_UPROOTED[1]
-            passes.append(ok)
-            lines.append([label, "displaced or abroad (peak, burn-in and run) per civilian killed in both (median)",
-                          f"{fmt(u)} ({fmt(du['lo'])} to {fmt(du['hi'])})",
-                          f"{T8_UPROOTED[0]:g}-{T8_UPROOTED[1]:g}, as above", fmt(ratio(u, 63.0), 2) + " of Kosovo",
-                          "plausible" if ok else "implausible"])
+            uprooted_line(label, scal(runs, "summary_uprooted_per_killed_with_burn_in"),
+                          "displaced or abroad (peak, burn-in and run) per civilian killed in both (median)",
+                          ", as above")
         for label, runs in arms.items():
-            du = summ(np.array([r["uprooted_flow_per_killed"] for r in runs]))
-            u = du["median"]
-            ok = math.isfinite(u) and T8_UPROOTED[0] <= u <= T8_UPROOTED[1]
-            passes.append(ok)
             away = float(np.nanmedian([r["days_away_per_flight"] for r in runs]))
-            lines.append([label, "uprooted by flight, days 1..end, per civilian killed in them (median)",
-                          f"{fmt(u)} ({fmt(du['lo'])} to {fmt(du['hi'])})",
-                          f"{T8_UPROOTED[0]:g}-{T8_UPROOTED[1]:g}, as above (days away per flight, median over "
-                          f"seeds: {fmt(away)})", fmt(ratio(u, 63.0), 2) + " of Kosovo",
-                          "plausible" if ok else "implausible"])
+            uprooted_line(label, np.array([r["uprooted_flow_per_killed"] for r in runs]),
+                          "uprooted by flight, days 1..end, per civilian killed in them (median)",
+                          f", as above (days away per flight, median over seeds: {fmt(away)})")
         for label in ("security-keeping", "complex peacekeeping"):
             runs = arms[label]
             within(scal(runs, "summary_arrest_rate"), 1200.0, label, "arrests / 100k / yr",
