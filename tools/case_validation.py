@@ -212,13 +212,14 @@ def read_run(path: Path) -> dict:
 
     during_end = left if left >= 0 else rows
     after = rate(killed, left + 1, min(rows, left + 1 + 1825)) if left >= 0 else float("nan")
-    burn_peak = summ.get("summary_burn_in_peak_uprooted", float("nan"))
+    peak = float(np.max(g["displaced"] + g["refugees"]))
+    burn_peak = summ.get("summary_burn_in_peak_uprooted", float("nan"))  # NaN in files from before it
     return dict(before=summ.get("summary_burn_in_killing_rate", float("nan")),
-                uprooted_with_burn_in=max(float(np.max(g["displaced"] + g["refugees"])), burn_peak) * ppa,
+                uprooted_with_burn_in=max(peak, burn_peak) * ppa,
                 during=rate(killed, max(1, first), during_end), civ_during=rate(civ, max(1, first), during_end),
                 after=after, left=left >= 0, after_days=(rows - left - 1) if left >= 0 else 0,
                 civ_rate=summ["summary_civilian_death_rate"], kill_rate=summ["summary_killing_rate"],
-                uprooted=float(np.max(g["displaced"] + g["refugees"])) * ppa)
+                uprooted=peak * ppa)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -146,12 +146,10 @@ void Ddr::observe(const PeaceModel& m, Recorder& rec) const {
 
 void Ddr::save(StateWriter& w) const {
   w.put("agents.demobilised", demobilised);
-  w.put("ddr.reintegrated_today", reintegrated_today_);
 }
 
 void Ddr::load(const StateReader& r, PeaceModel& m) {
   demobilised = r.get<std::uint8_t>("agents.demobilised", m.agents().size());
-  reintegrated_today_ = r.value<std::int64_t>("ddr.reintegrated_today");
 }
 
 void Ddr::memory(double, double agent_slots, double& state, double&) const {

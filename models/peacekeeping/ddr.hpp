@@ -25,9 +25,6 @@ class Ddr : public MechanismOf<Ddr> {
   /// Per agent: 1 for a former fighter (demobilised, or arrested as a fighter), 0 otherwise.
   std::vector<std::uint8_t> demobilised;
 
- private:
-  std::int64_t reintegrated_today_ = 0;  ///< series reintegrated
-
   void init(PeaceModel& m) override;
   std::vector<Phase> phases() const override { return {Phase::Social}; }
   void run(Phase p, PeaceModel& m) override;
@@ -35,6 +32,11 @@ class Ddr : public MechanismOf<Ddr> {
   void save(StateWriter& w) const override;
   void load(const StateReader& r, PeaceModel& m) override;
   void memory(double cells, double agent_slots, double& state, double& transient) const override;
+
+ private:
+  /// Series reintegrated: zeroed at the start of each day's pass and recorded after the day, so a checkpoint,
+  /// taken between days, need not hold it.
+  std::int64_t reintegrated_today_ = 0;
 };
 
 }  // namespace keepsim::peace
