@@ -280,6 +280,23 @@ def build(row, index, default, lead, multi, people_per_agent=None, folder="confi
               f"`group_1_excluded` = no: {row['group_1'].strip()} held a share of central power at the "
               "mission's start (EPR), so group 1 starts with no lower regard for the government (ODD 7.17)")
 
+    # ODD 7.20: whether the parties laid down their arms when the mission began. Only a full settlement leaves
+    # the share to the layers underneath (the schema's 0, or a calibrated share layered under the case, as in
+    # docs/validation/settlement.md); a partial one (an agreement that broke down, or that an armed party
+    # never signed) and none at all are no settlement at day 0.
+    settlement = row["settlement"].strip().lower()
+    settlement_note = row["settlement_note"].strip()
+    if settlement in ("no", "partial"):
+        c.table("start")
+        c.key("settlement_share", 0.0,
+              f"`settlement` = {settlement}: no party laid down its arms as the mission began ({settlement_note}); "
+              "ODD 7.20")
+    elif settlement == "yes":
+        c.lines += comment("[start] settlement_share: `settlement` = yes (" + settlement_note + "), so the share of "
+                           "fighters who lay down arms on day 0 is left to the layers underneath (ODD 7.20)")
+    else:
+        raise SystemExit(f"make_cases: {case}: `settlement` must be yes, partial or no, not {settlement!r}")
+
     c.table("summary")
     c.key("relapse_days", RELAPSE_YEARS * 365,
           "relapse is read over five years after exit, as the table's `relapse_within_5y_of_exit` is")

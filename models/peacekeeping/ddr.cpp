@@ -51,6 +51,16 @@ void Ddr::init(PeaceModel& m) {
   attach_column(m, demobilised);
 }
 
+void Ddr::demobilise(PeaceModel& m, std::size_t i) {
+  Agents& a = agents(m);
+  a.kind[i] = Kind::Citizen;
+  a.status[i] = Status::Quiet;
+  a.armed[i] = 0;
+  demobilised[i] = 1;
+  refresh(m, i);
+  ++events(m).demobilised;
+}
+
 void Ddr::run(Phase, PeaceModel& m) {
   // ODD 7.5 DDR: fighters where it is secure may demobilise; the demobilised may rearm, less where
   // livelihoods have grown (the region's baseline multiplier), and those who did not may leave the pool for
@@ -85,14 +95,7 @@ void Ddr::run(Phase, PeaceModel& m) {
     if (a.kind[i] == Kind::Spoiler && a.faction[i] != kBandits) {
       const bool secure = query.count(recent, here, spoiler_vision) == 0 && !recent.test(here) &&
                           m.security_seen(here, spoiler_vision) > 0;
-      if (secure && s.bernoulli(ddr_probability)) {
-        a.kind[i] = Kind::Citizen;
-        a.status[i] = Status::Quiet;
-        a.armed[i] = 0;
-        demobilised[i] = 1;
-        refresh(m, i);
-        ++e.demobilised;
-      }
+      if (secure && s.bernoulli(ddr_probability)) demobilise(m, i);
     } else if (a.kind[i] == Kind::Citizen && demobilised[i] && two_groups && a.status[i] != Status::Jailed) {
       // With the refusal_or_fear motive a former fighter rearms for one of two reasons, whichever is
       // stronger: it refuses the government (1 - c_i, as a recruit does under 7.14), or it sees the other

@@ -25,6 +25,10 @@ class Ddr : public MechanismOf<Ddr> {
   /// Per agent: 1 for a former fighter (demobilised, or arrested as a fighter), 0 otherwise.
   std::vector<std::uint8_t> demobilised;
 
+  /// Fighter `i` lays down its arms and goes home a former fighter: the DDR rule's demobilisation, and the
+  /// settlement's (ODD 7.20).
+  void demobilise(PeaceModel& m, std::size_t i);
+
   void init(PeaceModel& m) override;
   std::vector<Phase> phases() const override { return {Phase::Social}; }
   void run(Phase p, PeaceModel& m) override;

@@ -28,7 +28,8 @@
   X(aid_convoys)         /* ODD 7.7 aid convoys from depots to towns, escorts (aid_convoys.cpp) */         \
   X(protection_response) /* ODD 7.8 patrols sent toward killings of civilians (protection_response.cpp) */ \
   X(participation_cost)  /* ODD 7.18 the cost of keeping up open defiance (participation_cost.cpp) */      \
-  X(riot_precipitants)   /* ODD 7.19 riots that follow precipitating events (riot_precipitants.cpp) */
+  X(riot_precipitants)   /* ODD 7.19 riots that follow precipitating events (riot_precipitants.cpp) */     \
+  X(settlement)          /* ODD 7.20 a settlement on day 0 that demobilises fighters (settlement.cpp) */
 
 namespace keepsim::peace {
 

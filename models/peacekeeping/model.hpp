@@ -153,7 +153,8 @@ enum PeacePurpose : std::uint32_t {
                 ///< kSpoilerAct)
   kRespond,     ///< ODD 7.8: whether the mission answers a killing of a civilian (protection_response.cpp)
   kAnticipate,  ///< ODD 7.8: whether a fighter holds back for fear of that answer (protection_response.cpp)
-  kJailPlace    ///< ODD 7.4: whether an arrested agent fits the part of an agent's worth of places left
+  kJailPlace,   ///< ODD 7.4: whether an arrested agent fits the part of an agent's worth of places left
+  kSettle       ///< ODD 7.20: whether a militia member lays down arms at the settlement on day 0
 };
 static_assert(std::uint32_t{kPeaceInit} > std::uint32_t{epstein::kLastPurpose});
 

@@ -47,6 +47,7 @@ void declare_params(Schema& s) {
   s.add(real_param("scale.km_per_cell", 1, "km", 1e-6, 1e6, "side of one cell"));
   s.add(int_param("start.burn_in_days", 0, "days", 0, 100000,
                   "days of pre-mission dynamics run before day 0 and not recorded (a post-conflict start)"));
+  declare_mechanism_params(s, "start");
   // The mechanisms that are components (mechanism.hpp), in registration order; those moved out of the model
   // keep their keys' place below (MechanismType::schema_after).
   declare_mechanism_params(s, nullptr);

@@ -124,6 +124,9 @@ TEST_CASE("a moved mechanism's keys keep their place in the schema", "[peace][co
   CHECK(at("justice.enabled") == at("hardship.development_floor") + 1);
   CHECK(at("justice.memory") == at("justice.enabled") + 4);
   CHECK(at("spoilers.enabled") == at("justice.memory") + 1);
+  // The settlement's key (ODD 7.20, settlement.cpp) follows the burn-in's.
+  REQUIRE(at("start.burn_in_days") >= 0);
+  CHECK(at("start.settlement_share") == at("start.burn_in_days") + 1);
   // The DDR keys (ODD 7.5, ddr.cpp) follow the model's recruitment keys, in the middle of its spoiler keys.
   REQUIRE(at("spoilers.recruit_probability") >= 0);
   CHECK(at("spoilers.ddr_probability") == at("spoilers.recruit_probability") + 1);

@@ -1451,6 +1451,54 @@ TEST_CASE("peacekeeping mechanism: a burn-in removes the start-up jump", "[peace
   }
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// ODD 7.20 A settlement on day 0.
+// Hypothesis: the settlement's draws come after the burn-in and from a stream of their own, so the burn-in is
+// the same with and without one; with share 1 every member of both militias lays down arms on day 0 (none is
+// left, each is a former fighter, the day's `demobilised` and the summary count them all) and the bandits
+// keep theirs; with share 0.5 about half do, by a binomial count; with share 0 nobody does. Sample: 3 seeds x
+// 10 days per arm, militias and bandits, a 60-day burn-in, no security (so no arrest makes a former fighter
+// in the burn-in). Tolerance: exact counts for share 0 and 1; for 0.5, the count within 4 binomial standard
+// deviations of half the militias of day 0.
+TEST_CASE("peacekeeping mechanism: a settlement demobilises the parties' fighters on day 0",
+          "[peace][mechanism]") {
+  const std::string common = std::string(kMilitias) +
+                             "bandit_share = 0.005\n---\n[spoilers]\nattack_probability = 0.05\n[cops]\ndensity = 0\n"
+                             "[start]\nburn_in_days = 60\n---\n[start]\nsettlement_share = ";
+  auto settled = [](const Sim& s) {
+    for (const Scalar& x : s.model->summary(s.rec))
+      if (x.spec.name == "summary_settlement_demobilised") return std::get<std::int64_t>(x.value);
+    throw std::runtime_error("no summary_settlement_demobilised");
+  };
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    const Sim none = simulate(common + "0\n", seed, 10);
+    const Sim half = simulate(common + "0.5\n", seed, 10);
+    const Sim all = simulate(common + "1\n", seed, 10);
+    const std::int64_t members = militia_size(none, 0);
+    note("settlement seed %llu: %lld militia members on day 0; settled %lld at 0.5, %lld at 1",
+         static_cast<unsigned long long>(seed), static_cast<long long>(members),
+         static_cast<long long>(settled(half)), static_cast<long long>(settled(all)));
+    REQUIRE(members > 20);
+    CHECK(settled(none) == 0);
+    CHECK(none.at("demobilised", 0) == 0);
+    CHECK(none.at("former_fighters", 0) == 0);
+    // The same burn-in: the same people alive on day 0, and the same bandits after the settlement.
+    CHECK(all.at("spoilers_armed", 0, kBandits) == none.at("spoilers_armed", 0, kBandits));
+    CHECK(all.at("spoilers_unarmed", 0, kBandits) == none.at("spoilers_unarmed", 0, kBandits));
+    CHECK(all.at("population", 0) == none.at("population", 0));
+    CHECK(militia_size(all, 0) == 0);
+    CHECK(settled(all) == members);
+    CHECK(all.at("demobilised", 0) == members);
+    CHECK(all.at("former_fighters", 0) == members);
+    CHECK(militia_size(half, 0) + settled(half) == members);
+    const double sd = std::sqrt(0.25 * static_cast<double>(members));
+    CHECK(std::abs(static_cast<double>(settled(half)) - 0.5 * static_cast<double>(members)) <= 4 * sd);
+  }
+  // Without a burn-in there is no war to end: a clear error naming the key.
+  CHECK_THROWS_WITH(read_config(params_of(std::string(kMilitias) + "[start]\nsettlement_share = 0.5\n", 1)),
+                    Catch::Contains("start.settlement_share") && Catch::Contains("burn_in_days"));
+}
+
 // Political spoilers (ODD 7.14) that attack at a high base rate and never hide.
 const char* const kPoliticalSpoilers = R"(
 [spoilers]
