@@ -215,6 +215,7 @@ def read_run(path: Path) -> dict:
     peak = float(np.max(g["displaced"] + g["refugees"]))
     burn_peak = summ.get("summary_burn_in_peak_uprooted", float("nan"))  # NaN in files from before it
     return dict(before=summ.get("summary_burn_in_killing_rate", float("nan")),
+                settled=summ.get("summary_settlement_demobilised", float("nan")),  # ODD 7.20; NaN before it
                 uprooted_with_burn_in=max(peak, burn_peak) * ppa,
                 during=rate(killed, max(1, first), during_end), civ_during=rate(civ, max(1, first), during_end),
                 after=after, left=left >= 0, after_days=(rows - left - 1) if left >= 0 else 0,
