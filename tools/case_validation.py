@@ -565,18 +565,27 @@ def report(args, cases, cal_dir, draws, pred, doct, runner) -> str:
     return "\n".join(L) + "\n"
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def study_arguments(tool: str, description: str, work_help: str) -> argparse.Namespace | None:
+    """The command line a case study takes (this tool's and tools/settlement_study.py's): the binary, the work
+    folder (made here), the report, the runs at once, --smoke. None, with the error printed, without a binary."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--keepsim", required=True, type=Path, help="the keepsim binary")
-    ap.add_argument("--work", required=True, type=Path, help="folder for the calibration and run files")
+    ap.add_argument("--work", required=True, type=Path, help=work_help)
     ap.add_argument("--report", type=Path, help="the Markdown report (default WORK/report.md)")
     ap.add_argument("--jobs", type=int, default=2, help="runs at once (default 2)")
     ap.add_argument("--smoke", action="store_true", help="tiny budgets: checks the pipeline, not the model")
     args = ap.parse_args()
     if not args.keepsim.is_file():
-        print(f"case_validation: no keepsim binary at {args.keepsim}", file=sys.stderr)
-        return 2
+        print(f"{tool}: no keepsim binary at {args.keepsim}", file=sys.stderr)
+        return None
     args.work.mkdir(parents=True, exist_ok=True)
+    return args
+
+
+def main() -> int:
+    args = study_arguments("case_validation", __doc__.split("\n\n")[0], "folder for the calibration and run files")
+    if args is None:
+        return 2
     cases = pv.load_cases()
     runner = Runner(args.keepsim.resolve(), args.work, args.jobs)
     abc = SMOKE_ABC if args.smoke else FULL_ABC

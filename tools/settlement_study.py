@@ -28,7 +28,6 @@ Statistics: scipy.stats (mannwhitneyu, wilcoxon); numpy for medians and quantile
 """
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import math
 import os
@@ -123,17 +122,9 @@ def paired(a: np.ndarray, b: np.ndarray) -> dict:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--keepsim", required=True, type=Path, help="the keepsim binary")
-    ap.add_argument("--work", required=True, type=Path, help="folder for the layers and run files")
-    ap.add_argument("--report", type=Path, help="the Markdown report (default WORK/report.md)")
-    ap.add_argument("--jobs", type=int, default=2, help="runs at once (default 2)")
-    ap.add_argument("--smoke", action="store_true", help="tiny budgets: checks the pipeline, not the model")
-    args = ap.parse_args()
-    if not args.keepsim.is_file():
-        print(f"settlement_study: no keepsim binary at {args.keepsim}", file=sys.stderr)
+    args = cv.study_arguments("settlement_study", __doc__.split("\n\n")[0], "folder for the layers and run files")
+    if args is None:
         return 2
-    args.work.mkdir(parents=True, exist_ok=True)
     table = pv.load_cases()
     runner = cv.Runner(args.keepsim.resolve(), args.work, args.jobs)
     grid = SMOKE["grid"] if args.smoke else GRID
