@@ -1462,9 +1462,10 @@ TEST_CASE("peacekeeping mechanism: a burn-in removes the start-up jump", "[peace
 // deviations of half the militias of day 0.
 TEST_CASE("peacekeeping mechanism: a settlement demobilises the parties' fighters on day 0",
           "[peace][mechanism]") {
-  const std::string common = std::string(kMilitias) +
-                             "bandit_share = 0.005\n---\n[spoilers]\nattack_probability = 0.05\n[cops]\ndensity = 0\n"
-                             "[start]\nburn_in_days = 60\n---\n[start]\nsettlement_share = ";
+  const std::string common =
+      std::string(kMilitias) +
+      "bandit_share = 0.005\n---\n[spoilers]\nattack_probability = 0.05\n[cops]\ndensity = 0\n"
+      "[start]\nburn_in_days = 60\n---\n[start]\nsettlement_share = ";
   auto settled = [](const Sim& s) {
     for (const Scalar& x : s.model->summary(s.rec))
       if (x.spec.name == "summary_settlement_demobilised") return std::get<std::int64_t>(x.value);
