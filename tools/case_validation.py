@@ -582,6 +582,16 @@ def study_arguments(tool: str, description: str, work_help: str) -> argparse.Nam
     return args
 
 
+def write_report(tool: str, args: argparse.Namespace, text: str) -> None:
+    """Writes a case study's report (--report, else WORK/report.md) under a temporary name and renames it, so a
+    stopped study never leaves half a report."""
+    out = args.report or (args.work / "report.md")
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, out)
+    print(f"{tool}: wrote {out}", file=sys.stderr)
+
+
 def main() -> int:
     args = study_arguments("case_validation", __doc__.split("\n\n")[0], "folder for the calibration and run files")
     if args is None:
@@ -625,12 +635,7 @@ def main() -> int:
     for (c, doc, label), ns in index.items():
         doct.setdefault(c, {})[(doc, label)] = [read_run(paths[n]) for n in ns]
 
-    text = report(args, cases, cal_dir, draws, pred, doct, runner)
-    out = args.report or (args.work / "report.md")
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, out)
-    print(f"case_validation: wrote {out}", file=sys.stderr)
+    write_report("case_validation", args, report(args, cases, cal_dir, draws, pred, doct, runner))
     return 0
 
 

@@ -182,12 +182,8 @@ def main() -> int:
     paths = runner.many(jobs)
     doct = {key: [cv.read_run(paths[n]) for n in ns] for key, ns in dindex.items()}
 
-    text = report(args, table, names, coding, grid, fit, med, s_star, pred, doct, runner)
-    out = args.report or (args.work / "report.md")
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, out)
-    print(f"settlement_study: wrote {out}", file=sys.stderr)
+    cv.write_report("settlement_study", args, report(args, table, names, coding, grid, fit, med, s_star, pred,
+                                                      doct, runner))
     return 0
 
 
