@@ -144,8 +144,7 @@ def main() -> int:
     paths = runner.many(jobs)
     fit = {s: [cv.read_run(paths[f"fit/{FIT_CASE}_s{s:g}_{k}"]) for k in range(1, 1 + n_seeds)] for s in grid}
     target = pv.num(table[FIT_CASE], DURING)
-    med = {s: float(np.median(pv.finite([r["during"] for r in fit[s]]))) if pv.finite(
-        [r["during"] for r in fit[s]]).size else float("nan") for s in grid}
+    med = {s: float(np.nanmedian([r["during"] for r in fit[s]])) for s in grid}
     s_star = nearest(med, target)
 
     # 2. predict
@@ -221,13 +220,16 @@ def report(args, table, names, coding, grid, fit, med, s_star, pred, doct, runne
           "", f"F1: s* = {s_star:g}, median {pv.fmt(med[s_star])} against the record's {cv.obs_text(during)}: "
           f"**{cv.grade(vals(fit[s_star], 'during'), during, fit=True)}**.", ""]
 
+    def graded(cases, column, key):
+        """(case, its record, its runs at s* of `key`, the grade by C2/C6's rule) for each case in `cases`."""
+        for c in cases:
+            obs = cv.observed(table[c], column)
+            sim = vals(pred[(c, "at s*")], key)
+            yield c, obs, sim, cv.grade(sim, obs)
+
     # P1
     rows, war_grades = [], []
-    for c in names:
-        r = table[c]
-        obs = cv.observed(r, BEFORE)
-        sim = vals(pred[(c, "at s*")], "before")
-        g = cv.grade(sim, obs)
+    for c, obs, sim, g in graded(names, BEFORE, "before"):
         lo = obs[1] if math.isfinite(obs[1]) else obs[0]
         war = math.isfinite(lo) and lo > WAR_BEFORE
         if war and c != FIT_CASE:
@@ -241,14 +243,9 @@ def report(args, table, names, coding, grid, fit, med, s_star, pred, doct, runne
           f"**{'held' if held >= 4 else 'not held'}** (needs 4).", ""]
 
     # P2
+    recorded = [c for c in names if c != FIT_CASE and any(math.isfinite(x) for x in cv.observed(table[c], DURING))]
     rows, ok = [], []
-    for c in names:
-        r = table[c]
-        obs = cv.observed(r, DURING)
-        if c == FIT_CASE or not any(math.isfinite(x) for x in obs):
-            continue
-        sim = vals(pred[(c, "at s*")], "during")
-        g = cv.grade(sim, obs)
+    for c, obs, sim, g in graded(recorded, DURING, "during"):
         ok.append(g in ("reproduced", "partly"))
         rows.append([c, coding[c], cv.obs_text(obs), cv.sim_text(sim), g])
     L += ["## P2: killing during the missions with no settlement", "",
@@ -256,13 +253,16 @@ def report(args, table, names, coding, grid, fit, med, s_star, pred, doct, runne
           f"**{'held' if ok and all(ok) else 'not held'}** ({sum(ok)} of {len(ok)} at least partly).", ""]
 
     # P3
+    # Which arm is the case with the settlement and which without: a `yes` case is settled by its own config at
+    # s* and has an arm at 0; a `partial` case stays at 0 by its own config and has an arm with s* over it.
+    with_arm = {"yes": "at s*", "partial": "as if it held"}
+    without_arm = {"yes": "without", "partial": "at s*"}
     rows, ok = [], []
     for c in names:
-        other = "without" if coding[c] == "yes" else "as if it held" if coding[c] == "partial" else None
-        if c == FIT_CASE or other is None:
+        if c == FIT_CASE or coding[c] not in with_arm:
             continue
-        with_s = vals(pred[(c, "at s*" if coding[c] == "yes" else "as if it held")], "during")
-        without = vals(pred[(c, "without" if coding[c] == "yes" else "at s*")], "during")
+        with_s = vals(pred[(c, with_arm[coding[c]])], "during")
+        without = vals(pred[(c, without_arm[coding[c]])], "during")
         _, p = pv.mwu(with_s, without, "less")
         ok.append(math.isfinite(p) and p < ALPHA)
         rows.append([c, coding[c], cv.sim_text(without), cv.sim_text(with_s), pv.fp(p),
