@@ -249,7 +249,7 @@ def report(args, table, names, coding, grid, fit, med, s_star, pred, doct, reint
          f"- Date: {_dt.date.today().isoformat()}",
          f"- Runs: {runner.made} made, {runner.reused} reused" + (" (smoke: budgets far too small for "
                                                                    "verdicts)" if args.smoke else ""),
-         "- Model: ODD 7.20 (the rule), section 12 item 8 (what the verdicts mean). Every run is the default "
+         "- Model: ODD 7.20 (the rule), section 12 items 8 and 11 (what the verdicts mean). Every run is the default "
          "country's parameters with a case config on top; nothing else was fitted.", "",
          "## Hypotheses, stated before the runs", ""]
     L += [f"- **{h}, {t}.** {d}" for h, t, d in HYPOTHESES]
