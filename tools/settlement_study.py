@@ -108,24 +108,25 @@ HYPOTHESES = [
 ]
 
 
-def reintegration_layer(work: Path) -> Path:
-    path = work / "layers" / f"reintegration_{REINTEGRATION:g}.toml"
+def one_key_layer(work: Path, name: str, why: str, table: str, key: str, value: float) -> Path:
+    """A config layer of one key, WORK/layers/NAME.toml, written only when its text changes (the run keys
+    include config contents, so an unchanged layer keeps its runs reusable)."""
+    path = work / "layers" / f"{name}.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = (f"# tools/settlement_study.py: former fighters who settle for good (ODD 7.5, 12 item 4)\n"
-            f"[spoilers]\nreintegration_probability = {REINTEGRATION!r}\n")
+    text = f"# tools/settlement_study.py: {why}\n[{table}]\n{key} = {value!r}\n"
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
     return path
+
+
+def reintegration_layer(work: Path) -> Path:
+    return one_key_layer(work, f"reintegration_{REINTEGRATION:g}", "former fighters who settle for good (ODD 7.5, "
+                         "12 item 4)", "spoilers", "reintegration_probability", REINTEGRATION)
 
 
 def layer(work: Path, share: float) -> Path:
-    path = work / "layers" / f"settlement_{share:g}.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = (f"# tools/settlement_study.py: the settlement share under a case config (ODD 7.20)\n"
-            f"[start]\nsettlement_share = {share!r}\n")
-    if not path.exists() or path.read_text() != text:
-        path.write_text(text)
-    return path
+    return one_key_layer(work, f"settlement_{share:g}", "the settlement share under a case config (ODD 7.20)",
+                         "start", "settlement_share", share)
 
 
 def nearest(medians: dict[float, float], target: float) -> float:
