@@ -404,6 +404,14 @@ def force_ratio(row: dict) -> float:
     return pv.num(row, "peak_troops_per_1000")
 
 
+def factor_from_record(med: float, obs: tuple[float, float, float]) -> float:
+    """How many times the simulated median and the record's central figure (else the midpoint of its range)
+    differ, whichever is larger; NaN without a record."""
+    c, lo, hi = obs
+    centre = c if math.isfinite(c) else 0.5 * (lo + hi)
+    return max(med, centre) / max(min(med, centre), 1e-9)
+
+
 def grade(sim: np.ndarray, obs: tuple[float, float, float], fit: bool = False) -> str:
     """The verdict of one case: the observed figure (central, low, high) against the simulated runs.
 
@@ -417,11 +425,10 @@ def grade(sim: np.ndarray, obs: tuple[float, float, float], fit: bool = False) -
     hi = hi if math.isfinite(hi) else c
     if len(sim) == 0 or not (math.isfinite(lo) and math.isfinite(hi)):
         return "no data"
-    centre = c if math.isfinite(c) else 0.5 * (lo + hi)
     med = float(np.median(sim))
     if (lo <= med <= hi) if fit else (lo <= sim.max() and hi >= sim.min()):
         return "reproduced"
-    f = max(med, centre) / max(min(med, centre), 1e-9)
+    f = factor_from_record(med, (c, lo, hi))
     if f <= FACTOR_CLOSE:
         return "partly"
     return "order of magnitude" if f <= FACTOR_ORDER and not fit else "not reproduced"

@@ -63,7 +63,6 @@ ALPHA = 0.05
 # A day: ODD 12 item 4's value, fitted there to the share of demobilised fighters in Colombia who went back to
 # crime or arms (the upper end of the record), not refitted here.
 REINTEGRATION = 0.0015
-ORDER = 10.0  # "within an order of magnitude"
 SMOKE = dict(grid=(0.0, 1.0), seeds=2, large_seeds=2, steps=40, burn_in=30,
              cases=("kosovo", "bosnia", "east_timor", "haiti_minustah"))
 
@@ -97,9 +96,9 @@ HYPOTHESES = [
      f"{REINTEGRATION:g} a day (ODD 7.5; ODD 12 item 4's value, not refitted): (a) in each P4 case the killing "
      "during the mission is lower than at s* without it (one-sided Mann-Whitney, p < 0.05); (b) Kosovo's "
      "median killing during the mission stays inside its record's range, so the fit still holds; (c) each P4 "
-     f"case's median comes within a factor {ORDER:g} of its record's central figure. Held if (a), (b) and (c) "
-     "all hold. Item 8's runs found that over long missions the militias are rebuilt by former fighters who "
-     "rearm; reintegration is the model's one way out of that pool other than death."),
+     f"case's median comes within a factor {cv.FACTOR_ORDER:g} of its record's central figure. Held if (a), "
+     "(b) and (c) all hold. Item 8's runs found that over long missions the militias are rebuilt by former "
+     "fighters who rearm; reintegration is the model's one way out of that pool other than death."),
     ("D2", "Doctrines at Kosovo's violence", "In the Kosovo case at s*, security_keeping kills fewer civilians "
      "per 100,000 a year during the mission than complex_peacekeeping. Statistic: the mean of the paired "
      "differences (seed by seed), their 5-95 % quantiles, the share of pairs where security_keeping kills "
@@ -214,7 +213,7 @@ def main() -> int:
 
     # 4. reintegration
     jobs, rindex = [], {}
-    for c in (FIT_CASE,) + settled_recorded(table, names, coding):
+    for c in (FIT_CASE,) + settled_recorded(table, names):
         for k in range(1, 1 + n_seeds):
             name = f"reintegration/{c}_{k}"
             jobs.append((name, [cv.DEFAULT, layer(args.work, s_star), case_cfg(c), reintegration_layer(args.work)],
@@ -233,9 +232,9 @@ def recorded(table, c: str) -> bool:
     return any(math.isfinite(x) for x in cv.observed(table[c], DURING))
 
 
-def settled_recorded(table, names, coding) -> tuple[str, ...]:
+def settled_recorded(table, names) -> tuple[str, ...]:
     """P4's cases: coded `yes`, with a recorded killing rate during the mission, other than the fit case."""
-    return tuple(c for c in names if c != FIT_CASE and coding[c] == "yes" and recorded(table, c))
+    return tuple(c for c in names if c != FIT_CASE and cv.settled(table[c]) and recorded(table, c))
 
 
 def report(args, table, names, coding, grid, fit, med, s_star, pred, doct, reint, runner) -> str:
@@ -250,8 +249,8 @@ def report(args, table, names, coding, grid, fit, med, s_star, pred, doct, reint
          f"- Date: {_dt.date.today().isoformat()}",
          f"- Runs: {runner.made} made, {runner.reused} reused" + (" (smoke: budgets far too small for "
                                                                    "verdicts)" if args.smoke else ""),
-         "- Model: ODD 7.20 (the rule), section 12 items 8 and 11 (what the verdicts mean). Every run is the default "
-         "country's parameters with a case config on top; nothing else was fitted.", "",
+         "- Model: ODD 7.20 (the rule), section 12 items 8 and 11 (what the verdicts mean). Every run is the "
+         "default country's parameters with a case config on top; nothing else was fitted.", "",
          "## Hypotheses, stated before the runs", ""]
     L += [f"- **{h}, {t}.** {d}" for h, t, d in HYPOTHESES]
     L += ["", f"Shares tried: {', '.join(f'{s:g}' for s in grid)}. Seeds: {SEEDS} per arm "
@@ -327,7 +326,7 @@ def report(args, table, names, coding, grid, fit, med, s_star, pred, doct, reint
           f"{sum(ok)} of {len(ok)} cases held.", ""]
 
     # P4
-    p4 = settled_recorded(table, names, coding)
+    p4 = settled_recorded(table, names)
     rows, ok = [], []
     for c, obs, sim, g in graded(p4, DURING, "during"):
         ok.append(g in ("reproduced", "partly"))
@@ -344,16 +343,15 @@ def report(args, table, names, coding, grid, fit, med, s_star, pred, doct, reint
         obs = cv.observed(table[c], DURING)
         _, p = pv.mwu(with_r, base, "less")
         m = float(np.nanmedian(with_r)) if len(pv.finite(with_r)) else float("nan")
-        centre = obs[0] if math.isfinite(obs[0]) else 0.5 * (obs[1] + obs[2])
-        factor = max(m, centre) / max(min(m, centre), 1e-9) if math.isfinite(m) else float("inf")
+        factor = cv.factor_from_record(m, obs) if math.isfinite(m) else float("inf")
         if c == FIT_CASE:
             fit_ok = math.isfinite(m) and obs[1] <= m <= obs[2]
             verdict = "inside the range" if fit_ok else "outside the range"
         else:
             lower.append(math.isfinite(p) and p < ALPHA)
-            near.append(factor <= ORDER)
+            near.append(factor <= cv.FACTOR_ORDER)
             verdict = (f"{'lower' if lower[-1] else 'not lower'}; "
-                       f"{'within' if near[-1] else 'beyond'} a factor {ORDER:g}")
+                       f"{'within' if near[-1] else 'beyond'} a factor {cv.FACTOR_ORDER:g}")
         rows.append([c, cv.obs_text(obs), cv.sim_text(base), cv.sim_text(with_r), pv.fp(p), pv.fmt(factor, 1),
                      verdict])
     p5 = bool(lower) and all(lower) and fit_ok and all(near)
