@@ -131,7 +131,10 @@ HYPOTHESES = [
      "`summary_burn_in_killing_rate`, killings of anyone per 100,000 a year) against the table's "
      "deaths_per_100k_yr_before (low to high). Verdict per case as in C2. Added after the report whose C5 "
      "missed the cases whose displacement came in the war before their mission (stated before its first run): "
-     "a case's war before the mission is not a case input, so this says how far the default war is from each."),
+     "a case's war before the mission is not a case input, so this says how far the default war is from each. "
+     "Added with the armed strength as a case input (ODD 12 item 12, stated before its run): across the cases "
+     "with a recorded rate, Spearman rho of the simulated medians against the recorded rate (the central "
+     "figure, else the middle of the range), reported beside the verdicts (scipy)."),
     ("C7", "Displacement with the war before", "C5 with the simulated peak taken over the burn-in and the run "
      "(`summary_burn_in_peak_uprooted` with the run's own), since the table's peaks fell mostly in the war "
      "before the mission. Verdict per case as in C2. Stated with C6; C5 is kept with its verdicts."),
@@ -286,6 +289,26 @@ def write_calibration(work: Path, cases: dict, abc: dict, smoke: bool) -> Path:
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
     return path
+
+
+def war_rank(pred: dict, cases: dict) -> str:
+    """C6 across cases: Spearman rho of the simulated burn-in medians against the recorded rate before the
+    mission (the central figure, else the middle of its range), over the cases that have one."""
+    sim, obs = [], []
+    for c, recs in pred.items():
+        central, lo, hi = observed(cases[c], BEFORE_COLUMN)
+        o = central if math.isfinite(central) else (lo + hi) / 2
+        before = pv.finite(np.array([r.get("before", float("nan")) for r in recs]))
+        if math.isfinite(o) and len(before):
+            sim.append(float(np.median(before)))
+            obs.append(o)
+    if len(sim) < 3:
+        return " Across cases: fewer than 3 cases with a recorded rate; no rank correlation."
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = stats.spearmanr(obs, sim)
+    return (f" Across the {len(sim)} cases with a recorded rate: Spearman rho of simulated against recorded = "
+            f"{r.statistic:.2f} (p = {pv.fp(r.pvalue)}).")
 
 
 def settled(row: dict) -> bool:
@@ -581,7 +604,7 @@ def report(args, cases, cal_dir, draws, pred, doct, runner) -> str:
     L.append("- **C4 (relapse):** " + ("; ".join(parts) if parts else "no case coded yes/no was run") + ".")
     L.append("- **C5 (displacement):** " + ", ".join(f"{c}: {v[2]}" for c, v in verdicts.items()) + ".")
     L.append("- **C6 (the war before the mission):** " + ", ".join(f"{c}: {v[3]}" for c, v in verdicts.items())
-             + ".")
+             + "." + war_rank(pred, cases))
     L.append("- **C7 (displacement with the war before):** "
              + ", ".join(f"{c}: {v[4]}" for c, v in verdicts.items()) + ".")
     L.append("")
