@@ -55,13 +55,14 @@ DOCTRINES = REPO / "configs" / "doctrines"
 # ---------------------------------------------------------------------------------------------------------------
 # The study, fixed before any run.
 # ---------------------------------------------------------------------------------------------------------------
-# The fitted parameters: the three spoiler rates that set how much killing the default country has (ODD 7.5,
-# 7.14), and the share of militia members who lay down arms at a settlement on day 0 (ODD 7.20). The rates'
-# priors span about an order of magnitude either side of the default country's guesses (0.01, 0.005, 0.002),
-# log-uniform because only their order of magnitude is known; the share is a probability with no measured
-# value (ODD 7.20: programme counts are not fighter counts), so its prior is uniform over all of [0, 1].
+# The fitted parameters: the two spoiler rates that turn fighters into killing and recruits (ODD 7.5, 7.14),
+# and the share of militia members who lay down arms at a settlement on day 0 (ODD 7.20). The rates' priors
+# span about an order of magnitude either side of the default country's guesses (0.005, 0.002), log-uniform
+# because only their order of magnitude is known; the share is a probability with no measured value (ODD
+# 7.20: programme counts are not fighter counts), so its prior is uniform over all of [0, 1]. The militia
+# share is not fitted: each case's config sets it from the parties' recorded armed strength (ODD 12 item 12;
+# items 6 to 11 fitted it, log-uniform on [0.001, 0.03]).
 PARAMETERS = {
-    "spoilers.militia_share": (0.001, 0.03, "log-uniform"),
     "spoilers.attack_probability": (0.0005, 0.02, "log-uniform"),
     "spoilers.recruit_probability": (0.0002, 0.005, "log-uniform"),
     "start.settlement_share": (0.0, 1.0, "uniform"),
