@@ -55,18 +55,24 @@ DOCTRINES = REPO / "configs" / "doctrines"
 # ---------------------------------------------------------------------------------------------------------------
 # The study, fixed before any run.
 # ---------------------------------------------------------------------------------------------------------------
-# The fitted parameters: the two spoiler rates that turn fighters into killing and recruits (ODD 7.5, 7.14),
-# and the share of militia members who lay down arms at a settlement on day 0 (ODD 7.20). The rates' priors
-# span about an order of magnitude either side of the default country's guesses (0.005, 0.002), log-uniform
-# because only their order of magnitude is known; the share is a probability with no measured value (ODD
-# 7.20: programme counts are not fighter counts), so its prior is uniform over all of [0, 1]. The militia
-# share is not fitted: each case's config sets it from the parties' recorded armed strength (ODD 12 item 12;
-# items 6 to 11 fitted it, log-uniform on [0.001, 0.03]).
+# The fitted parameters: the three spoiler rates that set how much killing the default country has (ODD 7.5,
+# 7.14), and the share of militia members who lay down arms at a settlement on day 0 (ODD 7.20). The rates'
+# priors span about an order of magnitude either side of the default country's guesses (0.01, 0.005, 0.002),
+# log-uniform because only their order of magnitude is known; the share is a probability with no measured
+# value (ODD 7.20: programme counts are not fighter counts), so its prior is uniform over all of [0, 1].
 PARAMETERS = {
+    "spoilers.militia_share": (0.001, 0.03, "log-uniform"),
     "spoilers.attack_probability": (0.0005, 0.02, "log-uniform"),
     "spoilers.recruit_probability": (0.0002, 0.005, "log-uniform"),
     "start.settlement_share": (0.0, 1.0, "uniform"),
 }
+# --armed-strength, the variant of ODD 12 item 12 (not adopted: its Kosovo peace fell out of range): each case
+# starts its burn-in with the recorded armed strength of the parties in its war before the mission
+# (`armed_strength_before` over `population_millions`, rounded to 4 significant digits), written as a layer
+# after the case's config, and the militia share leaves the fitted parameters. Cases without a figure keep
+# the default country's share. docs/validation/variants/cases_armed_strength/cases.md is its report.
+MILITIA_KEY = "spoilers.militia_share"
+STRENGTH_COLUMN = "armed_strength_before"
 # The share applies only where the case table codes a settlement at the mission's start (`settlement` = yes):
 # the other cases' configs set it to 0 (tools/make_cases.py), and a posterior share given with --set would
 # override that, so it is not given to them.
@@ -264,7 +270,7 @@ def toml_value(v) -> str:
     raise TypeError(v)
 
 
-def write_calibration(work: Path, cases: dict, abc: dict, smoke: bool) -> Path:
+def write_calibration(work: Path, cases: dict, abc: dict, smoke: bool, armed: bool = False) -> Path:
     lines = ["# Written by tools/case_validation.py: the calibration stage of docs/validation/cases.md.",
              "[calibration]"]
     lines += [f"{k} = {toml_value(v)}" for k, v in abc.items()]
@@ -278,7 +284,7 @@ def write_calibration(work: Path, cases: dict, abc: dict, smoke: bool) -> Path:
         if not settled(row):  # every proposal would override the case's own settlement_share = 0
             raise SystemExit(f"case_validation: calibration case {c} has no settlement in data/cases/cases.csv, "
                              f"but {SETTLEMENT_KEY} is fitted")
-        lines += [f"\n[cases.{c}]", f"configs = {toml_value([str(DEFAULT), str(CASES_DIR / (c + '.toml'))])}"]
+        lines += [f"\n[cases.{c}]", f"configs = {toml_value([str(p) for p in case_layers(work, c, row, armed)])}"]
         for summary, column in TARGETS:
             obs, lo, hi = (pv.num(row, column + s) for s in ("", "_low", "_high"))
             if not (math.isfinite(lo) and math.isfinite(hi)):
@@ -317,14 +323,40 @@ def settled(row: dict) -> bool:
     return (row.get("settlement") or "").strip().lower() == "yes"
 
 
+def armed_share(row: dict) -> float | None:
+    """The --armed-strength variant's militia share for a case: its recorded armed strength before the mission
+    (the central figure, else the middle of the range) over its population; None without a figure."""
+    central, lo, hi = observed(row, STRENGTH_COLUMN)
+    strength = central if math.isfinite(central) else (lo + hi) / 2
+    if not math.isfinite(strength):
+        return None
+    return float(f"{strength / (pv.num(row, 'population_millions') * 1e6):.4g}")
+
+
+def case_layers(work: Path, case: str, row: dict, armed: bool) -> list[Path]:
+    """The configs of a case's runs: the default country and the case; under --armed-strength, a layer with the
+    case's recorded share of fighters after them (armed_share), where the table has one."""
+    layers = [DEFAULT, CASES_DIR / f"{case}.toml"]
+    share = armed_share(row) if armed else None
+    if share is not None:
+        path = work / "layers" / f"armed_strength_{case}.toml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = (f"# {STRENGTH_COLUMN} over population_millions (data/cases/cases.csv; ODD 12 item 12)\n"
+                f"[spoilers]\nmilitia_share = {share!r}\n")
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+        layers.append(path)
+    return layers
+
+
 def case_sets(row: dict, draw: dict) -> dict:
     """A posterior set as the --set overrides of one case's run: the settlement's share only where the case
     had a settlement (SETTLEMENT_KEY)."""
     return {p: draw[p] for p in PARAMETERS if p != SETTLEMENT_KEY or settled(row)}
 
 
-def calibrate(exe: Path, work: Path, cases: dict, abc: dict, smoke: bool, jobs: int) -> Path:
-    cal = write_calibration(work, cases, abc, smoke)
+def calibrate(exe: Path, work: Path, cases: dict, abc: dict, smoke: bool, jobs: int, armed: bool = False) -> Path:
+    cal = write_calibration(work, cases, abc, smoke, armed)
     # keepsim calibrate --resume reuses finished runs whatever binary made them, so each binary gets its own
     # folder: a rebuilt keepsim starts a fresh calibration instead of mixing two models' runs.
     out = work / f"calibration-{pv.sha256_file(exe)[:12]}"
@@ -479,8 +511,9 @@ def report(args, cases, cal_dir, draws, pred, doct, runner) -> str:
     version = subprocess.run([str(args.keepsim), "--version"], capture_output=True, text=True).stdout.strip()
     L = ["# Cases: calibration, out-of-sample prediction and doctrines under the posterior", "",
          "Generated by `tools/case_validation.py`; rerun with", "", "```",
-         f"/usr/bin/python3 tools/case_validation.py --keepsim build/bin/keepsim --jobs 2 --work WORK "
-         f"--report docs/validation/cases.md{' --smoke' if args.smoke else ''}", "```", "",
+         "/usr/bin/python3 tools/case_validation.py --keepsim build/bin/keepsim --jobs 2 --work WORK "
+         + ("--report docs/validation/variants/cases_armed_strength/cases.md --armed-strength" if args.armed_strength
+            else "--report docs/validation/cases.md") + (" --smoke" if args.smoke else ""), "```", "",
          f"- binary: `{version}` (the commit it was built from), {_dt.date.today().isoformat()}; "
          f"{runner.made} runs made and {runner.reused} reused by this invocation"
          + " (the ABC runs are `keepsim calibrate`'s own and not counted here)",
@@ -634,15 +667,20 @@ def report(args, cases, cal_dir, draws, pred, doct, runner) -> str:
     return "\n".join(L) + "\n"
 
 
-def study_arguments(tool: str, description: str, work_help: str) -> argparse.Namespace | None:
+def study_arguments(tool: str, description: str, work_help: str, variants: bool = False) -> argparse.Namespace | None:
     """The command line a case study takes (this tool's and tools/settlement_study.py's): the binary, the work
-    folder (made here), the report, the runs at once, --smoke. None, with the error printed, without a binary."""
+    folder (made here), the report, the runs at once, --smoke, and with `variants` this tool's variants. None,
+    with the error printed, without a binary."""
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--keepsim", required=True, type=Path, help="the keepsim binary")
     ap.add_argument("--work", required=True, type=Path, help=work_help)
     ap.add_argument("--report", type=Path, help="the Markdown report (default WORK/report.md)")
     ap.add_argument("--jobs", type=int, default=2, help="runs at once (default 2)")
     ap.add_argument("--smoke", action="store_true", help="tiny budgets: checks the pipeline, not the model")
+    if variants:
+        ap.add_argument("--armed-strength", action="store_true",
+                        help="the variant of ODD 12 item 12: each case's militia share from its recorded armed "
+                             "strength before the mission, not fitted")
     args = ap.parse_args()
     if not args.keepsim.is_file():
         print(f"{tool}: no keepsim binary at {args.keepsim}", file=sys.stderr)
@@ -662,14 +700,18 @@ def write_report(tool: str, args: argparse.Namespace, text: str) -> None:
 
 
 def main() -> int:
-    args = study_arguments("case_validation", __doc__.split("\n\n")[0], "folder for the calibration and run files")
+    args = study_arguments("case_validation", __doc__.split("\n\n")[0], "folder for the calibration and run files",
+                           variants=True)
     if args is None:
         return 2
+    armed = args.armed_strength
+    if armed:
+        del PARAMETERS[MILITIA_KEY]  # each case's own share instead (case_layers); read everywhere after this
     cases = pv.load_cases()
     runner = Runner(args.keepsim.resolve(), args.work, args.jobs)
     abc = SMOKE_ABC if args.smoke else FULL_ABC
 
-    cal_dir = calibrate(args.keepsim, args.work, cases, abc, args.smoke, args.jobs)
+    cal_dir = calibrate(args.keepsim, args.work, cases, abc, args.smoke, args.jobs, armed)
     rows, w = posterior(cal_dir)
     draws = resample(rows, w, SMOKE_PARTICLES if args.smoke else FULL_PARTICLES)
 
@@ -680,7 +722,7 @@ def main() -> int:
     for c in names:
         for i, d in enumerate(draws):
             sets = extra | case_sets(cases[c], d)
-            jobs.append((f"predict/{c}_draw{i}", [DEFAULT, CASES_DIR / f"{c}.toml"], 1000 + i, sets, steps))
+            jobs.append((f"predict/{c}_draw{i}", case_layers(args.work, c, cases[c], armed), 1000 + i, sets, steps))
     print(f"predict: {len(jobs)} runs", file=sys.stderr, flush=True)
     paths = runner.many(jobs)
     pred = {c: [read_run(paths[f"predict/{c}_draw{i}"]) for i in range(len(draws))] for c in names}
@@ -690,7 +732,7 @@ def main() -> int:
     jobs, index = [], {}
     for c in (SMOKE_CASES if args.smoke else DOCTRINE_CASES):
         for doc in PRESETS:
-            layers = [DEFAULT, CASES_DIR / f"{c}.toml", doctrine_layer(args.work, doc, c)]
+            layers = case_layers(args.work, c, cases[c], armed) + [doctrine_layer(args.work, doc, c)]
             for label, sets_of in (("posterior", lambda i: case_sets(cases[c], ddraws[i])),
                                    ("default parameters", lambda i: {})):
                 for i in range(kp):

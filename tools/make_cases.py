@@ -203,7 +203,6 @@ def build(row, index, default, lead, multi, people_per_agent=None, folder="confi
                                                                              else ""))
     throughput, throughput_how = domestic_police(row, ppa)
     share1, share1_how = figure(row, "group_1_share")
-    strength, strength_how = figure(row, "armed_strength_before")
     excluded = row["group_1_excluded"].strip().lower()
     sides = f"{row['group_0'].strip()} (group 0) and {row['group_1'].strip()} (group 1)"
     not_represented = [
@@ -211,9 +210,7 @@ def build(row, index, default, lead, multi, people_per_agent=None, folder="confi
         "map (`group_1_concentrated` = " + (row["group_1_concentrated"].strip() or "empty") + ": the default "
         "country's mixing and majority share for every case) and borders (the default country's map generator "
         "and settings, run on the case's grid)",
-        ("the war before the mission (the default country's burn-in)" if strength is None else
-         "the war before the mission beyond its armed strength (the default country's burn-in and rates, "
-         "started from the case's share of fighters, below)"),
+        "the war before the mission (the default country's burn-in)",
         "the force's build-up and draw-down over the years (peak strength from day 1)",
         "how troops were tasked, their riot response, deployment pattern, jails, forced return and the first "
         "day of domestic recruitment (no column; the default country's or the schema's value)",
@@ -276,20 +273,6 @@ def build(row, index, default, lead, multi, people_per_agent=None, folder="confi
         c.lines += comment("group_share: `group_1_share` is empty (" + (row["groups_note"].strip() or
                            "no two-group cleavage") + "), so the default country's two equal groups stand "
                            "for the two sides")
-
-    # ODD 12 item 12: the war's size as a case input. The burn-in's killing is close to proportional to the
-    # militia share it starts from, so the parties' recorded armed strength, as a share of the people, sets how
-    # large each case's war before the mission is; the rates that turn fighters into killing stay one set.
-    if strength is not None:
-        c.table("spoilers")
-        c.key("militia_share", None,
-              f"{strength_how} {strength:,.0f} armed personnel of all the parties in the war before the mission "
-              f"/ `population_millions` {pop / 1e6:g} M: the share of each group's people in its militia at the "
-              "burn-in's start (ODD 7.12, 12 item 12)",
-              text=significant(strength / pop))
-    else:
-        c.lines += comment("[spoilers] militia_share: `armed_strength_before` is empty, so the default country's "
-                           "share (ODD 12 item 12)")
 
     if excluded == "no":
         c.table("legitimacy")
