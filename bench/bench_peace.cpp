@@ -109,6 +109,7 @@ int main(int argc, char** argv) {
   // A day's cost is what is measured: the scenario's burn-in (days before day 0, ODD 7.12) would only add a
   // long untimed set-up at large sizes.
   peace.apply_override("start.burn_in_days=0");
+  peace.apply_override("start.settlement_share=0");  // no burn-in, so no war to settle (ODD 7.20)
   peace.apply_override("rules.schedule=" + schedule);
   // The country grows with the grid, and so does the force, so that every size runs at the doctrine's force
   // ratio (about 25 per 1,000): otherwise a large grid would be a country without a mission, a different

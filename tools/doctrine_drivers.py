@@ -74,7 +74,7 @@ NEUTRALISE = {
     "rival fighting off": ["spoilers.rival_attack_share=0"],
     "one legitimacy (mission's not kept apart)": ["legitimacy.mission_separate=false"],
     "refugees off": ["displacement.refugee_probability=0"],
-    "no burn-in": ["start.burn_in_days=0"],
+    "no burn-in": ["start.burn_in_days=0", "start.settlement_share=0"],  # no war to settle (ODD 7.20)
     # The rules of docs/ODD.md 7.17.
     "arming for protection off": ["spoilers.protection_probability=0"],
     "excluded group off (no gap)": ["legitimacy.exclusion_gap=0"],

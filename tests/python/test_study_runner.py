@@ -39,7 +39,8 @@ def main() -> int:
             (tmp / name / "doctrines").mkdir(parents=True)
             shutil.copy(repo / "configs" / "scenarios" / "default.toml", tmp / name / "default.toml")
             shutil.copy(repo / "configs" / "doctrines" / "security_keeping.toml", tmp / name / "doctrines")
-        arm = pv.Arm("sk", "security-keeping", "security_keeping", (("start.burn_in_days", "0"),), 20)
+        arm = pv.Arm("sk", "security-keeping", "security_keeping",
+                     (("start.burn_in_days", "0"), ("start.settlement_share", "0")), 20)
 
         def runner_in(name: str) -> pv.Runner:
             pv.SCENARIO = tmp / name / "default.toml"
