@@ -303,8 +303,7 @@ def war_rank(pred: dict, cases: dict) -> str:
     mission (the central figure, else the middle of its range), over the cases that have one."""
     sim, obs = [], []
     for c, recs in pred.items():
-        central, lo, hi = observed(cases[c], BEFORE_COLUMN)
-        o = central if math.isfinite(central) else (lo + hi) / 2
+        o = centre(observed(cases[c], BEFORE_COLUMN))
         before = pv.finite(np.array([r.get("before", float("nan")) for r in recs]))
         if math.isfinite(o) and len(before):
             sim.append(float(np.median(before)))
@@ -326,8 +325,7 @@ def settled(row: dict) -> bool:
 def armed_share(row: dict) -> float | None:
     """The --armed-strength variant's militia share for a case: its recorded armed strength before the mission
     (the central figure, else the middle of the range) over its population; None without a figure."""
-    central, lo, hi = observed(row, STRENGTH_COLUMN)
-    strength = central if math.isfinite(central) else (lo + hi) / 2
+    strength = centre(observed(row, STRENGTH_COLUMN))
     if not math.isfinite(strength):
         return None
     return float(f"{strength / (pv.num(row, 'population_millions') * 1e6):.4g}")
@@ -449,23 +447,25 @@ def observed(row: dict, col: str) -> tuple[float, float, float]:
     return tuple(pv.num(row, col + s) for s in ("", "_low", "_high"))
 
 
+def centre(obs: tuple[float, float, float]) -> float:
+    """A figure of the table as one number: the central value, else the midpoint of its range (NaN without
+    either), as tools/make_cases.py reads the table's inputs."""
+    c, lo, hi = obs
+    return c if math.isfinite(c) else 0.5 * (lo + hi)
+
+
 def force_ratio(row: dict) -> float:
     """Peak foreign troops per 1,000 as the case's config has it (tools/make_cases.py: the central troop figure,
     else the midpoint of its range), falling back to the published ratio where the table has no troop count."""
-    c, lo, hi = observed(row, "peak_troops_per_1000_computed")
-    if math.isfinite(c):
-        return c
-    if math.isfinite(lo) and math.isfinite(hi):
-        return 0.5 * (lo + hi)
-    return pv.num(row, "peak_troops_per_1000")
+    c = centre(observed(row, "peak_troops_per_1000_computed"))
+    return c if math.isfinite(c) else pv.num(row, "peak_troops_per_1000")
 
 
 def factor_from_record(med: float, obs: tuple[float, float, float]) -> float:
     """How many times the simulated median and the record's central figure (else the midpoint of its range)
     differ, whichever is larger; NaN without a record."""
-    c, lo, hi = obs
-    centre = c if math.isfinite(c) else 0.5 * (lo + hi)
-    return max(med, centre) / max(min(med, centre), 1e-9)
+    c = centre(obs)
+    return max(med, c) / max(min(med, c), 1e-9)
 
 
 def grade(sim: np.ndarray, obs: tuple[float, float, float], fit: bool = False) -> str:
