@@ -77,6 +77,13 @@ PARAMETERS = {
 # the default country's share. docs/validation/variants/cases_armed_strength/cases.md is its report.
 MILITIA_KEY = "spoilers.militia_share"
 STRENGTH_COLUMN = "armed_strength_before"
+# --withdrawal, the variant of ODD 12 item 15 (it implies --armed-strength): the layer also gives each case the
+# share of that strength that left the country with a withdrawing party at the settlement
+# (`armed_strength_withdrawn` over `armed_strength_before`, central figures, 4 significant digits; ODD 7.20
+# `start.withdrawn_share`), where the table has both. docs/validation/variants/cases_withdrawal/cases.md is its
+# report.
+WITHDRAWN_COLUMN = "armed_strength_withdrawn"
+WITHDRAWN_KEY = "start.withdrawn_share"
 # The share applies only where the case table codes a settlement at the mission's start (`settlement` = yes):
 # the other cases' configs set it to 0 (tools/make_cases.py), and a posterior share given with --set would
 # override that, so it is not given to them.
@@ -251,6 +258,7 @@ def read_run(path: Path) -> dict:
     burn_peak = summ.get("summary_burn_in_peak_uprooted", float("nan"))  # NaN in files from before it
     return dict(before=summ.get("summary_burn_in_killing_rate", float("nan")),
                 settled=summ.get("summary_settlement_demobilised", float("nan")),  # ODD 7.20; NaN before it
+                withdrawn=summ.get("summary_settlement_withdrawn", float("nan")),  # ODD 7.20; NaN before it
                 uprooted_with_burn_in=max(peak, burn_peak) * ppa,
                 during=rate(killed, max(1, first), during_end), civ_during=rate(civ, max(1, first), during_end),
                 after=after, left=left >= 0, after_days=(rows - left - 1) if left >= 0 else 0,
@@ -274,7 +282,8 @@ def toml_value(v) -> str:
     raise TypeError(v)
 
 
-def write_calibration(work: Path, cases: dict, abc: dict, smoke: bool, armed: bool = False) -> Path:
+def write_calibration(work: Path, cases: dict, abc: dict, smoke: bool, armed: bool = False,
+                      withdrawal: bool = False) -> Path:
     lines = ["# Written by tools/case_validation.py: the calibration stage of docs/validation/cases.md.",
              "[calibration]"]
     lines += [f"{k} = {toml_value(v)}" for k, v in abc.items()]
@@ -288,7 +297,7 @@ def write_calibration(work: Path, cases: dict, abc: dict, smoke: bool, armed: bo
         if not settled(row):  # every proposal would override the case's own settlement_share = 0
             raise SystemExit(f"case_validation: calibration case {c} has no settlement in data/cases/cases.csv, "
                              f"but {SETTLEMENT_KEY} is fitted")
-        lines += [f"\n[cases.{c}]", f"configs = {toml_value([str(p) for p in case_layers(work, c, row, armed)])}"]
+        lines += [f"\n[cases.{c}]", f"configs = {toml_value([str(p) for p in case_layers(work, c, row, armed, withdrawal)])}"]
         for summary, column in TARGETS:
             obs, lo, hi = (pv.num(row, column + s) for s in ("", "_low", "_high"))
             if not (math.isfinite(lo) and math.isfinite(hi)):
@@ -335,9 +344,19 @@ def armed_share(row: dict) -> float | None:
     return float(f"{strength / (pv.num(row, 'population_millions') * 1e6):.4g}")
 
 
-def case_layers(work: Path, case: str, row: dict, armed: bool) -> list[Path]:
+def withdrawn_share(row: dict) -> float | None:
+    """The --withdrawal variant's share of a case's armed strength that left the country at the settlement
+    (central figures, else the middles of the ranges); None without both figures."""
+    strength, gone = centre(observed(row, STRENGTH_COLUMN)), centre(observed(row, WITHDRAWN_COLUMN))
+    if not (math.isfinite(strength) and math.isfinite(gone)) or strength <= 0:
+        return None
+    return float(f"{gone / strength:.4g}")
+
+
+def case_layers(work: Path, case: str, row: dict, armed: bool, withdrawal: bool = False) -> list[Path]:
     """The configs of a case's runs: the default country and the case; under --armed-strength, a layer with the
-    case's recorded share of fighters after them (armed_share), where the table has one."""
+    case's recorded share of fighters after them (armed_share), where the table has one, and under --withdrawal
+    the share of them that withdrew (withdrawn_share) in the same layer where that is above 0."""
     layers = [DEFAULT, CASES_DIR / f"{case}.toml"]
     share = armed_share(row) if armed else None
     if share is not None:
@@ -345,6 +364,10 @@ def case_layers(work: Path, case: str, row: dict, armed: bool) -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         text = (f"# {STRENGTH_COLUMN} over population_millions (data/cases/cases.csv; ODD 12 item 12)\n"
                 f"[spoilers]\nmilitia_share = {share!r}\n")
+        gone = withdrawn_share(row) if withdrawal else None
+        if gone:
+            text += (f"# {WITHDRAWN_COLUMN} over {STRENGTH_COLUMN} (ODD 12 item 15, ODD 7.20)\n"
+                     f"[start]\nwithdrawn_share = {gone!r}\n")
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
         layers.append(path)
@@ -357,8 +380,9 @@ def case_sets(row: dict, draw: dict) -> dict:
     return {p: draw[p] for p in PARAMETERS if p != SETTLEMENT_KEY or settled(row)}
 
 
-def calibrate(exe: Path, work: Path, cases: dict, abc: dict, smoke: bool, jobs: int, armed: bool = False) -> Path:
-    cal = write_calibration(work, cases, abc, smoke, armed)
+def calibrate(exe: Path, work: Path, cases: dict, abc: dict, smoke: bool, jobs: int, armed: bool = False,
+              withdrawal: bool = False) -> Path:
+    cal = write_calibration(work, cases, abc, smoke, armed, withdrawal)
     # keepsim calibrate --resume reuses finished runs whatever binary made them, so each binary gets its own
     # folder: a rebuilt keepsim starts a fresh calibration instead of mixing two models' runs.
     out = work / f"calibration-{pv.sha256_file(exe)[:12]}"
@@ -516,8 +540,9 @@ def report(args, cases, cal_dir, draws, pred, doct, runner) -> str:
     L = ["# Cases: calibration, out-of-sample prediction and doctrines under the posterior", "",
          "Generated by `tools/case_validation.py`; rerun with", "", "```",
          "/usr/bin/python3 tools/case_validation.py --keepsim build/bin/keepsim --jobs 2 --work WORK "
-         + ("--report docs/validation/variants/cases_armed_strength/cases.md --armed-strength" if args.armed_strength
-            else "--report docs/validation/cases.md") + (" --smoke" if args.smoke else ""), "```", "",
+         + ("--report docs/validation/variants/cases_withdrawal/cases.md --withdrawal" if args.withdrawal
+            else "--report docs/validation/variants/cases_armed_strength/cases.md --armed-strength"
+            if args.armed_strength else "--report docs/validation/cases.md") + (" --smoke" if args.smoke else ""), "```", "",
          f"- binary: `{version}` (the commit it was built from), {_dt.date.today().isoformat()}; "
          f"{runner.made} runs made and {runner.reused} reused by this invocation"
          + " (the ABC runs are `keepsim calibrate`'s own and not counted here)",
@@ -537,6 +562,14 @@ def report(args, cases, cal_dir, draws, pred, doct, runner) -> str:
          + " of data/cases/cases.csv (each low-high range read as a 95 % interval, docs/calibration.md). Every "
          "other case is predicted with the same parameter sets and nothing refitted.",
          ""]
+    if args.withdrawal:
+        shares = {c: withdrawn_share(cases[c]) for c in pred}
+        L += [f"Withdrawal (ODD 12 item 15): each case's layer sets `{WITHDRAWN_KEY}` to `{WITHDRAWN_COLUMN}` over "
+              f"`{STRENGTH_COLUMN}` where that is above 0: "
+              + (", ".join(f"{c} {v:g}" for c, v in shares.items() if v) or "none")
+              + ". Militia members who left on day 0, median over the posterior runs, in agents: "
+              + ", ".join(f"{c} {pv.fmt(np.median([r['withdrawn'] for r in pred[c]]), 0)}"
+                          for c, v in shares.items() if v) + ".", ""]
     for hid, title, text in HYPOTHESES:
         L.append(f"- **{hid} {title}.** {text}")
     L.append("")
@@ -685,6 +718,9 @@ def study_arguments(tool: str, description: str, work_help: str, variants: bool 
         ap.add_argument("--armed-strength", action="store_true",
                         help="the variant of ODD 12 item 12: each case's militia share from its recorded armed "
                              "strength before the mission, not fitted")
+        ap.add_argument("--withdrawal", action="store_true",
+                        help="the variant of ODD 12 item 15 (implies --armed-strength): the share of that strength "
+                             "that left the country with a withdrawing party at the settlement, from the record")
     args = ap.parse_args()
     if not args.keepsim.is_file():
         print(f"{tool}: no keepsim binary at {args.keepsim}", file=sys.stderr)
@@ -708,14 +744,16 @@ def main() -> int:
                            variants=True)
     if args is None:
         return 2
-    armed = args.armed_strength
+    if args.withdrawal:
+        args.armed_strength = True
+    armed, withdrawal = args.armed_strength, args.withdrawal
     if armed:
         del PARAMETERS[MILITIA_KEY]  # each case's own share instead (case_layers); read everywhere after this
     cases = pv.load_cases()
     runner = Runner(args.keepsim.resolve(), args.work, args.jobs)
     abc = SMOKE_ABC if args.smoke else FULL_ABC
 
-    cal_dir = calibrate(args.keepsim, args.work, cases, abc, args.smoke, args.jobs, armed)
+    cal_dir = calibrate(args.keepsim, args.work, cases, abc, args.smoke, args.jobs, armed, withdrawal)
     rows, w = posterior(cal_dir)
     draws = resample(rows, w, SMOKE_PARTICLES if args.smoke else FULL_PARTICLES)
 
@@ -726,7 +764,8 @@ def main() -> int:
     for c in names:
         for i, d in enumerate(draws):
             sets = extra | case_sets(cases[c], d)
-            jobs.append((f"predict/{c}_draw{i}", case_layers(args.work, c, cases[c], armed), 1000 + i, sets, steps))
+            layers = case_layers(args.work, c, cases[c], armed, withdrawal)
+            jobs.append((f"predict/{c}_draw{i}", layers, 1000 + i, sets, steps))
     print(f"predict: {len(jobs)} runs", file=sys.stderr, flush=True)
     paths = runner.many(jobs)
     pred = {c: [read_run(paths[f"predict/{c}_draw{i}"]) for i in range(len(draws))] for c in names}
@@ -736,7 +775,7 @@ def main() -> int:
     jobs, index = [], {}
     for c in (SMOKE_CASES if args.smoke else DOCTRINE_CASES):
         for doc in PRESETS:
-            layers = case_layers(args.work, c, cases[c], armed) + [doctrine_layer(args.work, doc, c)]
+            layers = case_layers(args.work, c, cases[c], armed, withdrawal) + [doctrine_layer(args.work, doc, c)]
             for label, sets_of in (("posterior", lambda i: case_sets(cases[c], ddraws[i])),
                                    ("default parameters", lambda i: {})):
                 for i in range(kp):

@@ -109,6 +109,12 @@ void Mechanism::vacate(PeaceModel& m, std::size_t id) {
   m.vacate(id);
 }
 
+void Mechanism::withdraw(PeaceModel& m, std::size_t id) {
+  m.agents_.status[id] = Status::Dead;  // no longer in the simulation, as a soldier gone home
+  m.vacate(id);
+  ++m.withdrawn_people_;
+}
+
 std::int32_t Mechanism::empty_cell_near(const PeaceModel& m, std::int32_t centre, double radius, Stream& s) {
   return m.empty_cell_near(centre, radius, s);
 }

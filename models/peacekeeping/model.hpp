@@ -154,7 +154,8 @@ enum PeacePurpose : std::uint32_t {
   kRespond,     ///< ODD 7.8: whether the mission answers a killing of a civilian (protection_response.cpp)
   kAnticipate,  ///< ODD 7.8: whether a fighter holds back for fear of that answer (protection_response.cpp)
   kJailPlace,   ///< ODD 7.4: whether an arrested agent fits the part of an agent's worth of places left
-  kSettle       ///< ODD 7.20: whether a militia member lays down arms at the settlement on day 0
+  kSettle,      ///< ODD 7.20: whether a militia member lays down arms at the settlement on day 0
+  kWithdraw     ///< ODD 7.20: whether a militia member leaves the country with a withdrawing party on day 0
 };
 static_assert(std::uint32_t{kPeaceInit} > std::uint32_t{epstein::kLastPurpose});
 
@@ -395,7 +396,7 @@ class PeaceModel : public Model {
   int phase() const { return mission_->phase; }
   std::int64_t peacekeepers_present() const { return mission_->peacekeepers_present(); }
   /// Throws std::logic_error when agents and layers disagree (one agent per cell, codes match states, no
-  /// jailed agent on the grid, initial + births = alive + dead).
+  /// jailed agent on the grid, initial + births = alive + dead + withdrawn).
   void check_invariants() const;
 
  private:
@@ -526,6 +527,9 @@ class PeaceModel : public Model {
   double legitimacy_ = 0;                             ///< Epstein's shared L (when legitimacy.local is off)
   std::int64_t cops_on_grid_ = 0, initial_cops_ = 0;  ///< Epstein cops (no contingent)
   std::int64_t initial_people_ = 0, births_total_ = 0, dead_people_ = 0;
+  /// People who left the country with a withdrawing party at the settlement (ODD 7.20). A resumed run's
+  /// constructor repeats the burn-in and the settlement, so this is set again there and not checkpointed.
+  std::int64_t withdrawn_people_ = 0;
   std::unique_ptr<Executor> exec_;
   // The sync day's scratch (act_sync.cpp): one plan per agent, one claim per cell (kept empty between uses).
   std::vector<SyncPlan> plan_;

@@ -1500,6 +1500,53 @@ TEST_CASE("peacekeeping mechanism: a settlement demobilises the parties' fighter
                     Catch::Contains("start.settlement_share") && Catch::Contains("burn_in_days"));
 }
 
+// ODD 7.20 A withdrawing party at the settlement.
+// Hypothesis: with start.withdrawn_share = 1 every militia member leaves the country on day 0 (none is left,
+// none is a former fighter, the population falls by exactly their number, the bandits stay); with 0.5 and a
+// settlement share of 1, the members split between those who left (a binomial count, about half) and those
+// who laid down arms, and the settlement's draws for those who stayed are the ones it takes without a
+// withdrawal (each member's draw has its own stream). Sample: 3 seeds x 10 days per arm, as the test above.
+// Tolerance: exact counts, and the binomial count within 4 standard deviations of half.
+TEST_CASE("peacekeeping mechanism: a withdrawing party takes its fighters out of the country on day 0",
+          "[peace][mechanism]") {
+  const std::string common =
+      std::string(kMilitias) +
+      "bandit_share = 0.005\n---\n[spoilers]\nattack_probability = 0.05\n[cops]\ndensity = 0\n"
+      "[start]\nburn_in_days = 60\n---\n[start]\n";
+  auto summary = [](const Sim& s, const char* name) {
+    for (const Scalar& x : s.model->summary(s.rec))
+      if (x.spec.name == name) return std::get<std::int64_t>(x.value);
+    throw std::runtime_error(std::string("no ") + name);
+  };
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    const Sim none = simulate(common + "withdrawn_share = 0\n", seed, 10);
+    const Sim all = simulate(common + "withdrawn_share = 1\n", seed, 10);
+    const Sim half = simulate(common + "withdrawn_share = 0.5\nsettlement_share = 1\n", seed, 10);
+    const std::int64_t members = militia_size(none, 0);
+    const std::int64_t left = summary(half, "summary_settlement_withdrawn");
+    note("withdrawal seed %llu: %lld militia members on day 0; %lld left at 0.5",
+         static_cast<unsigned long long>(seed), static_cast<long long>(members),
+         static_cast<long long>(left));
+    REQUIRE(members > 20);
+    CHECK(summary(none, "summary_settlement_withdrawn") == 0);
+    CHECK(militia_size(all, 0) == 0);
+    CHECK(summary(all, "summary_settlement_withdrawn") == members);
+    CHECK(summary(all, "summary_settlement_demobilised") == 0);
+    CHECK(all.at("former_fighters", 0) == 0);
+    CHECK(all.at("population", 0) == none.at("population", 0) - members);
+    CHECK(all.at("spoilers_armed", 0, kBandits) == none.at("spoilers_armed", 0, kBandits));
+    CHECK(militia_size(half, 0) == 0);
+    CHECK(left + summary(half, "summary_settlement_demobilised") == members);
+    CHECK(half.at("population", 0) == none.at("population", 0) - left);
+    const double sd = std::sqrt(0.25 * static_cast<double>(members));
+    CHECK(std::abs(static_cast<double>(left) - 0.5 * static_cast<double>(members)) <= 4 * sd);
+    CHECK_NOTHROW(all.model->check_invariants());  // the population accounting counts those who left
+    CHECK_NOTHROW(half.model->check_invariants());
+  }
+  CHECK_THROWS_WITH(read_config(params_of(std::string(kMilitias) + "[start]\nwithdrawn_share = 0.5\n", 1)),
+                    Catch::Contains("start.withdrawn_share") && Catch::Contains("burn_in_days"));
+}
+
 // Political spoilers (ODD 7.14) that attack at a high base rate and never hide.
 const char* const kPoliticalSpoilers = R"(
 [spoilers]
