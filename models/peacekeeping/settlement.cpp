@@ -14,10 +14,7 @@ constexpr SummaryDef kSummaries[] = {
     {"summary_settlement_demobilised",
      "militia members who laid down their arms at the settlement on day 0 (ODD 7.20), in agents", "1"},
     {"summary_settlement_withdrawn",
-     "militia members who left the country with a withdrawing party at the settlement on day 0 (ODD 7.20), "
-     "in "
-     "agents",
-     "1"},
+     "militia members who left the country with a withdrawing party on day 0 (ODD 7.20), in agents", "1"},
 };
 
 void declare(Schema& s) {
