@@ -4,7 +4,8 @@ every run of a case with a recorded armed strength before its mission starts fro
 case's population as its militia share, the share is not among the fitted parameters, cases without a figure
 keep the default country's share, and the report names the variant's command. Without the flag no run carries
 such a layer and the share is fitted. With --withdrawal (item 15) the same, and Kosovo's layer also gives the
-share of that strength that withdrew (40,500 of 61,000), its runs take it and fighters leave on day 0.
+share of that strength that withdrew (40,500 of 61,000), its runs take it and fighters leave on day 0; that
+run also takes --fit-protection (item 14), whose calibration fits the rate of arming for protection.
 
     /usr/bin/python3 tests/python/test_case_armed_strength.py REPO_ROOT KEEPSIM
 
@@ -69,7 +70,7 @@ def main() -> int:
             work = Path(tmp) / ("withdrawal" if withdrawal else "armed" if armed else "fitted")
             cmd = [sys.executable, str(tool), "--keepsim", str(keepsim), "--smoke", "--jobs", "2", "--work", str(work)]
             if withdrawal:
-                cmd.append("--withdrawal")  # implies --armed-strength
+                cmd += ["--withdrawal", "--fit-protection"]  # --withdrawal implies --armed-strength
             elif armed:
                 cmd.append("--armed-strength")
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
@@ -92,12 +93,19 @@ def main() -> int:
                               f"prediction run {i} of Kosovo ran with the withdrawn share ({share}, {left:g} left)")
                     else:
                         check(share == 0 and left == 0, f"prediction run {i} of Kosovo had no withdrawal")
-                flag = "--withdrawal" if withdrawal else "--armed-strength"
+                flag = "--withdrawal --fit-protection" if withdrawal else "--armed-strength"
                 check(flag in report, f"the report's command names the variant ({flag})")
+                fits = '"spoilers.protection_probability"' in cal
+                check(fits == withdrawal, f"the rate of arming for protection is fitted only with --fit-protection "
+                                          f"({fits})")
+                where = "cases_withdrawal_protection" if withdrawal else "cases_armed_strength"
+                check(f"docs/validation/variants/{where}/cases.md" in report, f"the report's command keeps it in {where}")
             else:
                 check(fitted, "without the flag the militia share is fitted")
                 check(not layer.exists(), "without the flag no armed-strength layer is written")
-                check("--armed-strength" not in report, "the report's command is the plain one")
+                check("--armed-strength" not in report and "docs/validation/cases.md" in report,
+                      "the report's command is the plain one")
+                check('"spoilers.protection_probability"' not in cal, "the plain study does not fit protection")
     print(f"{len(failures)} failure(s)")
     return 1 if failures else 0
 
