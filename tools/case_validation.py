@@ -66,10 +66,11 @@ PARAMETERS = {
     "spoilers.recruit_probability": (0.0002, 0.005, "log-uniform"),
     "start.settlement_share": (0.0, 1.0, "uniform"),
 }
-# --fit-protection, the variant of ODD 12 item 14 (not adopted: Kosovo's two rates fell from reproduced to
-# partly): the rate of arming for protection (ODD 7.17 rule 1) is fitted with the parameters above. Its
-# pilot-picked rate (0.0002 a day) carries most of the doctrine gap (ODD section 9) and trades off against the
-# rates above; its prior spans a factor 10 either side of the pilot value, log-uniform for the same reason.
+# --fit-protection, the variant of ODD 12 item 14 (not adopted: Kosovo's killing during the mission fell from
+# reproduced to partly): the rate of arming for protection (ODD 7.17 rule 1) is fitted with the parameters
+# above. Its pilot-picked rate (0.0002 a day) carries most of the doctrine gap (ODD section 9) and trades off
+# against the rates above; its prior spans a factor 10 either side of the pilot value, log-uniform for the same
+# reason.
 # docs/validation/variants/cases_protection/cases.md is its report.
 PROTECTION = ("spoilers.protection_probability", (0.00002, 0.002, "log-uniform"))
 # --armed-strength, the variant of ODD 12 item 12 (not adopted: its Kosovo peace fell out of range): each case
