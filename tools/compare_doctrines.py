@@ -4,15 +4,18 @@
     python3 tools/compare_doctrines.py out/doctrines [--factor configs.doctrine] [-o out/doctrines/report]
 
 Writes REPORT/report.md: per doctrine (the levels of --factor, and of every other level-coded factor such as the
-scenario), every outcome's mean and 95% t confidence interval over the replicates that completed, and PNG plots:
-the distribution of each outcome per doctrine (outcome_NAME.png), and each outcome against each numeric lever
-with one line of means per doctrine (lever_LEVER_NAME.png). Failed runs are counted, never averaged.
+scenario), every outcome's mean and 95% t confidence interval over the replicates that completed; for each
+numeric lever, the same at each of its values, and where --factor has two levels their difference of means with
+a two-sided Mann-Whitney U p (scipy.stats.mannwhitneyu); and PNG plots: the distribution of each outcome per
+doctrine (outcome_NAME.png), and each outcome against each numeric lever with one line of means per doctrine
+(lever_LEVER_NAME.png). Failed runs are counted, never averaged.
 """
 import argparse
 import os
 import sys
 
 import numpy as np
+from scipy import stats
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keepsim_io  # noqa: E402
@@ -60,6 +63,26 @@ def report(sweep, factor=None, out=None, outcomes=None):
     lines.append("")
 
     labels = list(dict.fromkeys(df[factor]))
+    for lever in levers:
+        # Pooled over a lever, the table above hides how the comparison moves with it: one row per value.
+        pair = len(labels) == 2
+        head = [lever] + [f"{lab}: {o.removeprefix('summary_')}" for o in outcomes for lab in labels]
+        if pair:
+            head += [f"{labels[0]} - {labels[1]}: {o.removeprefix('summary_')} (Mann-Whitney p)" for o in outcomes]
+        lines += [f"By `{lever}`:", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for x, sub in ok.groupby(lever):
+            cells = [fmt(float(x))]
+            for o in outcomes:
+                for lab in labels:
+                    m, h = keepsim_io.mean_ci(sub[sub[factor] == lab][o])
+                    cells.append(f"{fmt(m)} [{fmt(m - h)}, {fmt(m + h)}]" if np.isfinite(h) else fmt(m))
+            if pair:
+                for o in outcomes:
+                    a, b = (sub[sub[factor] == lab][o].astype(float).dropna().values for lab in labels)
+                    p = stats.mannwhitneyu(a, b, alternative="two-sided").pvalue if a.size and b.size else np.nan
+                    cells.append(f"{fmt(a.mean() - b.mean()) if a.size and b.size else 'n/a'} (p = {fmt(p)})")
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
     for o in outcomes:
         fig, ax = plt.subplots(figsize=(6, 4))
         data = [ok[ok[factor] == lab][o].astype(float).dropna().values for lab in labels]
@@ -78,8 +101,8 @@ def report(sweep, factor=None, out=None, outcomes=None):
             fig, ax = plt.subplots(figsize=(6, 4))
             for lab in labels:
                 sub = ok[ok[factor] == lab]
-                stats = [(x, *keepsim_io.mean_ci(s[o])) for x, s in sub.groupby(lever)]
-                x, m, h = (np.array(v, dtype=float) for v in zip(*stats)) if stats else ([], [], [])
+                points = [(x, *keepsim_io.mean_ci(s[o])) for x, s in sub.groupby(lever)]
+                x, m, h = (np.array(v, dtype=float) for v in zip(*points)) if points else ([], [], [])
                 ax.errorbar(x, m, yerr=np.nan_to_num(h), marker="o", capsize=3, label=lab)
             ax.set_xlabel(lever)
             ax.set_ylabel(o.removeprefix("summary_"))

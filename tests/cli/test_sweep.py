@@ -161,6 +161,9 @@ configs = ["{os.path.join(SOURCE, 'configs', 'epstein', 'run7.toml')}",
     with open(os.path.join(out, "report", "report.md")) as f:
         text = f.read()
     check("| run7 | 6 |" in text and "| run8 | 6 |" in text, text)
+    # The lever's own table: a row per value, each doctrine's mean, and the two levels' difference with its p.
+    check("By `citizens.legitimacy`:" in text and "| 0.7 |" in text and "| 0.8 |" in text
+          and "run7 - run8: total_killed (Mann-Whitney p)" in text, text)
     check(os.path.exists(os.path.join(out, "report", "outcome_total_killed.png")), "distribution plot")
     check(os.path.exists(os.path.join(out, "report", "lever_citizens.legitimacy_total_killed.png")), "lever plot")
 
