@@ -76,10 +76,7 @@ void Constabulary::run(Phase, PeaceModel& m) {
   // 4). Nothing of the mission phase after that reads them: with no mission present there is no tasking.
   if (m.phase() == 4 && m.departure() == day)
     for (std::size_t i = 0; i < a.size(); ++i)
-      if (a.foreign[i] && a.status[i] != Status::Dead) {
-        a.status[i] = Status::Dead;
-        vacate(m, i);
-      }
+      if (a.foreign[i] && a.status[i] != Status::Dead) leave(m, i);
   if (!enabled) return;
   // International civilian police arrive once, posted round the deployed regions (ODD 7.9).
   if (police_count > 0 && !police_arrived && day >= police_arrival_day && (!mission || m.mission_present())) {

@@ -133,9 +133,10 @@ class Mechanism {
   /// arrivals and departures do.
   static void place(PeaceModel& m, std::size_t id, std::int32_t c);
   static void vacate(PeaceModel& m, std::size_t id);
-  /// Agent `id` leaves the country for good without being killed (ODD 7.20, a withdrawing party): it leaves
-  /// the grid and the simulation as a soldier gone home does, and the population accounting counts it.
-  static void withdraw(PeaceModel& m, std::size_t id);
+  /// Agent `id` leaves the country for good without being killed: a soldier or police officer gone home
+  /// (ODD 7.9, 7.10), a fighter with a withdrawing party (7.20). It leaves the grid and the simulation, and
+  /// the population accounting counts it when it was one of the people.
+  static void leave(PeaceModel& m, std::size_t id);
   /// An empty cell near `centre` (within `radius` if there is one, then ever farther), drawn from `s`; -1
   /// when the grid is full.
   static std::int32_t empty_cell_near(const PeaceModel& m, std::int32_t centre, double radius, Stream& s);

@@ -109,10 +109,11 @@ void Mechanism::vacate(PeaceModel& m, std::size_t id) {
   m.vacate(id);
 }
 
-void Mechanism::withdraw(PeaceModel& m, std::size_t id) {
-  m.agents_.status[id] = Status::Dead;  // no longer in the simulation, as a soldier gone home
+void Mechanism::leave(PeaceModel& m, std::size_t id) {
+  Agents& a = m.agents_;
+  if (a.kind[id] != Kind::Peacekeeper && !a.foreign[id]) ++m.left_people_;  // as population() counts people
+  a.status[id] = Status::Dead;                                              // no longer in the simulation
   m.vacate(id);
-  ++m.withdrawn_people_;
 }
 
 std::int32_t Mechanism::empty_cell_near(const PeaceModel& m, std::int32_t centre, double radius, Stream& s) {

@@ -239,8 +239,7 @@ void MissionLayer::withdraw_units(PeaceModel& m, std::int64_t n, int only) {
   for (std::size_t i = a.size(); i-- > 0 && n > 0;) {
     if (!is_mission_soldier(a, i) || a.status[i] == Status::Dead) continue;
     if (only >= 0 && a.contingent[i] != only) continue;
-    a.status[i] = Status::Dead;  // gone home: no longer in the simulation
-    vacate(m, i);
+    leave(m, i);  // gone home
     --contingent_present[static_cast<std::size_t>(a.contingent[i])];
     --n;
   }

@@ -419,10 +419,10 @@ void PeaceModel::check_invariants() const {
   for (std::size_t i = 0; i < agents_.size(); ++i)
     if (agents_.status[i] != Status::Dead && agents_.kind[i] != Kind::Peacekeeper && !agents_.foreign[i])
       ++alive;
-  if (initial_people_ + births_total_ != alive + dead_people_ + withdrawn_people_)
+  if (initial_people_ + births_total_ != alive + dead_people_ + left_people_)
     fail("population accounting: initial " + std::to_string(initial_people_) + " + births " +
          std::to_string(births_total_) + " != alive " + std::to_string(alive) + " + dead " +
-         std::to_string(dead_people_) + " + withdrawn " + std::to_string(withdrawn_people_));
+         std::to_string(dead_people_) + " + left " + std::to_string(left_people_));
 }
 
 }  // namespace keepsim::peace

@@ -396,7 +396,7 @@ class PeaceModel : public Model {
   int phase() const { return mission_->phase; }
   std::int64_t peacekeepers_present() const { return mission_->peacekeepers_present(); }
   /// Throws std::logic_error when agents and layers disagree (one agent per cell, codes match states, no
-  /// jailed agent on the grid, initial + births = alive + dead + withdrawn).
+  /// jailed agent on the grid, initial + births = alive + dead + left).
   void check_invariants() const;
 
  private:
@@ -527,9 +527,10 @@ class PeaceModel : public Model {
   double legitimacy_ = 0;                             ///< Epstein's shared L (when legitimacy.local is off)
   std::int64_t cops_on_grid_ = 0, initial_cops_ = 0;  ///< Epstein cops (no contingent)
   std::int64_t initial_people_ = 0, births_total_ = 0, dead_people_ = 0;
-  /// People who left the country with a withdrawing party at the settlement (ODD 7.20). A resumed run's
-  /// constructor repeats the burn-in and the settlement, so this is set again there and not checkpointed.
-  std::int64_t withdrawn_people_ = 0;
+  /// People who left the country alive (Mechanism::leave): today only those who go with a withdrawing party
+  /// at the settlement (ODD 7.20), which a resumed run's constructor repeats, so this is set again there and
+  /// not checkpointed. A mechanism that made people leave during the days would have to save it.
+  std::int64_t left_people_ = 0;
   std::unique_ptr<Executor> exec_;
   // The sync day's scratch (act_sync.cpp): one plan per agent, one claim per cell (kept empty between uses).
   std::vector<SyncPlan> plan_;

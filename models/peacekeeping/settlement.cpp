@@ -74,7 +74,7 @@ void Settlement::after_burn_in(PeaceModel& m) {
         a.cell[i] < 0)
       continue;
     if (withdrawn_share > 0 && Stream(seed, kWithdraw, i, 0).bernoulli(withdrawn_share)) {
-      withdraw(m, i);
+      leave(m, i);
       ++withdrawn_;
       continue;
     }

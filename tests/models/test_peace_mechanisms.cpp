@@ -1452,6 +1452,24 @@ TEST_CASE("peacekeeping mechanism: a burn-in removes the start-up jump", "[peace
 }
 
 // ---------------------------------------------------------------------------------------------------------
+namespace {
+
+// ODD 7.20: the war that a settlement ends, militias and bandits fighting through a 60-day burn-in with no
+// security (so no arrest makes a former fighter in it); a last layer of [start] keys follows.
+const std::string kSettlementWar =
+    std::string(kMilitias) +
+    "bandit_share = 0.005\n---\n[spoilers]\nattack_probability = 0.05\n[cops]\ndensity = 0\n"
+    "[start]\nburn_in_days = 60\n---\n[start]\n";
+
+// An integer run summary by name.
+std::int64_t summary_count(const Sim& s, const std::string& name) {
+  for (const Scalar& x : s.model->summary(s.rec))
+    if (x.spec.name == name) return std::get<std::int64_t>(x.value);
+  throw std::runtime_error("no " + name);
+}
+
+}  // namespace
+
 // ODD 7.20 A settlement on day 0.
 // Hypothesis: the settlement's draws come after the burn-in and from a stream of their own, so the burn-in is
 // the same with and without one; with share 1 every member of both militias lays down arms on day 0 (none is
@@ -1462,15 +1480,8 @@ TEST_CASE("peacekeeping mechanism: a burn-in removes the start-up jump", "[peace
 // deviations of half the militias of day 0.
 TEST_CASE("peacekeeping mechanism: a settlement demobilises the parties' fighters on day 0",
           "[peace][mechanism]") {
-  const std::string common =
-      std::string(kMilitias) +
-      "bandit_share = 0.005\n---\n[spoilers]\nattack_probability = 0.05\n[cops]\ndensity = 0\n"
-      "[start]\nburn_in_days = 60\n---\n[start]\nsettlement_share = ";
-  auto settled = [](const Sim& s) {
-    for (const Scalar& x : s.model->summary(s.rec))
-      if (x.spec.name == "summary_settlement_demobilised") return std::get<std::int64_t>(x.value);
-    throw std::runtime_error("no summary_settlement_demobilised");
-  };
+  const std::string common = kSettlementWar + "settlement_share = ";
+  auto settled = [](const Sim& s) { return summary_count(s, "summary_settlement_demobilised"); };
   for (std::uint64_t seed = 1; seed <= 3; ++seed) {
     const Sim none = simulate(common + "0\n", seed, 10);
     const Sim half = simulate(common + "0.5\n", seed, 10);
@@ -1509,34 +1520,26 @@ TEST_CASE("peacekeeping mechanism: a settlement demobilises the parties' fighter
 // Tolerance: exact counts, and the binomial count within 4 standard deviations of half.
 TEST_CASE("peacekeeping mechanism: a withdrawing party takes its fighters out of the country on day 0",
           "[peace][mechanism]") {
-  const std::string common =
-      std::string(kMilitias) +
-      "bandit_share = 0.005\n---\n[spoilers]\nattack_probability = 0.05\n[cops]\ndensity = 0\n"
-      "[start]\nburn_in_days = 60\n---\n[start]\n";
-  auto summary = [](const Sim& s, const char* name) {
-    for (const Scalar& x : s.model->summary(s.rec))
-      if (x.spec.name == name) return std::get<std::int64_t>(x.value);
-    throw std::runtime_error(std::string("no ") + name);
-  };
+  const std::string& common = kSettlementWar;
   for (std::uint64_t seed = 1; seed <= 3; ++seed) {
     const Sim none = simulate(common + "withdrawn_share = 0\n", seed, 10);
     const Sim all = simulate(common + "withdrawn_share = 1\n", seed, 10);
     const Sim half = simulate(common + "withdrawn_share = 0.5\nsettlement_share = 1\n", seed, 10);
     const std::int64_t members = militia_size(none, 0);
-    const std::int64_t left = summary(half, "summary_settlement_withdrawn");
+    const std::int64_t left = summary_count(half, "summary_settlement_withdrawn");
     note("withdrawal seed %llu: %lld militia members on day 0; %lld left at 0.5",
          static_cast<unsigned long long>(seed), static_cast<long long>(members),
          static_cast<long long>(left));
     REQUIRE(members > 20);
-    CHECK(summary(none, "summary_settlement_withdrawn") == 0);
+    CHECK(summary_count(none, "summary_settlement_withdrawn") == 0);
     CHECK(militia_size(all, 0) == 0);
-    CHECK(summary(all, "summary_settlement_withdrawn") == members);
-    CHECK(summary(all, "summary_settlement_demobilised") == 0);
+    CHECK(summary_count(all, "summary_settlement_withdrawn") == members);
+    CHECK(summary_count(all, "summary_settlement_demobilised") == 0);
     CHECK(all.at("former_fighters", 0) == 0);
     CHECK(all.at("population", 0) == none.at("population", 0) - members);
     CHECK(all.at("spoilers_armed", 0, kBandits) == none.at("spoilers_armed", 0, kBandits));
     CHECK(militia_size(half, 0) == 0);
-    CHECK(left + summary(half, "summary_settlement_demobilised") == members);
+    CHECK(left + summary_count(half, "summary_settlement_demobilised") == members);
     CHECK(half.at("population", 0) == none.at("population", 0) - left);
     const double sd = std::sqrt(0.25 * static_cast<double>(members));
     CHECK(std::abs(static_cast<double>(left) - 0.5 * static_cast<double>(members)) <= 4 * sd);
