@@ -1,11 +1,16 @@
 // keepsim_bench_peace: what a day of the peacekeeping scenario costs next to a period of the Epstein model
 // under the `sync` schedule with the same number of agents on the same grid (issue 3 asks for at most 3x).
-// Both are timed in the same process, so the ratio stays meaningful on a noisy machine, after one untimed
-// period each (time_model). --schedule picks the
+// Both are timed in the same process, so the ratio stays meaningful on a noisy machine, after --skip untimed
+// periods each (time_model). --schedule picks the
 // peacekeeping day's schedule: async (the reference, the default) or sync (decide-then-resolve, parallel).
 //
-//   keepsim_bench_peace [--size 300] [--periods 200] [--threads 1] [--doctrine security_keeping]
-//                       [--schedule async] [--json FILE] [--phases]
+//   keepsim_bench_peace [--size 300] [--periods 200] [--skip 1] [--repeats 1] [--threads 1]
+//                       [--doctrine security_keeping] [--schedule async] [--json FILE] [--phases]
+//
+// --repeats N times N runs of seeds 1..N, each over the same days (after --skip, then --periods), and adds
+// them up. A day's cost depends on which day it is (the first days after the force arrives are the busiest),
+// so the cost per agent-day at two sizes compares like with like only over the same days: a small grid is
+// given more runs, not more days (bench/run.sh).
 //
 // --phases also prints the wall time of each phase of the peacekeeping day and of each mechanism's hook
 // (PeaceModel::time_phases), and of recording: run it at 1 and 2 threads to see what does not shrink.
@@ -35,17 +40,19 @@ struct Timing {
   std::int64_t agent_periods = 0;
 };
 
-Timing time_model(keepsim::Params& p, std::int64_t periods, int threads,
+Timing time_model(keepsim::Params& p, std::int64_t skip, std::int64_t periods, int threads,
                   std::map<std::string, double>* phases = nullptr) {
   auto m = keepsim::make_model(p, threads);
   keepsim::Recorder rec;
   m->declare(rec);
-  // One untimed period first: the first day is a one-off (the whole force arrives, every citizen decides for
-  // the first time, the day's buffers are allocated) that costs about twice a later day at 3000x3000, and a
-  // large grid is timed over few days, where it would weigh far more than in a long run.
-  m->step();
-  rec.begin_step(m->period());
-  m->observe(rec);
+  // Untimed periods first (one by default): the first day is a one-off (the whole force arrives, every
+  // citizen decides for the first time, the day's buffers are allocated) that costs about twice a later day
+  // at 3000x3000, and a large grid is timed over few days, where it would weigh far more than in a long run.
+  for (std::int64_t k = 0; k < skip; ++k) {
+    m->step();
+    rec.begin_step(m->period());
+    m->observe(rec);
+  }
   auto* peace = phases ? dynamic_cast<keepsim::peace::PeaceModel*>(m.get()) : nullptr;
   if (peace) peace->time_phases(phases);
   Timing t;
@@ -67,7 +74,7 @@ Timing time_model(keepsim::Params& p, std::int64_t periods, int threads,
 
 int main(int argc, char** argv) {
   int size = 300, threads = 1;
-  std::int64_t periods = 200;
+  std::int64_t periods = 200, skip = 1, repeats = 1;
   std::string doctrine = "security_keeping", schedule = "async", json;
   bool phases = false;
   for (int i = 1; i < argc; i += 2) {
@@ -78,14 +85,19 @@ int main(int argc, char** argv) {
     }
     if (i + 1 >= argc) {
       std::fprintf(stderr,
-                   "usage: keepsim_bench_peace [--size 300] [--periods 200] [--threads 1] "
-                   "[--doctrine security_keeping] [--schedule async] [--json FILE] [--phases]\n");
+                   "usage: keepsim_bench_peace [--size 300] [--periods 200] [--skip 1] [--repeats 1] "
+                   "[--threads 1] [--doctrine security_keeping] [--schedule async] [--json FILE] "
+                   "[--phases]\n");
       return 2;
     }
     if (!std::strcmp(argv[i], "--size"))
       size = std::stoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--periods"))
       periods = std::stoll(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--skip"))
+      skip = std::stoll(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--repeats"))
+      repeats = std::stoll(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--threads"))
       threads = std::stoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--doctrine"))
@@ -133,14 +145,27 @@ int main(int argc, char** argv) {
   ep.apply_override(dims);
   ep.apply_override("world.height=" + std::to_string(size));
   // First row of the recorder: quiet, active, (jailed), cops; agent-periods count agents on the grid.
-  const Timing e = time_model(ep, periods, threads);
+  if (periods < 1 || skip < 0 || repeats < 1) {
+    std::fprintf(stderr,
+                 "keepsim_bench_peace: --periods and --repeats must be at least 1, --skip at least 0\n");
+    return 2;
+  }
+  Timing e, p;
   std::map<std::string, double> phase_seconds;
-  const Timing p = time_model(peace, periods, threads, phases ? &phase_seconds : nullptr);
+  for (std::int64_t r = 1; r <= repeats; ++r) {  // Epstein's run, then the peacekeeping run, of each seed
+    ep.apply_override("run.seed=" + std::to_string(r));
+    peace.apply_override("run.seed=" + std::to_string(r));
+    const Timing er = time_model(ep, skip, periods, threads);
+    const Timing pr = time_model(peace, skip, periods, threads, phases ? &phase_seconds : nullptr);
+    e.seconds += er.seconds, e.agent_periods += er.agent_periods;
+    p.seconds += pr.seconds, p.agent_periods += pr.agent_periods;
+  }
   const double eu = static_cast<double>(e.agent_periods) / e.seconds;
   const double pu = static_cast<double>(p.agent_periods) / p.seconds;
-  const double e_day = e.seconds / static_cast<double>(periods),
-               p_day = p.seconds / static_cast<double>(periods);
-  std::printf("grid %dx%d, %lld periods, %d thread(s)\n", size, size, static_cast<long long>(periods),
+  const auto timed = static_cast<double>(periods * repeats);  // the day's cost is a mean over every run
+  const double e_day = e.seconds / timed, p_day = p.seconds / timed;
+  std::printf("grid %dx%d, %lld periods after %lld untimed, %lld run(s), %d thread(s)\n", size, size,
+              static_cast<long long>(periods), static_cast<long long>(skip), static_cast<long long>(repeats),
               threads);
   std::printf("  epstein sync      %.3f ms/period  %.3g agent-updates/s\n", 1e3 * e_day, eu);
   std::printf("  peacekeeping (%s, %s)  %.3f ms/day  %.3g agent-updates/s\n", doctrine.c_str(),
@@ -152,8 +177,8 @@ int main(int argc, char** argv) {
     std::sort(rows.rbegin(), rows.rend());
     std::printf("  ms/day by phase and hook:\n");
     for (const auto& [s, name] : rows)
-      if (1e3 * s / static_cast<double>(periods) >= 0.001)  // hooks that did nothing left out
-        std::printf("    %9.3f  %s\n", 1e3 * s / static_cast<double>(periods), name.c_str());
+      if (1e3 * s / timed >= 0.001)  // hooks that did nothing left out
+        std::printf("    %9.3f  %s\n", 1e3 * s / timed, name.c_str());
   }
   if (!json.empty()) {
     const std::time_t now = std::time(nullptr);
@@ -164,8 +189,9 @@ int main(int argc, char** argv) {
     std::ofstream f(json);
     f << "{\"benchmark\": \"keepsim_bench_peace\", \"commit\": \"" << keepsim::git_commit()
       << "\", \"date\": \"" << date << "\", \"size\": " << size << ", \"periods\": " << periods
-      << ", \"threads\": " << threads << ", \"doctrine\": \"" << doctrine << "\", \"schedule\": \""
-      << schedule << "\",\n \"epstein_sync\": {\"seconds_per_period\": " << e_day
+      << ", \"skip\": " << skip << ", \"repeats\": " << repeats << ", \"threads\": " << threads
+      << ", \"doctrine\": \"" << doctrine << "\", \"schedule\": \"" << schedule
+      << "\",\n \"epstein_sync\": {\"seconds_per_period\": " << e_day
       << ", \"agent_periods\": " << e.agent_periods << ", \"updates_per_s\": " << eu
       << "},\n \"peacekeeping\": {\"seconds_per_period\": " << p_day
       << ", \"agent_periods\": " << p.agent_periods << ", \"updates_per_s\": " << pu

@@ -76,16 +76,20 @@ echo "== keepsim_bench ${EP_ARGS[*]}"
 "$BIN/keepsim_bench" "${EP_ARGS[@]}" 2>&1 | tee "$OUT/epstein.txt" || STATUS=1
 
 echo
-# The peacekeeping day at several sizes; fewer days on the larger grids, whose days are long.
+# The peacekeeping day at several sizes, over the same days at every size (days 2 to 11: a day's cost depends
+# on which day it is, the first after the force arrives being the busiest), with more runs of other seeds on
+# the smaller grids, whose days are short, to time them as long.
 PEACE_SIZES="100 300 1000 3000"
 [ "$QUICK" = 1 ] && PEACE_SIZES="100 300"
+PEACE_DAYS=10
+peace_runs() {  # runs of the same days at grid size $1
+  if [ "$1" -ge 3000 ]; then echo 1; elif [ "$1" -ge 1000 ]; then echo 2; elif [ "$1" -ge 300 ]; then echo 20; else echo 100; fi
+}
 for n in $PEACE_SIZES; do
   if [ -n "$MAX_SIZE" ] && [ "$n" -gt "$MAX_SIZE" ]; then continue; fi
-  days=200
-  [ "$n" -ge 1000 ] && days=20
-  [ "$n" -ge 3000 ] && days=5
-  echo "== keepsim_bench_peace --size $n --periods $days"
-  "$BIN/keepsim_bench_peace" --size "$n" --periods "$days" --json "$OUT/peace-$n.json" 2>&1 |
+  runs=$(peace_runs "$n")
+  echo "== keepsim_bench_peace --size $n --periods $PEACE_DAYS --repeats $runs"
+  "$BIN/keepsim_bench_peace" --size "$n" --periods "$PEACE_DAYS" --repeats "$runs" --json "$OUT/peace-$n.json" 2>&1 |
     tee "$OUT/peace-$n.txt" || STATUS=1
 done
 [ -f "$OUT/peace-300.json" ] && cp "$OUT/peace-300.json" "$OUT/peace.json"
@@ -95,12 +99,10 @@ SYNC_SIZES="$PEACE_SIZES 1200"
 [ "$QUICK" = 1 ] && SYNC_SIZES="$PEACE_SIZES"
 for n in $SYNC_SIZES; do
   if [ -n "$MAX_SIZE" ] && [ "$n" -gt "$MAX_SIZE" ]; then continue; fi
-  days=200
-  [ "$n" -ge 1000 ] && days=20
-  [ "$n" -ge 3000 ] && days=5
+  runs=$(peace_runs "$n")
   for t in 1 2; do
-    echo "== keepsim_bench_peace --schedule sync --size $n --periods $days --threads $t"
-    "$BIN/keepsim_bench_peace" --schedule sync --size "$n" --periods "$days" --threads "$t" \
+    echo "== keepsim_bench_peace --schedule sync --size $n --periods $PEACE_DAYS --repeats $runs --threads $t"
+    "$BIN/keepsim_bench_peace" --schedule sync --size "$n" --periods "$PEACE_DAYS" --repeats "$runs" --threads "$t" \
       --json "$OUT/peace-sync-$n-t$t.json" 2>&1 | tee "$OUT/peace-sync-$n-t$t.txt" || STATUS=1
   done
 done

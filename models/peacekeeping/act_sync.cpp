@@ -151,7 +151,26 @@ void PeaceModel::act_all_sync() {
 
   // 3. Security units decide from the state after the attacks (Epstein's cops arrest after the statuses
   // change), and 4. their arrests, engagements and lethal force land in id order, each target once.
-  decide_all(false, is_security, [&](std::size_t i, SyncPlan& p) { decide_security(i, p); });
+  // A unit's decision reads the agents around it (locate_spoiler weighs every civilian in sight), and units'
+  // ids are not in the order of their cells (contingents arrive unit by unit, anywhere): they decide in the
+  // order of their cells, so that the next unit's neighbours are mostly still in cache. Each decision writes
+  // its own plan only, so the order changes nothing but the time (at 3000 x 3000 these decisions cost 1.8
+  // times as much per agent as at 300 x 300 in id order: docs/performance.md).
+  {
+    std::vector<std::uint64_t>& by_cell = security_by_cell_;
+    by_cell.clear();
+    ids_where([&](std::size_t i) { return on_grid(i) && is_security(i); }, movers_);
+    for (const std::uint32_t i : movers_)
+      by_cell.push_back(static_cast<std::uint64_t>(agents_.cell[i]) << 32 | i);
+    std::sort(by_cell.begin(), by_cell.end());
+    exec_->for_ranges(by_cell.size(), 256, [&](std::size_t k0, std::size_t k1) {
+      for (std::size_t k = k0; k < k1; ++k) {
+        const auto i = static_cast<std::size_t>(by_cell[k] & 0xffffffffu);
+        plan_[i].flags = kDecided;
+        decide_security(i, plan_[i]);
+      }
+    });
+  }
   ids_where([&](std::size_t i) { return (plan_[i].flags & kDecided) && is_security(i); }, eventful);
   for (const std::uint32_t i : eventful) {
     const SyncPlan& p = plan_[i];

@@ -537,6 +537,7 @@ class PeaceModel : public Model {
   std::vector<std::uint64_t> claim_;
   std::vector<std::uint32_t> movers_;
   std::vector<std::int32_t> want_;
+  std::vector<std::uint64_t> security_by_cell_;  ///< the sync day's security units, (cell << 32 | id)
   /// While the sync day's citizens decide (the layers then stand still): per cell, whether the citizens'
   /// vision holds a fighter of group g's militia (kSeesSpoiler << g), an armed one (kSeesArmed << g) or a
   /// peacekeeper (kSeesPeacekeeper), spread from the few fighters and units instead of counted by every
