@@ -111,6 +111,11 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (periods < 1 || skip < 0 || repeats < 1) {
+    std::fprintf(stderr,
+                 "keepsim_bench_peace: --periods and --repeats must be at least 1, --skip at least 0\n");
+    return 2;
+  }
   const std::string src = KEEPSIM_SOURCE_DIR;
   const std::string dims = "world.width=" + std::to_string(size);
   keepsim::Params peace(keepsim::full_schema());
@@ -145,11 +150,6 @@ int main(int argc, char** argv) {
   ep.apply_override(dims);
   ep.apply_override("world.height=" + std::to_string(size));
   // First row of the recorder: quiet, active, (jailed), cops; agent-periods count agents on the grid.
-  if (periods < 1 || skip < 0 || repeats < 1) {
-    std::fprintf(stderr,
-                 "keepsim_bench_peace: --periods and --repeats must be at least 1, --skip at least 0\n");
-    return 2;
-  }
   Timing e, p;
   std::map<std::string, double> phase_seconds;
   for (std::int64_t r = 1; r <= repeats; ++r) {  // Epstein's run, then the peacekeeping run, of each seed

@@ -31,19 +31,6 @@ void PeaceModel::act_all_sync() {
   const auto on_grid = [this](std::size_t i) {
     return agents_.cell[i] >= 0 && agents_.status[i] != Status::Jailed && agents_.status[i] != Status::Dead;
   };
-  // Decisions run over agents in parallel ranges; each writes its own plan only (the first pass resets every
-  // plan, so no plan of yesterday survives).
-  const auto decide_all = [&](bool reset, auto&& who, auto&& decide) {
-    exec_->for_ranges(n, 4096, [&](std::size_t i0, std::size_t i1) {
-      for (std::size_t i = i0; i < i1; ++i) {
-        if (reset) plan_[i] = SyncPlan{};
-        if (on_grid(i) && who(i)) {
-          plan_[i].flags = kDecided;
-          decide(i, plan_[i]);
-        }
-      }
-    });
-  };
   // The ids for which keep(i) holds, in id order, found in parallel (Executor::ids_where): the passes below
   // that must run in id order then visit only the few agents with something to do.
   const auto ids_where = [&](auto&& keep, std::vector<std::uint32_t>& out) {
@@ -94,14 +81,20 @@ void PeaceModel::act_all_sync() {
     }
     if (!spreads.empty()) spread_marks(*exec_, grid_, spreads, in_sight_);
   }
-  decide_all(
-      true, [&](std::size_t i) { return !is_security(i); },
-      [&](std::size_t i, SyncPlan& p) {
-        if (agents_.kind[i] == Kind::Citizen)
-          decide_citizen(i, p);
-        else
-          decide_spoiler(i, p);
-      });
+  // Decisions run over agents in parallel ranges; each writes its own plan only. This pass resets every plan,
+  // so no plan of yesterday survives.
+  exec_->for_ranges(n, 4096, [&](std::size_t i0, std::size_t i1) {
+    for (std::size_t i = i0; i < i1; ++i) {
+      SyncPlan& p = plan_[i];
+      p = SyncPlan{};
+      if (!on_grid(i) || is_security(i)) continue;
+      p.flags = kDecided;
+      if (agents_.kind[i] == Kind::Citizen)
+        decide_citizen(i, p);
+      else
+        decide_spoiler(i, p);
+    }
+  });
   // The counts again for everyone else. The arrays keep their size for tomorrow: emptied, they were filled
   // with zeros twice on the next day, once by growing back and once by each band (callgrind: 1.4 % of a
   // 408 x 408 day for the skills alone).
@@ -154,24 +147,22 @@ void PeaceModel::act_all_sync() {
   // A unit's decision reads the agents around it (locate_spoiler weighs every civilian in sight), and units'
   // ids are not in the order of their cells (contingents arrive unit by unit, anywhere): they decide in the
   // order of their cells, so that the next unit's neighbours are mostly still in cache. Each decision writes
-  // its own plan only, so the order changes nothing but the time (at 3000 x 3000 these decisions cost 1.8
-  // times as much per agent as at 300 x 300 in id order: docs/performance.md).
-  {
-    std::vector<std::uint64_t>& by_cell = security_by_cell_;
-    by_cell.clear();
-    ids_where([&](std::size_t i) { return on_grid(i) && is_security(i); }, movers_);
-    for (const std::uint32_t i : movers_)
-      by_cell.push_back(static_cast<std::uint64_t>(agents_.cell[i]) << 32 | i);
-    std::sort(by_cell.begin(), by_cell.end());
-    exec_->for_ranges(by_cell.size(), 256, [&](std::size_t k0, std::size_t k1) {
-      for (std::size_t k = k0; k < k1; ++k) {
-        const auto i = static_cast<std::size_t>(by_cell[k] & 0xffffffffu);
-        plan_[i].flags = kDecided;
-        decide_security(i, plan_[i]);
-      }
-    });
-  }
-  ids_where([&](std::size_t i) { return (plan_[i].flags & kDecided) && is_security(i); }, eventful);
+  // its own plan only, so the order changes nothing but the time (in id order these decisions cost about 3
+  // times as much per agent at 3000 x 3000 as at 300 x 300: docs/performance.md). The list of the units that
+  // decide, in id order, is then the one whose consequences land.
+  ids_where([&](std::size_t i) { return on_grid(i) && is_security(i); }, eventful);
+  std::vector<std::uint64_t>& by_cell = security_by_cell_;
+  by_cell.clear();
+  for (const std::uint32_t i : eventful)
+    by_cell.push_back(static_cast<std::uint64_t>(agents_.cell[i]) << 32 | i);
+  std::sort(by_cell.begin(), by_cell.end());
+  exec_->for_ranges(by_cell.size(), 256, [&](std::size_t k0, std::size_t k1) {
+    for (std::size_t k = k0; k < k1; ++k) {
+      const auto i = static_cast<std::size_t>(by_cell[k] & 0xffffffffu);
+      plan_[i].flags = kDecided;
+      decide_security(i, plan_[i]);
+    }
+  });
   for (const std::uint32_t i : eventful) {
     const SyncPlan& p = plan_[i];
     if ((p.flags & kStay) && p.aux >= 0) ++events_.withdrawals;  // ODD 7.8 riot response: withdraw
