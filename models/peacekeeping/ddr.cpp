@@ -28,6 +28,9 @@ void declare(Schema& s) {
   s.add(real_param("spoilers.reintegration_probability", 0, "1/day", 0, 1,
                    "chance a day that a former fighter who did not rearm stops being one: it no longer "
                    "rearms and no longer counts as a threat to the other group (ODD 7.5)"));
+  s.add(bool_param("spoilers.rearm_recall", false,
+                   "a former fighter rearms only when a member of its group's militia, armed or not, is "
+                   "within its vision, as a recruit joins: recalled through its wartime ties (ODD 7.5)"));
 }
 
 std::shared_ptr<const Mechanism> read(const Params& p, const Config& c) {
@@ -39,6 +42,7 @@ std::shared_ptr<const Mechanism> read(const Params& p, const Config& c) {
   m->rearm_probability = p.get_real("spoilers.rearm_probability");
   m->reintegration_probability = p.get_real("spoilers.reintegration_probability");
   m->rearm_refusal_or_fear = p.get_string("spoilers.rearm_motive") == "refusal_or_fear";
+  m->rearm_recall = p.get_bool("spoilers.rearm_recall");
   return m;
 }
 
@@ -121,8 +125,15 @@ void Ddr::run(Phase, PeaceModel& m) {
         }
         motive = std::max(refusal, fear);
       }
-      if (s.bernoulli(rearm_probability * motive *
-                      m.development(m.world().region[static_cast<std::size_t>(here)]))) {
+      // With rearm_recall a former fighter goes back only when it is called back: a member of its group's
+      // militia within its vision (ODD 7.5, "Recall"; Daly 2016; Daly, Paler and Samii 2020). The draw is
+      // taken either way, so the stream stays where it would be without the rule.
+      const bool recalled =
+          !rearm_recall || query.count(m.militia_layer(a.group[i]), here, citizen_vision) > 0;
+      const double rearm = recalled ? rearm_probability * motive *
+                                          m.development(m.world().region[static_cast<std::size_t>(here)])
+                                    : 0.0;
+      if (s.bernoulli(rearm)) {
         join_militia(m, i, a.group[i]);
         refresh(m, i);
         ++e.rearmed;

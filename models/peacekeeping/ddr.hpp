@@ -21,6 +21,7 @@ class Ddr : public MechanismOf<Ddr> {
   double rearm_probability = 0;          ///< spoilers.rearm_probability (1/day)
   bool rearm_refusal_or_fear = false;    ///< spoilers.rearm_motive = "refusal_or_fear"
   double reintegration_probability = 0;  ///< spoilers.reintegration_probability (1/day)
+  bool rearm_recall = false;             ///< spoilers.rearm_recall: rearming needs a militia member in sight
 
   /// Per agent: 1 for a former fighter (demobilised, or arrested as a fighter), 0 otherwise.
   std::vector<std::uint8_t> demobilised;

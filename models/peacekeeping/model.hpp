@@ -311,6 +311,8 @@ class PeaceModel : public Model {
   const std::vector<std::int32_t>& towns() const { return towns_; }
   /// Citizens of group g, by cell.
   const BitLayer& group_layer(int g) const { return members_[g]; }
+  /// Members of faction f, armed or not, by cell.
+  const BitLayer& militia_layer(int f) const { return spoilers_[f]; }
   /// Armed fighters of faction f, by cell.
   const BitLayer& armed_layer(int f) const { return armed_[f]; }
   /// Cells with a killing in the last legitimacy.secure_days days ("secure" is none in vision, ODD 7.2).

@@ -1550,6 +1550,41 @@ TEST_CASE("peacekeeping mechanism: a withdrawing party takes its fighters out of
                     Catch::Contains("start.withdrawn_share") && Catch::Contains("burn_in_days"));
 }
 
+// ODD 7.5 Recall: with spoilers.rearm_recall a former fighter rearms only with a member of its group's
+// militia in its vision.
+// Hypothesis: after a settlement of share 1 no militia member is left anywhere, and with recruitment and
+// arming for protection off nothing can make one, so with recall no former fighter ever rearms, whereas
+// without it they rearm at the flat rate; after a settlement of share 0.5 the members left call some back,
+// so some rearm with recall, but fewer than without it. Sample: 3 seeds x 60 days per arm, the settlement
+// war of the tests above, rearm_probability 0.05. Tolerance: exactly 0 rearmings (and no member on the last
+// day) with recall at share 1 and more than 0 without it in every seed; at share 0.5, summed rearmings
+// above 0 with recall and below those without it.
+TEST_CASE("peacekeeping mechanism: with recall, former fighters rearm only within sight of their militia",
+          "[peace][mechanism]") {
+  const std::string common = kSettlementWar +
+                             "---\n[spoilers]\nrearm_probability = 0.05\nrecruit_probability = 0\n"
+                             "protection_probability = 0\n[start]\nsettlement_share = ";
+  const std::string recall = "---\n[spoilers]\nrearm_recall = true\n";
+  std::int64_t half_recall = 0, half_free = 0;
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    const Sim all_free = simulate(common + "1\n", seed, 60);
+    const Sim all_recall = simulate(common + "1\n" + recall, seed, 60);
+    const Sim half = simulate(common + "0.5\n", seed, 60);
+    const Sim half_r = simulate(common + "0.5\n" + recall, seed, 60);
+    note("recall seed %llu: rearmed at share 1 %lld without recall, %lld with; at 0.5 %lld and %lld",
+         static_cast<unsigned long long>(seed), static_cast<long long>(all_free.sum("rearmed")),
+         static_cast<long long>(all_recall.sum("rearmed")), static_cast<long long>(half.sum("rearmed")),
+         static_cast<long long>(half_r.sum("rearmed")));
+    CHECK(all_free.sum("rearmed") > 0);
+    CHECK(all_recall.sum("rearmed") == 0);
+    CHECK(militia_size(all_recall, all_recall.last()) == 0);
+    half_free += half.sum("rearmed");
+    half_recall += half_r.sum("rearmed");
+  }
+  CHECK(half_recall > 0);
+  CHECK(half_recall < half_free);
+}
+
 // Political spoilers (ODD 7.14) that attack at a high base rate and never hide.
 const char* const kPoliticalSpoilers = R"(
 [spoilers]
