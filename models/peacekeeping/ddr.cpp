@@ -31,6 +31,10 @@ void declare(Schema& s) {
   s.add(bool_param("spoilers.rearm_recall", false,
                    "a former fighter rearms only when a member of its group's militia, armed or not, is "
                    "within its vision, as a recruit joins: recalled through its wartime ties (ODD 7.5)"));
+  s.add(
+      bool_param("spoilers.rearm_fear_alone", false,
+                 "with rearm_recall, a former fighter who fears the other group's fighters rearms without a "
+                 "recall; only refusal waits for one (ODD 7.5)"));
 }
 
 std::shared_ptr<const Mechanism> read(const Params& p, const Config& c) {
@@ -43,6 +47,7 @@ std::shared_ptr<const Mechanism> read(const Params& p, const Config& c) {
   m->reintegration_probability = p.get_real("spoilers.reintegration_probability");
   m->rearm_refusal_or_fear = p.get_string("spoilers.rearm_motive") == "refusal_or_fear";
   m->rearm_recall = p.get_bool("spoilers.rearm_recall");
+  m->rearm_fear_alone = p.get_bool("spoilers.rearm_fear_alone");
   return m;
 }
 
@@ -107,11 +112,10 @@ void Ddr::run(Phase, PeaceModel& m) {
       // where the weapons are and whom to call, so both act on them at the rearming rate. A mission that
       // guards and a government people accept leave neither; a mission gone before a constabulary can guard
       // leaves the fear (Walter 1997; Humphreys and Weinstein 2007; ODD 7.5).
-      double motive = 1.0;
+      double motive = 1.0, fear = 0.0;
       if (rearm_refusal_or_fear) {
         const int g = a.group[i];
         const double refusal = political ? 1.0 - m.cooperation(i) : 1.0;
-        double fear = 0.0;
         // A former fighter knows the other side's former fighters too: with no one to guard the
         // settlement, their ability to take up arms again is a threat as real as the armed (Posen 1993).
         int threat = query.count(m.armed_layer(1 - g), here, citizen_vision);
@@ -127,12 +131,15 @@ void Ddr::run(Phase, PeaceModel& m) {
       }
       // With rearm_recall a former fighter goes back only when it is called back: a member of its group's
       // militia within its vision (ODD 7.5, "Recall"; Daly 2016; Daly, Paler and Samii 2020). The draw is
-      // taken either way, so the stream stays where it would be without the rule.
+      // taken either way, so the stream stays where it would be without the rule. With rearm_fear_alone
+      // only refusal waits for a recall: a former fighter who fears the other side arms to protect itself,
+      // as any citizen may under 7.17 rule 1, without anyone calling it back (Kalyvas and Kocher 2007).
       const bool recalled =
           !rearm_recall || query.count(m.militia_layer(a.group[i]), here, citizen_vision) > 0;
-      const double rearm = recalled ? rearm_probability * motive *
-                                          m.development(m.world().region[static_cast<std::size_t>(here)])
-                                    : 0.0;
+      const double livelihood = m.development(m.world().region[static_cast<std::size_t>(here)]);
+      const double rearm = recalled           ? rearm_probability * motive * livelihood
+                           : rearm_fear_alone ? rearm_probability * fear * livelihood
+                                              : 0.0;
       if (s.bernoulli(rearm)) {
         join_militia(m, i, a.group[i]);
         refresh(m, i);

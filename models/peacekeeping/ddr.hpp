@@ -22,6 +22,7 @@ class Ddr : public MechanismOf<Ddr> {
   bool rearm_refusal_or_fear = false;    ///< spoilers.rearm_motive = "refusal_or_fear"
   double reintegration_probability = 0;  ///< spoilers.reintegration_probability (1/day)
   bool rearm_recall = false;             ///< spoilers.rearm_recall: rearming needs a militia member in sight
+  bool rearm_fear_alone = false;         ///< spoilers.rearm_fear_alone: fear rearms without a recall
 
   /// Per agent: 1 for a former fighter (demobilised, or arrested as a fighter), 0 otherwise.
   std::vector<std::uint8_t> demobilised;

@@ -133,7 +133,8 @@ TEST_CASE("a moved mechanism's keys keep their place in the schema", "[peace][co
   CHECK(at("spoilers.rearm_motive") == at("spoilers.ddr_probability") + 2);
   CHECK(at("spoilers.reintegration_probability") == at("spoilers.rearm_motive") + 1);
   CHECK(at("spoilers.rearm_recall") == at("spoilers.reintegration_probability") + 1);
-  CHECK(at("spoilers.political") == at("spoilers.rearm_recall") + 1);
+  CHECK(at("spoilers.rearm_fear_alone") == at("spoilers.rearm_recall") + 1);
+  CHECK(at("spoilers.political") == at("spoilers.rearm_fear_alone") + 1);
   // The arms keys (ODD 7.5, arms_supply.cpp) close the model's spoiler keys.
   REQUIRE(at("spoilers.wait_out") >= 0);
   CHECK(at("arms.border_rate") == at("spoilers.wait_out") + 1);

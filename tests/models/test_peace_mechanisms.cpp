@@ -1585,6 +1585,29 @@ TEST_CASE("peacekeeping mechanism: with recall, former fighters rearm only withi
   CHECK(half_recall < half_free);
 }
 
+// ODD 7.5 Recall, with spoilers.rearm_fear_alone: only refusal waits for a recall.
+// Hypothesis: after a settlement of share 1 (no member left, none made: recruitment and arming for protection
+// off), with the refusal-or-fear motive and no security anywhere, former fighters of the two groups see each
+// other with nobody to protect them, so fear moves some to rearm without a recall, whereas with recall alone
+// none can. Sample: 3 seeds x 60 days per arm, the settlement war above. Tolerance: exactly 0 rearmings with
+// recall alone in every seed; more than 0 in every seed with fear alone besides.
+TEST_CASE("peacekeeping mechanism: with recall, fear alone still moves former fighters to rearm",
+          "[peace][mechanism]") {
+  const std::string common = kSettlementWar +
+                             "settlement_share = 1\n---\n[spoilers]\nrearm_probability = 0.05\n"
+                             "recruit_probability = 0\nprotection_probability = 0\n"
+                             "rearm_motive = \"refusal_or_fear\"\nrearm_recall = true\n";
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    const Sim recall = simulate(common, seed, 60);
+    const Sim fear = simulate(common + "rearm_fear_alone = true\n", seed, 60);
+    note("recall seed %llu: rearmed %lld with recall alone, %lld with fear alone besides",
+         static_cast<unsigned long long>(seed), static_cast<long long>(recall.sum("rearmed")),
+         static_cast<long long>(fear.sum("rearmed")));
+    CHECK(recall.sum("rearmed") == 0);
+    CHECK(fear.sum("rearmed") > 0);
+  }
+}
+
 // Political spoilers (ODD 7.14) that attack at a high base rate and never hide.
 const char* const kPoliticalSpoilers = R"(
 [spoilers]
