@@ -15,6 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from checks import finish  # tests/python/checks.py, beside this file
+
 
 def bench(binary: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([binary, "--size", "40", "--schedule", "sync", *args], capture_output=True, text=True,
@@ -51,10 +53,7 @@ def main() -> int:
             p = bench(binary, *bad)
             if p.returncode != 2 or "must be" not in p.stderr:
                 failures.append(f"{' '.join(bad)}: exit {p.returncode}, stderr {p.stderr!r} (want 2 and a reason)")
-    for f in failures:
-        print("FAIL:", f)
-    print("ok" if not failures else f"{len(failures)} failure(s)")
-    return 1 if failures else 0
+    return finish(failures)
 
 
 if __name__ == "__main__":

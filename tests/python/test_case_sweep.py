@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from checks import finish  # tests/python/checks.py, beside this file
 
 
 def main() -> int:
@@ -71,10 +72,7 @@ def main() -> int:
                            capture_output=True, text=True, timeout=300)
         if p.returncode == 0 or "spoilers.no_such_key" not in p.stderr:
             failures.append(f"an unknown factor: exit {p.returncode}, stderr {p.stderr!r}")
-    for f in failures:
-        print("FAIL:", f)
-    print("ok" if not failures else f"{len(failures)} failure(s)")
-    return 1 if failures else 0
+    return finish(failures)
 
 
 if __name__ == "__main__":
