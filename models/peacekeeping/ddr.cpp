@@ -112,8 +112,17 @@ void Ddr::run(Phase, PeaceModel& m) {
       // where the weapons are and whom to call, so both act on them at the rearming rate. A mission that
       // guards and a government people accept leave neither; a mission gone before a constabulary can guard
       // leaves the fear (Walter 1997; Humphreys and Weinstein 2007; ODD 7.5).
+      // With rearm_recall a former fighter goes back only when it is called back: a member of its group's
+      // militia within its vision (ODD 7.5, "Recall"; Daly 2016; Daly, Paler and Samii 2020). The draw is
+      // taken either way, so the stream stays where it would be without the rule. With rearm_fear_alone
+      // only refusal waits for a recall: a former fighter who fears the other side arms to protect itself,
+      // as any citizen may under 7.17 rule 1, without anyone calling it back (Kalyvas and Kocher 2007).
+      // Asked first, so that a fighter no one recalls and that fear cannot move skips the motive's walks,
+      // which draw nothing.
+      const bool recalled =
+          !rearm_recall || query.count(m.militia_layer(a.group[i]), here, citizen_vision) > 0;
       double motive = 1.0, fear = 0.0;
-      if (rearm_refusal_or_fear) {
+      if (rearm_refusal_or_fear && (recalled || rearm_fear_alone)) {
         const int g = a.group[i];
         const double refusal = political ? 1.0 - m.cooperation(i) : 1.0;
         // A former fighter knows the other side's former fighters too: with no one to guard the
@@ -129,13 +138,6 @@ void Ddr::run(Phase, PeaceModel& m) {
         }
         motive = std::max(refusal, fear);
       }
-      // With rearm_recall a former fighter goes back only when it is called back: a member of its group's
-      // militia within its vision (ODD 7.5, "Recall"; Daly 2016; Daly, Paler and Samii 2020). The draw is
-      // taken either way, so the stream stays where it would be without the rule. With rearm_fear_alone
-      // only refusal waits for a recall: a former fighter who fears the other side arms to protect itself,
-      // as any citizen may under 7.17 rule 1, without anyone calling it back (Kalyvas and Kocher 2007).
-      const bool recalled =
-          !rearm_recall || query.count(m.militia_layer(a.group[i]), here, citizen_vision) > 0;
       const double livelihood = m.development(m.world().region[static_cast<std::size_t>(here)]);
       const double rearm = recalled           ? rearm_probability * motive * livelihood
                            : rearm_fear_alone ? rearm_probability * fear * livelihood
