@@ -45,6 +45,11 @@ std::shared_ptr<const Mechanism> read(const Params& p, const Config& c) {
   m->depots_estimate = c.map_source == MapSource::Generate ? c.map.depots : 1;
   m->convoys_estimate = std::ceil(m->convoys_per_day * static_cast<double>(b.steps));
   m->route_estimate = 4 * (b.width + b.height) / 2.0 + 16;  // about half the map across, 4 bytes a cell
+  // A road search reaches the roads: on a generated map a spanning tree of straight paths between the towns,
+  // each at most a width plus a height (world_map.cpp build_roads), with the towns' cores; a map file's roads
+  // are not known before it is read, and the generator's default of 8 towns stands in for them.
+  const double towns = c.map_source == MapSource::Generate ? c.map.towns : 8;
+  m->reach_estimate = towns * (b.width + b.height);
   return m;
 }
 
@@ -108,11 +113,10 @@ void AidConvoys::move(PeaceModel& m) {
     credit_ -= 1;
     const std::size_t k = open[sent % open.size()];
     const std::int32_t town = towns[s.below(static_cast<std::uint32_t>(towns.size()))];
-    const auto& parent = depot_parent_[k];
-    if (town == depot_cells_[k] || parent[static_cast<std::size_t>(town)] < 0) continue;  // no road there
+    const RoadTree& tree = trees_[k];
+    if (town == depot_cells_[k] || tree.parent_of(town) < 0) continue;  // no road there
     Convoy cv;
-    for (std::int32_t c = town; c != depot_cells_[k]; c = parent[static_cast<std::size_t>(c)])
-      cv.path.push_back(c);
+    for (std::int32_t c = town; c != depot_cells_[k]; c = tree.parent_of(c)) cv.path.push_back(c);
     cv.path.push_back(depot_cells_[k]);
     std::reverse(cv.path.begin(), cv.path.end());
     const auto index = static_cast<std::int32_t>(convoys_.size());
@@ -212,8 +216,20 @@ void AidConvoys::build_roads(const PeaceModel& m) {
         queue.push_back(n);
       }
     }
-    depot_parent_.push_back(std::move(parent));
+    // Only the reached cells are kept, so a depot costs 8 bytes a road cell rather than 4 a cell.
+    RoadTree tree;
+    for (std::size_t c = 0; c < cells; ++c)
+      if (parent[c] >= 0) {
+        tree.cell.push_back(static_cast<std::int32_t>(c));
+        tree.parent.push_back(parent[c]);
+      }
+    trees_.push_back(std::move(tree));
   }
+}
+
+std::int32_t AidConvoys::RoadTree::parent_of(std::int32_t c) const {
+  const auto it = std::lower_bound(cell.begin(), cell.end(), c);
+  return it != cell.end() && *it == c ? parent[static_cast<std::size_t>(it - cell.begin())] : -1;
 }
 
 void AidConvoys::save(StateWriter& w) const {
@@ -268,11 +284,13 @@ void AidConvoys::load(const StateReader& r, PeaceModel&) {
   }
 }
 
-void AidConvoys::memory(double cells, double, double& state, double&) const {
+void AidConvoys::memory(double cells, double, double& state, double& transient) const {
   if (!enabled) return;
-  // Convoys per cell, and a road search tree (a parent per cell) from every depot; every convoy sent stays
-  // in the list, with its route. (The convoy layer is among the model's bit layers in memory.cpp.)
-  state += 2 * cells + 4 * cells * depots_estimate;
+  // Convoys per cell, and a road search tree (a cell and its parent for each cell it reached) from every
+  // depot; every convoy sent stays in the list, with its route. (The convoy layer is among the model's bit
+  // layers in memory.cpp.)
+  state += 2 * cells + 8 * std::min(cells, reach_estimate) * depots_estimate;
+  transient += 4 * cells;  // the search's parent per cell, while it runs
   state += static_cast<double>(sizeof(Convoy)) * estimate::grown(convoys_estimate) +
            convoys_estimate * route_estimate;
 }

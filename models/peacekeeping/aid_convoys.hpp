@@ -58,8 +58,9 @@ class AidConvoys : public MechanismOf<AidConvoys> {
   void load(const StateReader& r, PeaceModel& m) override;
   void memory(double cells, double agent_slots, double& state, double& transient) const override;
 
-  /// For the memory estimate, set by read(): depots, convoys sent over the run, cells of a route.
-  double depots_estimate = 1, convoys_estimate = 0, route_estimate = 0;
+  /// For the memory estimate, set by read(): depots, convoys sent over the run, bytes of a route, cells a
+  /// road search reaches.
+  double depots_estimate = 1, convoys_estimate = 0, route_estimate = 0, reach_estimate = 0;
 
  private:
   void build_roads(const PeaceModel& m);
@@ -73,7 +74,14 @@ class AidConvoys : public MechanismOf<AidConvoys> {
   std::vector<std::int16_t> count_;  ///< convoys per cell (empty while aid is off)
   double credit_ = 0;                ///< convoys owed, fractions carried over
   std::vector<std::int32_t> depot_cells_;
-  std::vector<std::vector<std::int32_t>> depot_parent_;  ///< per depot: road BFS parent of each cell, -1 none
+  /// A depot's road search tree, kept for the cells it reached only (a few roads among millions of cells):
+  /// those cells in ascending order and the parent of each, found by binary search.
+  struct RoadTree {
+    std::vector<std::int32_t> cell, parent;
+    /// The parent of cell c in the tree, or -1 when the search never reached c.
+    std::int32_t parent_of(std::int32_t c) const;
+  };
+  std::vector<RoadTree> trees_;  ///< per depot
 };
 
 }  // namespace keepsim::peace

@@ -49,12 +49,11 @@ MemoryEstimate estimate_memory(const Config& c, int threads) {
   const int workers = estimate::thread_count(threads);
 
   // Cells: code, occupant, killings in the last days (the memory of violence's, violence_memory.cpp),
-  // killings since the last snapshot, marks near (the legitimacy component's, legitimacy.cpp), both counted
-  // here as before; the map's six layers (region, homeland, urban, road, border, installation); 19 bit
-  // layers (the memory of violence's five and the aid convoys' among them: aid_convoys.cpp counts the rest
-  // of its own).
+  // marks near (the legitimacy component's, legitimacy.cpp), both counted here as before; the map's six
+  // layers (region, homeland, urban, road, border, installation); 19 bit layers (the memory of violence's
+  // five and the aid convoys' among them: aid_convoys.cpp counts the rest of its own).
   const double words = std::ceil(static_cast<double>(b.width) / 64.0) * b.height;
-  m.state += cells * (1 + 4 + 2 + 4 + 1) + cells * (2 + 1 + 4 + 1 + 1 + 1) + 19 * 8 * words;
+  m.state += cells * (1 + 4 + 2 + 1) + cells * (2 + 1 + 4 + 1 + 1 + 1) + 19 * 8 * words;
   // Border cells, grown one at a time.
   m.state += 4 * grown(2.0 * (b.width + b.height));
   // Agents: 25 arrays reserved by populate() for those placed, those arriving and a sixteenth more, then
@@ -87,6 +86,7 @@ MemoryEstimate estimate_memory(const Config& c, int threads) {
   m.overhead = 24.0 * 1024 * 1024 + 1024.0 * 1024 * workers +
                8.0 * 1024 * (static_cast<double>(series_width(b.groups)) + 1);
   if (c.map_every > 0) {
+    m.state += 4 * cells;  // killings since the last snapshot (model.hpp)
     // A snapshot's occupancy, legitimacy, control and displaced layers, and HDF5's buffers for a compressed
     // chunk (one snapshot of one map); up to a 1 MiB chunk cache per map (six maps, docs/output.md).
     m.transient += 10 * cells + 2 * 4 * cells;

@@ -55,7 +55,8 @@ PeaceModel::PeaceModel(const Config& c, WorldMap map, int threads)
     armed_[f].reset(grid_);
   }
   empties_.fill();
-  map_killings_.assign(cells, 0);
+  // The killings since the last map snapshot are counted only when maps are written (4 bytes a cell).
+  if (c.map_every > 0) map_killings_.assign(cells, 0);
 
   regions_ = std::max(1, map_.regions());
   const auto R = static_cast<std::size_t>(regions_);
@@ -335,7 +336,7 @@ void PeaceModel::kill(std::size_t v, int perpetrator) {
   // The memory of violence (violence_memory.hpp), and the map's killings since the last snapshot.
   if (c >= 0) {
     violence_->record(c, agents_.kind[v] == Kind::Citizen ? agents_.group[v] : -1, day_, region_of(c));
-    ++map_killings_[static_cast<std::size_t>(c)];
+    if (!map_killings_.empty()) ++map_killings_[static_cast<std::size_t>(c)];
   }
   agents_.status[v] = Status::Dead;
   vacate(v);

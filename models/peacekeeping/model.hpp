@@ -567,7 +567,7 @@ class PeaceModel : public Model {
   std::vector<std::int32_t> border_cells_, installations_, towns_;
   std::vector<std::int64_t> installation_down_until_;
 
-  // Maps: killings per cell since the last snapshot.
+  // Maps: killings per cell since the last snapshot (empty when no maps are written).
   std::vector<std::int32_t> map_killings_;
 
   Recorder::Handle h_[64] = {};

@@ -227,7 +227,7 @@ void PeaceModel::load_state(const StateReader& r) {
   const auto regions = static_cast<std::size_t>(regions_);
   code_ = r.get<std::uint8_t>("cells.code", ucells);
   occupant_ = r.get<std::int32_t>("cells.occupant", ucells);
-  map_killings_ = r.get<std::int32_t>("cells.map_killings", ucells);
+  map_killings_ = r.get<std::int32_t>("cells.map_killings", cfg_.map_every > 0 ? ucells : 0);
   // Indices are checked before anything uses them, so a checkpoint written by another build cannot make the
   // model read out of bounds.
   const auto in_cells = [&](std::int64_t c) { return c >= -1 && c < cells; };

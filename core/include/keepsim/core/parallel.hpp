@@ -8,6 +8,7 @@
 #pragma once
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -76,31 +77,44 @@ class Executor {
   }
 
   /// The ids in [0, n) for which keep(i) holds, in ascending order, into `out`: each fixed block of ids is
-  /// scanned in parallel into a list of its own and the lists are joined in block order, so the list is the
-  /// same on any number of threads. keep(i) is called exactly once for each i (it may change agent i's own
-  /// state). A pass that must run in id order then visits only the few ids with something to do.
+  /// tested in parallel into its own words of a bit mask and counted, then each block writes its ids at its
+  /// place in `out`, so the list is the same on any number of threads. keep(i) is called exactly once for
+  /// each i (it may change agent i's own state). A pass that must run in id order then visits only the few
+  /// ids with something to do. The mask costs a bit an id; `out` is sized once to what was found (lists per
+  /// block joined by appending held the ids two or three times over at the peak: docs/performance.md).
   template <class Keep>
   void ids_where(std::size_t n, Keep&& keep, std::vector<std::uint32_t>& out) {
-    constexpr std::size_t kBlock = 16384;
+    constexpr std::size_t kBlock = 16384;  // a multiple of 64: no two blocks write one word of the mask
     const std::size_t blocks = (n + kBlock - 1) / kBlock;
-    std::vector<std::vector<std::uint32_t>> part(blocks);
+    std::vector<std::uint64_t> mask((n + 63) / 64);
+    std::vector<std::size_t> first(blocks + 1, 0);
     for_ranges(blocks, 1, [&](std::size_t b0, std::size_t b1) {
-      // A block's ids go to a buffer on the stack (64 KiB) and then to its list in one allocation: growing
-      // the list id by id, and the loop's bound read back through the closure each time, cost about as
-      // much as the tests themselves (callgrind).
-      std::uint32_t found[kBlock];
       for (std::size_t b = b0; b < b1; ++b) {
-        const std::size_t first = b * kBlock, last = std::min(n, first + kBlock);
-        std::size_t k = 0;
-        for (std::size_t i = first; i < last; ++i) {
-          found[k] = static_cast<std::uint32_t>(i);
-          k += keep(i) ? 1 : 0;
+        const std::size_t lo = b * kBlock, hi = std::min(n, lo + kBlock);
+        std::size_t found = 0;
+        for (std::size_t w = lo; w < hi; w += 64) {
+          const std::size_t end = std::min(hi, w + 64);
+          std::uint64_t bits = 0;
+          for (std::size_t i = w; i < end; ++i)
+            bits |= static_cast<std::uint64_t>(keep(i) ? 1 : 0) << (i - w);
+          mask[w / 64] = bits;
+          found += static_cast<std::size_t>(std::popcount(bits));
         }
-        part[b].assign(found, found + k);
+        first[b + 1] = found;
       }
     });
+    for (std::size_t b = 0; b < blocks; ++b) first[b + 1] += first[b];
     out.clear();
-    for (const auto& p : part) out.insert(out.end(), p.begin(), p.end());
+    out.resize(first[blocks]);
+    for_ranges(blocks, 1, [&](std::size_t b0, std::size_t b1) {
+      for (std::size_t b = b0; b < b1; ++b) {
+        std::uint32_t* to = out.data() + first[b];
+        const std::size_t w1 = (std::min(n, (b + 1) * kBlock) + 63) / 64;
+        for (std::size_t w = b * kBlock / 64; w < w1; ++w)
+          for (std::uint64_t bits = mask[w]; bits != 0; bits &= bits - 1)
+            *to++ = static_cast<std::uint32_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
+      }
+    });
   }
 
  private:
