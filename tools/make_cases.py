@@ -137,6 +137,31 @@ def domestic_police(row, ppa):
     return rate, how
 
 
+def territory_geography(row, share1):
+    """(majority_share, how) for a generated map whose two territories are not interleaved (map.mixing = 0),
+    from the table's shares of each side in its own territory after the war, or (None, reason).
+
+    On such a map a citizen in group g's territory is of group g with probability p_g = ms + (1 - ms)(s_g -
+    s_other) (ODD 5 item 3; s the groups' shares, so p_1 = ms(1 + d) - d and p_0 = ms(1 - d) + d with d = s_0 -
+    s_1). One ms serves both territories, so it is the least-squares fit of the two observed shares, each
+    territory weighted by its people (s_1 and s_0: every inhabitant counts once)."""
+    e1, e1_how = figure(row, "group_1_share_of_own_territory")
+    e0, e0_how = figure(row, "group_0_share_of_own_territory")
+    missing = [h for v, h in ((e1, e1_how), (e0, e0_how)) if v is None]
+    if missing:
+        return None, " and ".join(missing)
+    s1 = 0.5 if share1 is None else share1
+    s0, d = 1 - s1, 1 - 2 * s1
+    ms = (s1 * (1 + d) * (e1 + d) + s0 * (1 - d) * (e0 - d)) / (s1 * (1 + d) ** 2 + s0 * (1 - d) ** 2)
+    ms = min(1.0, max(0.0, ms))
+    p1, p0 = ms * (1 + d) - d, ms * (1 - d) + d
+    year = row["territory_year"].strip() or "an unstated year"
+    how = (f"{e1_how} {e1:.4g} and {e0_how} {e0:.4g} ({year}; each side's share of the two sides' members in its "
+           f"own territory) fitted by least squares weighted by the territories' people, with group shares "
+           f"{s0:.4g} and {s1:.4g}: the map then gives {p1:.3f} and {p0:.3f} (ODD 5 item 3, ODD 12 item 20)")
+    return ms, how
+
+
 def contingent_split(preset):
     """The contingents of a doctrine preset as (share of the force, coherence, casualty tolerance, caveats)."""
     cs = [preset["contingents"][k] for k in sorted(preset["contingents"])]
@@ -205,11 +230,16 @@ def build(row, index, default, lead, multi, people_per_agent=None, folder="confi
     share1, share1_how = figure(row, "group_1_share")
     excluded = row["group_1_excluded"].strip().lower()
     sides = f"{row['group_0'].strip()} (group 0) and {row['group_1'].strip()} (group 1)"
+    majority, territory_how = territory_geography(row, share1)
+    concentrated = row["group_1_concentrated"].strip() or "empty"
+    where_groups = (
+        f"where each group lives beyond each territory's share of its own side (`group_1_concentrated` = "
+        f"{concentrated}; the two territories' own shares are mapped below)" if majority is not None else
+        f"where each group lives beyond its share of the map (`group_1_concentrated` = {concentrated}, but "
+        f"{territory_how}: the default country's mixing and majority share)")
     not_represented = [
-        "the country's shape, terrain, regions, towns, roads, where each group lives beyond its share of the "
-        "map (`group_1_concentrated` = " + (row["group_1_concentrated"].strip() or "empty") + ": the default "
-        "country's mixing and majority share for every case) and borders (the default country's map generator "
-        "and settings, run on the case's grid)",
+        "the country's shape, terrain, regions, towns, roads, " + where_groups + " and borders (the default "
+        "country's map generator and settings, run on the case's grid)",
         "the war before the mission (the default country's burn-in)",
         "the force's build-up and draw-down over the years (peak strength from day 1)",
         "how troops were tasked, their riot response, deployment pattern, jails, forced return and the first "
@@ -296,6 +326,15 @@ def build(row, index, default, lead, multi, people_per_agent=None, folder="confi
                            "fighters who lay down arms on day 0 is left to the layers underneath (ODD 7.20)")
     else:
         raise SystemExit(f"make_cases: {case}: `settlement` must be yes, partial or no, not {settlement!r}")
+
+    if majority is not None:
+        # ODD 12 item 20: the territories after the war, from the table rather than the default country's.
+        c.table("map")
+        c.key("mixing", 0.0,
+              "the table gives each side's share of its own territory, which holds all the mixing within it, so "
+              "the territories are not also interleaved block by block (ODD 5 item 1)")
+        c.table("population")
+        c.key("majority_share", round(majority, 4), territory_how)
 
     c.table("summary")
     c.key("relapse_days", RELAPSE_YEARS * 365,
