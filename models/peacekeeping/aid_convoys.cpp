@@ -69,8 +69,11 @@ void AidConvoys::run(Phase, PeaceModel& m) {
 }
 
 void AidConvoys::mark(std::int32_t c, int delta) {
-  auto& n = count_[static_cast<std::size_t>(c)];
-  n = static_cast<std::int16_t>(n + delta);
+  const auto n = static_cast<std::int16_t>(count_[c] + delta);
+  if (n == 0)
+    count_.erase(c);
+  else
+    count_[c] = n;
   layer_.assign(c, n > 0);
 }
 
@@ -195,7 +198,6 @@ void AidConvoys::build_roads(const PeaceModel& m) {
   const auto cells = static_cast<std::size_t>(grid.cells());
   for (std::size_t c = 0; c < cells; ++c)
     if (map.installation[c] == kDepot) depot_cells_.push_back(static_cast<std::int32_t>(c));
-  count_.assign(cells, 0);
   for (const std::int32_t depot : depot_cells_) {
     std::vector<std::int32_t> parent(cells, -1);
     std::deque<std::int32_t> queue{depot};
@@ -233,7 +235,10 @@ std::int32_t AidConvoys::RoadTree::parent_of(std::int32_t c) const {
 }
 
 void AidConvoys::save(StateWriter& w) const {
-  w.put("cells.convoy_count", count_);
+  // Per cell of the grid, as the checkpoint always held it (empty while aid is off).
+  std::vector<std::int16_t> count(enabled ? static_cast<std::size_t>(cells_) : 0, 0);
+  for (const auto& [c, n] : count_) count[static_cast<std::size_t>(c)] = n;
+  w.put("cells.convoy_count", count);
   put_layer(w, "layer.convoys", layer_, cells_);
   w.put("convoy_credit", credit_);
   // Convoys: their paths end to end, with each convoy's offset into them.
@@ -256,7 +261,10 @@ void AidConvoys::save(StateWriter& w) const {
 
 void AidConvoys::load(const StateReader& r, PeaceModel&) {
   const std::int64_t cells = cells_;
-  count_ = r.get<std::int16_t>("cells.convoy_count", count_.size());
+  const auto count = r.get<std::int16_t>("cells.convoy_count", enabled ? static_cast<std::size_t>(cells) : 0);
+  count_.clear();
+  for (std::size_t c = 0; c < count.size(); ++c)
+    if (count[c] != 0) count_[static_cast<std::int32_t>(c)] = count[c];
   get_layer(r, "layer.convoys", layer_, cells);
   credit_ = r.value<double>("convoy_credit");
   const auto paths = r.get<std::int32_t>("convoys.paths");
@@ -286,10 +294,10 @@ void AidConvoys::load(const StateReader& r, PeaceModel&) {
 
 void AidConvoys::memory(double cells, double, double& state, double& transient) const {
   if (!enabled) return;
-  // Convoys per cell, and a road search tree (a cell and its parent for each cell it reached) from every
-  // depot; every convoy sent stays in the list, with its route. (The convoy layer is among the model's bit
-  // layers in memory.cpp.)
-  state += 2 * cells + 8 * std::min(cells, reach_estimate) * depots_estimate;
+  // A road search tree (a cell and its parent for each cell it reached) from every depot; every convoy sent
+  // stays in the list, with its route. (The convoy layer is among the model's bit layers in memory.cpp; the
+  // counts of convoys on the few cells that hold one are left out.)
+  state += 8 * std::min(cells, reach_estimate) * depots_estimate;
   transient += 4 * cells;  // the search's parent per cell, while it runs
   state += static_cast<double>(sizeof(Convoy)) * estimate::grown(convoys_estimate) +
            convoys_estimate * route_estimate;

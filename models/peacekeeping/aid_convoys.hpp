@@ -6,6 +6,7 @@
 // than inside aid_convoys.cpp.
 #pragma once
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "keepsim/core/bit_layer.hpp"
@@ -71,8 +72,10 @@ class AidConvoys : public MechanismOf<AidConvoys> {
   Vision escort_reach_{Metric::Euclidean, kEscortReach};
   BitLayer layer_;
   std::vector<Convoy> convoys_;
-  std::vector<std::int16_t> count_;  ///< convoys per cell (empty while aid is off)
-  double credit_ = 0;                ///< convoys owed, fractions carried over
+  /// Convoys on each cell that has one: a few road cells, where a count per cell of the grid held mostly
+  /// zeros. The checkpoint keeps its count per cell (cells.convoy_count).
+  std::unordered_map<std::int32_t, std::int16_t> count_;
+  double credit_ = 0;  ///< convoys owed, fractions carried over
   std::vector<std::int32_t> depot_cells_;
   /// A depot's road search tree, kept for the cells it reached only (a few roads among millions of cells):
   /// those cells in ascending order and the parent of each, found by binary search.

@@ -48,12 +48,12 @@ MemoryEstimate estimate_memory(const Config& c, int threads) {
   const double agents = citizens + cops + arriving + born;
   const int workers = estimate::thread_count(threads);
 
-  // Cells: code, occupant, killings in the last days (the memory of violence's, violence_memory.cpp),
-  // marks near (the legitimacy component's, legitimacy.cpp), both counted here as before; the map's six
-  // layers (region, homeland, urban, road, border, installation); 19 bit layers (the memory of violence's
-  // five and the aid convoys' among them: aid_convoys.cpp counts the rest of its own).
+  // Cells: code, occupant, marks near (the legitimacy component's, legitimacy.cpp, counted here as before;
+  // the memory of violence counts its killings for the few cells that had one, violence_memory.hpp); the
+  // map's six layers (region, homeland, urban, road, border, installation); 19 bit layers (the memory of
+  // violence's five and the aid convoys' among them: aid_convoys.cpp counts the rest of its own).
   const double words = std::ceil(static_cast<double>(b.width) / 64.0) * b.height;
-  m.state += cells * (1 + 4 + 2 + 1) + cells * (2 + 1 + 4 + 1 + 1 + 1) + 19 * 8 * words;
+  m.state += cells * (1 + 4 + 1) + cells * (2 + 1 + 4 + 1 + 1 + 1) + 19 * 8 * words;
   // Border cells, grown one at a time.
   m.state += 4 * grown(2.0 * (b.width + b.height));
   // Agents: 25 arrays reserved by populate() for those placed, those arriving and a sixteenth more, then

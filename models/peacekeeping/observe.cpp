@@ -312,8 +312,7 @@ std::int64_t PeaceModel::secure_cells() const {
         const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(w);
         for (int x = 0; x < w; ++x)
           prefix[static_cast<std::size_t>(x) + 1] =
-              prefix[static_cast<std::size_t>(x)] +
-              (violence_->recent_count(row + static_cast<std::size_t>(x)) > 0);
+              prefix[static_cast<std::size_t>(x)] + (recent.test(static_cast<std::int64_t>(row) + x) ? 1 : 0);
         std::uint8_t* out = &near[static_cast<std::size_t>(y - lo) * static_cast<std::size_t>(w)];
         for (int x = 0; x < w; ++x)
           out[x] = prefix[static_cast<std::size_t>(std::min(w, x + r + 1))] !=

@@ -9,6 +9,7 @@
 #include "models/peacekeeping/violence_memory.hpp"
 
 #include <string>
+#include <unordered_map>
 
 #include "models/peacekeeping/model.hpp"
 
@@ -29,7 +30,8 @@ void ViolenceMemory::init(PeaceModel& m) {
   const Grid& grid = m.grid();
   for (BitLayer* l : {&kill_recent_, &kill_today_, &victim_today_[0], &victim_today_[1], &abuse_today_})
     l->reset(grid);
-  kill_count_.assign(static_cast<std::size_t>(grid.cells()), 0);
+  kill_count_.clear();
+  cells_ = grid.cells();
   region_last_kill_.assign(static_cast<std::size_t>(m.regions()), -1000000);
 }
 
@@ -46,7 +48,11 @@ void ViolenceMemory::run(Phase, PeaceModel& m) {
   std::size_t expired = 0;
   while (expired < kill_log_.size() && kill_log_[expired].first <= day - secure_days) {
     const std::int32_t c = kill_log_[expired].second;
-    if (--kill_count_[static_cast<std::size_t>(c)] == 0) kill_recent_.clear(c);
+    const auto it = kill_count_.find(c);
+    if (--it->second == 0) {
+      kill_count_.erase(it);
+      kill_recent_.clear(c);
+    }
     ++expired;
   }
   kill_log_.erase(kill_log_.begin(), kill_log_.begin() + static_cast<std::ptrdiff_t>(expired));
@@ -54,8 +60,10 @@ void ViolenceMemory::run(Phase, PeaceModel& m) {
 
 void ViolenceMemory::save(StateWriter& w) const {
   // The names the model gave these fields when it kept them: the checkpoint's names are unchanged.
-  const auto cells = static_cast<std::int64_t>(kill_count_.size());
-  w.put("cells.kill_count", kill_count_);
+  const std::int64_t cells = cells_;
+  std::vector<std::int16_t> count(static_cast<std::size_t>(cells), 0);
+  for (const auto& [c, n] : kill_count_) count[static_cast<std::size_t>(c)] = n;
+  w.put("cells.kill_count", count);
   put_layer(w, "layer.kill_recent", kill_recent_, cells);
   put_layer(w, "layer.kill_today", kill_today_, cells);
   put_layer(w, "layer.abuse_today", abuse_today_, cells);
@@ -74,7 +82,10 @@ void ViolenceMemory::save(StateWriter& w) const {
 
 void ViolenceMemory::load(const StateReader& r, PeaceModel& m) {
   const std::int64_t cells = m.grid().cells();
-  kill_count_ = r.get<std::int16_t>("cells.kill_count", static_cast<std::size_t>(cells));
+  const auto count = r.get<std::int16_t>("cells.kill_count", static_cast<std::size_t>(cells));
+  kill_count_.clear();
+  for (std::size_t c = 0; c < count.size(); ++c)
+    if (count[c] != 0) kill_count_[static_cast<std::int32_t>(c)] = count[c];
   get_layer(r, "layer.kill_recent", kill_recent_, cells);
   get_layer(r, "layer.kill_today", kill_today_, cells);
   get_layer(r, "layer.abuse_today", abuse_today_, cells);
@@ -88,6 +99,10 @@ void ViolenceMemory::load(const StateReader& r, PeaceModel& m) {
     if (log_cell[k] < 0 || log_cell[k] >= cells) r.fail("the killing log has a cell out of range");
     kill_log_.emplace_back(log_day[k], log_cell[k]);
   }
+  // Each cell's count is the number of its killings in the log, which is what ageing takes off it.
+  std::unordered_map<std::int32_t, std::int16_t> logged;
+  for (const auto& [d, c] : kill_log_) ++logged[c];
+  if (logged != kill_count_) r.fail("the killing counts per cell do not match the killing log");
   today_cells_ = r.get<std::int32_t>("today_cells");
   for (const std::int32_t c : today_cells_)
     if (c < 0 || c >= cells) r.fail("today's marks have a cell out of range");

@@ -7,6 +7,7 @@
 // It takes no keys: legitimacy.secure_days is the model's (params.cpp, Config::legitimacy).
 #pragma once
 #include <cstdint>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -20,7 +21,10 @@ class ViolenceMemory : public MechanismOf<ViolenceMemory> {
   /// Cells with a killing in the last legitimacy.secure_days days ("secure" is none in vision, ODD 7.2).
   const BitLayer& recent() const { return kill_recent_; }
   /// Killings in those days on cell c.
-  std::int16_t recent_count(std::size_t c) const { return kill_count_[c]; }
+  std::int16_t recent_count(std::int32_t c) const {
+    const auto it = kill_count_.find(c);
+    return it == kill_count_.end() ? std::int16_t{0} : it->second;
+  }
   /// Cells with a killing today, a victim of group g today, lethal force used today (ODD 7.2, 7.3).
   const BitLayer& killed_today() const { return kill_today_; }
   const BitLayer& victims_today(int g) const { return victim_today_[g]; }
@@ -38,7 +42,7 @@ class ViolenceMemory : public MechanismOf<ViolenceMemory> {
     kill_today_.set(c);
     if (victim_group >= 0) victim_today_[victim_group].set(c);
     today_cells_.push_back(c);
-    if (kill_count_[static_cast<std::size_t>(c)]++ == 0) kill_recent_.set(c);
+    if (kill_count_[c]++ == 0) kill_recent_.set(c);
     kill_log_.emplace_back(day, c);
     region_last_kill_[static_cast<std::size_t>(region)] = day;
   }
@@ -57,10 +61,13 @@ class ViolenceMemory : public MechanismOf<ViolenceMemory> {
 
  private:
   BitLayer kill_recent_, kill_today_, victim_today_[2], abuse_today_;
-  std::vector<std::int16_t> kill_count_;                         ///< by cell, killings in the last K days
+  /// Killings in the last K days, for the cells that had one: killings are few, so a count per cell of the
+  /// grid (2 bytes a cell) held mostly zeros. The checkpoint keeps its count per cell (cells.kill_count).
+  std::unordered_map<std::int32_t, std::int16_t> kill_count_;
   std::vector<std::pair<std::int64_t, std::int32_t>> kill_log_;  ///< (day, cell), oldest first
   std::vector<std::int32_t> today_cells_;                        ///< cells marked in the *_today_ layers
   std::vector<std::int64_t> region_last_kill_;                   ///< by region, the day
+  std::int64_t cells_ = 0;
 };
 
 }  // namespace keepsim::peace

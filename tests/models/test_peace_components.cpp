@@ -244,7 +244,7 @@ TEST_CASE("the memory of violence keeps the K days' killings and the day's marks
     std::int64_t recent = 0, today_outside = 0, counted = 0;
     for (std::int64_t c = 0; c < model.grid().cells(); ++c) {
       recent += model.recent_killings().test(c);
-      counted += v->recent_count(static_cast<std::size_t>(c));
+      counted += v->recent_count(static_cast<std::int32_t>(c));
       today_outside += model.killed_today().test(c) && !model.recent_killings().test(c);
     }
     CHECK(recent == static_cast<std::int64_t>(cells.size()));
