@@ -236,9 +236,7 @@ std::int32_t AidConvoys::RoadTree::parent_of(std::int32_t c) const {
 
 void AidConvoys::save(StateWriter& w) const {
   // Per cell of the grid, as the checkpoint always held it (empty while aid is off).
-  std::vector<std::int16_t> count(enabled ? static_cast<std::size_t>(cells_) : 0, 0);
-  for (const auto& [c, n] : count_) count[static_cast<std::size_t>(c)] = n;
-  w.put("cells.convoy_count", count);
+  put_cell_counts(w, "cells.convoy_count", count_, enabled ? cells_ : 0);
   put_layer(w, "layer.convoys", layer_, cells_);
   w.put("convoy_credit", credit_);
   // Convoys: their paths end to end, with each convoy's offset into them.
@@ -261,10 +259,7 @@ void AidConvoys::save(StateWriter& w) const {
 
 void AidConvoys::load(const StateReader& r, PeaceModel&) {
   const std::int64_t cells = cells_;
-  const auto count = r.get<std::int16_t>("cells.convoy_count", enabled ? static_cast<std::size_t>(cells) : 0);
-  count_.clear();
-  for (std::size_t c = 0; c < count.size(); ++c)
-    if (count[c] != 0) count_[static_cast<std::int32_t>(c)] = count[c];
+  count_ = get_cell_counts(r, "cells.convoy_count", enabled ? cells : 0);
   get_layer(r, "layer.convoys", layer_, cells);
   credit_ = r.value<double>("convoy_credit");
   const auto paths = r.get<std::int32_t>("convoys.paths");

@@ -12,6 +12,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "keepsim/core/bit_layer.hpp"
@@ -217,6 +218,12 @@ WorldMap map_from_state(const StateReader& r);
 /// value) from the saved bits.
 void put_layer(StateWriter& w, const std::string& name, const BitLayer& layer, std::int64_t cells);
 void get_layer(const StateReader& r, const std::string& name, BitLayer& layer, std::int64_t cells);
+/// Counts kept for the few cells that have one (the recent killings, the convoys on the road), saved as a
+/// count for every one of `cells` cells (state.cpp), the form the checkpoint held them in before.
+/// get_cell_counts keeps the cells whose saved count is not 0.
+using CellCounts = std::unordered_map<std::int32_t, std::int16_t>;
+void put_cell_counts(StateWriter& w, const std::string& name, const CellCounts& counts, std::int64_t cells);
+CellCounts get_cell_counts(const StateReader& r, const std::string& name, std::int64_t cells);
 
 /// Whether "m is within v of c" is the same relation as "c is within v of m" on this grid, and each cell is
 /// met at most once in a vision, so that marks can be spread to the cells that see them (legitimacy.cpp).

@@ -76,6 +76,20 @@ void get_layer(const StateReader& r, const std::string& name, BitLayer& layer, s
     layer.assign(c, ((packed[static_cast<std::size_t>(c >> 3)] >> (c & 7)) & 1u) != 0);
 }
 
+void put_cell_counts(StateWriter& w, const std::string& name, const CellCounts& counts, std::int64_t cells) {
+  std::vector<std::int16_t> dense(static_cast<std::size_t>(cells), 0);
+  for (const auto& [c, n] : counts) dense[static_cast<std::size_t>(c)] = n;
+  w.put(name, dense);
+}
+
+CellCounts get_cell_counts(const StateReader& r, const std::string& name, std::int64_t cells) {
+  const auto dense = r.get<std::int16_t>(name, static_cast<std::size_t>(cells));
+  CellCounts counts;
+  for (std::size_t c = 0; c < dense.size(); ++c)
+    if (dense[c] != 0) counts[static_cast<std::int32_t>(c)] = dense[c];
+  return counts;
+}
+
 WorldMap map_from_state(const StateReader& r) {
   WorldMap m;
   m.width = static_cast<int>(r.value<std::int64_t>("map.width"));

@@ -61,9 +61,7 @@ void ViolenceMemory::run(Phase, PeaceModel& m) {
 void ViolenceMemory::save(StateWriter& w) const {
   // The names the model gave these fields when it kept them: the checkpoint's names are unchanged.
   const std::int64_t cells = cells_;
-  std::vector<std::int16_t> count(static_cast<std::size_t>(cells), 0);
-  for (const auto& [c, n] : kill_count_) count[static_cast<std::size_t>(c)] = n;
-  w.put("cells.kill_count", count);
+  put_cell_counts(w, "cells.kill_count", kill_count_, cells);
   put_layer(w, "layer.kill_recent", kill_recent_, cells);
   put_layer(w, "layer.kill_today", kill_today_, cells);
   put_layer(w, "layer.abuse_today", abuse_today_, cells);
@@ -82,10 +80,7 @@ void ViolenceMemory::save(StateWriter& w) const {
 
 void ViolenceMemory::load(const StateReader& r, PeaceModel& m) {
   const std::int64_t cells = m.grid().cells();
-  const auto count = r.get<std::int16_t>("cells.kill_count", static_cast<std::size_t>(cells));
-  kill_count_.clear();
-  for (std::size_t c = 0; c < count.size(); ++c)
-    if (count[c] != 0) kill_count_[static_cast<std::int32_t>(c)] = count[c];
+  kill_count_ = get_cell_counts(r, "cells.kill_count", cells);
   get_layer(r, "layer.kill_recent", kill_recent_, cells);
   get_layer(r, "layer.kill_today", kill_today_, cells);
   get_layer(r, "layer.abuse_today", abuse_today_, cells);
@@ -100,7 +95,7 @@ void ViolenceMemory::load(const StateReader& r, PeaceModel& m) {
     kill_log_.emplace_back(log_day[k], log_cell[k]);
   }
   // Each cell's count is the number of its killings in the log, which is what ageing takes off it.
-  std::unordered_map<std::int32_t, std::int16_t> logged;
+  CellCounts logged;
   for (const auto& [d, c] : kill_log_) ++logged[c];
   if (logged != kill_count_) r.fail("the killing counts per cell do not match the killing log");
   today_cells_ = r.get<std::int32_t>("today_cells");
