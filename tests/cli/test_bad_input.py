@@ -18,7 +18,7 @@ def expect_error(args, *needles, output=None):
     proc = keepsim(*args, check=False)
     check(proc.returncode == 2, f"exit code {proc.returncode} (want 2) for {args}: {proc.stderr}")
     lines = [line for line in proc.stderr.strip().splitlines() if line]
-    check(len(lines) >= 1, "an error message")
+    check(len(lines) == 1 and lines[0].startswith("keepsim: error: "), f"one error line: {proc.stderr}")
     for needle in needles:
         check(needle in proc.stderr, f"error lacks {needle!r}: {proc.stderr}")
     if output:

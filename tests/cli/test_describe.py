@@ -2,7 +2,7 @@
 import glob
 import os
 
-from cli_common import CONFIGS, check, keepsim, main
+from cli_common import CONFIGS, SOURCE, check, keepsim, main
 
 
 def test_describe_lists_every_parameter():
@@ -21,6 +21,18 @@ def test_every_bundled_config_validates():
     check(len(configs) >= 10, "bundled configs")
     for cfg in configs:
         keepsim("validate", cfg)
+    # The peacekeeping scenarios are layers on the default country, and the doctrines layers on a scenario, as the
+    # README combines them: every scenario alone and under each doctrine. (The case configs are checked in
+    # test_cases.py, the calibration and sweep files by the commands that read them in their own tests.)
+    peace = os.path.join(SOURCE, "configs")
+    default = os.path.join(peace, "scenarios", "default.toml")
+    scenarios = sorted(glob.glob(os.path.join(peace, "scenarios", "*.toml")))
+    doctrines = sorted(glob.glob(os.path.join(peace, "doctrines", "*.toml")))
+    check(default in scenarios and len(scenarios) >= 3 and len(doctrines) >= 2, f"{scenarios} {doctrines}")
+    for scenario in scenarios:
+        layers = [default] if scenario == default else [default, scenario]
+        for doctrine in [None] + doctrines:
+            keepsim("validate", *layers, *([doctrine] if doctrine else []))
 
 
 def test_help_and_version():

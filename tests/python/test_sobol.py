@@ -1,7 +1,9 @@
 """tools/sobol.py recovers the Ishigami function's Sobol' indices (a = 7, b = 0.1) within its bootstrap
 confidence intervals: once on a large design drawn in Python, once on the Saltelli design keepsim itself
 generates (a real `keepsim sweep`, whose factor columns are mapped onto [-pi, pi]^3), which checks that the
-C++ layout is the one the estimator expects.
+estimator works on keepsim's design. At this size it would not catch every error in the design's layout (two
+swapped blocks move the first-order indices by about 0.13); the layout itself is checked exactly by
+tests/core/test_design.cpp and tests/cli/test_sweep.py.
 
     python3 tests/python/test_sobol.py SOURCE_DIR     (KEEPSIM=path/to/keepsim for the second test)
 """

@@ -110,6 +110,23 @@ def main() -> int:
         except Exception as err:  # noqa: BLE001
             check(False, f"the comparison PNG is a valid image ({err})")
 
+        # The values, in the header's order of runs (A then B), as the table prints them: whole numbers without
+        # decimals, four significant digits otherwise, NaN as "never" for a day and "-" for anything else.
+        proc = run([compare, a, b, "--markdown"])
+        rows = {}
+        for line in proc.stdout.splitlines()[2:]:
+            cells = [x.strip() for x in line.strip().strip("|").split("|")]
+            rows[cells[0]] = cells[1:3]
+        header = [x.strip() for x in proc.stdout.splitlines()[0].strip().strip("|").split("|")] if proc.stdout else []
+        check(header[1:3] == ["complex_peacekeeping", "security_keeping"], f"runs in the given order ({header})", proc)
+        expected = {"civilian_deaths": ["123", "456"], "peak_active": ["40", "77"],
+                    "stable_security_day": ["31", "never"], "mission_duration": ["45", "50"],
+                    "peacekeeper_casualties": ["2", "9"], "constable_casualties": ["1", "4"],
+                    "troop_days": ["20000", "35000"], "relapse": ["0.8125", "-"],
+                    "final_legitimacy": ["0.6100", "0.4200"], "constables_per_1000": ["2.500", "1.250"]}
+        wrong = {k: rows.get(k) for k, v in expected.items() if rows.get(k) != v}
+        check(not wrong, f"each summary's values under its run (wrong: {wrong})", proc)
+
         proc = run([compare, a, c, "--markdown"])
         check(proc.returncode == 0 and "| a |" in proc.stdout and "| c |" in proc.stdout,
               "a shared doctrine falls back to file stems (Markdown table)", proc)
