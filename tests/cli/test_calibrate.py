@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from cli_common import CONFIGS, KEEPSIM, SOURCE, check, keepsim, main, tmpdir
+from cli_common import CONFIGS, KEEPSIM, SOURCE, check, keepsim, main, skip, tmpdir
 
 TRUE_LEGITIMACY = 0.82
 SET = '["world.width=20", "world.height=20", "cops.density=0.04"]'
@@ -214,8 +214,7 @@ def mpi_skip_reason():
 def test_mpi_equals_serial():
     reason = mpi_skip_reason()
     if reason:
-        print(f"skip test_mpi_equals_serial: {reason}")
-        return
+        skip(reason)
     d = tmpdir()
     cal = write_calibration(d, 40.0, 4.0, method="abc-smc", samples=12)
     serial, mpi = os.path.join(d, "serial"), os.path.join(d, "mpi")

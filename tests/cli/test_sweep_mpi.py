@@ -5,7 +5,7 @@ import os
 import shutil
 import subprocess
 
-from cli_common import KEEPSIM, assert_same_datasets, check, keepsim, main, tmpdir
+from cli_common import KEEPSIM, assert_same_datasets, check, keepsim, main, skip, tmpdir
 from sweep_common import SMALL, write_sweep
 
 
@@ -22,8 +22,7 @@ def skip_reason():
 def test_mpi_two_ranks_equal_serial():
     reason = skip_reason()
     if reason:
-        print(f"skip test_mpi_two_ranks_equal_serial: {reason}")
-        return
+        skip(reason)
     d = tmpdir()
     sweep = write_sweep(d, SMALL)
     serial, mpi = os.path.join(d, "serial"), os.path.join(d, "mpi")
