@@ -7,6 +7,8 @@ import subprocess
 import threading
 import time
 
+import h5py
+
 from cli_common import CONFIGS, KEEPSIM, SOURCE, check, keepsim, main, tmpdir
 
 RUN2 = os.path.join(CONFIGS, "run2.toml")
@@ -170,6 +172,15 @@ def test_collect_does_not_read_a_device_planted_as_an_error_file():
     os.symlink("/dev/zero", os.path.join(folder, "runs", "run_000001.h5.error"))
     proc = subprocess.run([KEEPSIM, "sweep", "--collect", folder, "-q"], capture_output=True, text=True, timeout=60)
     check(proc.returncode == 1, f"collected, one run failed: {proc.returncode} {proc.stderr}")
+    # The exit code alone would hold if the device were opened and read up to the size cap: the table must say
+    # the error file was refused as a device, and hold none of its zeros.
+    with h5py.File(os.path.join(folder, "sweep.h5"), "r") as f:
+        errors = f.attrs["errors"]
+        errors = errors.decode() if isinstance(errors, bytes) else str(errors)
+        status = list(f["status"][()])
+    check(errors.startswith("run 1: ") and "character device" in errors, f"the refusal in the table: {errors!r}")
+    check(len(errors) < 1000 and "\0" not in errors, f"nothing of the device in the table: {len(errors)} chars")
+    check(status == [0, 1], f"run 0 ok, run 1 failed: {status}")
 
 
 def test_collect_refuses_a_device_as_manifest():
