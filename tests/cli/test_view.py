@@ -21,6 +21,18 @@ def q(**params):
     return urllib.parse.urlencode(params)
 
 
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def page_sets(s, run_id):
+    """The parameters of run_id as the page sends them to POST /api/jobs: strings quoted as TOML reads them,
+    everything else as the schema wrote it."""
+    status, schema = s.json("/api/schema?" + q(id=run_id))
+    check(status == 200, schema)
+    return [("set", f"{p['key']}={json.dumps(p['value'])}" if p["type"] in ("string", "choice") else
+             f"{p['key']}={p['value']}") for p in schema["parameters"]]
+
+
 def test_lists_and_reads_runs():
     with Server(FOLDER) as s:
         status, body = s.json("/api/runs")
@@ -126,17 +138,13 @@ def test_start_equals_command_line():
     cli = os.path.join(folder, "cli.h5")
     keepsim("run", SCENARIO, doctrine("security_keeping"), "-o", cli, *SMALL)
     with Server(folder) as s:
-        status, schema = s.json("/api/schema?" + q(id="0/cli.h5"))
-        check(status == 200, schema)
-        # As the page sends them: strings quoted as TOML reads them, everything else as the schema wrote it.
-        sets = [("set", f"{p['key']}={json.dumps(p['value'])}" if p["type"] in ("string", "choice") else
-                 f"{p['key']}={p['value']}") for p in schema["parameters"]]
+        sets = page_sets(s, "0/cli.h5")
         bad = urllib.parse.urlencode([("set", "citizens.vision=-4")])
         status, body = s.json("/api/jobs", method="POST", body=bad,
-                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+                              headers=FORM)
         check(status == 400 and "citizens.vision" in body["error"], body)
         status, body = s.json("/api/jobs", method="POST", body=urllib.parse.urlencode(sets),
-                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+                              headers=FORM)
         check(status == 200, body)
         job = body["job"]
         wait_for(lambda: s.json(f"/api/job?job={job}")[1]["state"] != "running", what="the run to end")
@@ -163,20 +171,17 @@ def test_stop_and_resume_equal_command_line():
     longer[longer.index("world.height=40")] = "world.height=60"
     cli = os.path.join(folder, "long.h5")
     keepsim("run", SCENARIO, doctrine("complex_peacekeeping"), "-o", cli, *longer)
-    form = {"Content-Type": "application/x-www-form-urlencoded"}
     with Server(folder) as s:
-        _, schema = s.json("/api/schema?" + q(id="0/long.h5"))
-        sets = [("set", f"{p['key']}={json.dumps(p['value'])}" if p["type"] in ("string", "choice") else
-                 f"{p['key']}={p['value']}") for p in schema["parameters"]]
-        status, body = s.json("/api/jobs", method="POST", body=urllib.parse.urlencode(sets), headers=form)
+        sets = page_sets(s, "0/long.h5")
+        status, body = s.json("/api/jobs", method="POST", body=urllib.parse.urlencode(sets), headers=FORM)
         check(status == 200, body)
         job = body["job"]
-        status, body = s.json(f"/api/job/resume?job={job}", method="POST", body="", headers=form)
+        status, body = s.json(f"/api/job/resume?job={job}", method="POST", body="", headers=FORM)
         check(status == 409, f"a running run cannot be resumed: {status} {body}")
         # Stop it once it has written a checkpoint with a day in it.
         wait_for(lambda: s.json(f"/api/job?job={job}")[1].get("period", 0) > 0 or
                  s.json(f"/api/job?job={job}")[1]["state"] != "running", timeout=300, what="the run to compute")
-        status, body = s.json(f"/api/job/stop?job={job}", method="POST", body="", headers=form)
+        status, body = s.json(f"/api/job/stop?job={job}", method="POST", body="", headers=FORM)
         check(status == 200, f"stop: {status} {body}")
         wait_for(lambda: s.json(f"/api/job?job={job}")[1]["state"] != "running", timeout=120, what="the run to stop")
         _, info = s.json(f"/api/job?job={job}")
@@ -187,9 +192,9 @@ def test_stop_and_resume_equal_command_line():
             stopped_at = int(f.attrs["steps_completed"])
         check(0 < stopped_at < int(longer[longer.index("--steps") + 1]), f"stopped after {stopped_at} days")
         check(os.path.exists(out + ".ckpt"), "a stopped run leaves its checkpoint")
-        status, body = s.json(f"/api/job/stop?job={job}", method="POST", body="", headers=form)
+        status, body = s.json(f"/api/job/stop?job={job}", method="POST", body="", headers=FORM)
         check(status == 409, f"a stopped run cannot be stopped again: {status} {body}")
-        status, body = s.json(f"/api/job/resume?job={job}", method="POST", body="", headers=form)
+        status, body = s.json(f"/api/job/resume?job={job}", method="POST", body="", headers=FORM)
         check(status == 200, f"resume: {status} {body}")
         wait_for(lambda: s.json(f"/api/job?job={job}")[1]["state"] not in ("running", "stopped"), timeout=600,
                  what="the resumed run to end")

@@ -10,21 +10,17 @@ import tempfile
 source = sys.argv[1]
 keepsim = os.environ["KEEPSIM"]
 here = os.path.dirname(os.path.abspath(__file__))
-failed = 0
-# The run files go to a folder removed when the test ends, pass or fail (each run of the suite used to leave
-# two folders behind in the temporary directory).
-checked = 0
+results = []  # (what, ok)
 
 
 def check_file(what, checker, path):
-    global failed, checked
     proc = subprocess.run([sys.executable, os.path.join(here, checker), path], capture_output=True, text=True)
-    ok = proc.returncode == 0
-    failed += not ok
-    checked += 1
-    print(("ok   " if ok else "FAIL ") + what + ("" if ok else ": " + proc.stdout + proc.stderr))
+    results.append(proc.returncode == 0)
+    print(("ok   " if results[-1] else "FAIL ") + what + ("" if results[-1] else ": " + proc.stdout + proc.stderr))
 
 
+# The run files go to a folder removed when the test ends, pass or fail (each run of the suite used to leave
+# two folders behind in the temporary directory).
 with tempfile.TemporaryDirectory(prefix="keepsim-h5check-") as tmp:
     for config in ("run2.toml", "run8.toml"):
         out = os.path.join(tmp, config.replace(".toml", ".h5"))
@@ -38,10 +34,10 @@ with tempfile.TemporaryDirectory(prefix="keepsim-h5check-") as tmp:
             out = os.path.join(tmp, variable.lower() + ".h5")
             proc = subprocess.run([tests, name], capture_output=True, text=True, env=dict(os.environ, **{variable: out}))
             if proc.returncode != 0 or not os.path.exists(out):
-                failed += 1
-                checked += 1
+                results.append(False)
                 print(f"FAIL {name}: exit {proc.returncode}, file left: {os.path.exists(out)}\n{proc.stdout[-2000:]}")
                 continue
             check_file(f"{name} ({checker})", checker, out)
-print(f"{checked - failed} passed, {failed} failed")
+failed = results.count(False)
+print(f"{len(results) - failed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
